@@ -1,0 +1,74 @@
+# tracetab build.
+#
+#   make            build everything into build/
+#   make test       install deps, build, run every test (plain and ASan+UBSan)
+#   make bench      run every benchmark; make bench NAME=<group> runs one group
+#   make deps       install build and test dependencies (apt-get, idempotent)
+#   make fuzz       build the libFuzzer targets (clang)
+#
+# Each part of the tree has a module.mk that adds to the variables below;
+# this file only holds the shared rules.
+
+BUILD    ?= build
+CC       ?= gcc
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
+CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I.
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+LDLIBS_BPF  := -lbpf -lelf -lz
+LDLIBS_ALL  := -lbpf -lelf -lz -luring -llmdb -ljansson -lpthread -lm
+
+# Filled in by the module.mk files.
+BINS        :=   # programs users and tests run
+TESTS       :=   # test executables (binaries or scripts) for make test
+ASAN_TESTS  :=   # unit test binaries built with sanitizers
+BENCHES     :=   # benchmark executables; each takes no arguments
+FUZZERS     :=   # libFuzzer targets
+
+all: build-all
+
+-include store/module.mk
+-include bpf/module.mk
+-include daemon/module.mk
+-include client/module.mk
+-include tests/module.mk
+-include bench/module.mk
+-include packaging/module.mk
+
+build-all: $(BINS) $(filter $(BUILD)/%,$(TESTS)) $(BENCHES)
+
+# Objects: one rule for the plain build, one for the sanitizer build.
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	$(MAKE) build-all asan-tests
+	@tests/run-tests.sh $(TESTS) $(ASAN_TESTS)
+
+asan-tests: $(ASAN_TESTS)
+
+# NAME=<group> selects bench/<group>*; empty runs all.
+bench: deps build-all $(BENCHES)
+	@bench/run-bench.sh "$(NAME)" $(BENCHES)
+
+fuzz: $(FUZZERS)
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all build-all deps test asan-tests bench fuzz clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,151 @@
+/*
+ * tracetab/bt.h - the bpftrace compiler: program text to attached BPF.
+ *
+ * tracetab compiles the bpftrace language itself, without LLVM: kernel
+ * types come from BTF, tracepoint arguments from tracefs format files.
+ *
+ *     bt_program__compile()   text -> BPF instructions, maps, printf schema
+ *     bt_program__load()      maps created, programs through the verifier
+ *     bt_program__attach()    probes live; records flow to the ring buffer
+ *     bt_program__consume()   ring buffer -> decoded rows
+ *     bt_program__free()      detach, close, free
+ *
+ * Errors are negative errno values; what the user must read goes to a
+ * bt_diags list (line:col, message, source line with a caret).
+ */
+#ifndef TRACETAB_BT_H
+#define TRACETAB_BT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tracetab/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Diagnostics ----------------------------------------------------------- */
+
+struct bt_diag {
+	int line; /* 1-based; 0 when the problem has no position */
+	int col;  /* 1-based */
+	char msg[512];
+};
+
+struct bt_diags;
+
+struct bt_diags *bt_diags__new(void);
+void bt_diags__free(struct bt_diags *diags);
+size_t bt_diags__count(const struct bt_diags *diags);
+const struct bt_diag *bt_diags__get(const struct bt_diags *diags, size_t i);
+/* Adds a diagnostic (printf-style message). */
+void bt_diags__add(struct bt_diags *diags, int line, int col, const char *fmt,
+		   ...) __attribute__((format(printf, 4, 5)));
+/*
+ * Renders every diagnostic as
+ *     file:line:col: error: message
+ *         source line
+ *         ^
+ * into a malloc'd string the caller frees.
+ */
+char *bt_diags__render(const struct bt_diags *diags, const char *source,
+		       const char *filename);
+
+/* ---- Kernel features --------------------------------------------------------- */
+
+struct bt_features {
+	unsigned kernel_major, kernel_minor, kernel_patch;
+	bool btf;            /* /sys/kernel/btf/vmlinux loads */
+	bool kprobe;         /* kprobe events or the kprobe PMU exist */
+	bool fentry;         /* BPF_PROG_TYPE_TRACING with fentry attaches */
+	bool uprobe;
+	bool tracepoint;
+	bool raw_tracepoint;
+	bool ringbuf;
+	bool perf_event;     /* software perf events (interval, profile) */
+};
+
+/* Fills *f from this kernel. Cached after the first call. Returns 0. */
+int bt_features__probe(struct bt_features *f);
+
+/* ---- Programs ------------------------------------------------------------------ */
+
+struct bt_compile_opts {
+	size_t sz;            /* sizeof(struct bt_compile_opts) */
+	const char *filename; /* for diagnostics; NULL: "<program>" */
+	/*
+	 * Table mode (the daemon): enforce the printf -> table rules (at least
+	 * one printf, one format and argument types, none in BEGIN/END).
+	 * Off (bt-run): printf anywhere, any formats.
+	 */
+	bool table_mode;
+	uint32_t ringbuf_bytes; /* 0: 4 MiB */
+};
+
+struct bt_program;
+
+/*
+ * Compiles a program. On error returns a negative errno and adds at least
+ * one diagnostic; never crashes on any input.
+ */
+int bt_program__compile(const char *source, const struct bt_compile_opts *opts,
+			struct bt_program **out, struct bt_diags *diags);
+
+/*
+ * The table schema of the program's printf rows: named columns from
+ * `name:%fmt` labels (col<N> otherwise) with store types, always including
+ * a TT_TYPE_TIME column time_. In table mode every row has this schema.
+ */
+const struct tt_schema *bt_program__schema(const struct bt_program *prog);
+
+/* Creates maps, loads programs; verifier rejections carry the log tail. */
+int bt_program__load(struct bt_program *prog, struct bt_diags *diags);
+/* Attaches every probe and runs BEGIN. */
+int bt_program__attach(struct bt_program *prog, struct bt_diags *diags);
+
+/* Ring buffer fd, pollable (EPOLLIN/POLLIN) for new records. */
+int bt_program__ring_fd(const struct bt_program *prog);
+
+/*
+ * A decoded printf record. row follows bt_program__schema(); the time_
+ * value is CLOCK_MONOTONIC ns (the daemon converts it to wall clock).
+ * String values point into the ring buffer and live only for the call.
+ */
+struct bt_row {
+	uint32_t printf_id;
+	uint64_t mono_ns; /* when the record was emitted */
+	const union tt_value *values;
+};
+typedef int (*bt_row_fn)(void *ctx, const struct bt_row *row);
+
+/*
+ * Drains the ring buffer, calling fn for every printf record. Returns the
+ * number of records consumed or a negative errno (fn's negative value
+ * stops the drain and is returned).
+ */
+int bt_program__consume(struct bt_program *prog, bt_row_fn fn, void *ctx);
+
+/* Formats a record the way bpftrace's printf would print it. */
+int bt_program__format_row(const struct bt_program *prog,
+			   const struct bt_row *row, char *buf, size_t len);
+
+/* Records the kernel could not fit into the ring buffer (all CPUs). */
+uint64_t bt_program__lost(const struct bt_program *prog);
+/* Records that failed to decode (unknown id, short record). */
+uint64_t bt_program__decode_errors(const struct bt_program *prog);
+/* True once the program called exit(). */
+bool bt_program__exited(const struct bt_program *prog);
+
+/* Runs END and prints the maps to out in bpftrace's format (bt-run). */
+int bt_program__finish(struct bt_program *prog, FILE *out);
+
+/* Detaches, closes every fd, frees. NULL is fine. */
+void bt_program__free(struct bt_program *prog);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
