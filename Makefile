@@ -29,6 +29,19 @@ FUZZERS     :=   # libFuzzer targets
 
 all: build-all
 
+# $(call tt_tests,DIR,LIBS): every DIR/test_*.c becomes a test program linked
+# with LIBS (names under $(BUILD)), built plainly and with sanitizers.
+define tt_tests
+$(1)_T := $$(patsubst %.c,%,$$(wildcard $(1)/test_*.c))
+TESTS += $$($(1)_T:%=$$(BUILD)/%)
+ASAN_TESTS += $$($(1)_T:%=$$(BUILD)/asan/%)
+$$($(1)_T:%=$$(BUILD)/%): $$(BUILD)/%: $$(BUILD)/%.o $(2:%=$$(BUILD)/%) $$(BUILD)/libtt_test.a
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS_ALL)
+$$($(1)_T:%=$$(BUILD)/asan/%): $$(BUILD)/asan/%: $$(BUILD)/asan/%.o $(2:%=$$(BUILD)/asan/%) $$(BUILD)/asan/libtt_test.a
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ $$(LDLIBS_ALL)
+endef
+
+
 -include store/module.mk
 -include bpf/module.mk
 -include daemon/module.mk
@@ -72,3 +85,4 @@ clean:
 
 .PHONY: all build-all deps test asan-tests bench fuzz clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+

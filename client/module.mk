@@ -1,0 +1,10 @@
+# client/: the query engine (build/libtt_query.a) and the tracetab CLI.
+TTQ_SRCS := $(filter-out client/main.c client/cmd_%.c client/fuzz_%.c,$(wildcard client/*.c))
+TTC_SRCS := $(wildcard client/main.c client/cmd_*.c)
+$(BUILD)/libtt_query.a: $(TTQ_SRCS:%.c=$(BUILD)/%.o)
+$(BUILD)/asan/libtt_query.a: $(TTQ_SRCS:%.c=$(BUILD)/asan/%.o)
+BINS += $(BUILD)/tracetab
+$(BUILD)/tracetab: $(TTC_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libtt_query.a $(BUILD)/libtt_control.a $(BUILD)/libtt_store.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(eval $(call tt_tests,tests/client,libtt_query.a libtt_control.a libtt_store.a))
+TESTS += $(wildcard tests/client/*.sh)

@@ -1,0 +1,12 @@
+# daemon/: tracetabd -> build/tracetabd; the control-protocol client library
+# (daemon/control_client.c) -> build/libtt_control.a, used by the CLI.
+TTD_SRCS := $(filter-out daemon/main.c daemon/control_client.c,$(wildcard daemon/*.c))
+$(BUILD)/libttd.a: $(TTD_SRCS:%.c=$(BUILD)/%.o)
+$(BUILD)/asan/libttd.a: $(TTD_SRCS:%.c=$(BUILD)/asan/%.o)
+$(BUILD)/libtt_control.a: $(BUILD)/daemon/control_client.o
+$(BUILD)/asan/libtt_control.a: $(BUILD)/asan/daemon/control_client.o
+BINS += $(BUILD)/tracetabd
+$(BUILD)/tracetabd: $(BUILD)/daemon/main.o $(BUILD)/libttd.a $(BUILD)/libbt.a $(BUILD)/libtt_store.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(eval $(call tt_tests,tests/daemon,libttd.a libtt_control.a libbt.a libtt_store.a))
+TESTS += $(wildcard tests/daemon/*.sh)
