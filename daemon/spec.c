@@ -1,0 +1,464 @@
+/*
+ * daemon/spec.c - deployment spec parsing, validation and selection.
+ *
+ * Parsing is strict because a spec is applied unattended on every node: a
+ * typo in a TTL or version must be an error at deploy time, not a probe
+ * that silently never expires or never matches. The canonical JSON built
+ * here contains only the members we understood, with defaults made
+ * explicit, so two specs compare equal exactly when they mean the same.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "daemon/spec.h"
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} features[] = {
+	{ "kprobe", TTD_FEAT_KPROBE },
+	{ "fentry", TTD_FEAT_FENTRY },
+	{ "uprobe", TTD_FEAT_UPROBE },
+	{ "btf", TTD_FEAT_BTF },
+};
+
+const char *ttd_feature__name(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (features[i].bit == bit)
+			return features[i].name;
+	return "?";
+}
+
+static int feature__parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (strcmp(features[i].name, s) == 0)
+			return features[i].bit;
+	return -EINVAL;
+}
+
+int ttd_ttl__parse(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{ "ms", 1000000ull },	     { "s", 1000000000ull },
+		{ "m", 60000000000ull },     { "h", 3600000000000ull },
+		{ "d", 86400000000000ull },
+	};
+	uint64_t n = 0;
+	const char *p = s;
+
+	if (!s)
+		return -EINVAL;
+	if (strcmp(s, "none") == 0) {
+		*ns = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		n = n * 10 + (*p - '0');
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].suffix) != 0)
+			continue;
+		/* Keep expiries representable as int64 wall-clock ns. */
+		if (n == 0 || n > (uint64_t)INT64_MAX / 2 / units[i].mult)
+			return -EINVAL;
+		*ns = n * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int ttd_version__parse(const char *s, struct ttd_version *v)
+{
+	const char *p = s;
+
+	if (!s)
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	for (;;) {
+		unsigned n = 0;
+		const char *start = p;
+
+		if (v->nparts == 3)
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++) {
+			n = n * 10 + (*p - '0');
+			if (n >= 100000)
+				return -EINVAL;
+		}
+		if (p == start)
+			return -EINVAL;
+		v->v[v->nparts++] = n;
+		if (*p == '\0')
+			return 0;
+		if (*p++ != '.')
+			return -EINVAL;
+	}
+}
+
+int ttd_version__cmp(const unsigned kernel[3], const struct ttd_version *v)
+{
+	for (unsigned i = 0; i < v->nparts; i++) {
+		if (kernel[i] != v->v[i])
+			return kernel[i] < v->v[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool name__valid(const char *s, const char *extra)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= TT_CONTROL_NAME_MAX)
+		return false;
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    !strchr(extra, s[i]))
+			return false;
+	return true;
+}
+
+/* Reads an optional string member; -EINVAL when present but not a string. */
+static int get_str(const json_t *obj, const char *key, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -EINVAL;
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int version__member(const json_t *sel, const char *key, int prog,
+			   bool *has, struct ttd_version *v, json_t *canon,
+			   char *err, size_t errlen)
+{
+	const char *s;
+
+	if (get_str(sel, key, &s) < 0) {
+		seterr(err, errlen, "program %d: %s must be a string", prog,
+		       key);
+		return -EINVAL;
+	}
+	if (!s)
+		return 0;
+	if (ttd_version__parse(s, v) < 0) {
+		seterr(err, errlen,
+		       "program %d: %s \"%.40s\" is not a kernel version "
+		       "(X, X.Y or X.Y.Z)",
+		       prog, key, s);
+		return -EINVAL;
+	}
+	*has = true;
+	json_object_set_new(canon, key, json_string(s));
+	return 0;
+}
+
+static int requires__parse(const json_t *sel, int prog, unsigned *bits,
+			   json_t *canon, char *err, size_t errlen)
+{
+	json_t *req = json_object_get(sel, "requires"), *v;
+	size_t i;
+
+	*bits = 0;
+	if (!req || json_is_null(req))
+		return 0;
+	if (!json_is_array(req)) {
+		seterr(err, errlen, "program %d: requires must be an array",
+		       prog);
+		return -EINVAL;
+	}
+	json_array_foreach(req, i, v)
+	{
+		int bit = json_is_string(v) ?
+				  feature__parse(json_string_value(v)) :
+				  -EINVAL;
+		if (bit < 0) {
+			seterr(err, errlen,
+			       "program %d: requires[%zu] is not one of "
+			       "kprobe, fentry, uprobe, btf",
+			       prog, i);
+			return -EINVAL;
+		}
+		*bits |= bit;
+	}
+	/* Canonical order: the feature table's, without duplicates. */
+	json_t *arr = json_array();
+	for (size_t k = 0; k < sizeof(features) / sizeof(features[0]); k++)
+		if (*bits & features[k].bit)
+			json_array_append_new(arr, json_string(features[k].name));
+	json_object_set_new(canon, "requires", arr);
+	return 0;
+}
+
+static int selectors__parse(const json_t *sel, int prog,
+			    struct ttd_selectors *out, json_t *canon,
+			    char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (!sel || json_is_null(sel))
+		return 0;
+	if (!json_is_object(sel)) {
+		seterr(err, errlen, "program %d: selectors must be an object",
+		       prog);
+		return -EINVAL;
+	}
+	if (version__member(sel, "min_kernel", prog, &out->has_min, &out->min,
+			    canon, err, errlen) < 0 ||
+	    version__member(sel, "max_kernel", prog, &out->has_max, &out->max,
+			    canon, err, errlen) < 0)
+		return -EINVAL;
+	if (get_str(sel, "host_name", &out->host_name) < 0 ||
+	    (out->host_name && !out->host_name[0])) {
+		seterr(err, errlen,
+		       "program %d: host_name must be a non-empty string", prog);
+		return -EINVAL;
+	}
+	if (out->host_name) {
+		json_object_set_new(canon, "host_name",
+				    json_string(out->host_name));
+		/* Point into canon, which outlives the request. */
+		out->host_name = json_string_value(
+			json_object_get(canon, "host_name"));
+	}
+	return requires__parse(sel, prog, &out->requires, canon, err, errlen);
+}
+
+static int program__parse(const json_t *p, int prog, struct ttd_program_spec *out,
+			  json_t *canon_progs, char *err, size_t errlen)
+{
+	json_t *canon, *sel;
+	const char *src;
+
+	if (!json_is_object(p)) {
+		seterr(err, errlen, "program %d must be an object", prog);
+		return -EINVAL;
+	}
+	if (get_str(p, "source", &src) < 0 || !src || !src[0]) {
+		seterr(err, errlen,
+		       "program %d: source must be a non-empty string", prog);
+		return -EINVAL;
+	}
+	if (strlen(src) > TT_CONTROL_MAX_SOURCE) {
+		seterr(err, errlen, "program %d: source is over %u bytes", prog,
+		       TT_CONTROL_MAX_SOURCE);
+		return -EINVAL;
+	}
+	canon = json_object();
+	sel = json_object();
+	json_object_set_new(canon, "source", json_string(src));
+	json_object_set_new(canon, "selectors", sel);
+	json_array_append_new(canon_progs, canon);
+	out->source = json_string_value(json_object_get(canon, "source"));
+	return selectors__parse(json_object_get(p, "selectors"), prog,
+				&out->sel, sel, err, errlen);
+}
+
+static int header__parse(const json_t *j, struct ttd_spec *spec, char *err,
+			 size_t errlen)
+{
+	const char *name, *table, *ttl;
+	json_t *rt = json_object_get(j, "replace_table");
+
+	if (get_str(j, "name", &name) < 0 || !name ||
+	    !name__valid(name, ".-")) {
+		seterr(err, errlen,
+		       "name must be a string of letters, digits, _ . - "
+		       "starting with a letter or _, under %d bytes",
+		       TT_CONTROL_NAME_MAX);
+		return -EINVAL;
+	}
+	if (get_str(j, "table", &table) < 0 || !table ||
+	    !name__valid(table, "")) {
+		seterr(err, errlen,
+		       "table must be a string of letters, digits and _ "
+		       "starting with a letter or _, under %d bytes",
+		       TT_CONTROL_NAME_MAX);
+		return -EINVAL;
+	}
+	if (get_str(j, "ttl", &ttl) < 0) {
+		seterr(err, errlen, "ttl must be a string");
+		return -EINVAL;
+	}
+	if (!ttl)
+		ttl = "none";
+	if (strlen(ttl) >= sizeof(spec->ttl) ||
+	    ttd_ttl__parse(ttl, &spec->ttl_ns) < 0) {
+		seterr(err, errlen,
+		       "ttl \"%.31s\" is not a duration: use <N>ms, <N>s, "
+		       "<N>m, <N>h, <N>d with N > 0, or none",
+		       ttl);
+		return -EINVAL;
+	}
+	if (rt && !json_is_boolean(rt)) {
+		seterr(err, errlen, "replace_table must be true or false");
+		return -EINVAL;
+	}
+	snprintf(spec->name, sizeof(spec->name), "%s", name);
+	snprintf(spec->table, sizeof(spec->table), "%s", table);
+	snprintf(spec->ttl, sizeof(spec->ttl), "%s", ttl);
+	spec->replace_table = rt && json_is_true(rt);
+	return 0;
+}
+
+int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
+		    size_t errlen)
+{
+	json_t *progs, *p, *cprogs;
+	size_t i;
+
+	memset(spec, 0, sizeof(*spec));
+	if (!json_is_object(j)) {
+		seterr(err, errlen, "deployment must be a JSON object");
+		return -EINVAL;
+	}
+	if (header__parse(j, spec, err, errlen) < 0)
+		return -EINVAL;
+	progs = json_object_get(j, "programs");
+	if (!json_is_array(progs) || json_array_size(progs) == 0 ||
+	    json_array_size(progs) > TT_CONTROL_MAX_PROGRAMS) {
+		seterr(err, errlen, "programs must be an array of 1 to %d programs",
+		       TT_CONTROL_MAX_PROGRAMS);
+		return -EINVAL;
+	}
+	spec->canon = json_object();
+	cprogs = json_array();
+	json_object_set_new(spec->canon, "name", json_string(spec->name));
+	json_object_set_new(spec->canon, "table", json_string(spec->table));
+	json_object_set_new(spec->canon, "ttl", json_string(spec->ttl));
+	json_object_set_new(spec->canon, "replace_table",
+			    json_boolean(spec->replace_table));
+	json_object_set_new(spec->canon, "programs", cprogs);
+	json_array_foreach(progs, i, p)
+	{
+		if (program__parse(p, (int)i + 1, &spec->progs[i], cprogs, err,
+				   errlen) < 0) {
+			ttd_spec__release(spec);
+			return -EINVAL;
+		}
+		spec->nprogs++;
+	}
+	return 0;
+}
+
+void ttd_spec__release(struct ttd_spec *spec)
+{
+	json_decref(spec->canon);
+	spec->canon = NULL;
+	spec->nprogs = 0;
+}
+
+bool ttd_spec__same_probes(const struct ttd_spec *a, const struct ttd_spec *b)
+{
+	return strcmp(a->table, b->table) == 0 &&
+	       json_equal(json_object_get(a->canon, "programs"),
+			  json_object_get(b->canon, "programs"));
+}
+
+static void version__format(const struct ttd_version *v, char *buf,
+			    size_t len)
+{
+	if (v->nparts == 1)
+		snprintf(buf, len, "%u", v->v[0]);
+	else if (v->nparts == 2)
+		snprintf(buf, len, "%u.%u", v->v[0], v->v[1]);
+	else
+		snprintf(buf, len, "%u.%u.%u", v->v[0], v->v[1], v->v[2]);
+}
+
+/* Why sel does not match node, or "" when it does. */
+static void selectors__mismatch(const struct ttd_selectors *sel,
+				const struct ttd_node *node, char *buf,
+				size_t len)
+{
+	char ver[32];
+	unsigned missing = sel->requires & ~node->features;
+
+	buf[0] = '\0';
+	if (sel->has_min && ttd_version__cmp(node->kernel, &sel->min) < 0) {
+		version__format(&sel->min, ver, sizeof(ver));
+		snprintf(buf, len, "needs min_kernel %s, this kernel is %u.%u.%u",
+			 ver, node->kernel[0], node->kernel[1], node->kernel[2]);
+	} else if (sel->has_max &&
+		   ttd_version__cmp(node->kernel, &sel->max) > 0) {
+		version__format(&sel->max, ver, sizeof(ver));
+		snprintf(buf, len, "needs max_kernel %s, this kernel is %u.%u.%u",
+			 ver, node->kernel[0], node->kernel[1], node->kernel[2]);
+	} else if (sel->host_name &&
+		   strcmp(sel->host_name, node->host_name) != 0) {
+		snprintf(buf, len, "needs host_name %.64s, this host is %.64s",
+			 sel->host_name, node->host_name);
+	} else if (missing) {
+		snprintf(buf, len, "needs %s, not available on this kernel",
+			 ttd_feature__name(missing & -missing));
+	}
+}
+
+int ttd_spec__select(const struct ttd_spec *spec, const struct ttd_node *node,
+		     char *why, size_t whylen)
+{
+	size_t off;
+
+	off = snprintf(why, whylen, "no program matches");
+	for (size_t i = 0; i < spec->nprogs; i++) {
+		char m[256];
+
+		selectors__mismatch(&spec->progs[i].sel, node, m, sizeof(m));
+		if (!m[0]) {
+			snprintf(why, whylen,
+				 "program %zu of %zu is the first whose "
+				 "selectors match this node",
+				 i + 1, spec->nprogs);
+			return (int)i;
+		}
+		if (off < whylen)
+			off += snprintf(why + off, whylen - off, "%s program %zu %s",
+					i ? ";" : ":", i + 1, m);
+	}
+	return -1;
+}
+
+int ttd_node__probe(struct ttd_node *node, unsigned features)
+{
+	struct utsname u;
+
+	memset(node, 0, sizeof(*node));
+	if (uname(&u) < 0)
+		return -errno;
+	/* "6.18.44-cloud-amd64": take up to three leading numbers. */
+	sscanf(u.release, "%u.%u.%u", &node->kernel[0], &node->kernel[1],
+	       &node->kernel[2]);
+	if (gethostname(node->host_name, sizeof(node->host_name) - 1) < 0)
+		return -errno;
+	node->features = features;
+	return 0;
+}
