@@ -22,8 +22,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * With -I. this file shadows libbpf's <bpf/btf.h>, so it pulls libbpf's in:
+ * including "bpf/btf.h" gives both APIs. (Include it by that path so that
+ * the search continues into the system directories.)
+ */
+#include_next <bpf/btf.h>
+
 struct bt_btf;
-struct btf; /* libbpf's */
 
 /* The kinds the compiler distinguishes. ENUM covers ENUM and ENUM64. */
 enum bt_btf_kind {
