@@ -1,0 +1,847 @@
+/*
+ * btf.c - the compiler's view of kernel types, read from BTF.
+ *
+ * A thin layer over libbpf's BTF parser that answers the questions a type
+ * checker asks: what is `struct sock`, where is `skc_dport` inside it (through
+ * the anonymous structs and unions of struct sock_common), how wide and how
+ * signed is a field, what is TCP_ESTABLISHED.
+ *
+ * Invariants:
+ *   - The vmlinux BTF is parsed once per process (pthread_once) and never
+ *     freed: every compile in the daemon shares it.
+ *   - Two indexes are built lazily under the bt_btf's mutex: enum constants
+ *     sorted by name (bsearch), and "pointer type whose target is id"
+ *     (array indexed by target id). Once built they are read-only.
+ *   - Pointer types the kernel lacks are added with btf__add_ptr, which may
+ *     move libbpf's type storage; so no btf_type pointer is kept across
+ *     calls, and additions happen under the mutex.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/btf.h" /* also libbpf's <bpf/btf.h> */
+
+struct enum_entry {
+	const char *name; /* points into the BTF string section */
+	int64_t value;
+	uint32_t type;
+};
+
+struct bt_btf {
+	struct btf *btf;
+	bool vmlinux;
+	pthread_mutex_t lock;
+	struct enum_entry *enums; /* sorted by name, built on first use */
+	size_t nenums;
+	uint32_t *ptr_of; /* ptr_of[target] = pointer type id, 0 if none */
+	uint32_t nptr_of;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- Opening --------------------------------------------------------------- */
+
+static struct bt_btf *wrap(struct btf *btf, bool vmlinux)
+{
+	struct bt_btf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->btf = btf;
+	b->vmlinux = vmlinux;
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+static pthread_once_t vmlinux_once = PTHREAD_ONCE_INIT;
+static struct bt_btf *vmlinux_btf;
+static int vmlinux_err;
+
+static void vmlinux_load(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf) {
+		vmlinux_err = errno ? -errno : -ENOENT;
+		return;
+	}
+	vmlinux_btf = wrap(btf, true);
+	if (!vmlinux_btf) {
+		btf__free(btf);
+		vmlinux_err = -ENOMEM;
+	}
+}
+
+int bt_btf__vmlinux(struct bt_btf **out, char *err, size_t errlen)
+{
+	pthread_once(&vmlinux_once, vmlinux_load);
+	if (!vmlinux_btf) {
+		seterr(err, errlen,
+		       "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s",
+		       strerror(-vmlinux_err));
+		return vmlinux_err;
+	}
+	*out = vmlinux_btf;
+	return 0;
+}
+
+int bt_btf__open(const char *path, struct bt_btf **out, char *err,
+		 size_t errlen)
+{
+	struct btf *btf = btf__parse(path, NULL);
+	int ret;
+
+	if (!btf) {
+		ret = errno ? -errno : -EINVAL;
+		seterr(err, errlen, "cannot load BTF from %s: %s", path,
+		       strerror(-ret));
+		return ret;
+	}
+	*out = wrap(btf, false);
+	if (!*out) {
+		btf__free(btf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void bt_btf__free(struct bt_btf *b)
+{
+	if (!b || b == vmlinux_btf)
+		return;
+	btf__free(b->btf);
+	free(b->enums);
+	free(b->ptr_of);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
+
+struct btf *bt_btf__libbpf(const struct bt_btf *b)
+{
+	return b->btf;
+}
+
+/* ---- Kinds and stripping ----------------------------------------------------- */
+
+static const struct btf_type *type(const struct bt_btf *b, uint32_t id)
+{
+	if (id == 0 || id >= btf__type_cnt(b->btf))
+		return NULL;
+	return btf__type_by_id(b->btf, id);
+}
+
+enum bt_btf_kind bt_btf__kind(const struct bt_btf *b, uint32_t id)
+{
+	const struct btf_type *t = type(b, id);
+
+	if (!t)
+		return BT_BTF_VOID;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		return BT_BTF_INT;
+	case BTF_KIND_PTR:
+		return BT_BTF_PTR;
+	case BTF_KIND_ARRAY:
+		return BT_BTF_ARRAY;
+	case BTF_KIND_STRUCT:
+		return BT_BTF_STRUCT;
+	case BTF_KIND_UNION:
+		return BT_BTF_UNION;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return BT_BTF_ENUM;
+	case BTF_KIND_FWD:
+		return BT_BTF_FWD;
+	case BTF_KIND_TYPEDEF:
+		return BT_BTF_TYPEDEF;
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return BT_BTF_MODIFIER;
+	case BTF_KIND_FUNC:
+		return BT_BTF_FUNC;
+	case BTF_KIND_FUNC_PROTO:
+		return BT_BTF_FUNC_PROTO;
+	case BTF_KIND_FLOAT:
+		return BT_BTF_FLOAT;
+	default:
+		return BT_BTF_OTHER;
+	}
+}
+
+uint32_t bt_btf__strip(const struct bt_btf *b, uint32_t id)
+{
+	/* Bounded: a malformed BTF could loop typedefs into a cycle. */
+	for (int depth = 0; depth < 64; depth++) {
+		enum bt_btf_kind k = bt_btf__kind(b, id);
+
+		if (k != BT_BTF_TYPEDEF && k != BT_BTF_MODIFIER)
+			return id;
+		id = type(b, id)->type;
+	}
+	return 0;
+}
+
+const char *bt_btf__name(const struct bt_btf *b, uint32_t id)
+{
+	const struct btf_type *t = type(b, id);
+	const char *n = t ? btf__name_by_offset(b->btf, t->name_off) : NULL;
+
+	return n ? n : "";
+}
+
+/* ---- Finding types by name ------------------------------------------------- */
+
+static int libbpf_kind(enum bt_btf_kind kind)
+{
+	switch (kind) {
+	case BT_BTF_STRUCT:
+		return BTF_KIND_STRUCT;
+	case BT_BTF_UNION:
+		return BTF_KIND_UNION;
+	case BT_BTF_ENUM:
+		return BTF_KIND_ENUM;
+	case BT_BTF_TYPEDEF:
+		return BTF_KIND_TYPEDEF;
+	case BT_BTF_INT:
+		return BTF_KIND_INT;
+	case BT_BTF_FUNC:
+		return BTF_KIND_FUNC;
+	case BT_BTF_FWD:
+		return BTF_KIND_FWD;
+	case BT_BTF_FLOAT:
+		return BTF_KIND_FLOAT;
+	default:
+		return -1;
+	}
+}
+
+int bt_btf__find(const struct bt_btf *b, const char *name,
+		 enum bt_btf_kind kind, uint32_t *id)
+{
+	int k = libbpf_kind(kind);
+	int ret;
+
+	if (k < 0 || !name || !*name)
+		return -ENOENT;
+	ret = btf__find_by_name_kind(b->btf, name, k);
+	if (ret < 0 && kind == BT_BTF_ENUM)
+		ret = btf__find_by_name_kind(b->btf, name, BTF_KIND_ENUM64);
+	if (ret <= 0)
+		return -ENOENT;
+	*id = ret;
+	return 0;
+}
+
+/* C spellings of integer types mapped to the names BTF (gcc) uses. */
+static const char *const int_alias[][2] = {
+	{ "unsigned", "unsigned int" },
+	{ "signed", "int" },
+	{ "signed int", "int" },
+	{ "long", "long int" },
+	{ "signed long", "long int" },
+	{ "unsigned long", "long unsigned int" },
+	{ "unsigned long int", "long unsigned int" },
+	{ "long long", "long long int" },
+	{ "unsigned long long", "long long unsigned int" },
+	{ "unsigned long long int", "long long unsigned int" },
+	{ "short", "short int" },
+	{ "unsigned short", "short unsigned int" },
+	{ "unsigned short int", "short unsigned int" },
+};
+
+/* Copies src to dst collapsing runs of blanks to one space, trimming. */
+static void squeeze(char *dst, size_t len, const char *src, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		if (src[i] == ' ' || src[i] == '\t') {
+			if (o && dst[o - 1] != ' ')
+				dst[o++] = ' ';
+			continue;
+		}
+		dst[o++] = src[i];
+	}
+	while (o && dst[o - 1] == ' ')
+		o--;
+	dst[o] = 0;
+}
+
+static int find_base(const struct bt_btf *b, const char *base, uint32_t *id)
+{
+	static const struct {
+		const char *prefix;
+		enum bt_btf_kind kind;
+	} tagged[] = {
+		{ "struct ", BT_BTF_STRUCT },
+		{ "union ", BT_BTF_UNION },
+		{ "enum ", BT_BTF_ENUM },
+	};
+
+	if (!strncmp(base, "const ", 6))
+		base += 6;
+	if (!strncmp(base, "volatile ", 9))
+		base += 9;
+	if (!strcmp(base, "void")) {
+		*id = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(tagged) / sizeof(tagged[0]); i++) {
+		size_t n = strlen(tagged[i].prefix);
+
+		if (!strncmp(base, tagged[i].prefix, n)) {
+			if (!bt_btf__find(b, base + n, tagged[i].kind, id))
+				return 0;
+			/* A struct only declared (fwd) is still nameable. */
+			if (tagged[i].kind != BT_BTF_ENUM)
+				return bt_btf__find(b, base + n, BT_BTF_FWD,
+						    id);
+			return -ENOENT;
+		}
+	}
+	for (size_t i = 0; i < sizeof(int_alias) / sizeof(int_alias[0]); i++)
+		if (!strcmp(base, int_alias[i][0]))
+			base = int_alias[i][1];
+	if (!bt_btf__find(b, base, BT_BTF_INT, id) ||
+	    !bt_btf__find(b, base, BT_BTF_TYPEDEF, id) ||
+	    !bt_btf__find(b, base, BT_BTF_FLOAT, id))
+		return 0;
+	return -ENOENT;
+}
+
+static int build_ptr_index(struct bt_btf *b)
+{
+	uint32_t n = btf__type_cnt(b->btf);
+
+	b->ptr_of = calloc(n, sizeof(*b->ptr_of));
+	if (!b->ptr_of)
+		return -ENOMEM;
+	b->nptr_of = n;
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(b->btf, id);
+
+		if (btf_is_ptr(t) && t->type < n && !b->ptr_of[t->type])
+			b->ptr_of[t->type] = id;
+	}
+	return 0;
+}
+
+/* Pointer type to target, reusing the kernel's or adding one. Locked. */
+static int pointer_to(struct bt_btf *b, uint32_t target, uint32_t *id)
+{
+	int ret;
+
+	if (!b->ptr_of && (ret = build_ptr_index(b)))
+		return ret;
+	if (target < b->nptr_of && b->ptr_of[target]) {
+		*id = b->ptr_of[target];
+		return 0;
+	}
+	ret = btf__add_ptr(b->btf, target);
+	if (ret < 0)
+		return ret;
+	*id = ret;
+	if (target < b->nptr_of)
+		b->ptr_of[target] = ret;
+	return 0;
+}
+
+int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,
+		   char *err, size_t errlen)
+{
+	char base[256];
+	size_t n = spelling ? strlen(spelling) : 0;
+	int stars = 0, ret;
+	uint32_t cur;
+
+	/* Peel trailing '*' (and blanks between them). */
+	while (n && (spelling[n - 1] == '*' || spelling[n - 1] == ' ' ||
+		     spelling[n - 1] == '\t'))
+		stars += spelling[--n] == '*';
+	squeeze(base, sizeof(base), spelling ? spelling : "", n);
+	if (!*base || find_base(b, base, &cur)) {
+		seterr(err, errlen, "unknown type '%s'",
+		       spelling ? spelling : "");
+		return -ENOENT;
+	}
+	if (!stars && cur == 0) {
+		seterr(err, errlen, "'void' is not a value type");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&b->lock);
+	for (ret = 0; stars-- > 0 && !ret;)
+		ret = pointer_to(b, cur, &cur);
+	pthread_mutex_unlock(&b->lock);
+	if (ret) {
+		seterr(err, errlen, "cannot make a pointer to '%s': %s", base,
+		       strerror(-ret));
+		return ret;
+	}
+	*id = cur;
+	return 0;
+}
+
+/* ---- Sizes, integers, arrays, pointers ----------------------------------------- */
+
+int64_t bt_btf__size(const struct bt_btf *b, uint32_t id)
+{
+	enum bt_btf_kind k = bt_btf__kind(b, bt_btf__strip(b, id));
+	__s64 sz;
+
+	if (k == BT_BTF_VOID || k == BT_BTF_FUNC || k == BT_BTF_FUNC_PROTO ||
+	    k == BT_BTF_FWD || k == BT_BTF_OTHER)
+		return -EINVAL;
+	sz = btf__resolve_size(b->btf, id);
+	return sz < 0 ? -EINVAL : sz;
+}
+
+int bt_btf__int(const struct bt_btf *b, uint32_t id, unsigned *size,
+		bool *is_signed, bool *is_char, bool *is_bool)
+{
+	const struct btf_type *t;
+	bool sgn = false, chr = false, bln = false;
+
+	id = bt_btf__strip(b, id);
+	t = type(b, id);
+	if (!t)
+		return -EINVAL;
+	if (btf_is_int(t)) {
+		__u8 enc = BTF_INT_ENCODING(*(const __u32 *)(t + 1));
+
+		sgn = enc & BTF_INT_SIGNED;
+		bln = enc & BTF_INT_BOOL;
+		chr = (enc & BTF_INT_CHAR) ||
+		      strstr(bt_btf__name(b, id), "char") != NULL;
+		*size = t->size;
+	} else if (btf_is_any_enum(t)) {
+		sgn = btf_kflag(t);
+		*size = t->size;
+	} else if (btf_is_ptr(t)) {
+		*size = 8;
+	} else {
+		return -EINVAL;
+	}
+	if (is_signed)
+		*is_signed = sgn;
+	if (is_char)
+		*is_char = chr;
+	if (is_bool)
+		*is_bool = bln;
+	return 0;
+}
+
+int bt_btf__array(const struct bt_btf *b, uint32_t id, uint32_t *elem,
+		  uint32_t *count)
+{
+	const struct btf_type *t = type(b, bt_btf__strip(b, id));
+
+	if (!t || !btf_is_array(t))
+		return -EINVAL;
+	*elem = btf_array(t)->type;
+	*count = btf_array(t)->nelems;
+	return 0;
+}
+
+int bt_btf__pointee(const struct bt_btf *b, uint32_t id, uint32_t *target)
+{
+	const struct btf_type *t = type(b, bt_btf__strip(b, id));
+
+	if (!t || !btf_is_ptr(t))
+		return -EINVAL;
+	*target = t->type;
+	return 0;
+}
+
+/* ---- Members ------------------------------------------------------------------ */
+
+/* Searches composite id for name, descending into anonymous members. */
+static bool find_member(const struct bt_btf *b, uint32_t id, const char *name,
+			uint64_t base_bits, uint64_t *bits, uint32_t *bitsz,
+			uint32_t *mtype, int depth)
+{
+	const struct btf_type *t = type(b, id);
+	const struct btf_member *m;
+	uint16_t n;
+
+	if (!t || !btf_is_composite(t) || depth > 32)
+		return false;
+	m = btf_members(t);
+	n = btf_vlen(t);
+	for (uint16_t i = 0; i < n; i++, m++) {
+		const char *mn = btf__name_by_offset(b->btf, m->name_off);
+		uint64_t off = base_bits + btf_member_bit_offset(t, i);
+
+		if (mn && *mn) {
+			if (strcmp(mn, name))
+				continue;
+			*bits = off;
+			*bitsz = btf_member_bitfield_size(t, i);
+			*mtype = m->type;
+			return true;
+		}
+		/* Re-fetch t: recursion never modifies the BTF, so it stays. */
+		if (find_member(b, bt_btf__strip(b, m->type), name, off, bits,
+				bitsz, mtype, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static unsigned pow2_at_least(unsigned n)
+{
+	unsigned p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
+		   struct bt_btf_member *m, char *err, size_t errlen)
+{
+	uint32_t sid = bt_btf__strip(b, id), bitsz = 0, mtype = 0;
+	enum bt_btf_kind k = bt_btf__kind(b, sid);
+	uint64_t bits = 0;
+	char tn[128];
+
+	bt_btf__type_str(b, id, tn, sizeof(tn));
+	if (k != BT_BTF_STRUCT && k != BT_BTF_UNION) {
+		seterr(err, errlen, "'%s' is not a struct or union", tn);
+		return -EINVAL;
+	}
+	if (!name || !*name ||
+	    !find_member(b, sid, name, 0, &bits, &bitsz, &mtype, 0)) {
+		seterr(err, errlen, "%s has no member '%s'", tn,
+		       name ? name : "");
+		return -ENOENT;
+	}
+	memset(m, 0, sizeof(*m));
+	m->type = mtype;
+	if (!bitsz) {
+		int64_t sz = bt_btf__size(b, mtype);
+
+		m->offset = bits / 8;
+		m->load_size = sz < 0 ? 0 : sz > 8 ? 8 : (uint32_t)sz;
+		return 0;
+	}
+	m->offset = bits / 8;
+	m->bit_size = bitsz;
+	m->bit_shift = bits % 8;
+	m->load_size = pow2_at_least((m->bit_shift + bitsz + 7) / 8);
+	if (m->load_size > 8) {
+		seterr(err, errlen, "bitfield %s.%s spans more than 8 bytes",
+		       tn, name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* ---- Enum constants ------------------------------------------------------------ */
+
+static int enum_cmp(const void *a, const void *b)
+{
+	const struct enum_entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	/* Stable on type id so that the first definition wins. */
+	if (c)
+		return c;
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+static int build_enum_index(struct bt_btf *b)
+{
+	uint32_t n = btf__type_cnt(b->btf);
+	size_t cap = 0, cnt = 0;
+	struct enum_entry *v = NULL;
+
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(b->btf, id);
+
+		if (!btf_is_any_enum(t))
+			continue;
+		for (uint16_t i = 0; i < btf_vlen(t); i++) {
+			struct enum_entry e = { .type = id };
+
+			if (cnt == cap) {
+				struct enum_entry *nv;
+
+				cap = cap ? cap * 2 : 4096;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			if (btf_is_enum(t)) {
+				e.name = btf__name_by_offset(
+					b->btf, btf_enum(t)[i].name_off);
+				e.value = btf_kflag(t) ?
+						  (int64_t)btf_enum(t)[i].val :
+						  (int64_t)(uint32_t)btf_enum(
+							  t)[i].val;
+			} else {
+				e.name = btf__name_by_offset(
+					b->btf, btf_enum64(t)[i].name_off);
+				e.value = (int64_t)btf_enum64_value(
+					&btf_enum64(t)[i]);
+			}
+			if (e.name && *e.name)
+				v[cnt++] = e;
+		}
+	}
+	qsort(v, cnt, sizeof(*v), enum_cmp);
+	b->enums = v;
+	b->nenums = cnt;
+	return 0;
+}
+
+int bt_btf__enum_value(const struct bt_btf *b, const char *name,
+		       int64_t *value, uint32_t *enum_id)
+{
+	struct bt_btf *mb = (struct bt_btf *)b; /* lazy index only */
+	size_t lo = 0, hi;
+	int ret = 0;
+
+	pthread_mutex_lock(&mb->lock);
+	if (!mb->enums)
+		ret = build_enum_index(mb);
+	pthread_mutex_unlock(&mb->lock);
+	if (ret)
+		return ret;
+	if (!name)
+		return -ENOENT;
+	/* Lower bound, so that duplicates resolve to the first definition. */
+	hi = b->nenums;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(b->enums[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == b->nenums || strcmp(b->enums[lo].name, name))
+		return -ENOENT;
+	*value = b->enums[lo].value;
+	if (enum_id)
+		*enum_id = b->enums[lo].type;
+	return 0;
+}
+
+/* ---- Functions ---------------------------------------------------------------- */
+
+int bt_btf__func(const struct bt_btf *b, const char *name, uint32_t *id,
+		 char *err, size_t errlen)
+{
+	if (bt_btf__find(b, name, BT_BTF_FUNC, id)) {
+		seterr(err, errlen, "no kernel function '%s' in BTF",
+		       name ? name : "");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The FUNC_PROTO of a FUNC, or the FUNC_PROTO itself; NULL otherwise. */
+static const struct btf_type *proto(const struct bt_btf *b, uint32_t id)
+{
+	const struct btf_type *t = type(b, id);
+
+	if (t && btf_is_func(t))
+		t = type(b, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+int bt_btf__func_nparams(const struct bt_btf *b, uint32_t func)
+{
+	const struct btf_type *t = proto(b, func);
+
+	return t ? btf_vlen(t) : -EINVAL;
+}
+
+int bt_btf__func_param(const struct bt_btf *b, uint32_t func, unsigned i,
+		       const char **name, uint32_t *type_id)
+{
+	const struct btf_type *t = proto(b, func);
+	const struct btf_param *p;
+
+	if (!t)
+		return -EINVAL;
+	if (i >= btf_vlen(t))
+		return -ERANGE;
+	p = btf_params(t) + i;
+	if (name) {
+		*name = btf__name_by_offset(b->btf, p->name_off);
+		if (!*name)
+			*name = "";
+	}
+	if (type_id)
+		*type_id = p->type;
+	return 0;
+}
+
+int bt_btf__func_ret(const struct bt_btf *b, uint32_t func, uint32_t *type_id)
+{
+	const struct btf_type *t = proto(b, func);
+
+	if (!t)
+		return -EINVAL;
+	*type_id = t->type;
+	return 0;
+}
+
+/* ---- Type names ---------------------------------------------------------------- */
+
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t pos; /* wanted length so far (may exceed len) */
+};
+
+static void sb_put(struct sbuf *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_put(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = s->pos < s->len ? s->len - s->pos : 0;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? s->buf + s->pos : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s->pos += n;
+}
+
+static char sb_last(const struct sbuf *s)
+{
+	if (!s->pos || s->pos > s->len)
+		return 0;
+	return s->buf[s->pos - 1];
+}
+
+static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
+		     int depth);
+
+static void proto_str(const struct bt_btf *b, const struct btf_type *t,
+		      const char *mid, struct sbuf *s, int depth)
+{
+	const struct btf_param *p = btf_params(t);
+	uint16_t n = btf_vlen(t);
+
+	type_str(b, t->type, s, depth + 1);
+	sb_put(s, " %s(", mid);
+	for (uint16_t i = 0; i < n; i++) {
+		if (i)
+			sb_put(s, ", ");
+		if (p[i].type == 0)
+			sb_put(s, "...");
+		else
+			type_str(b, p[i].type, s, depth + 1);
+	}
+	sb_put(s, ")");
+}
+
+static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
+		     int depth)
+{
+	const struct btf_type *t = type(b, id);
+	const char *name = bt_btf__name(b, id);
+	const char *tag = "";
+
+	if (!t) {
+		sb_put(s, "void");
+		return;
+	}
+	if (depth > 16) {
+		sb_put(s, "...");
+		return;
+	}
+	switch (bt_btf__kind(b, id)) {
+	case BT_BTF_STRUCT:
+		tag = "struct ";
+		break;
+	case BT_BTF_UNION:
+		tag = "union ";
+		break;
+	case BT_BTF_ENUM:
+		tag = "enum ";
+		break;
+	case BT_BTF_FWD:
+		tag = btf_kflag(t) ? "union " : "struct ";
+		break;
+	case BT_BTF_PTR: {
+		const struct btf_type *to = type(b, t->type);
+
+		if (to && btf_is_func_proto(to)) {
+			proto_str(b, to, "(*)", s, depth);
+			return;
+		}
+		type_str(b, t->type, s, depth + 1);
+		sb_put(s, sb_last(s) == '*' ? "*" : " *");
+		return;
+	}
+	case BT_BTF_ARRAY:
+		type_str(b, btf_array(t)->type, s, depth + 1);
+		sb_put(s, "[%u]", btf_array(t)->nelems);
+		return;
+	case BT_BTF_MODIFIER:
+		if (btf_is_type_tag(t)) {
+			type_str(b, t->type, s, depth + 1);
+			return;
+		}
+		name = btf_is_const(t)	  ? "const" :
+		       btf_is_volatile(t) ? "volatile" :
+					    "restrict";
+		if (bt_btf__kind(b, t->type) == BT_BTF_PTR) {
+			type_str(b, t->type, s, depth + 1);
+			sb_put(s, " %s", name);
+		} else {
+			sb_put(s, "%s ", name);
+			type_str(b, t->type, s, depth + 1);
+		}
+		return;
+	case BT_BTF_FUNC:
+		proto_str(b, type(b, t->type), name, s, depth);
+		return;
+	case BT_BTF_FUNC_PROTO:
+		proto_str(b, t, "", s, depth);
+		return;
+	default:
+		break;
+	}
+	sb_put(s, "%s%s", tag, *name ? name : "(anon)");
+}
+
+int bt_btf__type_str(const struct bt_btf *b, uint32_t id, char *buf,
+		     size_t len)
+{
+	struct sbuf s = { buf, len, 0 };
+
+	if (len)
+		buf[0] = 0;
+	type_str(b, id, &s, 0);
+	if (len)
+		buf[s.pos < len ? s.pos : len - 1] = 0;
+	return (int)s.pos;
+}

@@ -1,0 +1,485 @@
+/*
+ * elf_sym.c - symbols of ELF files as uprobe file offsets, and uprobe
+ * targets ("libc", "bash") as paths.
+ *
+ * Uprobes are placed at file offsets. A symbol's st_value is a virtual
+ * address; the PT_LOAD program header covering it maps it back to the file:
+ * offset = vaddr - p_vaddr + p_offset. Executables and shared libraries
+ * (ET_EXEC, ET_DYN) both work this way; relocatable objects have no
+ * program headers and are refused.
+ *
+ * .symtab is searched before .dynsym because it also holds static
+ * functions; stripped files only have .dynsym.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf/elf_sym.h"
+#include "bpf/tracefs.h" /* bt_glob__match */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- Opening ELF files ---------------------------------------------------- */
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+};
+
+static int elf_file__open(struct elf_file *f, const char *path, char *err,
+			  size_t errlen)
+{
+	GElf_Ehdr eh;
+
+	f->elf = NULL;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
+		int ret = -errno;
+
+		seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		goto bad;
+	f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !gelf_getehdr(f->elf, &eh))
+		goto bad;
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		goto bad;
+	return 0;
+bad:
+	seterr(err, errlen, "%s is not an ELF executable or shared library",
+	       path);
+	if (f->elf)
+		elf_end(f->elf);
+	close(f->fd);
+	return -ENOEXEC;
+}
+
+static void elf_file__close(struct elf_file *f)
+{
+	elf_end(f->elf);
+	close(f->fd);
+}
+
+/* File offset of vaddr through the PT_LOAD headers; -ERANGE if unmapped. */
+static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ERANGE;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+/* ---- Walking symbols -------------------------------------------------------- */
+
+/* Called per defined symbol; nonzero stops the walk and is returned. */
+typedef int (*sym_fn)(void *ctx, const char *name, const GElf_Sym *sym);
+
+static bool usable(const GElf_Sym *s, bool funcs_only)
+{
+	int type = GELF_ST_TYPE(s->st_info);
+
+	if (s->st_shndx == SHN_UNDEF || s->st_value == 0)
+		return false;
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		return true;
+	return !funcs_only && type == STT_OBJECT;
+}
+
+/* Walks the symbols of sections of type `shtype`. */
+static int walk_syms(Elf *elf, Elf64_Word shtype, bool funcs_only, sym_fn fn,
+		     void *ctx)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != shtype ||
+		    !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym s;
+			const char *name;
+			int ret;
+
+			if (!gelf_getsym(data, i, &s) || !usable(&s, funcs_only))
+				continue;
+			name = elf_strptr(elf, sh.sh_link, s.st_name);
+			if (!name || !*name)
+				continue;
+			ret = fn(ctx, name, &s);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* "getpid" matches "getpid" and versioned "getpid@@GLIBC_2.2.5". */
+static bool name_is(const char *name, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(name, want, n) && (name[n] == 0 || name[n] == '@');
+}
+
+struct find_ctx {
+	const char *want;
+	GElf_Sym sym;
+};
+
+static int find_cb(void *ctx, const char *name, const GElf_Sym *sym)
+{
+	struct find_ctx *c = ctx;
+
+	if (!name_is(name, c->want))
+		return 0;
+	c->sym = *sym;
+	return 1;
+}
+
+int bt_elf__resolve(const char *path, const char *symbol,
+		    struct bt_elf_sym *out, char *err, size_t errlen)
+{
+	struct find_ctx c = { .want = symbol };
+	struct elf_file f;
+	uint64_t off;
+	int ret;
+
+	if (!symbol || !*symbol) {
+		seterr(err, errlen, "empty symbol name");
+		return -EINVAL;
+	}
+	ret = elf_file__open(&f, path, err, errlen);
+	if (ret)
+		return ret;
+	if (!walk_syms(f.elf, SHT_SYMTAB, false, find_cb, &c) &&
+	    !walk_syms(f.elf, SHT_DYNSYM, false, find_cb, &c)) {
+		elf_file__close(&f);
+		seterr(err, errlen, "no symbol '%s' in %s", symbol, path);
+		return -ENOENT;
+	}
+	ret = vaddr_to_offset(f.elf, c.sym.st_value, &off);
+	elf_file__close(&f);
+	if (ret) {
+		seterr(err, errlen,
+		       "symbol '%s' in %s is at 0x%llx, in no loadable segment",
+		       symbol, path, (unsigned long long)c.sym.st_value);
+		return ret;
+	}
+	out->name = NULL;
+	out->vaddr = c.sym.st_value;
+	out->size = c.sym.st_size;
+	out->file_offset = off;
+	return 0;
+}
+
+/* ---- Wildcards ---------------------------------------------------------------- */
+
+struct match_ctx {
+	const char *glob;
+	Elf *elf;
+	struct bt_elf_syms *out;
+	size_t cap;
+};
+
+static int match_cb(void *ctx, const char *name, const GElf_Sym *sym)
+{
+	struct match_ctx *c = ctx;
+	struct bt_elf_sym *s;
+	size_t n = strcspn(name, "@");
+	uint64_t off;
+
+	if (n != strlen(name) || !bt_glob__match(c->glob, name) ||
+	    vaddr_to_offset(c->elf, sym->st_value, &off))
+		return 0; /* versioned duplicates: the plain name is also there */
+	if (c->out->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 64;
+		struct bt_elf_sym *nv = realloc(c->out->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		c->out->v = nv;
+		c->cap = nc;
+	}
+	s = &c->out->v[c->out->n];
+	s->name = strdup(name);
+	if (!s->name)
+		return -ENOMEM;
+	s->vaddr = sym->st_value;
+	s->size = sym->st_size;
+	s->file_offset = off;
+	c->out->n++;
+	return 0;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct bt_elf_sym *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Sorts by name and keeps one of each name: .symtab and .dynsym list the
+ * same exported functions at the same address, so any copy will do.
+ */
+static void syms_unique(struct bt_elf_syms *l)
+{
+	size_t o = 0;
+
+	if (!l->n)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), sym_cmp);
+	for (size_t i = 0; i < l->n; i++) {
+		if (o && !strcmp(l->v[o - 1].name, l->v[i].name)) {
+			free(l->v[i].name);
+			continue;
+		}
+		l->v[o++] = l->v[i];
+	}
+	l->n = o;
+}
+
+void bt_elf_syms__free(struct bt_elf_syms *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
+		  char *err, size_t errlen)
+{
+	struct match_ctx c = { .glob = glob, .out = out };
+	struct elf_file f;
+	int ret;
+
+	out->n = 0;
+	out->v = NULL;
+	if (!glob || !*glob) {
+		seterr(err, errlen, "empty symbol pattern");
+		return -EINVAL;
+	}
+	ret = elf_file__open(&f, path, err, errlen);
+	if (ret)
+		return ret;
+	c.elf = f.elf;
+	ret = walk_syms(f.elf, SHT_SYMTAB, true, match_cb, &c);
+	if (!ret)
+		ret = walk_syms(f.elf, SHT_DYNSYM, true, match_cb, &c);
+	elf_file__close(&f);
+	if (ret) {
+		bt_elf_syms__free(out);
+		return ret;
+	}
+	syms_unique(out);
+	if (!out->n) {
+		seterr(err, errlen, "no function matches '%s' in %s", glob,
+		       path);
+		return -ENOENT;
+	}
+	return (int)out->n;
+}
+
+/* ---- Targets: paths, libraries, programs -------------------------------------- */
+
+static bool is_elf(const char *path)
+{
+	unsigned char m[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, m, 4) == 4 && !memcmp(m, ELFMAG, SELFMAG);
+	close(fd);
+	return ok;
+}
+
+/*
+ * Does file name `base` satisfy library `want`? "libc.so.6" must match
+ * exactly; "libc" and "libc.so" also accept "libc.so.<version>".
+ */
+static bool lib_matches(const char *base, const char *want)
+{
+	size_t n = strlen(want);
+	const char *rest;
+
+	if (!strcmp(base, want))
+		return true;
+	if (strncmp(base, want, n))
+		return false;
+	rest = base + n;
+	if (n > 3 && !strcmp(want + n - 3, ".so"))
+		return rest[0] == '.' && isdigit((unsigned char)rest[1]);
+	if (strstr(want, ".so"))
+		return false;
+	return !strncmp(rest, ".so.", 4) && isdigit((unsigned char)rest[4]);
+}
+
+static int put_path(char *path, size_t len, const char *dir, const char *base)
+{
+	int n = snprintf(path, len, "%s%s%s", dir, *dir ? "/" : "", base);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Library by name in /proc/<pid>/maps. */
+static int lib_in_maps(pid_t pid, const char *want, char *path, size_t len)
+{
+	char maps[64], line[PATH_MAX + 256];
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return -ENOENT;
+	while (ret == -ENOENT && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/'), *base;
+
+		if (!p)
+			continue;
+		p[strcspn(p, "\n")] = 0;
+		base = strrchr(p, '/') + 1;
+		if (lib_matches(base, want) && is_elf(p))
+			ret = put_path(path, len, "", p);
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Library by name in the standard directories; highest version wins. */
+static int lib_in_dirs(const char *want, char *path, size_t len)
+{
+	static const char *const dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+		"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+	};
+	char best[NAME_MAX + 1], cand[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *dh = opendir(dirs[i]);
+		struct dirent *d;
+
+		if (!dh)
+			continue;
+		best[0] = 0;
+		while ((d = readdir(dh))) {
+			if (!lib_matches(d->d_name, want) ||
+			    (best[0] && strverscmp(d->d_name, best) <= 0) ||
+			    put_path(cand, sizeof(cand), dirs[i], d->d_name) ||
+			    !is_elf(cand))
+				continue;
+			snprintf(best, sizeof(best), "%s", d->d_name);
+		}
+		closedir(dh);
+		if (best[0])
+			return put_path(path, len, dirs[i], best);
+	}
+	return -ENOENT;
+}
+
+/* Program by name in $PATH. */
+static int prog_in_path(const char *name, char *path, size_t len)
+{
+	const char *env = getenv("PATH");
+	char dirs[4096], *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s", env ? env : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		if (!put_path(path, len, d, name) && !access(path, X_OK) &&
+		    is_elf(path))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static bool looks_like_lib(const char *t)
+{
+	return !strncmp(t, "lib", 3) || strstr(t, ".so");
+}
+
+int bt_elf__find_target(const char *target, pid_t pid, char *path,
+			size_t pathlen, char *err, size_t errlen)
+{
+	char abs[PATH_MAX];
+	int ret = -ENOENT;
+
+	if (!target || !*target) {
+		seterr(err, errlen, "empty uprobe target");
+		return -EINVAL;
+	}
+	if (strchr(target, '/')) {
+		if (!realpath(target, abs)) {
+			ret = -errno;
+			seterr(err, errlen, "uprobe target %s: %s", target,
+			       strerror(errno));
+			return ret;
+		}
+		ret = put_path(path, pathlen, "", abs);
+	} else if (looks_like_lib(target)) {
+		if (pid > 0)
+			ret = lib_in_maps(pid, target, path, pathlen);
+		if (ret == -ENOENT)
+			ret = lib_in_dirs(target, path, pathlen);
+		if (ret == -ENOENT)
+			seterr(err, errlen, "library '%s' not found", target);
+	} else {
+		ret = prog_in_path(target, path, pathlen);
+		if (ret == -ENOENT)
+			seterr(err, errlen, "program '%s' not found in $PATH",
+			       target);
+	}
+	if (ret == -ENAMETOOLONG)
+		seterr(err, errlen, "path of '%s' is too long", target);
+	return ret;
+}
