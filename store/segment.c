@@ -113,8 +113,7 @@ int tt_seg__load(const struct tt_layout *l, const void *base, uint32_t seg,
 	v->max_time = __atomic_load_n(&m->max_time, __ATOMIC_RELAXED);
 	v->disorder = __atomic_load_n(&m->disorder, __ATOMIC_RELAXED);
 	if (v->nrows > l->segment_rows ||
-	    v->first_row_id > UINT64_MAX - l->segment_rows ||
-	    v->disorder > (uint64_t)INT64_MAX)
+	    v->first_row_id > UINT64_MAX - l->segment_rows)
 		return -EBADMSG;
 	return 1;
 }
