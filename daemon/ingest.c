@@ -1,0 +1,227 @@
+/*
+ * daemon/ingest.c - compiled program + ring-buffer ingest (see ingest.h).
+ *
+ * The hot path is row(): copy the decoded values (at most TT_MAX_COLUMNS
+ * cells), rewrite time_ from CLOCK_MONOTONIC to wall-clock ns with the
+ * offset the daemon refreshes every tick, append. Strings are copied by the
+ * store, so nothing outlives the ring-buffer record.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ingest.h"
+#include "daemon/log.h"
+#include "tracetab/bt.h"
+
+struct ttd_ingest {
+	struct bt_program *prog;
+	struct ttd_tables *tabs;
+	struct ttd_table_ref *table;
+	struct ttd_watch *watch;
+	struct ttd_loop *loop;
+	const int64_t *offset;
+	int prog_no; /* 1-based, for messages */
+	int time_col;
+	uint32_t ncols;
+	uint64_t rows;
+	uint64_t append_errors;
+	int last_append_error;
+};
+
+/* Messages without source context (attach errors), "; "-separated. */
+static char *diags__join(struct bt_diags *d)
+{
+	size_t n = bt_diags__count(d), len = 0;
+	char *text = malloc(n * 520 + 1);
+
+	if (!text)
+		return NULL;
+	text[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += sprintf(text + len, "%s%.512s", i ? "; " : "",
+			       bt_diags__get(d, i)->msg);
+	return text;
+}
+
+/* Joins the diagnostics into one malloc'd text, or strerror if none. */
+static char *diags__text(struct bt_diags *d, const char *source, int prog_no,
+			 const char *what, int rc)
+{
+	char name[32], *text = NULL;
+
+	snprintf(name, sizeof(name), "program %d", prog_no);
+	if (bt_diags__count(d) && source)
+		text = bt_diags__render(d, source, name);
+	else if (bt_diags__count(d))
+		text = diags__join(d);
+	if (!text && asprintf(&text, "%s: %s failed: %s", name, what,
+			      strerror(-rc)) < 0)
+		text = NULL;
+	return text;
+}
+
+int ttd_ingest__compile(const char *source, int prog_no,
+			struct ttd_ingest **out, char **error)
+{
+	struct bt_compile_opts opts = {
+		.sz = sizeof(opts),
+		.table_mode = true,
+		.ringbuf_bytes = 16u << 20,
+	};
+	struct bt_diags *d = bt_diags__new();
+	struct ttd_ingest *ing = calloc(1, sizeof(*ing));
+	int rc = -ENOMEM;
+	const char *what = "compile";
+
+	*error = NULL;
+	if (!d || !ing)
+		goto fail;
+	rc = bt_program__compile(source, &opts, &ing->prog, d);
+	if (rc == 0) {
+		what = "load";
+		rc = bt_program__load(ing->prog, d);
+	}
+	if (rc < 0)
+		goto fail;
+	ing->prog_no = prog_no;
+	ing->ncols = bt_program__schema(ing->prog)->ncols;
+	ing->time_col = tt_schema__find(bt_program__schema(ing->prog),
+					TT_TIME_COLUMN);
+	bt_diags__free(d);
+	*out = ing;
+	return 0;
+fail:
+	if (rc == 0)
+		rc = -EINVAL;
+	*error = d ? diags__text(d, source, prog_no, what, rc) : NULL;
+	if (ing)
+		bt_program__free(ing->prog);
+	free(ing);
+	bt_diags__free(d);
+	return rc;
+}
+
+const struct tt_schema *ttd_ingest__schema(const struct ttd_ingest *ing)
+{
+	return bt_program__schema(ing->prog);
+}
+
+static int row(void *ctx, const struct bt_row *r)
+{
+	struct ttd_ingest *ing = ctx;
+	union tt_value v[TT_MAX_COLUMNS];
+	int64_t rc;
+
+	memcpy(v, r->values, ing->ncols * sizeof(v[0]));
+	if (ing->time_col >= 0) {
+		int64_t mono = v[ing->time_col].i64;
+
+		if (mono == 0) /* program without a time_ argument */
+			mono = (int64_t)r->mono_ns;
+		v[ing->time_col].i64 = mono + *ing->offset;
+	}
+	rc = tt_table__append(ing->table->table, v);
+	if (rc < 0) {
+		/* Counted and reported in status; one log line per kind. */
+		if (ing->last_append_error != (int)rc)
+			ttd_warn("table %s: append failed: %s", ing->table->name,
+				 strerror((int)-rc));
+		ing->last_append_error = (int)rc;
+		ing->append_errors++;
+		return 0;
+	}
+	ing->rows++;
+	return 0;
+}
+
+int ttd_ingest__drain(struct ttd_ingest *ing)
+{
+	if (!ing->table)
+		return 0;
+	return bt_program__consume(ing->prog, row, ing);
+}
+
+static void ring_ready(void *ctx, int revents)
+{
+	struct ttd_ingest *ing = ctx;
+	int rc;
+
+	if (revents < 0) {
+		ttd_warn("table %s: ring buffer poll failed: %s",
+			 ing->table->name, strerror(-revents));
+		return;
+	}
+	rc = ttd_ingest__drain(ing);
+	if (rc < 0)
+		ttd_warn("table %s: ring buffer drain failed: %s",
+			 ing->table->name, strerror(-rc));
+}
+
+int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
+		       struct ttd_table_ref *table, struct ttd_loop *loop,
+		       const int64_t *mono_to_wall_ns, char **error)
+{
+	struct bt_diags *d = bt_diags__new();
+	int rc = -ENOMEM;
+
+	*error = NULL;
+	ing->tabs = tabs;
+	ing->table = table;
+	ing->loop = loop;
+	ing->offset = mono_to_wall_ns;
+	if (!d)
+		goto out;
+	rc = bt_program__attach(ing->prog, d);
+	if (rc < 0) {
+		*error = diags__text(d, NULL, ing->prog_no, "attach", rc);
+		goto out;
+	}
+	ing->watch = ttd_loop__watch(loop, bt_program__ring_fd(ing->prog),
+				     POLLIN, ring_ready, ing);
+	if (!ing->watch) {
+		rc = -ENOMEM;
+		if (asprintf(error, "cannot watch the ring buffer") < 0)
+			*error = NULL;
+	}
+out:
+	bt_diags__free(d);
+	return rc;
+}
+
+void ttd_ingest__stats(const struct ttd_ingest *ing,
+		       struct ttd_ingest_stats *st)
+{
+	st->rows = ing->rows;
+	st->lost = bt_program__lost(ing->prog);
+	st->decode_errors =
+		bt_program__decode_errors(ing->prog) + ing->append_errors;
+}
+
+struct ttd_table_ref *ttd_ingest__table(const struct ttd_ingest *ing)
+{
+	return ing->table;
+}
+
+void ttd_ingest__free(struct ttd_ingest *ing, struct ttd_loop *loop,
+		      struct ttd_ingest_stats *st)
+{
+	struct ttd_ingest_stats s;
+
+	if (!ing)
+		return;
+	ttd_loop__unwatch(loop, ing->watch);
+	ttd_ingest__drain(ing);
+	if (st) {
+		ttd_ingest__stats(ing, &s);
+		st->rows += s.rows;
+		st->lost += s.lost;
+		st->decode_errors += s.decode_errors;
+	}
+	bt_program__free(ing->prog);
+	if (ing->table)
+		ttd_tables__release(ing->tabs, ing->table);
+	free(ing);
+}
