@@ -164,8 +164,8 @@ void tt_header__init(struct tt_file_header *h, const struct tt_schema *schema,
 	/* Copy column by column so unused bytes stay zero (checksummed). */
 	h->schema.ncols = schema->ncols;
 	for (uint32_t i = 0; i < schema->ncols; i++) {
-		strncpy(h->schema.cols[i].name, schema->cols[i].name,
-			TT_NAME_MAX - 1);
+		memcpy(h->schema.cols[i].name, schema->cols[i].name,
+		       strnlen(schema->cols[i].name, TT_NAME_MAX - 1));
 		h->schema.cols[i].type = schema->cols[i].type;
 	}
 	h->checksum = tt_header__checksum(h);
