@@ -155,9 +155,12 @@ static int conn__flush(struct conn *c)
 			if (c->w_out)
 				return FLUSH_PENDING;
 		}
-		/* Peer gone (or no way to wait for it): nothing to tell it. */
-		conn__close(c);
-		return FLUSH_CLOSED;
+		if (n < 0) {
+			/* Peer gone, or no way to wait for it. */
+			conn__close(c);
+			return FLUSH_CLOSED;
+		}
+		c->out_off += n;
 	}
 	c->out_len = c->out_off = 0;
 	ttd_loop__unwatch(c->srv->loop, c->w_out);

@@ -60,6 +60,8 @@ static char *diags__text(struct bt_diags *d, const char *source, int prog_no,
 	if (!text && asprintf(&text, "%s: %s failed: %s", name, what,
 			      strerror(-rc)) < 0)
 		text = NULL;
+	for (size_t n = text ? strlen(text) : 0; n && text[n - 1] == '\n';)
+		text[--n] = '\0';
 	return text;
 }
 

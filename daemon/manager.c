@@ -450,12 +450,12 @@ static void reap(struct ttd_manager *mgr, int64_t now)
 		if (d->state == ST_TERMINATED || !d->expires_ns ||
 		    now < d->expires_ns)
 			continue;
+		ttd_info("deployment %s: ttl %s expired%s", d->spec.name,
+			 d->spec.ttl, d->ing ? ", probes detached" : "");
 		stop(mgr, d);
 		d->state = ST_TERMINATED;
 		snprintf(d->reason, sizeof(d->reason), "ttl %s expired",
 			 d->spec.ttl);
-		ttd_info("deployment %s: ttl %s expired, probes detached",
-			 d->spec.name, d->spec.ttl);
 	}
 }
 
