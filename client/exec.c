@@ -1,0 +1,364 @@
+/*
+ * client/exec.c - the scan loop: store chunks in, partial results out.
+ *
+ * Chunks come zero-copy from the store (tt_scan__next) with the query's
+ * time bounds handed to the store's time index. For each chunk everything
+ * that reads shared memory happens first (filter, group key ids, aggregate
+ * inputs gathered into private buffers, output rows copied), then
+ * tt_scan__validate() tells whether the segment was recycled meanwhile; only
+ * then are the derived results committed (group states updated, rows
+ * kept). A failed validation discards the chunk's results, and its rows
+ * count as missed, like rows the ring recycled before we got to them.
+ *
+ * GROUP BY keys that depend on a single string column are computed once
+ * per dictionary code of the chunk (lazily, only for codes that occur),
+ * then looked up per row through a code -> key id array.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/sql.h"
+
+struct exec {
+	struct ttq_query *q;
+	struct tt_scan *scan;
+	uint32_t cap;
+	uint32_t *sel, *gidx, *tuple;
+	uint32_t **ids;         /* per key */
+	uint32_t **codemap;     /* per key: code -> id + 1; 0 unknown */
+	uint32_t *codemap_cap;
+	int *key_strcol;        /* per key: string column or -1 */
+	uint64_t **slots;       /* per aggregate */
+	uint8_t **nulls;
+	struct ttq_value **svals;
+	struct arena chunk_strs;
+};
+
+static int exec__init(struct exec *x, struct ttq_query *q)
+{
+	int nk = q->nkeys, na = q->naggs;
+
+	memset(x, 0, sizeof(*x));
+	x->q = q;
+	x->ids = calloc(nk + 1, sizeof(*x->ids));
+	x->codemap = calloc(nk + 1, sizeof(*x->codemap));
+	x->codemap_cap = calloc(nk + 1, sizeof(*x->codemap_cap));
+	x->key_strcol = calloc(nk + 1, sizeof(*x->key_strcol));
+	x->tuple = calloc(nk + 1, sizeof(*x->tuple));
+	x->slots = calloc(na + 1, sizeof(*x->slots));
+	x->nulls = calloc(na + 1, sizeof(*x->nulls));
+	x->svals = calloc(na + 1, sizeof(*x->svals));
+	if (!x->ids || !x->codemap || !x->codemap_cap || !x->key_strcol ||
+	    !x->tuple || !x->slots || !x->nulls || !x->svals)
+		return -ENOMEM;
+	for (int k = 0; k < nk; k++)
+		x->key_strcol[k] = plan__single_str_col(q->keys[k]);
+	return 0;
+}
+
+static void exec__fini(struct exec *x)
+{
+	for (int k = 0; k < x->q->nkeys && x->ids; k++) {
+		free(x->ids[k]);
+		free(x->codemap ? x->codemap[k] : NULL);
+	}
+	for (int a = 0; a < x->q->naggs && x->slots; a++) {
+		free(x->slots[a]);
+		free(x->nulls ? x->nulls[a] : NULL);
+		free(x->svals ? x->svals[a] : NULL);
+	}
+	free(x->ids);
+	free(x->codemap);
+	free(x->codemap_cap);
+	free(x->key_strcol);
+	free(x->tuple);
+	free(x->slots);
+	free(x->nulls);
+	free(x->svals);
+	free(x->sel);
+	free(x->gidx);
+	arena__free(&x->chunk_strs);
+	tt_scan__free(x->scan);
+}
+
+static void *grow(void *p, size_t n)
+{
+	void *np = realloc(p, n);
+
+	if (!np)
+		free(p);
+	return np;
+}
+
+/* Sizes every per-row buffer for chunks of n rows. */
+static int exec__reserve(struct exec *x, uint32_t n)
+{
+	if (n <= x->cap)
+		return 0;
+	x->cap = n;
+	if (!(x->sel = grow(x->sel, n * sizeof(uint32_t))) ||
+	    !(x->gidx = grow(x->gidx, n * sizeof(uint32_t))))
+		return -ENOMEM;
+	for (int k = 0; k < x->q->nkeys; k++)
+		if (!(x->ids[k] = grow(x->ids[k], n * sizeof(uint32_t))))
+			return -ENOMEM;
+	for (int a = 0; a < x->q->naggs; a++) {
+		if (!(x->slots[a] = grow(x->slots[a], n * sizeof(uint64_t))) ||
+		    !(x->nulls[a] = grow(x->nulls[a], n)) ||
+		    !(x->svals[a] = grow(x->svals[a],
+					 n * sizeof(struct ttq_value))))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int keys__by_code(struct exec *x, struct groups *g, int k,
+			 const struct tt_chunk *ch, uint32_t nsel)
+{
+	struct ttq_query *q = x->q;
+	int col = x->key_strcol[k];
+	uint32_t dict = tt_chunk__dict_size(ch, (uint32_t)col);
+	const uint32_t *codes = ch->cols[col];
+	struct ectx *e = q->ectx;
+
+	if (dict + 1 > x->codemap_cap[k]) {
+		x->codemap[k] = grow(x->codemap[k], (dict + 1) * sizeof(uint32_t));
+		if (!x->codemap[k])
+			return -ENOMEM;
+		x->codemap_cap[k] = dict + 1;
+	}
+	uint32_t *map = x->codemap[k];
+	memset(map, 0, (dict + 1) * sizeof(*map));
+	e->chunk = NULL;
+	e->ocol = col;
+	for (uint32_t i = 0; i < nsel; i++) {
+		uint32_t code = codes[x->sel[i]];
+
+		if (code >= dict)
+			code = dict; /* garbage: NULL key, discarded later */
+		if (!map[code]) {
+			struct ttq_value v;
+			const char *s;
+			uint32_t len, id;
+
+			e->oval.type = TTQ_NULL;
+			if (code < dict && !tt_chunk__string(ch, (uint32_t)col,
+							     code, &s, &len)) {
+				e->oval.type = TTQ_STRING;
+				e->oval.s.ptr = s;
+				e->oval.s.len = len;
+			}
+			e->used = 0;
+			expr__eval(q->keys[k], e, &v);
+			if (groups__intern(g, k, &v, &id))
+				return -ENOMEM;
+			map[code] = id + 1;
+		}
+		x->ids[k][i] = map[code] - 1;
+	}
+	e->ocol = -1;
+	return 0;
+}
+
+static int keys__by_row(struct exec *x, struct groups *g, int k,
+			const struct tt_chunk *ch, uint32_t nsel)
+{
+	struct ectx *e = x->q->ectx;
+	struct ttq_value v;
+
+	e->chunk = ch;
+	e->ocol = -1;
+	for (uint32_t i = 0; i < nsel; i++) {
+		e->row = x->sel[i];
+		e->used = 0;
+		expr__eval(x->q->keys[k], e, &v);
+		if (groups__intern(g, k, &v, &x->ids[k][i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Aggregate a's inputs for the selected rows, into private buffers. */
+static int gather(struct exec *x, int a, const struct tt_chunk *ch,
+		  uint32_t nsel)
+{
+	const struct aggdef *ad = &x->q->aggs[a];
+	struct ectx *e = x->q->ectx;
+	uint64_t *slots = x->slots[a];
+
+	if (ad->arg->kind == N_COL && ad->in != TTQ_STRING) {
+		const uint64_t *col = ch->cols[ad->arg->col];
+
+		for (uint32_t i = 0; i < nsel; i++)
+			slots[i] = col[x->sel[i]];
+		return 0;
+	}
+	e->chunk = ch;
+	e->ocol = -1;
+	for (uint32_t i = 0; i < nsel; i++) {
+		struct ttq_value v;
+
+		e->row = x->sel[i];
+		e->used = 0;
+		expr__eval(ad->arg, e, &v);
+		x->nulls[a][i] = v.type == TTQ_NULL;
+		slots[i] = v.u;
+		if (v.type == TTQ_STRING) {
+			char *s = arena__strndup(&x->chunk_strs, v.s.ptr,
+						 v.s.len);
+			if (!s)
+				return -ENOMEM;
+			v.s.ptr = s;
+		}
+		x->svals[a][i] = v;
+	}
+	return 1; /* nulls and svals are meaningful */
+}
+
+static int chunk__aggregate(struct exec *x, struct groups *g,
+			    const struct tt_chunk *ch, uint32_t nsel)
+{
+	struct ttq_query *q = x->q;
+	bool rowwise[q->naggs + 1];
+	int ret;
+
+	arena__free(&x->chunk_strs);
+	for (int k = 0; k < q->nkeys; k++) {
+		ret = x->key_strcol[k] >= 0 ? keys__by_code(x, g, k, ch, nsel)
+					    : keys__by_row(x, g, k, ch, nsel);
+		if (ret)
+			return ret;
+	}
+	for (int a = 0; a < q->naggs; a++) {
+		rowwise[a] = false;
+		if (!q->aggs[a].arg)
+			continue;
+		if ((ret = gather(x, a, ch, nsel)) < 0)
+			return ret;
+		rowwise[a] = ret == 1;
+	}
+	if (!tt_scan__validate(x->scan)) {
+		q->missed += nsel;
+		return 0;
+	}
+	for (uint32_t i = 0; i < nsel; i++) {
+		for (int k = 0; k < q->nkeys; k++)
+			x->tuple[k] = x->ids[k][i];
+		int64_t gi = groups__lookup(g, x->tuple);
+		if (gi < 0)
+			return (int)gi;
+		x->gidx[i] = (uint32_t)gi;
+	}
+	for (int a = 0; a < q->naggs; a++) {
+		ret = agg__update_batch(&q->aggs[a], g->cells + a, g->naggs,
+					x->gidx, x->slots[a],
+					rowwise[a] ? x->nulls[a] : NULL,
+					rowwise[a] ? x->svals[a] : NULL, nsel);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals)
+{
+	if (rb->nrows == rb->cap) {
+		size_t cap = rb->cap ? rb->cap * 2 : 256;
+		struct ttq_value *v = realloc(rb->vals, cap * (nout + 1) *
+								sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		rb->vals = v;
+		rb->cap = cap;
+	}
+	struct ttq_value *dst = &rb->vals[rb->nrows * nout];
+	for (int i = 0; i < nout; i++) {
+		dst[i] = vals[i];
+		if (vals[i].type == TTQ_STRING) {
+			char *s = arena__strndup(&rb->strings, vals[i].s.ptr,
+						 vals[i].s.len);
+			if (!s)
+				return -ENOMEM;
+			dst[i].s.ptr = s;
+		}
+	}
+	rb->nrows++;
+	return 0;
+}
+
+static int chunk__rows(struct exec *x, struct rowbuf *rb,
+		       const struct tt_chunk *ch, uint32_t nsel)
+{
+	struct ttq_query *q = x->q;
+	struct ectx *e = q->ectx;
+	struct ttq_value vals[q->nout + 1];
+	size_t before = rb->nrows;
+
+	e->chunk = ch;
+	e->ocol = -1;
+	for (uint32_t i = 0; i < nsel; i++) {
+		e->row = x->sel[i];
+		e->used = 0;
+		for (int c = 0; c < q->nout; c++)
+			expr__eval(q->out[c], e, &vals[c]);
+		if (rowbuf__push(rb, q->nout, vals))
+			return -ENOMEM;
+		if (!q->norder && q->limit >= 0 &&
+		    rb->nrows >= (size_t)q->limit)
+			break;
+	}
+	if (!tt_scan__validate(x->scan)) {
+		q->missed += rb->nrows - before;
+		rb->nrows = before;
+	}
+	return 0;
+}
+
+static bool limit_reached(const struct ttq_query *q, const struct ttq_partial *p)
+{
+	return !q->is_agg && !q->norder && q->limit >= 0 &&
+	       p->rows.nrows >= (size_t)q->limit;
+}
+
+int exec__run(struct ttq_query *q, struct ttq_partial *p,
+	      struct ttq_error *err)
+{
+	struct tt_scan_opts opts = { .sz = sizeof(opts) };
+	struct tt_chunk ch;
+	struct exec x;
+	int ret;
+
+	q->missed = 0;
+	if ((ret = exec__init(&x, q)))
+		goto out;
+	opts.has_time_range = q->has_time_range;
+	opts.time_min = q->tmin;
+	opts.time_max = q->tmax;
+	if (q->has_time_range && q->tmin > q->tmax)
+		goto out; /* contradictory bounds: nothing to read */
+	if ((ret = tt_reader__scan(q->reader, &opts, &x.scan)))
+		goto out;
+	while (!limit_reached(q, p) && (ret = tt_scan__next(x.scan, &ch)) > 0) {
+		uint32_t nsel;
+
+		if ((ret = exec__reserve(&x, ch.nrows)))
+			break;
+		nsel = filter__chunk(q, &ch, x.sel);
+		if (!nsel)
+			continue;
+		ret = q->is_agg ? chunk__aggregate(&x, &p->g, &ch, nsel)
+				: chunk__rows(&x, &p->rows, &ch, nsel);
+		if (ret)
+			break;
+	}
+	if (ret > 0)
+		ret = 0;
+	q->missed += tt_scan__missed_rows(x.scan);
+out:
+	exec__fini(&x);
+	if (ret)
+		ttq_error__set(err, -1, "query failed on table %s: %s",
+			       q->table, strerror(-ret));
+	return ret;
+}
