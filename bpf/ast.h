@@ -117,6 +117,7 @@ enum bt_binop {
 struct bt_expr {
 	enum bt_expr_kind kind;
 	int line, col;
+	unsigned height; /* 1 for a leaf, 1 + the tallest child otherwise */
 	union {
 		/* BT_EXPR_INT: literals are non-negative; -1 is NEG(1). */
 		struct {
