@@ -1,0 +1,190 @@
+/*
+ * test_elf_sym.c - ELF symbols to uprobe offsets, checked against where the
+ * loader really mapped them: for a function at runtime address A inside a
+ * /proc/self/maps line (start, file offset O), its file offset is
+ * A - start + O. That needs no ELF parsing at all, so it checks ours.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf/elf_sym.h"
+#include "tests/tt_test.h"
+
+/* Functions to find; noinline and used so that they exist as symbols. */
+__attribute__((noinline, used)) int tt_elf_fn_one(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x + 1;
+}
+__attribute__((noinline, used)) int tt_elf_fn_two(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x + 2;
+}
+__attribute__((noinline, used)) int tt_elf_fn_three(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x + 3;
+}
+
+/* File offset and file path of a runtime code address, from maps. */
+static int maps_offset(const void *addr, uint64_t *off, char *path, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128];
+	uintptr_t a = (uintptr_t)addr;
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, o;
+		char perm[8], file[PATH_MAX] = "";
+
+		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %4095s", &lo, &hi,
+			   perm, &o, file) < 4)
+			continue;
+		if (a < lo || a >= hi)
+			continue;
+		*off = a - lo + o;
+		snprintf(path, len, "%s", file);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+TT_TEST(own_function_offset)
+{
+	struct bt_elf_sym s;
+	char path[PATH_MAX];
+	uint64_t want;
+	char err[256];
+
+	CHECK_INT(maps_offset((void *)tt_elf_fn_two, &want, path, sizeof(path)),
+		  0);
+	CHECK_INT(bt_elf__resolve("/proc/self/exe", "tt_elf_fn_two", &s, err,
+				  sizeof(err)),
+		  0);
+	CHECKF(s.file_offset == want, "offset 0x%llx, maps say 0x%llx",
+	       (unsigned long long)s.file_offset, (unsigned long long)want);
+	CHECK(s.size > 0);
+	CHECK(s.name == NULL);
+	/* Same answer through the real path. */
+	CHECK_INT(bt_elf__resolve(path, "tt_elf_fn_two", &s, NULL, 0), 0);
+	CHECK_INT(s.file_offset, want);
+	CHECK_INT(tt_elf_fn_two(1), 3);
+}
+
+TT_TEST(libc_getpid_offset)
+{
+	void *fn = dlsym(RTLD_DEFAULT, "getpid");
+	char path[PATH_MAX], found[PATH_MAX], rp1[PATH_MAX], rp2[PATH_MAX];
+	struct bt_elf_sym s;
+	uint64_t want;
+
+	CHECK(fn != NULL);
+	CHECK_INT(maps_offset(fn, &want, path, sizeof(path)), 0);
+	CHECK(strstr(path, "libc") != NULL);
+	CHECK_INT(bt_elf__resolve(path, "getpid", &s, NULL, 0), 0);
+	CHECKF(s.file_offset == want, "offset 0x%llx, maps say 0x%llx",
+	       (unsigned long long)s.file_offset, (unsigned long long)want);
+	/* And "libc" finds that same file. */
+	CHECK_INT(bt_elf__find_target("libc", 0, found, sizeof(found), NULL, 0),
+		  0);
+	CHECK(realpath(found, rp1) && realpath(path, rp2));
+	CHECK_STR(rp1, rp2);
+	CHECK_INT(bt_elf__find_target("libc.so.6", getpid(), found,
+				      sizeof(found), NULL, 0),
+		  0);
+	CHECK(realpath(found, rp1));
+	CHECK_STR(rp1, rp2);
+	CHECK_INT(bt_elf__resolve(found, "getpid", &s, NULL, 0), 0);
+	CHECK_INT(s.file_offset, want);
+}
+
+TT_TEST(wildcards)
+{
+	struct bt_elf_syms l = { 0 };
+	char err[256];
+	uint64_t want;
+	char path[PATH_MAX];
+
+	CHECK_INT(bt_elf__match("/proc/self/exe", "tt_elf_fn_*", &l, err,
+				sizeof(err)),
+		  3);
+	CHECK_STR(l.v[0].name, "tt_elf_fn_one");
+	CHECK_STR(l.v[1].name, "tt_elf_fn_three");
+	CHECK_STR(l.v[2].name, "tt_elf_fn_two");
+	CHECK_INT(maps_offset((void *)tt_elf_fn_three, &want, path,
+			      sizeof(path)),
+		  0);
+	CHECK_INT(l.v[1].file_offset, want);
+	bt_elf_syms__free(&l);
+	CHECK(l.n == 0 && l.v == NULL);
+	CHECK_INT(bt_elf__match("/proc/self/exe", "tt_elf_fn_t?o", &l, NULL, 0),
+		  1);
+	bt_elf_syms__free(&l);
+	CHECK_INT(bt_elf__match("/proc/self/exe", "no_such_fn_*", &l, err,
+				sizeof(err)),
+		  -ENOENT);
+	CHECK(strstr(err, "no_such_fn_*") != NULL);
+	CHECK_INT(bt_elf__match("/proc/self/exe", "", &l, NULL, 0), -EINVAL);
+}
+
+TT_TEST(errors)
+{
+	struct bt_elf_sym s;
+	char err[256];
+
+	CHECK_INT(bt_elf__resolve("/proc/self/exe", "no_such_symbol_x", &s, err,
+				  sizeof(err)),
+		  -ENOENT);
+	CHECK(strstr(err, "no symbol 'no_such_symbol_x'") != NULL);
+	CHECK_INT(bt_elf__resolve("/etc/passwd", "x", &s, err, sizeof(err)),
+		  -ENOEXEC);
+	CHECK_STR(err, "/etc/passwd is not an ELF executable or shared library");
+	CHECK_INT(bt_elf__resolve("/nonexistent/file", "x", &s, err,
+				  sizeof(err)),
+		  -ENOENT);
+	CHECK_INT(bt_elf__resolve("/proc/self/exe", "", &s, NULL, 0), -EINVAL);
+	CHECK_INT(bt_elf__resolve("/dev/null", "x", &s, NULL, 0), -ENOEXEC);
+}
+
+TT_TEST(targets)
+{
+	char path[PATH_MAX], err[256];
+
+	CHECK_INT(bt_elf__find_target("ls", 0, path, sizeof(path), NULL, 0), 0);
+	CHECK(path[0] == '/' && !strcmp(strrchr(path, '/'), "/ls"));
+	CHECK_INT(bt_elf__find_target("/proc/self/exe", 0, path, sizeof(path),
+				      NULL, 0),
+		  0);
+	CHECK(path[0] == '/' && access(path, X_OK) == 0);
+	CHECK_INT(bt_elf__find_target("libnosuchlib_x", 0, path, sizeof(path),
+				      err, sizeof(err)),
+		  -ENOENT);
+	CHECK_STR(err, "library 'libnosuchlib_x' not found");
+	CHECK_INT(bt_elf__find_target("nosuchprog_x", 0, path, sizeof(path), err,
+				      sizeof(err)),
+		  -ENOENT);
+	CHECK_INT(bt_elf__find_target("/no/such/file", 0, path, sizeof(path),
+				      err, sizeof(err)),
+		  -ENOENT);
+	CHECK_INT(bt_elf__find_target("", 0, path, sizeof(path), NULL, 0),
+		  -EINVAL);
+	CHECK_INT(bt_elf__find_target("libc", 0, path, 4, NULL, 0),
+		  -ENAMETOOLONG);
+	/* "libc" must not pick libcap or libcrypt. */
+	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0), 0);
+	CHECK(strstr(strrchr(path, '/'), "/libc.so.") != NULL);
+}
+
+TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
+	TT_CASE(libc_getpid_offset), TT_CASE(wildcards), TT_CASE(errors),
+	TT_CASE(targets))
