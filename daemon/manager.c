@@ -290,14 +290,14 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 	struct ttd_deployment *dep;
 	struct ttd_spec spec;
 	int64_t now = wall_now();
-	bool existing;
+	bool existing, same;
 
 	if (ttd_spec__parse(json, &spec, err, errlen) < 0)
 		return -EINVAL;
 	dep = find(mgr, spec.name);
 	existing = dep != NULL;
-	if (existing && dep->state == ST_RUNNING &&
-	    ttd_spec__same_probes(&dep->spec, &spec)) {
+	same = existing && ttd_spec__same_probes(&dep->spec, &spec);
+	if (same && dep->state == ST_RUNNING) {
 		ttd_spec__release(&dep->spec);
 		dep->spec = spec;
 		*result = TTD_UPSERT_REFRESHED;
@@ -317,7 +317,10 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 			dep->created_ns = now;
 			insert(mgr, dep);
 		}
-		*result = existing ? TTD_UPSERT_REPLACED : TTD_UPSERT_CREATED;
+		/* Same spec, not running (failed, expired): tried again. */
+		*result = !existing ? TTD_UPSERT_CREATED :
+		          same	    ? TTD_UPSERT_REFRESHED :
+				      TTD_UPSERT_REPLACED;
 	}
 	dep->expires_ns = dep->spec.ttl_ns ? now + (int64_t)dep->spec.ttl_ns : 0;
 	persist(mgr, dep);
