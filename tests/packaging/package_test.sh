@@ -1,0 +1,271 @@
+#!/bin/bash
+# package_test.sh - builds the Debian and RPM packages and installs the .deb
+# the way packaging/INSTALL.md ("Install from packages") tells operators to,
+# in a Debian 12 root bootstrapped for this run: apt resolves the package's
+# declared dependencies from the mirror this machine's apt uses, then the
+# binaries, files, groups and the systemd unit are checked inside it, and
+# the package is purged again.
+#
+# The debootstrap result is cached as a tarball under build/packaging/ so
+# later runs skip the download. TT_PKG_REUSE=1 tests the packages of the
+# last `make deb` / `make rpm` instead of building them again. When no root can be bootstrapped (no
+# network, no debootstrap), the .deb is installed and purged on this machine
+# instead and the output says so.
+source "$(dirname "$0")/../lib.sh"
+cd "$TT_ROOT" || exit 1
+
+PKGDIR=$TT_BUILD/packaging
+VER=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
+UPVER=${VER%-*}
+ARCH=$(dpkg --print-architecture)
+DEB=$PKGDIR/deb/tracetab_${VER}_$ARCH.deb
+DEVDEB=$PKGDIR/deb/libtracetab-dev_${VER}_$ARCH.deb
+TMP=$(mktemp -d /tmp/tt-pkgtest.XXXXXX)
+ROOT=$TMP/root
+MOUNTS=()
+
+cleanup() {
+	local m
+	for ((m = ${#MOUNTS[@]} - 1; m >= 0; m--)); do
+		umount -l "${MOUNTS[m]}" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	skip all "needs root (debootstrap, chroot, apt)"
+	tt_done
+fi
+for tool in dpkg-buildpackage dh lintian rpmbuild; do
+	if ! command -v $tool >/dev/null; then
+		fail tools "$tool is missing: run make deps"
+		tt_done
+	fi
+done
+
+# ---- INSTALL.md step 1: build the packages ---------------------------------
+
+test_build_deb() {
+	local log=$TMP/deb.log
+	if [ -n "$TT_PKG_REUSE" ]; then
+		skip deb_build "TT_PKG_REUSE set: testing the packages of the last make deb"
+		return 0
+	fi
+	if ! make --no-print-directory deb >"$log" 2>&1; then
+		fail deb_build "$(grep -v '^N:' "$log" | tail -5 | tr '\n' ' ')"
+		return 1
+	fi
+	pass deb_build
+	# lintian ran inside make deb with --fail-on error; list what it said.
+	local tags
+	tags=$(sed -n '/^deb: lintian/,$p' "$log" | grep -E '^[EW]: ')
+	if echo "$tags" | grep -q '^E: '; then
+		fail lintian_no_errors "$(echo "$tags" | grep '^E: ' | tr '\n' ' ')"
+	else
+		pass lintian_no_errors
+	fi
+	echo "$tags" | grep '^W: ' | sed 's/^/    lintian warning: /'
+	check deb_exists test -f "$DEB" -a -f "$DEVDEB"
+}
+
+# Files every tracetab package must ship (path relative to /).
+TT_FILES=(usr/sbin/tracetabd usr/bin/tracetab etc/tracetab/tracetabd.conf
+	lib/systemd/system/tracetabd.service usr/lib/sysusers.d/tracetab.conf
+	usr/lib/tmpfiles.d/tracetab.conf usr/share/man/man1/tracetab.1.gz
+	usr/share/man/man8/tracetabd.8.gz)
+TT_DEV_FILES=(usr/include/tracetab/store.h usr/include/tracetab/query.h
+	usr/include/tracetab/control.h
+	"usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libtracetab.a"
+	"usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/tracetab.pc")
+
+# list_has NAME LISTFILE PATH...: every PATH is a line of LISTFILE.
+list_has() {
+	local name=$1 list=$2 missing="" p
+	shift 2
+	for p in "$@"; do
+		grep -qxF "$p" "$list" || missing="$missing $p"
+	done
+	if [ -z "$missing" ]; then pass "$name"; else fail "$name" "missing:$missing"; fi
+}
+
+test_deb_contents() {
+	dpkg-deb -c "$DEB" | awk '{print $NF}' | sed 's|^\./||' >"$TMP/deb.list"
+	dpkg-deb -c "$DEVDEB" | awk '{print $NF}' | sed 's|^\./||' >"$TMP/dev.list"
+	list_has deb_files "$TMP/deb.list" "${TT_FILES[@]}"
+	list_has dev_deb_files "$TMP/dev.list" "${TT_DEV_FILES[@]}"
+	if [ -n "$(ls bpf/tools 2>/dev/null)" ]; then
+		check deb_scripts grep -q '^usr/share/tracetab/scripts/.' "$TMP/deb.list"
+	fi
+	dpkg-deb -e "$DEB" "$TMP/ctrl"
+	check deb_conffile grep -qx /etc/tracetab/tracetabd.conf "$TMP/ctrl/conffiles"
+	# ${shlibs:Depends} must have found the libraries the binaries link.
+	local dep
+	dep=$(dpkg-deb -f "$DEB" Depends)
+	check deb_shlibs_depends bash -c "grep -q libbpf <<<'$dep' && grep -q libc6 <<<'$dep'"
+}
+
+test_rpm() {
+	local log=$TMP/rpm.log
+	if [ -n "$TT_PKG_REUSE" ]; then
+		skip rpm_build "TT_PKG_REUSE set: testing the packages of the last make rpm"
+	elif ! make --no-print-directory rpm >"$log" 2>&1; then
+		fail rpm_build "$(tail -5 "$log" | tr '\n' ' ')"
+		return
+	else
+		pass rpm_build
+	fi
+	local rpm dev
+	rpm=$(ls "$PKGDIR"/rpm/tracetab-"$UPVER"-*.rpm 2>/dev/null | grep -v -e devel -e debug | head -1)
+	dev=$(ls "$PKGDIR"/rpm/tracetab-devel-"$UPVER"-*.rpm 2>/dev/null | head -1)
+	if [ -z "$rpm" ] || [ -z "$dev" ]; then
+		fail rpm_files "no tracetab/tracetab-devel rpm in $PKGDIR/rpm"
+		return
+	fi
+	rpm -qlp "$rpm" 2>/dev/null | sed 's|^/||' >"$TMP/rpm.list"
+	list_has rpm_files "$TMP/rpm.list" usr/sbin/tracetabd usr/bin/tracetab \
+		etc/tracetab/tracetabd.conf usr/lib/systemd/system/tracetabd.service \
+		usr/lib/sysusers.d/tracetab.conf usr/lib/tmpfiles.d/tracetab.conf \
+		usr/share/man/man1/tracetab.1.gz usr/share/man/man8/tracetabd.8.gz
+	rpm -qlp "$dev" 2>/dev/null | sed 's|^/||' >"$TMP/rpmdev.list"
+	list_has rpm_devel_files "$TMP/rpmdev.list" usr/include/tracetab/store.h \
+		usr/lib64/libtracetab.a usr/lib64/pkgconfig/tracetab.pc
+	check rpm_config_noreplace bash -c \
+		"rpm -qp --configfiles '$rpm' 2>/dev/null | grep -qx /etc/tracetab/tracetabd.conf"
+	check rpm_requires_fedora_names bash -c \
+		"rpm -qp --requires '$rpm' 2>/dev/null | grep -qx libbpf &&
+		 rpm -qp --requires '$rpm' 2>/dev/null | grep -qx lmdb-libs"
+}
+
+# The man pages must format without groff warnings.
+test_man() {
+	local p out
+	for p in packaging/man/tracetab.1 packaging/man/tracetabd.8; do
+		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$p" 2>&1 >/dev/null)
+		if [ -z "$out" ]; then pass "man_$(basename "$p")"; else fail "man_$(basename "$p")" "$out"; fi
+	done
+}
+
+# ---- a fresh Debian 12 root -------------------------------------------------
+
+# The first deb URI of the host's apt sources (deb822 or one-line format).
+host_mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && awk '/^Types:.*deb( |$)/{d=1} d && /^URIs:/{print $2; exit}' "$f"
+	done | grep -v security | head -1
+	grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+		awk '{for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) {print $i; exit}}' | head -1
+}
+
+make_root() {
+	local mirror=$1 tarball=$PKGDIR/bookworm-minbase.tgz
+	mkdir -p "$PKGDIR"
+	if [ ! -s "$tarball" ]; then
+		debootstrap --variant=minbase --make-tarball="$tarball.tmp" \
+			bookworm "$TMP/dl" "$mirror" >"$TMP/dbs.log" 2>&1 &&
+			mv "$tarball.tmp" "$tarball" || { rm -f "$tarball.tmp"; return 1; }
+	fi
+	debootstrap --variant=minbase --unpack-tarball="$tarball" bookworm \
+		"$ROOT" "$mirror" >>"$TMP/dbs.log" 2>&1
+}
+
+in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
+
+# ---- INSTALL.md steps 2, 3 and 6 inside the root ---------------------------
+
+test_chroot() {
+	local mirror
+	mirror=$(host_mirror | head -1)
+	if [ -z "$mirror" ] || ! command -v debootstrap >/dev/null ||
+		! make_root "$mirror"; then
+		skip chroot "no fresh Debian 12 root (mirror '${mirror:-none}'; $(tail -1 "$TMP/dbs.log" 2>/dev/null)); installing on this machine instead"
+		test_host_install
+		return
+	fi
+	pass "debootstrap_bookworm ($mirror)"
+	mount -t proc proc "$ROOT/proc" && MOUNTS+=("$ROOT/proc")
+	cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+	echo "deb $mirror bookworm main" >"$ROOT/etc/apt/sources.list"
+	cp "$DEB" "$DEVDEB" "$ROOT/tmp/"
+	# Reuse the .debs apt fetched in earlier runs.
+	mkdir -p "$PKGDIR/apt-cache"
+	cp "$PKGDIR"/apt-cache/*.deb "$ROOT/var/cache/apt/archives/" 2>/dev/null
+	local log=$TMP/apt.log
+	if in_root apt-get update -qq >"$log" 2>&1 &&
+		in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			"/tmp/${DEB##*/}" "/tmp/${DEVDEB##*/}" >>"$log" 2>&1; then
+		pass apt_install
+	else
+		fail apt_install "$(tail -3 "$log" | tr '\n' ' ')"
+		return
+	fi
+	cp "$ROOT"/var/cache/apt/archives/*.deb "$PKGDIR/apt-cache/" 2>/dev/null
+	check_installed in_root "$ROOT"
+	# systemd-analyze verify on the installed unit, with the root's own
+	# systemd (the package pulled it in for systemd-sysusers). --man=no:
+	# minbase has no man(1) to open the Documentation= pages with; the
+	# pages themselves are checked by man_* and installed_files.
+	check systemd_analyze_verify in_root systemd-analyze verify --man=no \
+		/lib/systemd/system/tracetabd.service
+	check apt_purge in_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get purge -y -q tracetab libtracetab-dev
+	check purged_files bash -c "! test -e '$ROOT/usr/sbin/tracetabd' &&
+		! test -e '$ROOT/etc/tracetab/tracetabd.conf'"
+}
+
+# check_installed RUNNER PREFIX: INSTALL.md step 3, with commands run by
+# RUNNER and files looked up under PREFIX.
+check_installed() {
+	local run=$1 pfx=$2 out f missing=""
+	out=$($run tracetab --version 2>&1)
+	if [ $? = 0 ] && grep -qF "$UPVER" <<<"$out"; then
+		pass "tracetab_version ($out)"
+	else
+		fail tracetab_version "want $UPVER, got: $out"
+	fi
+	out=$($run tracetabd --version 2>&1)
+	if [ $? = 0 ] && grep -qF "$UPVER" <<<"$out"; then
+		pass "tracetabd_version ($out)"
+	else
+		fail tracetabd_version "want $UPVER, got: $out"
+	fi
+	out=$($run tracetabd --help 2>&1)
+	if [ $? = 0 ] && grep -q -- --store-dir <<<"$out"; then
+		pass tracetabd_help
+	else
+		fail tracetabd_help "$(head -3 <<<"$out")"
+	fi
+	for f in "${TT_FILES[@]}" "${TT_DEV_FILES[@]}"; do
+		[ -e "$pfx/$f" ] || missing="$missing $f"
+	done
+	if [ -z "$missing" ]; then pass installed_files; else fail installed_files "missing:$missing"; fi
+	check groups_created $run getent group tracetab tracetab-admin
+	# tmpfiles.d made the store directory for the readers' group (only
+	# checked in the fresh root: on a live machine a daemon may own it).
+	if [ -n "$pfx" ]; then
+		out=$($run stat -c '%a %G' /dev/shm/tracetab 2>&1)
+		if [ "$out" = "750 tracetab" ]; then pass store_dir_created; else fail store_dir_created "$out"; fi
+	fi
+}
+
+# The fallback: install and purge on this machine.
+test_host_install() {
+	if dpkg-query -W -f='${Status}' tracetab 2>/dev/null | grep -q 'ok installed'; then
+		skip host_install "tracetab is already installed on this machine; not touching it"
+		return
+	fi
+	echo "NOTE: installing on this machine itself (no fresh root)"
+	check host_apt_install env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$DEB" "$DEVDEB"
+	check_installed "" ""
+	check systemd_analyze_verify systemd-analyze verify --man=no /lib/systemd/system/tracetabd.service
+	check host_apt_purge env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q tracetab libtracetab-dev
+}
+
+test_man
+if test_build_deb; then
+	test_deb_contents
+	test_rpm
+	test_chroot
+fi
+tt_done
