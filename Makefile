@@ -14,7 +14,7 @@ CC       ?= gcc
 ifeq ($(origin CC),default)
 CC       := gcc
 endif
-CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I.
+CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -iquote .
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 LDLIBS_BPF  := -lbpf -lelf -lz
