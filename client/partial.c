@@ -29,7 +29,7 @@ struct wbuf {
 
 static void put(struct wbuf *w, const void *d, size_t n)
 {
-	if (w->err)
+	if (w->err || !n)
 		return;
 	if (w->len + n > w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 4096;

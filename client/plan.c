@@ -387,6 +387,7 @@ static int check_call(struct ttq_query *q, struct node *n, bool agg_ok,
 	if (star) {
 		n->fn = func__find("count(*)");
 		n->type = TTQ_INT;
+		q->is_agg = true;
 		return 0;
 	}
 	for (int i = 0; i < n->nargs; i++)

@@ -186,6 +186,17 @@ void ttq_result__free(struct ttq_result *r);
 
 /* ---- Helpers the CLI shares ----------------------------------------------- */
 
+#define TTQ_FMT_UTC 0x1 /* times in UTC ("Z"), not local time */
+/*
+ * Formats a value for people: integers in decimal, doubles with up to 6
+ * significant decimals, times as ISO 8601 with milliseconds
+ * ("2026-11-25T01:02:03.456Z" or with the local offset), durations as
+ * "1.5s"-style text, strings as they are (not quoted), NULL as "". Returns
+ * the length it wanted (snprintf-style); buf is always NUL-terminated.
+ */
+int ttq_value__format(const struct ttq_value *v, unsigned flags, char *buf,
+		      size_t len);
+
 /*
  * Levenshtein distance between a and b (bytes, case-insensitive), capped
  * at 255.
