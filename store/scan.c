@@ -53,6 +53,7 @@ struct tt_scan {
 	struct chunk_dict dict;
 	char *buf;
 	size_t bufcap;
+	char errmsg[PATH_MAX + 64];
 };
 
 static void snaps__reverse(struct snap *s, uint32_t a, uint32_t b)
@@ -161,17 +162,22 @@ static void dict__share(struct tt_scan *sc, uint32_t seg)
 	}
 }
 
-/* Bytes of arena the first n entries of column c use (bounded). */
+/*
+ * Bytes of arena that entries [0, n) of column c reach, ignoring entries
+ * that point outside the arena (they fail to resolve either way).
+ */
 static uint32_t dict__used(const struct chunk_dict *d, uint32_t c)
 {
-	struct tt_dict_entry e;
-	uint64_t end;
+	uint64_t used = 0;
 
-	if (!d->n[c])
-		return 0;
-	e = d->ents[c][d->n[c] - 1];
-	end = (uint64_t)e.off + e.len;
-	return end > d->arena_bytes[c] ? d->arena_bytes[c] : (uint32_t)end;
+	for (uint32_t i = 0; i < d->n[c]; i++) {
+		struct tt_dict_entry e = d->ents[c][i];
+		uint64_t end = (uint64_t)e.off + e.len;
+
+		if (end <= d->arena_bytes[c] && end > used)
+			used = end;
+	}
+	return (uint32_t)used;
 }
 
 static char *buf__reserve(struct tt_scan *sc, size_t bytes)
@@ -291,7 +297,10 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 
 		rc = tt_seg__load(l, sc->r->base, s->seg, &v);
 		if (rc < 0)
-			return rc;
+			return tt_err(sc->errmsg, sizeof(sc->errmsg), rc,
+				      "%s: corrupted table: segment %u has "
+				      "impossible metadata",
+				      sc->r->path, s->seg);
 		if (rc == 0 || v.gen != s->gen) { /* recycled meanwhile */
 			scan__miss(sc, s->first + s->nrows);
 			continue;
@@ -310,7 +319,9 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 		}
 		rc = chunk__copy(sc, ch);
 		if (rc)
-			return rc;
+			return tt_err(sc->errmsg, sizeof(sc->errmsg), rc,
+				      "%s: out of memory copying a chunk",
+				      sc->r->path);
 		if (tt_seg__unchanged(l, sc->r->base, v.seg, v.gen))
 			return 1;
 		sc->missed += ch->nrows;
@@ -327,6 +338,11 @@ bool tt_scan__validate(struct tt_scan *sc)
 		return true;
 	sc->missed += sc->chunk_rows;
 	return false;
+}
+
+const char *tt_scan__error(const struct tt_scan *sc)
+{
+	return sc ? sc->errmsg : "";
 }
 
 uint64_t tt_scan__missed_rows(const struct tt_scan *sc)

@@ -217,6 +217,11 @@ int tt_scan__next(struct tt_scan *scan, struct tt_chunk *chunk);
  * (acquire fence + generation re-check). Always true with TT_SCAN_COPY.
  */
 bool tt_scan__validate(struct tt_scan *scan);
+/*
+ * After tt_scan__next() returned a negative errno: a sentence naming the
+ * table file and what is wrong with it ("" when there was no error).
+ */
+const char *tt_scan__error(const struct tt_scan *scan);
 /* Rows the scan could not return because the ring recycled them first. */
 uint64_t tt_scan__missed_rows(const struct tt_scan *scan);
 void tt_scan__free(struct tt_scan *scan);
