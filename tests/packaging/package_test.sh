@@ -122,11 +122,12 @@ test_rpm() {
 		fail rpm_files "no tracetab/tracetab-devel rpm in $PKGDIR/rpm"
 		return
 	fi
-	rpm -qlp "$rpm" 2>/dev/null | sed 's|^/||' >"$TMP/rpm.list"
+	# Man pages are compressed by Fedora's rpmbuild, not by Debian's.
+	rpm -qlp "$rpm" 2>/dev/null | sed -e 's|^/||' -e 's|\.gz$||' >"$TMP/rpm.list"
 	list_has rpm_files "$TMP/rpm.list" usr/sbin/tracetabd usr/bin/tracetab \
 		etc/tracetab/tracetabd.conf usr/lib/systemd/system/tracetabd.service \
 		usr/lib/sysusers.d/tracetab.conf usr/lib/tmpfiles.d/tracetab.conf \
-		usr/share/man/man1/tracetab.1.gz usr/share/man/man8/tracetabd.8.gz
+		usr/share/man/man1/tracetab.1 usr/share/man/man8/tracetabd.8
 	rpm -qlp "$dev" 2>/dev/null | sed 's|^/||' >"$TMP/rpmdev.list"
 	list_has rpm_devel_files "$TMP/rpmdev.list" usr/include/tracetab/store.h \
 		usr/lib64/libtracetab.a usr/lib64/pkgconfig/tracetab.pc
@@ -240,6 +241,7 @@ check_installed() {
 		[ -e "$pfx/$f" ] || missing="$missing $f"
 	done
 	if [ -z "$missing" ]; then pass installed_files; else fail installed_files "missing:$missing"; fi
+	check_man_matches_help "$run"
 	check groups_created $run getent group tracetab tracetab-admin
 	# tmpfiles.d made the store directory for the readers' group (only
 	# checked in the fresh root: on a live machine a daemon may own it).
@@ -247,6 +249,36 @@ check_installed() {
 		out=$($run stat -c '%a %G' /dev/shm/tracetab 2>&1)
 		if [ "$out" = "750 tracetab" ]; then pass store_dir_created; else fail store_dir_created "$out"; fi
 	fi
+}
+
+# man_opts PAGE: the long options the OPTIONS and COMMANDS sections of a
+# man page document, one per line.
+man_opts() {
+	awk '/^\.SH/ {keep = ($2 == "OPTIONS" || $2 == "COMMANDS")} keep' "$1" |
+		sed 's/\\-/-/g' | grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+
+# help_opts RUNNER BIN [CMD...]: the long options `BIN --help` and
+# `BIN CMD --help` for every CMD print, one per line.
+help_opts() {
+	local run=$1 bin=$2 c
+	shift 2
+	{
+		$run "$bin" --help
+		for c in "$@"; do $run "$bin" "$c" --help || echo "--help-of-$c-failed"; done
+	} 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+
+# The man pages document exactly the options the binaries accept.
+check_man_matches_help() {
+	local run=$1 diff
+	diff=$(diff <(man_opts packaging/man/tracetabd.8) <(help_opts "$run" tracetabd))
+	if [ -z "$diff" ]; then pass man_tracetabd_matches_help; else
+		fail man_tracetabd_matches_help "(< man only, > --help only) $(echo $diff)"; fi
+	diff=$(diff <(man_opts packaging/man/tracetab.1) <(help_opts "$run" tracetab \
+		deploy delete status tables schema drop query tail run))
+	if [ -z "$diff" ]; then pass man_tracetab_matches_help; else
+		fail man_tracetab_matches_help "(< man only, > --help only) $(echo $diff)"; fi
 }
 
 # The fallback: install and purge on this machine.
