@@ -8,7 +8,8 @@
  *
  * Integer literals follow bpftrace 0.17: decimal with '_' separators
  * between digits, octal with a leading 0, hex with 0x, a scientific form
- * 1e6 (integer result), and the C suffixes u, l, ul, ll, ull (ignored).
+ * 1e6 (integer result), and on decimals the C suffixes u, l, ul, ll, ull
+ * (ignored).
  * Strings take the escapes \n \t \r \\ \" \' \0-\377 (octal) and \xHH and
  * may not span lines.
  */
@@ -273,11 +274,12 @@ static int lex_number(struct bt_lexer *lx, struct bt_token *tok)
 {
 	size_t start = lx->pos, suffix;
 	uint64_t v = 0;
-	bool overflow = false;
+	bool overflow = false, hex = false;
 
 	tok->kind = BT_TOK_INT;
 	if (peek(lx, 0) == '0' && (peek(lx, 1) == 'x' || peek(lx, 1) == 'X') &&
 	    digit_value(peek(lx, 2)) < 16) {
+		hex = true;
 		advance(lx);
 		advance(lx);
 		scan_digits(lx, 16, &v, &overflow);
@@ -300,7 +302,9 @@ static int lex_number(struct bt_lexer *lx, struct bt_token *tok)
 	while (is_ident_char(peek(lx, 0)))
 		advance(lx);
 	tok->ival = v;
-	if (!is_int_suffix(lx->src + suffix, lx->pos - suffix)) {
+	/* Like bpftrace 0.17, hex literals take no suffix. */
+	if ((hex && lx->pos > suffix) ||
+	    !is_int_suffix(lx->src + suffix, lx->pos - suffix)) {
 		lex_error(lx, start, "invalid integer literal '%.*s'",
 			  (int)(lx->pos - start), lx->src + start);
 		tok->kind = BT_TOK_ERROR;
