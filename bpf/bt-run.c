@@ -1,0 +1,213 @@
+/*
+ * bt-run - compile, load and attach a bpftrace program and print its
+ * printf rows, one per line, until a count, a timeout, exit() or SIGINT;
+ * then run END and print the maps. A developer tool and the harness of
+ * the compiler's integration tests.
+ *
+ *   bt-run PROGRAM.bt | -e 'text' [-c COUNT] [-t TIMEOUT_S] [--table]
+ *          [--table-mode] [--quiet]
+ *
+ *   --table       print rows as column=value pairs (schema names)
+ *   --table-mode  compile with the daemon's printf -> table rules
+ *   --quiet       decode rows but print nothing (benchmarks)
+ *
+ * Exit codes: 0 success, 1 compile/load/attach error, 2 usage error.
+ * The line "READY" goes to stderr once the probes are attached, so that
+ * tests know when to start generating events.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tracetab/bt.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct run {
+	struct bt_program *prog;
+	long count, seen;
+	bool table, quiet;
+};
+
+static void print_table_row(struct run *r, const struct bt_row *row)
+{
+	const struct tt_schema *s = bt_program__schema(r->prog);
+	for (uint32_t i = 0; i < s->ncols; i++) {
+		const union tt_value *v = &row->values[i];
+		printf("%s%s=", i ? " " : "", s->cols[i].name);
+		switch (s->cols[i].type) {
+		case TT_TYPE_STRING:
+			printf("%.*s", (int)v->str.len, v->str.ptr);
+			break;
+		case TT_TYPE_INT64:
+			printf("%lld", (long long)v->i64);
+			break;
+		default:
+			printf("%llu", (unsigned long long)v->u64);
+		}
+	}
+	putchar('\n');
+}
+
+static int on_row(void *ctx, const struct bt_row *row)
+{
+	struct run *r = ctx;
+	if (r->count && r->seen >= r->count)
+		return 0;
+	r->seen++;
+	if (r->quiet)
+		return 0;
+	if (r->table) {
+		print_table_row(r, row);
+	} else {
+		char buf[4096];
+		bt_program__format_row(r->prog, row, buf, sizeof(buf));
+		fputs(buf, stdout);
+	}
+	return 0;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap);
+	while (b) {
+		size_t k = fread(b + n, 1, cap - n - 1, f);
+		n += k;
+		if (k == 0)
+			break;
+		if (n + 1 == cap) {
+			char *p = realloc(b, cap * 2);
+			if (!p) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = p;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (b)
+		b[n] = 0;
+	return b;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bt-run PROGRAM.bt | -e 'program' [-c COUNT] "
+			"[-t TIMEOUT_S] [--table] [--table-mode] [--quiet]\n");
+	return 2;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int fail(struct bt_diags *d, const char *src, const char *file)
+{
+	char *msg = bt_diags__render(d, src, file);
+	fputs(msg ? msg : "error\n", stderr);
+	free(msg);
+	return 1;
+}
+
+static int loop(struct run *r, double timeout)
+{
+	double end = timeout > 0 ? now_s() + timeout : 0;
+	struct pollfd pfd = { .fd = bt_program__ring_fd(r->prog),
+			      .events = POLLIN };
+	while (!stop) {
+		/* Wake-ups are batched in BPF: poll on a short timer too. */
+		poll(&pfd, 1, 10);
+		int rc = bt_program__consume(r->prog, on_row, r);
+		if (rc < 0)
+			return rc;
+		fflush(stdout);
+		if (bt_program__exited(r->prog))
+			break;
+		if (r->count && r->seen >= r->count)
+			break;
+		if (end && now_s() >= end)
+			break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *text = NULL, *file = NULL;
+	struct run r = { 0 };
+	double timeout = 0;
+	bool table_mode = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-e") && i + 1 < argc)
+			text = argv[++i];
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			r.count = atol(argv[++i]);
+		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+			timeout = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--table"))
+			r.table = true;
+		else if (!strcmp(argv[i], "--table-mode"))
+			table_mode = true;
+		else if (!strcmp(argv[i], "--quiet"))
+			r.quiet = true;
+		else if (argv[i][0] != '-' && !file && !text)
+			file = argv[i];
+		else
+			return usage();
+	}
+	if (!text && !file)
+		return usage();
+	char *src = text ? strdup(text) : read_file(file);
+	if (!src) {
+		fprintf(stderr, "bt-run: cannot read %s\n", file);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	struct bt_diags *d = bt_diags__new();
+	struct bt_compile_opts opts = { .sz = sizeof(opts),
+					.filename = file,
+					.table_mode = table_mode };
+	int rc = bt_program__compile(src, &opts, &r.prog, d);
+	if (!rc)
+		rc = bt_program__load(r.prog, d);
+	if (!rc)
+		rc = bt_program__attach(r.prog, d);
+	if (rc) {
+		int ec = fail(d, src, file ? file : "<program>");
+		bt_program__free(r.prog);
+		bt_diags__free(d);
+		free(src);
+		return ec;
+	}
+	fprintf(stderr, "READY\n");
+	if (!bt_program__exited(r.prog))
+		loop(&r, timeout);
+	bt_program__finish(r.prog, stdout);
+	if (bt_program__lost(r.prog))
+		fprintf(stderr, "bt-run: %llu records lost\n",
+			(unsigned long long)bt_program__lost(r.prog));
+	bt_program__free(r.prog);
+	bt_diags__free(d);
+	free(src);
+	return 0;
+}

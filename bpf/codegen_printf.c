@@ -1,0 +1,76 @@
+/*
+ * codegen_printf.c - printf() and exit() records into the ring buffer.
+ *
+ * A record is assembled in the per-CPU scratch buffer (r9) - header, then
+ * each argument at the offset its printf layout fixed - and copied into
+ * the ring buffer with bpf_ringbuf_output. Wake-ups are batched: the
+ * consumer is only woken once the ring holds more than a quarter of its
+ * size (it also polls on a short timer); exit() always wakes it. A record
+ * that does not fit bumps the per-CPU lost counter.
+ */
+#include "bpf/codegen.h"
+
+#define EMIT(cg, i) bt_emit__insn(&(cg)->e, (i))
+
+/* Emits the output of the record in r9 of `size` bytes. */
+static void output(struct bt_cg *cg, uint32_t size, bool force_wake)
+{
+	EMIT(cg, BT_CALL(BPF_FUNC_ktime_get_ns));
+	EMIT(cg, BT_STX(BPF_DW, BT_REG_SCRATCH, BPF_REG_0, 8));
+	int flags_set = bt_emit__label(&cg->e);
+	if (force_wake) {
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_4, BPF_RB_FORCE_WAKEUP));
+	} else {
+		uint32_t ring = cg->s->obj->ringbuf_bytes;
+		bt_emit__ld_map(&cg->e, BPF_REG_1, BT_MAP_RINGBUF);
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_2, BPF_RB_AVAIL_DATA));
+		EMIT(cg, BT_CALL(BPF_FUNC_ringbuf_query));
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_4, BPF_RB_NO_WAKEUP));
+		bt_emit__jmp_imm(&cg->e, BPF_JLT, BPF_REG_0,
+				 (int32_t)(ring / 4), flags_set);
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_4, BPF_RB_FORCE_WAKEUP));
+	}
+	bt_emit__place(&cg->e, flags_set);
+	bt_emit__ld_map(&cg->e, BPF_REG_1, BT_MAP_RINGBUF);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_2, BT_REG_SCRATCH));
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_3, (int32_t)size));
+	EMIT(cg, BT_CALL(BPF_FUNC_ringbuf_output));
+	int done = bt_emit__label(&cg->e);
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, done);
+	/* Lost: count it in this CPU's slot of the lost map (key 0). */
+	int mark = cg->e.stack;
+	int key = bt_cg__slot(cg, 8, 0, 0);
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, key, 0));
+	bt_emit__ld_map(&cg->e, BPF_REG_1, BT_MAP_LOST);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_2, key));
+	EMIT(cg, BT_CALL(BPF_FUNC_map_lookup_elem));
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, done);
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_0, 0));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, 1));
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
+	bt_emit__place(&cg->e, done);
+	bt_emit__stack_reset(&cg->e, mark);
+}
+
+void bt_cg__printf(struct bt_cg *cg, const struct bt_expr *call)
+{
+	const struct bt_einfo *ei = bt_sema__info(cg->s, call);
+	const struct bt_printf_def *pd = &cg->s->obj->printfs[ei->printf_id];
+	for (size_t i = 0; i < pd->nargs; i++)
+		bt_cg__store(cg, call->call.args[i + 1], BT_REG_SCRATCH,
+			     (int)pd->args[i].offset, &pd->args[i].type);
+	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 0, ei->printf_id));
+	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 4, 0));
+	output(cg, pd->size, false);
+}
+
+void bt_cg__exit(struct bt_cg *cg, const struct bt_expr *call)
+{
+	const struct bt_einfo *ei = bt_sema__info(cg->s, call);
+	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 0, ei->printf_id));
+	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 4, 0));
+	output(cg, sizeof(struct bt_rec_hdr), true);
+	/* bpftrace stops the probe at exit(). */
+	bt_emit__ja(&cg->e, cg->exit_label);
+}

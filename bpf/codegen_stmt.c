@@ -1,0 +1,182 @@
+/*
+ * codegen_stmt.c - statements, and the frame of one BPF program: prologue
+ * (save the context, find the scratch buffer, zero the variables),
+ * predicate, body and the single epilogue every return jumps to.
+ *
+ * Variables get fixed stack slots for the whole program, zeroed in the
+ * prologue so that the verifier never sees an uninitialised read whatever
+ * path assigned them. Temporaries above them are released after each
+ * statement.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/builtins.h"
+#include "bpf/codegen.h"
+#include "bpf/probes.h"
+
+#define EMIT(cg, i) bt_emit__insn(&(cg)->e, (i))
+
+static void stmt(struct bt_cg *cg, const struct bt_stmt *st);
+
+void bt_cg__block(struct bt_cg *cg, const struct bt_block *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		stmt(cg, b->stmts[i]);
+}
+
+static void assign_var(struct bt_cg *cg, const struct bt_stmt *st)
+{
+	const struct bt_einfo *ti = bt_sema__info(cg->s, st->assign.target);
+	const struct bt_var *v = &cg->s->vars[ti->var];
+	if (st->assign.op == BT_BINOP_NONE) {
+		bt_cg__store(cg, st->assign.value, BPF_REG_10, v->slot,
+			     &v->type);
+		return;
+	}
+	const struct bt_einfo *vi = bt_sema__info(cg->s, st->assign.value);
+	bt_cg__expr(cg, st->assign.value);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BPF_REG_0));
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BPF_REG_10, v->slot));
+	bt_cg__alu(cg, st->assign.op, v->type.is_signed || vi->type.is_signed);
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, v->slot));
+}
+
+static bool is_agg_call(const struct bt_expr *v)
+{
+	static const char *aggs[] = { "count", "sum", "min", "max" };
+	if (v->kind != BT_EXPR_CALL)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(v->call.name, aggs[i]))
+			return true;
+	return false;
+}
+
+static void stmt(struct bt_cg *cg, const struct bt_stmt *st)
+{
+	int mark = cg->e.stack;
+	switch (st->kind) {
+	case BT_STMT_EXPR:
+		bt_cg__expr(cg, st->expr);
+		break;
+	case BT_STMT_ASSIGN:
+		if (st->assign.target->kind == BT_EXPR_VAR)
+			assign_var(cg, st);
+		else if (is_agg_call(st->assign.value))
+			bt_cg__map_aggregate(cg, st->assign.target,
+					     st->assign.value);
+		else
+			bt_cg__map_assign(cg, st);
+		break;
+	case BT_STMT_IF: {
+		int other = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
+		bt_cg__expr(cg, st->if_.cond);
+		bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, other);
+		bt_emit__stack_reset(&cg->e, mark);
+		bt_cg__block(cg, &st->if_.then);
+		bt_emit__ja(&cg->e, end);
+		bt_emit__place(&cg->e, other);
+		if (st->if_.otherwise)
+			bt_cg__block(cg, st->if_.otherwise);
+		bt_emit__place(&cg->e, end);
+		break;
+	}
+	case BT_STMT_UNROLL: {
+		int64_t n = bt_sema__info(cg->s, st->unroll.count)->cval;
+		for (int64_t i = 0; i < n; i++)
+			bt_cg__block(cg, &st->unroll.body);
+		break;
+	}
+	case BT_STMT_RETURN:
+		bt_emit__ja(&cg->e, cg->exit_label);
+		break;
+	case BT_STMT_DELETE:
+		bt_cg__map_delete(cg, st->del.map);
+		break;
+	case BT_STMT_BLOCK:
+		bt_cg__block(cg, &st->block);
+		break;
+	default:
+		bt_cg__fail(cg, st->line, st->col, "unsupported statement");
+	}
+	bt_emit__stack_reset(&cg->e, mark);
+}
+
+static void prologue(struct bt_cg *cg)
+{
+	EMIT(cg, BT_MOV64_REG(BT_REG_CTX, BPF_REG_1));
+	/* r9 = &scratch[0] (per-CPU); without it nothing can be emitted. */
+	int key = bt_cg__slot(cg, 8, 0, 0);
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, key, 0));
+	bt_emit__ld_map(&cg->e, BPF_REG_1, BT_MAP_SCRATCH);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_2, key));
+	EMIT(cg, BT_CALL(BPF_FUNC_map_lookup_elem));
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, cg->exit_label);
+	EMIT(cg, BT_MOV64_REG(BT_REG_SCRATCH, BPF_REG_0));
+	bt_emit__stack_reset(&cg->e, 0);
+	for (size_t i = 0; i < cg->s->nvars; i++) {
+		struct bt_var *v = &cg->s->vars[i];
+		int size = bt_type__scalar(&v->type) ? 8 : (int)v->type.size;
+		v->slot = bt_cg__slot(cg, size, 0, 0);
+		bt_emit__zero(&cg->e, v->slot, size);
+	}
+}
+
+static int add_prog(struct bt_cg *cg, const struct bt_probe *probe,
+		    struct bt_unit_ap *uap)
+{
+	struct bt_object *obj = cg->s->obj;
+	int pi = bt_object__add_prog(obj);
+	if (pi < 0)
+		return -ENOMEM;
+	struct bt_prog_def *p = &obj->progs[pi];
+	snprintf(p->name, sizeof(p->name), "bt_%d", pi);
+	p->type = bt_probe__info(uap->kind)->prog_type;
+	p->insns = cg->e.insns;
+	p->ninsns = cg->e.n;
+	p->relocs = cg->e.relocs;
+	p->nrelocs = cg->e.nrelocs;
+	p->line = probe->line;
+	p->col = probe->col;
+	p->fd = -1;
+	p->unit = *uap;
+	memset(uap, 0, sizeof(*uap)); /* the program owns its strings now */
+	cg->e.insns = NULL;
+	cg->e.relocs = NULL;
+	return 0;
+}
+
+int bt_codegen__unit(struct bt_sema *s, const struct bt_probe *probe,
+		     struct bt_unit_ap *uap)
+{
+	struct bt_cg cg = { .s = s };
+	bt_emit__init(&cg.e);
+	cg.exit_label = bt_emit__label(&cg.e);
+	prologue(&cg);
+	int mark = cg.e.stack;
+	if (probe->predicate) {
+		bt_cg__expr(&cg, probe->predicate);
+		bt_emit__jmp_imm(&cg.e, BPF_JEQ, BPF_REG_0, 0, cg.exit_label);
+		bt_emit__stack_reset(&cg.e, mark);
+	}
+	bt_cg__block(&cg, &probe->body);
+	bt_emit__place(&cg.e, cg.exit_label);
+	EMIT(&cg, BT_MOV64_IMM(BPF_REG_0, 0));
+	EMIT(&cg, BT_EXIT());
+	int rc = bt_emit__finish(&cg.e);
+	if (!rc && cg.failed)
+		rc = -EINVAL;
+	if (rc == -E2BIG)
+		bt_diags__add(s->diags, probe->line, probe->col,
+			      "probe body too large (jump out of range)");
+	else if (rc == -ENOMEM)
+		bt_diags__add(s->diags, probe->line, probe->col,
+			      "out of memory");
+	if (!rc)
+		rc = add_prog(&cg, probe, uap);
+	bt_emit__release(&cg.e);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * maps_print.c - prints user maps at exit the way bpftrace does:
+ *
+ *     @name[key1, key2]: value
+ *
+ * one map after another, each followed by an empty line, entries of
+ * integer maps sorted by value (ascending, like bpftrace), keys rendered
+ * as numbers or strings, tuples as "(a, b)".
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/object.h"
+
+struct entry {
+	uint8_t *key, *val;
+};
+
+static int64_t ival(const struct bt_type *t, const uint8_t *p)
+{
+	int64_t v;
+	memcpy(&v, p, 8);
+	(void)t;
+	return v;
+}
+
+static void print_value(FILE *out, const struct bt_type *t, const uint8_t *p)
+{
+	switch (t->kind) {
+	case BT_T_INT:
+		if (t->is_signed)
+			fprintf(out, "%lld", (long long)ival(t, p));
+		else
+			fprintf(out, "%llu", (unsigned long long)ival(t, p));
+		return;
+	case BT_T_STR:
+		fprintf(out, "%.*s", (int)strnlen((const char *)p, t->size),
+			(const char *)p);
+		return;
+	case BT_T_TUPLE:
+		fputc('(', out);
+		for (size_t i = 0; i < t->tuple->n; i++) {
+			if (i)
+				fputs(", ", out);
+			print_value(out, &t->tuple->f[i], p + t->tuple->off[i]);
+		}
+		fputc(')', out);
+		return;
+	case BT_T_INET: {
+		char b[64];
+		uint64_t fam;
+		memcpy(&fam, p, 8);
+		if (inet_ntop(fam == 10 ? AF_INET6 : AF_INET, p + 8, b,
+			      sizeof(b)))
+			fputs(b, out);
+		return;
+	}
+	default:
+		fputs("?", out);
+	}
+}
+
+static const struct bt_map_def *sort_map;
+
+static int by_value(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int64_t u = ival(&sort_map->value, x->val);
+	int64_t v = ival(&sort_map->value, y->val);
+	if (sort_map->value.is_signed || sort_map->kind != BT_MAPK_COUNT)
+		return u < v ? -1 : u > v;
+	return (uint64_t)u < (uint64_t)v ? -1 : (uint64_t)u > (uint64_t)v;
+}
+
+static void print_key(FILE *out, const struct bt_map_def *m,
+		      const uint8_t *key)
+{
+	if (m->key.kind == BT_T_NONE)
+		return;
+	fputc('[', out);
+	if (m->key.kind == BT_T_TUPLE) {
+		for (size_t i = 0; i < m->key.tuple->n; i++) {
+			if (i)
+				fputs(", ", out);
+			print_value(out, &m->key.tuple->f[i],
+				    key + m->key.tuple->off[i]);
+		}
+	} else {
+		print_value(out, &m->key, key);
+	}
+	fputc(']', out);
+}
+
+static int print_map(const struct bt_map_def *m, FILE *out)
+{
+	size_t n = 0, cap = 64;
+	struct entry *e = calloc(cap, sizeof(*e));
+	uint8_t *prev = NULL;
+	while (e) {
+		uint8_t *key = malloc(m->key_size), *val = malloc(m->value_size);
+		if (!key || !val ||
+		    bpf_map_get_next_key(m->fd, prev, key) != 0 ||
+		    bpf_map_lookup_elem(m->fd, key, val) != 0) {
+			free(key);
+			free(val);
+			break;
+		}
+		if (n == cap) {
+			void *p = realloc(e, 2 * cap * sizeof(*e));
+			if (!p) {
+				free(key);
+				free(val);
+				break;
+			}
+			e = p;
+			cap *= 2;
+		}
+		e[n].key = key;
+		e[n].val = val;
+		prev = key;
+		n++;
+	}
+	if (!e)
+		return -1;
+	if (m->value.kind == BT_T_INT) {
+		sort_map = m;
+		qsort(e, n, sizeof(*e), by_value);
+	}
+	for (size_t i = 0; i < n; i++) {
+		fputs(m->name, out);
+		print_key(out, m, e[i].key);
+		fputs(": ", out);
+		print_value(out, &m->value, e[i].val);
+		fputc('\n', out);
+	}
+	if (n)
+		fputc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].key);
+		free(e[i].val);
+	}
+	free(e);
+	return 0;
+}
+
+int bt_maps__print(const struct bt_object *obj, FILE *out)
+{
+	for (size_t i = BT_MAP_USER; i < obj->nmaps; i++)
+		if (obj->maps[i].fd >= 0)
+			print_map(&obj->maps[i], out);
+	fflush(out);
+	return 0;
+}

@@ -1,0 +1,160 @@
+/*
+ * object.h - a compiled program before and after loading: BPF programs
+ * (instructions, map relocations, attach points), map definitions and the
+ * printf record layouts the decoder needs.
+ *
+ * Invariants: map 0 is the ring buffer, map 1 the per-CPU lost-record
+ * counter, map 2 the per-CPU scratch buffer used to assemble records, map
+ * 3 the globals user space sets at attach time; user maps (@name) follow. Every relocation names a valid map index. A
+ * printf's record layout is fixed at compile time: header then arguments
+ * at natural alignment, so the decoder never guesses.
+ */
+#ifndef BT_OBJECT_H
+#define BT_OBJECT_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bpf/ast.h"
+#include "bpf/codegen_emit.h"
+#include "bpf/tracefs.h"
+#include "bpf/types.h"
+#include "tracetab/bt.h"
+#include "tracetab/store.h"
+
+struct bt_link;
+
+enum {
+	BT_MAP_RINGBUF = 0,
+	BT_MAP_LOST = 1,
+	BT_MAP_SCRATCH = 2,
+	BT_MAP_GLOBALS = 3, /* array[1] of struct bt_globals */
+	BT_MAP_USER = 4,    /* first @map */
+};
+
+/* Size of the per-CPU scratch buffer in which records are assembled. */
+#define BT_SCRATCH_BYTES 4096
+
+/* Values user space writes before the probes fire. */
+struct bt_globals {
+	uint64_t start_ns; /* CLOCK_MONOTONIC at attach: elapsed's origin */
+};
+
+/* The record header every printf record starts with. */
+struct bt_rec_hdr {
+	uint32_t printf_id;
+	uint32_t reserved;
+	uint64_t ktime_ns;
+};
+
+/* The attach point one program is compiled for (after expansion). */
+struct bt_unit_ap {
+	enum bt_probe_kind kind;
+	const struct bt_attach_point *ap; /* as written (AST) */
+	char *target;                     /* "cat:name", function, raw tp */
+	char *symbol;                     /* uprobe symbol */
+	char *path;                       /* uprobe binary */
+	uint64_t file_offset;             /* uprobe */
+	uint64_t value;                   /* interval ns, profile hz */
+	struct bt_tp_format *tp;          /* tracepoint format */
+};
+
+struct bt_prog_def {
+	char name[32];
+	enum bpf_prog_type type;
+	struct bpf_insn *insns;
+	size_t ninsns;
+	struct bt_reloc *relocs;
+	size_t nrelocs;
+	struct bt_unit_ap unit;
+	struct bt_link *link; /* once attached */
+	int line, col; /* the probe block, for messages */
+	int fd;
+};
+
+/* How a map's values print at exit and how its slots are laid out. */
+enum bt_map_kind {
+	BT_MAPK_VALUE,
+	BT_MAPK_COUNT,
+	BT_MAPK_SUM,
+	BT_MAPK_MIN,
+	BT_MAPK_MAX,
+};
+
+struct bt_map_def {
+	char name[80]; /* "@name"; internal maps have a plain name */
+	enum bpf_map_type type;
+	uint32_t key_size, value_size, max_entries;
+	enum bt_map_kind kind;
+	struct bt_type key, value; /* key BT_T_NONE: no key (@x) */
+	int fd;
+};
+
+struct bt_printf_arg {
+	struct bt_type type;
+	uint32_t offset; /* in the record */
+	int conv;        /* the conversion character: d u x s ... */
+	uint32_t fmt_start, fmt_end; /* the conversion's text in fmt */
+	int col;         /* schema column, -1 when the record is not a row */
+};
+
+struct bt_printf_def {
+	char *fmt; /* the format string, escapes processed */
+	struct bt_printf_arg *args;
+	size_t nargs;
+	uint32_t size; /* record size including the header */
+	bool is_exit;  /* internal: an exit() record, not a printf */
+	int line, col;
+};
+
+struct bt_object {
+	struct bt_prog_def *progs;
+	size_t nprogs;
+	struct bt_map_def *maps;
+	size_t nmaps;
+	struct bt_printf_def *printfs;
+	size_t nprintfs;
+	struct tt_schema schema;
+	int time_col; /* schema column of time_ */
+	bool time_from_arg; /* time_ given by the program, else the header */
+	uint32_t ringbuf_bytes;
+};
+
+/* The loaded program behind the public bt_program handle. */
+struct ring_buffer;
+struct bt_program {
+	struct bt_object *obj;
+	struct bt_types *types; /* owns tuple layouts the object refers to */
+	struct ring_buffer *rb;
+	bool loaded, attached, exited, ended;
+	uint64_t decode_errors;
+	/* Per-call decode state (bt_program__consume). */
+	bt_row_fn fn;
+	void *fn_ctx;
+	int fn_rc;
+	union tt_value values[TT_MAX_COLUMNS];
+	char text[TT_MAX_COLUMNS][64]; /* ntop and other rendered values */
+};
+
+/* load.c: creates maps and loads every program. */
+int bt_object__load(struct bt_object *obj, struct bt_diags *diags);
+/* Runs a BEGIN/END program once (BPF_PROG_TEST_RUN). */
+int bt_object__run_once(const struct bt_prog_def *p);
+/* decode.c: the ring buffer callback (ctx is the bt_program). */
+int bt_decode__record(void *ctx, void *data, size_t size);
+/* maps_print.c: prints every user map in bpftrace's format. */
+int bt_maps__print(const struct bt_object *obj, FILE *out);
+
+struct bt_object *bt_object__new(void);
+void bt_object__free(struct bt_object *obj);
+/* Appends a zeroed entry; returns its index or -ENOMEM. */
+int bt_object__add_prog(struct bt_object *obj);
+int bt_object__add_map(struct bt_object *obj);
+int bt_object__add_printf(struct bt_object *obj);
+/* Finds a user map by name ("@x"); -1 if absent. */
+int bt_object__find_map(const struct bt_object *obj, const char *name);
+
+#endif

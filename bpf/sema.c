@@ -1,0 +1,471 @@
+/*
+ * sema.c - semantic analysis of statements, variables and maps, and the
+ * program-wide printf -> table rules.
+ *
+ * Variables are per unit: their type is fixed by the first assignment in
+ * program order, later assignments must be compatible. Maps are global:
+ * the first assignment (in any probe) fixes key and value types, and
+ * every later use anywhere must agree. Expression typing is in
+ * sema_expr.c; builtin rules in builtins.c.
+ */
+#include "bpf/sema.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/builtins.h"
+
+int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
+		  struct bt_diags *diags, bool table_mode)
+{
+	memset(s, 0, sizeof(*s));
+	s->obj = obj;
+	s->diags = diags;
+	s->table_mode = table_mode;
+	s->row_printf = -1;
+	s->exit_printf = -1;
+	s->types = bt_types__new();
+	if (!s->types)
+		return -ENOMEM;
+	if (bt_btf__vmlinux(&s->btf, NULL, 0) < 0)
+		s->btf = NULL;
+	return 0;
+}
+
+void bt_sema__release(struct bt_sema *s)
+{
+	free(s->info);
+	free(s->vars);
+	/* The types arena is owned by the object's lifetime: see program.c */
+	s->info = NULL;
+	s->vars = NULL;
+}
+
+void bt_sema__error(struct bt_sema *s, int line, int col, const char *fmt,
+		    ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bt_diags__add(s->diags, line, col, "%s", msg);
+	s->errors++;
+}
+
+/* ---- Annotation table: open addressing on the node address ---------------- */
+
+static size_t hash_ptr(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
+}
+
+static int info_grow(struct bt_sema *s)
+{
+	size_t ncap = s->info_cap ? s->info_cap * 2 : 256;
+	struct bt_einfo *n = calloc(ncap, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->info_cap; i++) {
+		if (!s->info[i].e)
+			continue;
+		size_t h = hash_ptr(s->info[i].e, ncap);
+		while (n[h].e)
+			h = (h + 1) & (ncap - 1);
+		n[h] = s->info[i];
+	}
+	free(s->info);
+	s->info = n;
+	s->info_cap = ncap;
+	return 0;
+}
+
+struct bt_einfo *bt_sema__info(struct bt_sema *s, const struct bt_expr *e)
+{
+	if ((s->ninfo + 1) * 2 > s->info_cap && info_grow(s) < 0)
+		return NULL;
+	size_t h = hash_ptr(e, s->info_cap);
+	while (s->info[h].e && s->info[h].e != e)
+		h = (h + 1) & (s->info_cap - 1);
+	if (!s->info[h].e) {
+		s->info[h].e = e;
+		s->info[h].map = -1;
+		s->info[h].var = -1;
+		s->info[h].printf_id = -1;
+		s->ninfo++;
+	}
+	return &s->info[h];
+}
+
+/* ---- Maps ------------------------------------------------------------------ */
+
+int bt_sema__map_key(struct bt_sema *s, const struct bt_expr *m,
+		     struct bt_type *key)
+{
+	struct bt_type f[16];
+	memset(key, 0, sizeof(*key));
+	if (m->map.nkeys == 0)
+		return 0;
+	if (m->map.nkeys > 16) {
+		bt_sema__error(s, m->line, m->col, "too many map keys");
+		return -1;
+	}
+	for (size_t i = 0; i < m->map.nkeys; i++) {
+		struct bt_einfo *ki = bt_sema__expr(s, m->map.keys[i]);
+		if (!ki)
+			return -1;
+		f[i] = ki->type;
+		if (f[i].kind == BT_T_INT || f[i].kind == BT_T_PTR)
+			f[i] = bt_type__int(8, f[i].is_signed);
+		else if (!bt_type__aggregate(&f[i])) {
+			bt_sema__error(s, m->map.keys[i]->line,
+				       m->map.keys[i]->col,
+				       "this value cannot be a map key");
+			return -1;
+		}
+	}
+	if (m->map.nkeys == 1)
+		*key = f[0];
+	else
+		*key = bt_types__tuple(s->types, f, m->map.nkeys);
+	return 0;
+}
+
+static uint32_t slot_size(const struct bt_type *t)
+{
+	if (t->kind == BT_T_NONE)
+		return 8;
+	if (bt_type__scalar(t))
+		return 8;
+	return (t->size + 7) & ~7u;
+}
+
+int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
+		 const struct bt_type *key, const struct bt_type *value,
+		 enum bt_map_kind kind)
+{
+	char name[80];
+	snprintf(name, sizeof(name), "@%s", m->map.name);
+	int i = bt_object__find_map(s->obj, name);
+	if (i >= 0) {
+		struct bt_map_def *md = &s->obj->maps[i];
+		char a[128], b[128];
+		if (md->kind != kind) {
+			bt_sema__error(s, m->line, m->col,
+				       "map '%s' was used with a different "
+				       "aggregation before",
+				       name);
+			return -1;
+		}
+		if (!bt_type__compatible(&md->key, key)) {
+			bt_type__name(&md->key, a, sizeof(a));
+			bt_type__name(key, b, sizeof(b));
+			bt_sema__error(s, m->line, m->col,
+				       "map '%s' has keys of type %s, not %s",
+				       name, a, b);
+			return -1;
+		}
+		if (kind == BT_MAPK_VALUE &&
+		    !bt_type__compatible(&md->value, value)) {
+			bt_type__name(&md->value, a, sizeof(a));
+			bt_type__name(value, b, sizeof(b));
+			bt_sema__error(s, m->line, m->col,
+				       "map '%s' holds %s, cannot assign %s",
+				       name, a, b);
+			return -1;
+		}
+		if (kind == BT_MAPK_VALUE && value->kind == BT_T_STR &&
+		    value->size > md->value.size) {
+			bt_sema__error(s, m->line, m->col,
+				       "map '%s' holds strings of %u bytes, "
+				       "this one has %u",
+				       name, md->value.size, value->size);
+			return -1;
+		}
+		return i;
+	}
+	i = bt_object__add_map(s->obj);
+	if (i < 0)
+		return -1;
+	struct bt_map_def *md = &s->obj->maps[i];
+	snprintf(md->name, sizeof(md->name), "%s", name);
+	md->type = BPF_MAP_TYPE_HASH;
+	md->kind = kind;
+	md->key = *key;
+	md->value = *value;
+	if (md->value.kind == BT_T_INT || kind != BT_MAPK_VALUE)
+		md->value = bt_type__int(8, kind == BT_MAPK_VALUE
+						    ? value->is_signed
+						    : kind != BT_MAPK_COUNT);
+	md->key_size = slot_size(key);
+	md->value_size = slot_size(&md->value);
+	md->max_entries = 4096;
+	return i;
+}
+
+/* ---- Statements --------------------------------------------------------------- */
+
+static int block(struct bt_sema *s, const struct bt_block *b);
+
+static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
+		      struct bt_einfo *vi)
+{
+	const struct bt_expr *t = st->assign.target;
+	struct bt_type vt = vi->type;
+	if (st->assign.op != BT_BINOP_NONE && vt.kind != BT_T_INT) {
+		bt_sema__error(s, st->line, st->col,
+			       "compound assignment needs an integer");
+		return -1;
+	}
+	if (vt.kind == BT_T_INT)
+		vt = bt_type__int(8, vt.is_signed);
+	if (!bt_type__scalar(&vt) && !bt_type__aggregate(&vt)) {
+		char a[128];
+		bt_type__name(&vt, a, sizeof(a));
+		bt_sema__error(s, st->assign.value->line,
+			       st->assign.value->col,
+			       "cannot store %s in a variable (take a pointer "
+			       "instead)",
+			       a);
+		return -1;
+	}
+	for (size_t i = 0; i < s->nvars; i++) {
+		if (strcmp(s->vars[i].name, t->var.name))
+			continue;
+		if (!bt_type__compatible(&s->vars[i].type, &vt)) {
+			char a[128], b[128];
+			bt_type__name(&s->vars[i].type, a, sizeof(a));
+			bt_type__name(&vt, b, sizeof(b));
+			bt_sema__error(s, st->line, st->col,
+				       "variable '$%s' holds %s, cannot assign "
+				       "%s",
+				       t->var.name, a, b);
+			return -1;
+		}
+		if (vt.kind == BT_T_STR && vt.size > s->vars[i].type.size)
+			s->vars[i].type.size = vt.size;
+		struct bt_einfo *ti = bt_sema__info(s, t);
+		ti->type = s->vars[i].type;
+		ti->var = (int)i;
+		return 0;
+	}
+	if (st->assign.op != BT_BINOP_NONE) {
+		bt_sema__error(s, t->line, t->col,
+			       "variable '$%s' is used before it is assigned",
+			       t->var.name);
+		return -1;
+	}
+	if (s->nvars == s->vars_cap) {
+		size_t nc = s->vars_cap ? s->vars_cap * 2 : 16;
+		void *p = realloc(s->vars, nc * sizeof(*s->vars));
+		if (!p)
+			return -1;
+		s->vars = p;
+		s->vars_cap = nc;
+	}
+	s->vars[s->nvars] = (struct bt_var){ .name = t->var.name, .type = vt };
+	struct bt_einfo *ti = bt_sema__info(s, t);
+	ti->type = vt;
+	ti->var = (int)s->nvars++;
+	return 0;
+}
+
+static enum bt_map_kind agg_kind(const struct bt_expr *v)
+{
+	if (v->kind != BT_EXPR_CALL)
+		return BT_MAPK_VALUE;
+	static const struct {
+		const char *n;
+		enum bt_map_kind k;
+	} aggs[] = { { "count", BT_MAPK_COUNT },
+		     { "sum", BT_MAPK_SUM },
+		     { "min", BT_MAPK_MIN },
+		     { "max", BT_MAPK_MAX } };
+	for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
+		if (!strcmp(v->call.name, aggs[i].n))
+			return aggs[i].k;
+	return BT_MAPK_VALUE;
+}
+
+static int map_assign(struct bt_sema *s, const struct bt_stmt *st)
+{
+	const struct bt_expr *t = st->assign.target, *v = st->assign.value;
+	enum bt_map_kind kind = agg_kind(v);
+	struct bt_type key, vt;
+	if (bt_sema__map_key(s, t, &key) < 0)
+		return -1;
+	if (kind != BT_MAPK_VALUE) {
+		if (st->assign.op != BT_BINOP_NONE) {
+			bt_sema__error(s, st->line, st->col,
+				       "%s() must be assigned with '='",
+				       v->call.name);
+			return -1;
+		}
+		size_t want = kind == BT_MAPK_COUNT ? 0 : 1;
+		if (v->call.nargs != want) {
+			bt_sema__error(s, v->line, v->col,
+				       "%s() takes %zu argument%s",
+				       v->call.name, want, want ? "" : "s");
+			return -1;
+		}
+		vt = bt_type__int(8, kind != BT_MAPK_COUNT);
+		if (want) {
+			struct bt_einfo *ai = bt_sema__expr(s, v->call.args[0]);
+			if (!ai)
+				return -1;
+			if (ai->type.kind != BT_T_INT) {
+				bt_sema__error(s, v->call.args[0]->line,
+					       v->call.args[0]->col,
+					       "%s() needs an integer",
+					       v->call.name);
+				return -1;
+			}
+		}
+		bt_sema__info(s, v)->type = vt;
+	} else {
+		struct bt_einfo *vi = bt_sema__expr(s, v);
+		if (!vi)
+			return -1;
+		vt = vi->type;
+		if (!bt_type__scalar(&vt) && !bt_type__aggregate(&vt)) {
+			bt_sema__error(s, v->line, v->col,
+				       "this value cannot be stored in a map");
+			return -1;
+		}
+		if (vt.kind == BT_T_PTR)
+			vt = bt_type__int(8, false);
+		if (st->assign.op != BT_BINOP_NONE && vt.kind != BT_T_INT) {
+			bt_sema__error(s, st->line, st->col,
+				       "compound assignment needs an integer");
+			return -1;
+		}
+	}
+	int m = bt_sema__map(s, t, &key, &vt, kind);
+	if (m < 0)
+		return -1;
+	struct bt_einfo *ti = bt_sema__info(s, t);
+	ti->map = m;
+	ti->type = s->obj->maps[m].value;
+	return 0;
+}
+
+static int assign(struct bt_sema *s, const struct bt_stmt *st)
+{
+	if (st->assign.target->kind == BT_EXPR_MAP)
+		return map_assign(s, st);
+	struct bt_einfo *vi = bt_sema__expr(s, st->assign.value);
+	if (!vi)
+		return -1;
+	return var_assign(s, st, vi);
+}
+
+static int cond(struct bt_sema *s, const struct bt_expr *c)
+{
+	struct bt_einfo *ci = bt_sema__expr(s, c);
+	if (!ci)
+		return -1;
+	if (ci->type.kind != BT_T_INT && ci->type.kind != BT_T_PTR) {
+		bt_sema__error(s, c->line, c->col,
+			       "a condition must be an integer");
+		return -1;
+	}
+	return 0;
+}
+
+static int stmt(struct bt_sema *s, const struct bt_stmt *st)
+{
+	switch (st->kind) {
+	case BT_STMT_EXPR:
+		if (st->expr->kind == BT_EXPR_CALL &&
+		    agg_kind(st->expr) != BT_MAPK_VALUE) {
+			bt_sema__error(s, st->line, st->col,
+				       "%s() must be assigned to a map",
+				       st->expr->call.name);
+			return -1;
+		}
+		return bt_sema__expr(s, st->expr) ? 0 : -1;
+	case BT_STMT_ASSIGN:
+		return assign(s, st);
+	case BT_STMT_IF:
+		if (cond(s, st->if_.cond) < 0)
+			return -1;
+		if (block(s, &st->if_.then) < 0)
+			return -1;
+		return st->if_.otherwise ? block(s, st->if_.otherwise) : 0;
+	case BT_STMT_UNROLL: {
+		struct bt_einfo *ci = bt_sema__expr(s, st->unroll.count);
+		if (!ci)
+			return -1;
+		if (!ci->is_const || ci->cval < 1 || ci->cval > 100) {
+			bt_sema__error(s, st->unroll.count->line,
+				       st->unroll.count->col,
+				       "unroll needs a constant from 1 to 100");
+			return -1;
+		}
+		return block(s, &st->unroll.body);
+	}
+	case BT_STMT_RETURN:
+		if (st->ret.value && !bt_sema__expr(s, st->ret.value))
+			return -1;
+		return 0;
+	case BT_STMT_DELETE: {
+		struct bt_einfo *mi = bt_sema__expr(s, st->del.map);
+		return mi ? 0 : -1;
+	}
+	case BT_STMT_BLOCK:
+		return block(s, &st->block);
+	case BT_STMT_WHILE:
+		bt_sema__error(s, st->line, st->col,
+			       "while loops are not supported yet");
+		return -1;
+	default:
+		bt_sema__error(s, st->line, st->col,
+			       "break/continue outside a loop");
+		return -1;
+	}
+}
+
+static int block(struct bt_sema *s, const struct bt_block *b)
+{
+	int rc = 0;
+	/* Keep going after an error so one run reports several problems. */
+	for (size_t i = 0; i < b->n; i++)
+		if (stmt(s, b->stmts[i]) < 0)
+			rc = -1;
+	return rc;
+}
+
+int bt_sema__unit(struct bt_sema *s, const struct bt_probe *probe,
+		  struct bt_unit_ap *uap)
+{
+	s->probe = probe;
+	s->uap = uap;
+	s->ninfo = 0;
+	if (s->info)
+		memset(s->info, 0, s->info_cap * sizeof(*s->info));
+	s->nvars = 0;
+	s->errors = 0;
+	if (probe->predicate && cond(s, probe->predicate) < 0)
+		return -EINVAL;
+	block(s, &probe->body);
+	return s->errors ? -EINVAL : 0;
+}
+
+/* ---- Program-wide rules -------------------------------------------------------- */
+
+int bt_sema__finish(struct bt_sema *s)
+{
+	if (s->table_mode && s->row_printf < 0) {
+		bt_sema__error(s, 0, 0,
+			       "a table program needs at least one printf");
+		return -EINVAL;
+	}
+	return 0;
+}

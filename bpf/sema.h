@@ -1,0 +1,98 @@
+/*
+ * sema.h - semantic analysis and the state it shares with code generation.
+ *
+ * The compiler translates one probe block for one attach point at a time
+ * (a "unit"): semantic analysis types every expression of the block for
+ * that attach point (args fields differ between tracepoints), then code
+ * generation emits one BPF program from the annotations. Annotations live
+ * in a table keyed by expression node, reset for each unit; maps, printf
+ * layouts and the table schema accumulate in the object across units.
+ *
+ * Invariants: after bt_sema__unit() returns 0, every expression reachable
+ * from the block has an annotation with a type other than BT_T_NONE, every
+ * $variable has a fixed type, and codegen can rely on them without
+ * re-checking.
+ */
+#ifndef BT_SEMA_H
+#define BT_SEMA_H
+
+#include "bpf/ast.h"
+#include "bpf/btf.h"
+#include "bpf/object.h"
+#include "bpf/tracefs.h"
+#include "bpf/types.h"
+#include "tracetab/bt.h"
+
+struct bt_builtin;
+
+/* What semantic analysis knows about one expression. */
+struct bt_einfo {
+	const struct bt_expr *e;
+	struct bt_type type;
+	const struct bt_builtin *bi; /* builtin identifier or function */
+	int map;                     /* object map index, -1 none */
+	int var;                     /* unit variable index, -1 none */
+	int printf_id;               /* printf()/exit() record id */
+	bool is_const;               /* cval is the value (ints) */
+	int64_t cval;
+	/* Member access: where the member is relative to the base. */
+	uint32_t offset, bit_size, bit_shift, load_size;
+	const struct bt_tp_field *field; /* tracepoint args field */
+};
+
+struct bt_var {
+	const char *name;
+	struct bt_type type;
+	int slot; /* stack offset, set by codegen */
+};
+
+struct bt_sema {
+	struct bt_object *obj;
+	struct bt_diags *diags;
+	struct bt_types *types;
+	struct bt_btf *btf; /* NULL when the kernel has no BTF */
+	bool table_mode;
+	/* The current unit. */
+	const struct bt_probe *probe;
+	struct bt_unit_ap *uap;
+	struct bt_einfo *info; /* open-addressing table keyed by node */
+	size_t ninfo, info_cap;
+	struct bt_var *vars;
+	size_t nvars, vars_cap;
+	int errors; /* diagnostics added for this unit */
+	/* Table mode: the first row printf, for "both positions" messages. */
+	int row_printf;
+	int exit_printf; /* printf id of exit records, -1 until needed */
+};
+
+int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
+		  struct bt_diags *diags, bool table_mode);
+void bt_sema__release(struct bt_sema *s);
+
+/* Types the probe body for one attach point. Returns 0 or -EINVAL. */
+int bt_sema__unit(struct bt_sema *s, const struct bt_probe *probe,
+		  struct bt_unit_ap *uap);
+
+/* Program-wide checks after every unit (table rules). 0 or -EINVAL. */
+int bt_sema__finish(struct bt_sema *s);
+
+/* The annotation of e (created zeroed on first use; NULL on OOM). */
+struct bt_einfo *bt_sema__info(struct bt_sema *s, const struct bt_expr *e);
+/* Types e (recursively). Returns its annotation, NULL after a diagnostic. */
+struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e);
+/* Adds a diagnostic at a node's position and counts the error. */
+void bt_sema__error(struct bt_sema *s, int line, int col, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+/* Finds or creates the object map for @name with the given types. */
+int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
+		 const struct bt_type *key, const struct bt_type *value,
+		 enum bt_map_kind kind);
+/* The key type of a map expression's keys (NONE for @x); -1 on error. */
+int bt_sema__map_key(struct bt_sema *s, const struct bt_expr *m,
+		     struct bt_type *key);
+/* Registers a printf record for a call; returns its id or -1. */
+int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call);
+/* The id of the exit() record (created on first use), or -1. */
+int bt_sema__exit_record(struct bt_sema *s, const struct bt_expr *call);
+
+#endif

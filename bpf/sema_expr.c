@@ -1,0 +1,654 @@
+/*
+ * sema_expr.c - typing of expressions.
+ *
+ * Each expression kind has one function that types its operands first and
+ * then itself, storing the result in the node's annotation. Constants
+ * (literals, enum values, macros, sizeof) are folded into cval so that
+ * code generation can emit immediates and builtins can demand constants.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf/builtins.h"
+#include "bpf/macros.h"
+#include "bpf/sema.h"
+
+static struct bt_einfo *fail(struct bt_sema *s, const struct bt_expr *e,
+			     const char *fmt, const char *arg)
+{
+	bt_sema__error(s, e->line, e->col, fmt, arg);
+	return NULL;
+}
+
+static struct bt_einfo *typed(struct bt_sema *s, const struct bt_expr *e,
+			      struct bt_type t)
+{
+	struct bt_einfo *ei = bt_sema__info(s, e);
+	if (ei)
+		ei->type = t;
+	return ei;
+}
+
+static struct bt_einfo *constant(struct bt_sema *s, const struct bt_expr *e,
+				 int64_t v, struct bt_type t)
+{
+	struct bt_einfo *ei = typed(s, e, t);
+	if (ei) {
+		ei->is_const = true;
+		ei->cval = v;
+	}
+	return ei;
+}
+
+/* Converts a BTF type id into a language type (memory kept in `base`). */
+static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
+		    struct bt_type *t)
+{
+	uint32_t sid = bt_btf__strip(s->btf, id);
+	unsigned size;
+	bool sg, ch, bo;
+	memset(t, 0, sizeof(*t));
+	t->user = base->user;
+	switch (bt_btf__kind(s->btf, sid)) {
+	case BT_BTF_INT:
+	case BT_BTF_ENUM:
+		if (bt_btf__int(s->btf, sid, &size, &sg, &ch, &bo) < 0)
+			return -1;
+		*t = bt_type__int(size, sg);
+		return 0;
+	case BT_BTF_PTR: {
+		uint32_t tgt;
+		bt_btf__pointee(s->btf, sid, &tgt);
+		*t = bt_type__ptr(tgt, base->user);
+		return 0;
+	}
+	case BT_BTF_STRUCT:
+	case BT_BTF_UNION:
+		t->kind = BT_T_RECORD;
+		t->btf = sid;
+		t->size = (uint32_t)bt_btf__size(s->btf, sid);
+		return 0;
+	case BT_BTF_ARRAY: {
+		uint32_t elem, count;
+		bt_btf__array(s->btf, sid, &elem, &count);
+		if (bt_btf__int(s->btf, elem, &size, &sg, &ch, &bo) == 0 &&
+		    ch && size == 1 && count > 0) {
+			*t = bt_type__str(count);
+			t->user = base->user;
+			return 0;
+		}
+		t->kind = BT_T_ARRAY;
+		t->btf = sid;
+		t->size = (uint32_t)bt_btf__size(s->btf, sid);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+static struct bt_einfo *member_btf(struct bt_sema *s, const struct bt_expr *e,
+				   const struct bt_type *bt)
+{
+	char err[256];
+	struct bt_btf_member m;
+	uint32_t rec = bt->kind == BT_T_PTR ? bt->btf : bt->btf;
+	if (!s->btf)
+		return fail(s, e, "no BTF: cannot resolve member '%s'",
+			    e->member.field);
+	if (bt_btf__member(s->btf, rec, e->member.field, &m, err,
+			   sizeof(err)) < 0)
+		return fail(s, e, "%s", err);
+	struct bt_type t;
+	if (from_btf(s, m.type, bt, &t) < 0) {
+		char tn[128];
+		bt_btf__type_str(s->btf, m.type, tn, sizeof(tn));
+		return fail(s, e, "member has unsupported type '%s'", tn);
+	}
+	struct bt_einfo *ei = typed(s, e, t);
+	if (ei) {
+		ei->offset = m.offset;
+		ei->bit_size = m.bit_size;
+		ei->bit_shift = m.bit_shift;
+		ei->load_size = m.load_size;
+	}
+	return ei;
+}
+
+static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
+{
+	const struct bt_tp_format *f = s->uap->tp;
+	const struct bt_tp_field *fl = bt_tp_format__field(f, e->member.field);
+	if (!fl) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "tracepoint %s has no field '%s'",
+			 s->uap->target, e->member.field);
+		return fail(s, e, "%s", msg);
+	}
+	struct bt_type t = { 0 };
+	if (fl->data_loc) {
+		t = bt_type__str(BT_STRLEN);
+	} else if (fl->array_count && fl->size / fl->array_count == 1 &&
+		   strstr(fl->type, "char")) {
+		t = bt_type__str(fl->array_count);
+	} else if (fl->is_pointer) {
+		uint32_t pointee = 0;
+		char spelling[140];
+		/* "struct sock *" -> the BTF pointee when it has one. */
+		snprintf(spelling, sizeof(spelling), "%s", fl->type);
+		char *star = strrchr(spelling, '*');
+		if (star && s->btf) {
+			*star = 0;
+			char *p = spelling;
+			if (!strncmp(p, "const ", 6))
+				p += 6;
+			size_t l = strlen(p);
+			while (l && p[l - 1] == ' ')
+				p[--l] = 0;
+			if (bt_btf__lookup(s->btf, p, &pointee, NULL, 0) < 0)
+				pointee = 0;
+		}
+		t = bt_type__ptr(pointee, fl->user_ptr);
+	} else if (fl->size == 1 || fl->size == 2 || fl->size == 4 ||
+		   fl->size == 8) {
+		t = bt_type__int(fl->size, fl->is_signed);
+	} else {
+		return fail(s, e, "field '%s' has an unsupported type",
+			    e->member.field);
+	}
+	struct bt_einfo *ei = typed(s, e, t);
+	if (ei) {
+		ei->field = fl;
+		ei->offset = fl->offset;
+		ei->load_size = fl->size;
+	}
+	return ei;
+}
+
+static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_einfo *b = bt_sema__expr(s, e->member.base);
+	if (!b)
+		return NULL;
+	const struct bt_type *bt = &b->type;
+	if (bt->kind == BT_T_ARGS)
+		return member_args(s, e);
+	if (bt->kind == BT_T_PTR && e->member.arrow) {
+		uint32_t sid = s->btf ? bt_btf__strip(s->btf, bt->btf) : 0;
+		enum bt_btf_kind k = bt_btf__kind(s->btf, sid);
+		if (k != BT_BTF_STRUCT && k != BT_BTF_UNION)
+			return fail(s, e,
+				    "'->%s' needs a pointer to a struct or "
+				    "union",
+				    e->member.field);
+		struct bt_type rt = *bt;
+		rt.btf = sid;
+		return member_btf(s, e, &rt);
+	}
+	if (bt->kind == BT_T_RECORD && !e->member.arrow)
+		return member_btf(s, e, bt);
+	if (bt->kind == BT_T_RECORD)
+		return fail(s, e, "'->%s' on a struct value; use '.'",
+			    e->member.field);
+	if (bt->kind == BT_T_PTR)
+		return fail(s, e, "'.%s' on a pointer; use '->'",
+			    e->member.field);
+	char tn[128];
+	bt_type__name(bt, tn, sizeof(tn));
+	bt_sema__error(s, e->line, e->col, "cannot access member '%s' of %s",
+		       e->member.field, tn);
+	return NULL;
+}
+
+static struct bt_einfo *ident(struct bt_sema *s, const struct bt_expr *e)
+{
+	const char *name = e->ident.name;
+	const struct bt_builtin *bi = bt_builtin__find(name, false);
+	if (bi) {
+		struct bt_einfo *ei = bt_sema__info(s, e);
+		if (!ei)
+			return NULL;
+		ei->bi = bi;
+		return bi->check(s, e, ei) < 0 ? NULL : ei;
+	}
+	int64_t v;
+	if (bt_macro__lookup(name, &v) == 0 ||
+	    (s->btf && bt_btf__enum_value(s->btf, name, &v, NULL) == 0))
+		return constant(s, e, v, bt_type__int(8, true));
+	return fail(s, e, "unknown identifier '%s'", name);
+}
+
+static struct bt_einfo *call(struct bt_sema *s, const struct bt_expr *e)
+{
+	const struct bt_builtin *bi = bt_builtin__find(e->call.name, true);
+	if (!bi)
+		return fail(s, e, "unknown function '%s'", e->call.name);
+	if ((int)e->call.nargs < bi->min_args ||
+	    (int)e->call.nargs > bi->max_args) {
+		bt_sema__error(s, e->line, e->col,
+			       "%s() takes %d%s argument%s, got %zu",
+			       e->call.name, bi->min_args,
+			       bi->max_args > bi->min_args ? " or more" : "",
+			       bi->max_args == 1 ? "" : "s", e->call.nargs);
+		return NULL;
+	}
+	struct bt_einfo *ei = bt_sema__info(s, e);
+	if (!ei)
+		return NULL;
+	ei->bi = bi;
+	return bi->check(s, e, ei) < 0 ? NULL : ei;
+}
+
+static bool is_int(const struct bt_einfo *ei)
+{
+	return ei->type.kind == BT_T_INT;
+}
+
+static struct bt_einfo *need_int(struct bt_sema *s, const struct bt_expr *e,
+				 const char *what)
+{
+	struct bt_einfo *ei = bt_sema__expr(s, e);
+	if (!ei)
+		return NULL;
+	if (ei->type.kind == BT_T_INT || ei->type.kind == BT_T_PTR)
+		return ei;
+	char tn[128];
+	bt_type__name(&ei->type, tn, sizeof(tn));
+	bt_sema__error(s, e->line, e->col, "%s needs an integer, not %s", what,
+		       tn);
+	return NULL;
+}
+
+static int64_t fold(enum bt_binop op, int64_t a, int64_t b, bool *ok)
+{
+	*ok = true;
+	switch (op) {
+	case BT_BINOP_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
+	case BT_BINOP_ADD: return (int64_t)((uint64_t)a + (uint64_t)b);
+	case BT_BINOP_SUB: return (int64_t)((uint64_t)a - (uint64_t)b);
+	case BT_BINOP_BAND: return a & b;
+	case BT_BINOP_BOR: return a | b;
+	case BT_BINOP_BXOR: return a ^ b;
+	case BT_BINOP_SHL: return (int64_t)((uint64_t)a << (b & 63));
+	default: *ok = false; return 0;
+	}
+}
+
+static struct bt_einfo *binary(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_einfo *l = bt_sema__expr(s, e->binary.lhs);
+	struct bt_einfo *r = bt_sema__expr(s, e->binary.rhs);
+	if (!l || !r)
+		return NULL;
+	enum bt_binop op = e->binary.op;
+	bool cmp = op >= BT_BINOP_LT && op <= BT_BINOP_NE;
+	if (l->type.kind == BT_T_STR && r->type.kind == BT_T_STR &&
+	    (op == BT_BINOP_EQ || op == BT_BINOP_NE))
+		return typed(s, e, bt_type__int(8, true));
+	bool lok = is_int(l) || l->type.kind == BT_T_PTR;
+	bool rok = is_int(r) || r->type.kind == BT_T_PTR;
+	if (!lok || !rok) {
+		char a[128], b[128];
+		bt_type__name(&l->type, a, sizeof(a));
+		bt_type__name(&r->type, b, sizeof(b));
+		bt_sema__error(s, e->line, e->col,
+			       "operator '%s' cannot combine %s and %s",
+			       bt_binop__str(op), a, b);
+		return NULL;
+	}
+	struct bt_type t = bt_type__int(8, true);
+	if (cmp || op == BT_BINOP_LAND || op == BT_BINOP_LOR)
+		t = bt_type__int(8, true);
+	else if (l->type.kind == BT_T_PTR &&
+		 (op == BT_BINOP_ADD || op == BT_BINOP_SUB) && is_int(r))
+		t = l->type;
+	else if (!(l->type.is_signed && is_int(l)) &&
+		 !(r->type.is_signed && is_int(r)))
+		t = bt_type__int(8, false);
+	if (l->is_const && r->is_const) {
+		bool ok;
+		int64_t v = fold(op, l->cval, r->cval, &ok);
+		if (ok)
+			return constant(s, e, v, t);
+	}
+	return typed(s, e, t);
+}
+
+static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
+{
+	const struct bt_expr *o = e->unary.operand;
+	switch (e->unary.op) {
+	case BT_UNOP_NEG:
+	case BT_UNOP_BNOT:
+	case BT_UNOP_LNOT: {
+		struct bt_einfo *oi = need_int(s, o, bt_unop__str(e->unary.op));
+		if (!oi)
+			return NULL;
+		struct bt_type t = bt_type__int(8, e->unary.op != BT_UNOP_BNOT ||
+							   oi->type.is_signed);
+		if (oi->is_const) {
+			int64_t v = e->unary.op == BT_UNOP_NEG	  ? -oi->cval
+				    : e->unary.op == BT_UNOP_BNOT ? ~oi->cval
+								  : !oi->cval;
+			return constant(s, e, v, t);
+		}
+		return typed(s, e, t);
+	}
+	case BT_UNOP_DEREF: {
+		struct bt_einfo *oi = bt_sema__expr(s, o);
+		if (!oi)
+			return NULL;
+		if (oi->type.kind != BT_T_PTR || !oi->type.btf)
+			return fail(s, e, "%s", "'*' needs a typed pointer");
+		struct bt_type t;
+		if (from_btf(s, oi->type.btf, &oi->type, &t) < 0)
+			return fail(s, e, "%s", "cannot dereference this type");
+		struct bt_einfo *ei = typed(s, e, t);
+		if (ei && bt_type__scalar(&t))
+			ei->load_size = t.size;
+		return ei;
+	}
+	default:
+		return fail(s, e, "%s", "'&' (address-of) is not supported");
+	}
+}
+
+static struct bt_einfo *ternary(struct bt_sema *s, const struct bt_expr *e)
+{
+	if (!need_int(s, e->ternary.cond, "a condition"))
+		return NULL;
+	struct bt_einfo *a = bt_sema__expr(s, e->ternary.then);
+	struct bt_einfo *b = bt_sema__expr(s, e->ternary.otherwise);
+	if (!a || !b)
+		return NULL;
+	if (!bt_type__compatible(&a->type, &b->type) ||
+	    !(bt_type__scalar(&a->type) || a->type.kind == BT_T_STR)) {
+		char x[128], y[128];
+		bt_type__name(&a->type, x, sizeof(x));
+		bt_type__name(&b->type, y, sizeof(y));
+		bt_sema__error(s, e->line, e->col,
+			       "ternary branches have different types: %s and "
+			       "%s",
+			       x, y);
+		return NULL;
+	}
+	struct bt_type t = a->type;
+	if (t.kind == BT_T_INT)
+		t = bt_type__int(8, a->type.is_signed || b->type.is_signed);
+	else if (t.kind == BT_T_STR)
+		t.size = a->type.size > b->type.size ? a->type.size
+						     : b->type.size;
+	return typed(s, e, t);
+}
+
+/* Resolves a type name of a cast to a language type. */
+static int type_name(struct bt_sema *s, const struct bt_type_name *tn,
+		     struct bt_type *t)
+{
+	static const char *ints[2][4] = { { "u8", "u16", "u32", "u64" },
+					  { "s8", "s16", "s32", "s64" } };
+	char spelling[200];
+	if (tn->is_array) {
+		bt_sema__error(s, tn->line, tn->col,
+			       "array casts are not supported");
+		return -1;
+	}
+	if (tn->ptr_depth == 0) {
+		if (tn->kind == BT_TYPE_INT || tn->kind == BT_TYPE_BOOL) {
+			unsigned bits = tn->kind == BT_TYPE_BOOL ? 8 : tn->bits;
+			*t = bt_type__int(bits / 8, tn->is_signed);
+			return 0;
+		}
+		bt_sema__error(s, tn->line, tn->col,
+			       "cannot cast to '%s'; cast to a pointer or an "
+			       "integer type",
+			       tn->name);
+		return -1;
+	}
+	const char *kw = tn->kind == BT_TYPE_STRUCT  ? "struct "
+			 : tn->kind == BT_TYPE_UNION ? "union "
+			 : tn->kind == BT_TYPE_ENUM  ? "enum "
+						     : "";
+	const char *name = tn->name;
+	if (tn->kind == BT_TYPE_INT) {
+		unsigned i = tn->bits == 8 ? 0 : tn->bits == 16 ? 1
+					 : tn->bits == 32 ? 2 : 3;
+		name = ints[tn->is_signed][i];
+	}
+	snprintf(spelling, sizeof(spelling), "%s%s", kw, name);
+	for (unsigned i = 1; i < tn->ptr_depth && i < 8; i++)
+		strncat(spelling, " *", sizeof(spelling) - strlen(spelling) - 1);
+	uint32_t id = 0;
+	char err[256];
+	if (tn->kind != BT_TYPE_VOID || tn->ptr_depth > 1) {
+		if (!s->btf) {
+			bt_sema__error(s, tn->line, tn->col,
+				       "no BTF: unknown type '%s'", spelling);
+			return -1;
+		}
+		if (bt_btf__lookup(s->btf, spelling, &id, err, sizeof(err)) <
+		    0) {
+			bt_sema__error(s, tn->line, tn->col, "%s", err);
+			return -1;
+		}
+	}
+	*t = bt_type__ptr(id, false);
+	return 0;
+}
+
+static struct bt_einfo *cast(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_einfo *oi = need_int(s, e->cast.operand, "a cast");
+	struct bt_type t;
+	if (!oi || type_name(s, e->cast.type, &t) < 0)
+		return NULL;
+	if (t.kind == BT_T_PTR)
+		t.user = oi->type.user || s->uap->kind == BT_PROBE_UPROBE ||
+			 s->uap->kind == BT_PROBE_URETPROBE;
+	if (oi->is_const && t.kind == BT_T_INT) {
+		uint64_t v = (uint64_t)oi->cval;
+		unsigned sh = 64 - t.size * 8;
+		int64_t r = t.is_signed ? (int64_t)(v << sh) >> sh
+					: (int64_t)((v << sh) >> sh);
+		return constant(s, e, r, t);
+	}
+	return typed(s, e, t);
+}
+
+static struct bt_einfo *index_(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_einfo *b = bt_sema__expr(s, e->index.base);
+	struct bt_einfo *i = need_int(s, e->index.index, "an index");
+	if (!b || !i)
+		return NULL;
+	uint32_t elem = 0, count = 0;
+	if (b->type.kind == BT_T_ARRAY)
+		bt_btf__array(s->btf, b->type.btf, &elem, &count);
+	else if (b->type.kind == BT_T_PTR && b->type.btf)
+		elem = b->type.btf;
+	else
+		return fail(s, e, "%s", "only arrays and typed pointers can "
+					"be indexed");
+	if (count && i->is_const && (i->cval < 0 || i->cval >= count))
+		return fail(s, e, "%s", "index out of the array's bounds");
+	struct bt_type t;
+	if (from_btf(s, elem, &b->type, &t) < 0)
+		return fail(s, e, "%s", "unsupported element type");
+	struct bt_einfo *ei = typed(s, e, t);
+	if (ei) {
+		ei->load_size = t.size > 8 ? 8 : t.size;
+		ei->cval = bt_btf__size(s->btf, elem); /* element size */
+	}
+	return ei;
+}
+
+static struct bt_einfo *tuple(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_type f[16];
+	if (e->tuple.n > 16)
+		return fail(s, e, "%s", "tuples have at most 16 elements");
+	for (size_t i = 0; i < e->tuple.n; i++) {
+		struct bt_einfo *ei = bt_sema__expr(s, e->tuple.elems[i]);
+		if (!ei)
+			return NULL;
+		f[i] = ei->type;
+		if (f[i].kind == BT_T_INT)
+			f[i] = bt_type__int(8, f[i].is_signed);
+		if (!bt_type__scalar(&f[i]) && !bt_type__aggregate(&f[i]))
+			return fail(s, e->tuple.elems[i], "%s",
+				    "this value cannot be stored in a tuple");
+	}
+	return typed(s, e, bt_types__tuple(s->types, f, e->tuple.n));
+}
+
+static struct bt_einfo *tuple_index(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_einfo *b = bt_sema__expr(s, e->tuple_index.base);
+	if (!b)
+		return NULL;
+	if (b->type.kind != BT_T_TUPLE)
+		return fail(s, e, "%s", "'.N' needs a tuple");
+	if (e->tuple_index.index >= b->type.tuple->n)
+		return fail(s, e, "%s", "tuple index out of range");
+	struct bt_einfo *ei = typed(s, e, b->type.tuple->f[e->tuple_index.index]);
+	if (ei)
+		ei->offset = b->type.tuple->off[e->tuple_index.index];
+	return ei;
+}
+
+static struct bt_einfo *size_of(struct bt_sema *s, const struct bt_expr *e)
+{
+	struct bt_type t;
+	if (e->size_of.expr) {
+		struct bt_einfo *ei = bt_sema__expr(s, e->size_of.expr);
+		if (!ei)
+			return NULL;
+		t = ei->type;
+	} else if (e->size_of.type->ptr_depth) {
+		t = bt_type__ptr(0, false);
+	} else if (e->size_of.type->kind == BT_TYPE_INT) {
+		t = bt_type__int(e->size_of.type->bits / 8, true);
+	} else {
+		char spelling[160];
+		uint32_t id;
+		const struct bt_type_name *tn = e->size_of.type;
+		snprintf(spelling, sizeof(spelling), "%s%s",
+			 tn->kind == BT_TYPE_STRUCT  ? "struct "
+			 : tn->kind == BT_TYPE_UNION ? "union "
+			 : tn->kind == BT_TYPE_ENUM  ? "enum "
+						     : "",
+			 tn->name);
+		char err[256];
+		if (!s->btf ||
+		    bt_btf__lookup(s->btf, spelling, &id, err, sizeof(err)) < 0)
+			return fail(s, e, "unknown type '%s'", spelling);
+		return constant(s, e, bt_btf__size(s->btf, id),
+				bt_type__int(8, false));
+	}
+	return constant(s, e, t.size, bt_type__int(8, false));
+}
+
+static struct bt_einfo *var(struct bt_sema *s, const struct bt_expr *e)
+{
+	for (size_t i = 0; i < s->nvars; i++) {
+		if (!strcmp(s->vars[i].name, e->var.name)) {
+			struct bt_einfo *ei = typed(s, e, s->vars[i].type);
+			if (ei)
+				ei->var = (int)i;
+			return ei;
+		}
+	}
+	return fail(s, e, "variable '$%s' is used before it is assigned",
+		    e->var.name);
+}
+
+static struct bt_einfo *map(struct bt_sema *s, const struct bt_expr *e)
+{
+	char name[80];
+	snprintf(name, sizeof(name), "@%s", e->map.name);
+	int m = bt_object__find_map(s->obj, name);
+	if (m < 0)
+		return fail(s, e, "map '%s' is used before it is assigned",
+			    name);
+	struct bt_type key;
+	if (bt_sema__map_key(s, e, &key) < 0)
+		return NULL;
+	const struct bt_map_def *md = &s->obj->maps[m];
+	if (!bt_type__compatible(&key, &md->key) &&
+	    !(key.kind == BT_T_NONE && md->key.kind == BT_T_NONE)) {
+		char a[128], b[128];
+		bt_type__name(&key, a, sizeof(a));
+		bt_type__name(&md->key, b, sizeof(b));
+		bt_sema__error(s, e->line, e->col,
+			       "map '%s' has keys of type %s, not %s", name, b,
+			       a);
+		return NULL;
+	}
+	struct bt_type vt = md->value;
+	if (md->kind != BT_MAPK_VALUE)
+		vt = bt_type__int(8, md->kind != BT_MAPK_COUNT);
+	struct bt_einfo *ei = typed(s, e, vt);
+	if (ei)
+		ei->map = m;
+	return ei;
+}
+
+static struct bt_einfo *incdec(struct bt_sema *s, const struct bt_expr *e)
+{
+	const struct bt_expr *t = e->incdec.target;
+	struct bt_einfo *ti = bt_sema__expr(s, t);
+	if (!ti)
+		return NULL;
+	if (ti->type.kind != BT_T_INT)
+		return fail(s, e, "%s", "'++'/'--' need an integer");
+	if (t->kind == BT_EXPR_MAP &&
+	    s->obj->maps[ti->map].kind != BT_MAPK_VALUE)
+		return fail(s, e, "%s", "'++'/'--' on an aggregation map");
+	return typed(s, e, ti->type);
+}
+
+struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e)
+{
+	switch (e->kind) {
+	case BT_EXPR_INT:
+		return constant(s, e, (int64_t)e->integer.value,
+				bt_type__int(8, true));
+	case BT_EXPR_STR:
+		return typed(s, e, bt_type__str((e->str.len + 8) & ~7u));
+	case BT_EXPR_VAR:
+		return var(s, e);
+	case BT_EXPR_MAP:
+		return map(s, e);
+	case BT_EXPR_POSITIONAL:
+		return fail(s, e, "%s", "positional parameters are not "
+					"supported");
+	case BT_EXPR_NARGS:
+		return constant(s, e, 0, bt_type__int(8, true));
+	case BT_EXPR_IDENT:
+		return ident(s, e);
+	case BT_EXPR_CALL:
+		return call(s, e);
+	case BT_EXPR_UNARY:
+		return unary(s, e);
+	case BT_EXPR_BINARY:
+		return binary(s, e);
+	case BT_EXPR_TERNARY:
+		return ternary(s, e);
+	case BT_EXPR_CAST:
+		return cast(s, e);
+	case BT_EXPR_MEMBER:
+		return member(s, e);
+	case BT_EXPR_INDEX:
+		return index_(s, e);
+	case BT_EXPR_TUPLE:
+		return tuple(s, e);
+	case BT_EXPR_TUPLE_INDEX:
+		return tuple_index(s, e);
+	case BT_EXPR_SIZEOF:
+		return size_of(s, e);
+	case BT_EXPR_INCDEC:
+		return incdec(s, e);
+	}
+	return fail(s, e, "%s", "unsupported expression");
+}

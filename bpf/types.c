@@ -1,0 +1,191 @@
+/*
+ * types.c - bpftrace value types: alignment, compatibility, names, and
+ * the arena that owns tuple layouts.
+ *
+ * Compatibility follows bpftrace: a variable or map keeps the kind of its
+ * first assignment; integers of another size are widened to 64 bits in
+ * storage anyway, strings of another capacity are truncated or padded.
+ */
+#include "bpf/types.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/btf.h"
+
+unsigned bt_type__align(const struct bt_type *t)
+{
+	switch (t->kind) {
+	case BT_T_INT:
+		return t->size ? t->size : 1;
+	case BT_T_STR:
+	case BT_T_KSTR:
+		return 1;
+	case BT_T_TUPLE: {
+		unsigned a = 1;
+		for (size_t i = 0; i < t->tuple->n; i++) {
+			unsigned fa = bt_type__align(&t->tuple->f[i]);
+			a = fa > a ? fa : a;
+		}
+		return a;
+	}
+	default:
+		return 8;
+	}
+}
+
+bool bt_type__compatible(const struct bt_type *a, const struct bt_type *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == BT_T_TUPLE) {
+		if (a->tuple->n != b->tuple->n)
+			return false;
+		for (size_t i = 0; i < a->tuple->n; i++)
+			if (!bt_type__compatible(&a->tuple->f[i],
+						 &b->tuple->f[i]))
+				return false;
+	}
+	if (a->kind == BT_T_PTR || a->kind == BT_T_RECORD)
+		return a->btf == b->btf;
+	return true;
+}
+
+bool bt_type__equal(const struct bt_type *a, const struct bt_type *b)
+{
+	if (!bt_type__compatible(a, b))
+		return false;
+	if (a->kind == BT_T_INT)
+		return a->size == b->size && a->is_signed == b->is_signed;
+	if (a->kind == BT_T_TUPLE) {
+		for (size_t i = 0; i < a->tuple->n; i++)
+			if (!bt_type__equal(&a->tuple->f[i], &b->tuple->f[i]))
+				return false;
+		return true;
+	}
+	return a->size == b->size;
+}
+
+static void btf_name(uint32_t id, const char *suffix, char *buf, size_t len)
+{
+	struct bt_btf *btf;
+	char tn[128] = "void";
+	if (id && bt_btf__vmlinux(&btf, NULL, 0) == 0)
+		bt_btf__type_str(btf, id, tn, sizeof(tn));
+	snprintf(buf, len, "%s%s", tn, suffix);
+}
+
+void bt_type__name(const struct bt_type *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case BT_T_INT:
+		snprintf(buf, len, "%sint%u", t->is_signed ? "" : "u",
+			 t->size * 8);
+		return;
+	case BT_T_STR:
+		snprintf(buf, len, "string[%u]", t->size);
+		return;
+	case BT_T_PTR:
+		btf_name(t->btf, " *", buf, len);
+		return;
+	case BT_T_RECORD:
+	case BT_T_ARRAY:
+		btf_name(t->btf, "", buf, len);
+		return;
+	case BT_T_TUPLE: {
+		size_t o = 0;
+		o += snprintf(buf, len, "(");
+		for (size_t i = 0; i < t->tuple->n && o < len; i++) {
+			char f[64];
+			bt_type__name(&t->tuple->f[i], f, sizeof(f));
+			o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+				      f);
+		}
+		if (o < len)
+			snprintf(buf + o, len - o, ")");
+		return;
+	}
+	default: {
+		static const char *names[] = {
+			[BT_T_NONE] = "none",	[BT_T_VOID] = "void",
+			[BT_T_ARGS] = "args",	[BT_T_INET] = "inet",
+			[BT_T_KSTR] = "string", [BT_T_COUNT] = "count",
+			[BT_T_SUM] = "sum",	[BT_T_MIN] = "min",
+			[BT_T_MAX] = "max",
+		};
+		snprintf(buf, len, "%s",
+			 t->kind < sizeof(names) / sizeof(names[0]) &&
+					 names[t->kind]
+				 ? names[t->kind]
+				 : "?");
+	}
+	}
+}
+
+/* ---- Tuple arena ---------------------------------------------------------- */
+
+struct bt_types {
+	struct bt_tuple **tuples;
+	size_t n, cap;
+};
+
+struct bt_types *bt_types__new(void)
+{
+	return calloc(1, sizeof(struct bt_types));
+}
+
+void bt_types__free(struct bt_types *ts)
+{
+	if (!ts)
+		return;
+	for (size_t i = 0; i < ts->n; i++) {
+		free(ts->tuples[i]->f);
+		free(ts->tuples[i]->off);
+		free(ts->tuples[i]);
+	}
+	free(ts->tuples);
+	free(ts);
+}
+
+struct bt_type bt_types__tuple(struct bt_types *ts, const struct bt_type *f,
+			       size_t n)
+{
+	struct bt_type t = { .kind = BT_T_NONE };
+	if (ts->n == ts->cap) {
+		size_t ncap = ts->cap ? ts->cap * 2 : 8;
+		void *p = realloc(ts->tuples, ncap * sizeof(*ts->tuples));
+		if (!p)
+			return t;
+		ts->tuples = p;
+		ts->cap = ncap;
+	}
+	struct bt_tuple *tu = calloc(1, sizeof(*tu));
+	if (!tu)
+		return t;
+	tu->f = calloc(n ? n : 1, sizeof(*tu->f));
+	tu->off = calloc(n ? n : 1, sizeof(*tu->off));
+	if (!tu->f || !tu->off) {
+		free(tu->f);
+		free(tu->off);
+		free(tu);
+		return t;
+	}
+	tu->n = n;
+	uint32_t off = 0, align = 1;
+	for (size_t i = 0; i < n; i++) {
+		tu->f[i] = f[i];
+		unsigned a = bt_type__align(&f[i]);
+		off = (off + a - 1) & ~(a - 1);
+		tu->off[i] = off;
+		off += f[i].size;
+		align = a > align ? a : align;
+	}
+	ts->tuples[ts->n++] = tu;
+	t.kind = BT_T_TUPLE;
+	t.tuple = tu;
+	/* Padded to 8 so tuples copy in whole words. */
+	t.size = (off + 7) & ~7u;
+	(void)align;
+	return t;
+}
