@@ -10,3 +10,7 @@ $(BUILD)/tracetabd: $(BUILD)/daemon/main.o $(BUILD)/libttd.a $(BUILD)/libbt.a $(
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(eval $(call tt_tests,tests/daemon,libttd.a libtt_control.a libbt.a libtt_store.a))
 TESTS += $(wildcard tests/daemon/*.sh)
+# bench group "ingest": tracetabd vs bpftrace, end to end (needs root).
+BENCHES += $(BUILD)/bench-ingest
+$(BUILD)/bench-ingest: $(BUILD)/daemon/bench/ingest.o $(BUILD)/libtt_control.a $(BUILD)/libtt_store.a | $(BUILD)/tracetabd
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
