@@ -5,8 +5,8 @@
  * BTF carries enums but not preprocessor macros. bpftrace programs use a
  * small, stable set of them (address families, protocols, open flags,
  * signals, errno values, TCP states); their x86-64 Linux values are ABI and
- * never change, so a table is exact. tests/bpf/test_macros... compares
- * each entry with the system headers.
+ * never change, so a table is exact. tests/bpf/test_macros.c compares
+ * the entries with the C library's headers.
  */
 #include <errno.h>
 #include <string.h>
