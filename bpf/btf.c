@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpf/btf.h" /* also libbpf's <bpf/btf.h> */
+#include <bpf/btf.h> /* libbpf's: the build quotes project headers */
+
+#include "bpf/btf.h"
 
 struct enum_entry {
 	const char *name; /* points into the BTF string section */

@@ -23,13 +23,11 @@
 #include <stdint.h>
 
 /*
- * With -I. this file shadows libbpf's <bpf/btf.h>, so it pulls libbpf's in:
- * including "bpf/btf.h" gives both APIs. (Include it by that path so that
- * the search continues into the system directories.)
+ * Include as "bpf/btf.h" (the build uses -iquote .); <bpf/btf.h> is
+ * libbpf's.
  */
-#include_next <bpf/btf.h>
-
 struct bt_btf;
+struct btf; /* libbpf's */
 
 /* The kinds the compiler distinguishes. ENUM covers ENUM and ENUM64. */
 enum bt_btf_kind {
