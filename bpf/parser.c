@@ -397,12 +397,14 @@ static bool parse_array_suffix(struct parser *p, struct bt_type_name *ty)
 	}
 	ty->is_array = true;
 	ty->array_len = next(p).ival;
+	if (!expect(p, BT_TOK_RBRACKET, "']'"))
+		return false;
 	if (at(p, BT_TOK_LBRACKET)) {
 		error_at(p, peek(p)->line, peek(p)->col,
 			 "multi-dimensional arrays are not supported");
 		return false;
 	}
-	return expect(p, BT_TOK_RBRACKET, "']'");
+	return true;
 }
 
 /*

@@ -1,0 +1,630 @@
+/*
+ * tests/bpf/test_parser.c - the bpftrace parser: every construct through
+ * the S-expression dump (which makes precedence and associativity
+ * visible), attach points with aliases and wildcards, positions on nodes,
+ * program-level items, error messages at exact line:col with recovery,
+ * rendering with a caret, depth limits, and the tools bpftrace ships.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bpf/parser.h"
+#include "tests/tt_test.h"
+
+static char dump_buf[8192];
+
+/* Parses src; returns the AST dump, or "ERR line:col: msg" of the first
+ * diagnostic. Checks that success and diagnostics agree. */
+static const char *parse_dump(const char *src)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast = NULL;
+	int err = bt_parse(src, &ast, d);
+	FILE *f;
+
+	if (err) {
+		const struct bt_diag *g = bt_diags__get(d, 0);
+
+		snprintf(dump_buf, sizeof(dump_buf), "ERR %d %d:%d: %s", err,
+			 g ? g->line : -1, g ? g->col : -1, g ? g->msg : "none");
+		bt_diags__free(d);
+		return dump_buf;
+	}
+	f = fmemopen(dump_buf, sizeof(dump_buf), "w");
+	bt_ast__dump(ast, f);
+	fclose(f);
+	if (bt_diags__count(d))
+		snprintf(dump_buf, sizeof(dump_buf), "diagnostics on success");
+	bt_ast__free(ast);
+	bt_diags__free(d);
+	return dump_buf;
+}
+
+/* The dump of `BEGIN { <stmt> }`, body only, without the probe wrapper. */
+static const char *stmt_dump(const char *stmt)
+{
+	static char src[4096], out[8192];
+	const char *d, *body;
+	size_t n;
+
+	snprintf(src, sizeof(src), "BEGIN { %s }", stmt);
+	d = parse_dump(src);
+	if (strncmp(d, "(probe (BEGIN)\n  ", 17) != 0)
+		return d;
+	body = d + 17;
+	n = strlen(body);
+	if (n >= 2 && strcmp(body + n - 2, ")\n") == 0)
+		n -= 2;
+	snprintf(out, sizeof(out), "%.*s", (int)n, body);
+	return out;
+}
+
+/* The dump of one expression used as a statement. */
+#define EXPR(src, want) CHECK_STR(stmt_dump(src), want)
+
+TT_TEST(literals_and_names)
+{
+	EXPR("42", "42");
+	EXPR("0x10", "16");
+	EXPR("1_000", "1000");
+	EXPR("\"a\\tb\"", "\"a\\tb\"");
+	EXPR("$x", "$x");
+	EXPR("@m", "@m");
+	EXPR("@", "@");
+	EXPR("@m[1, \"k\", $x]", "@m[1, \"k\", $x]");
+	EXPR("$1", "$1");
+	EXPR("$#", "$#");
+	EXPR("pid", "pid");
+	EXPR("arg0", "arg0");
+	EXPR("exit()", "(call exit)");
+	EXPR("printf(\"%d %s\\n\", pid, comm)",
+	     "(call printf \"%d %s\\n\" pid comm)");
+	EXPR("kstack(perf, 3)", "(call kstack perf 3)");
+}
+
+TT_TEST(binary_precedence)
+{
+	EXPR("1 + 2 * 3", "(+ 1 (* 2 3))");
+	EXPR("1 * 2 + 3", "(+ (* 1 2) 3)");
+	EXPR("a % b / c * d", "(* (/ (% a b) c) d)");
+	EXPR("1 << 2 + 3", "(<< 1 (+ 2 3))");
+	EXPR("1 < 2 << 3", "(< 1 (<< 2 3))");
+	EXPR("1 == 2 < 3", "(== 1 (< 2 3))");
+	EXPR("a & b == c", "(& a (== b c))");
+	EXPR("a ^ b & c", "(^ a (& b c))");
+	EXPR("a | b ^ c", "(| a (^ b c))");
+	EXPR("a && b | c", "(&& a (| b c))");
+	EXPR("a || b && c", "(|| a (&& b c))");
+	EXPR("a || b && c | d ^ e & f == g < h << i + j * k",
+	     "(|| a (&& b (| c (^ d (& e (== f (< g (<< h (+ i (* j k))))))))))");
+	EXPR("a <= b >= c > d != e", "(!= (> (>= (<= a b) c) d) e)");
+	EXPR("a >> b", "(>> a b)");
+}
+
+TT_TEST(associativity)
+{
+	EXPR("1 - 2 - 3", "(- (- 1 2) 3)");
+	EXPR("8 / 4 / 2", "(/ (/ 8 4) 2)");
+	EXPR("a || b || c", "(|| (|| a b) c)");
+	EXPR("a ? b : c ? d : e", "(? a b (? c d e))");
+	EXPR("a ? b ? c : d : e", "(? a (? b c d) e)");
+	EXPR("a || b ? c + 1 : d", "(? (|| a b) (+ c 1) d)");
+	EXPR("(1 + 2) * 3", "(* (+ 1 2) 3)");
+}
+
+TT_TEST(unary_operators)
+{
+	EXPR("-1", "(- 1)");
+	EXPR("- -x", "(- (- x))");
+	EXPR("!a && ~b", "(&& (! a) (~ b))");
+	EXPR("*$p + 1", "(+ (* $p) 1)");
+	EXPR("&$x", "(& $x)");
+	EXPR("-a * b", "(* (- a) b)");
+	EXPR("!$p->x", "(! (-> $p x))");
+	EXPR("a - -b", "(- a (- b))");
+	EXPR("a*-b", "(* a (- b))");
+}
+
+TT_TEST(postfix_and_members)
+{
+	EXPR("args->filename", "(-> args filename)");
+	EXPR("args.filename", "(. args filename)");
+	EXPR("curtask->real_parent->tgid", "(-> (-> curtask real_parent) tgid)");
+	EXPR("$s.a.b[2].c", "(. ([] (. (. $s a) b) 2) c)");
+	EXPR("$t.0", "(. $t 0)");
+	EXPR("$t.1.0", "(. (. $t 1) 0)");
+	EXPR("$a[$i + 1]", "([] $a (+ $i 1))");
+	EXPR("@m[1][2]", "([] @m[1] 2)");
+	EXPR("$x->union", "(-> $x union)");
+	EXPR("$x++", "(post++ $x)");
+	EXPR("@m[1]--", "(post-- @m[1])");
+	EXPR("++@c", "(pre++ @c)");
+	EXPR("--$x", "(pre-- $x)");
+	EXPR("$x++ + 1", "(+ (post++ $x) 1)");
+}
+
+TT_TEST(casts_tuples_sizeof)
+{
+	EXPR("(uint16)x", "(cast <uint16> x)");
+	EXPR("(int8)x + 1", "(+ (cast <int8> x) 1)");
+	EXPR("(struct sock *)arg0", "(cast <struct sock *> arg0)");
+	EXPR("((struct sock *)arg0)->__sk_common.skc_num",
+	     "(. (-> (cast <struct sock *> arg0) __sk_common) skc_num)");
+	EXPR("(union u **)$p", "(cast <union u **> $p)");
+	EXPR("(enum e)$v", "(cast <enum e> $v)");
+	EXPR("(int8[4])$x", "(cast <int8[4]> $x)");
+	EXPR("(pid_t *)arg1", "(cast <pid_t *> arg1)");
+	EXPR("(unsigned long)arg1", "(cast <uint64> arg1)");
+	EXPR("(char)arg1", "(cast <int8> arg1)");
+	EXPR("(x)", "x");
+	EXPR("(1, \"a\", $x)", "(tuple 1 \"a\" $x)");
+	EXPR("((1, 2), 3)", "(tuple (tuple 1 2) 3)");
+	EXPR("sizeof(struct task_struct)", "(sizeof <struct task_struct>)");
+	EXPR("sizeof(uint32)", "(sizeof <uint32>)");
+	EXPR("sizeof($x)", "(sizeof $x)");
+	EXPR("sizeof(u32)", "(sizeof u32)");
+	EXPR("sizeof(1 + 2)", "(sizeof (+ 1 2))");
+}
+
+TT_TEST(statements)
+{
+	CHECK_STR(stmt_dump("$x = 1; @m[pid] = count(); @s = sum(1)"),
+		  "(= $x 1)\n  (= @m[pid] (call count))\n  (= @s (call sum 1))");
+	CHECK_STR(stmt_dump("$x += 1; $x -= 1; $x *= 2; $x /= 2; $x %= 3"),
+		  "(+= $x 1)\n  (-= $x 1)\n  (*= $x 2)\n  (/= $x 2)\n  (%= $x 3)");
+	CHECK_STR(stmt_dump("@a &= 1; @a |= 2; @a ^= 3; @a <<= 4; @a >>= 5"),
+		  "(&= @a 1)\n  (|= @a 2)\n  (^= @a 3)\n  (<<= @a 4)\n  (>>= @a 5)");
+	CHECK_STR(stmt_dump("@x++; --$y;"), "(post++ @x)\n  (pre-- $y)");
+	CHECK_STR(stmt_dump("return"), "(return)");
+	CHECK_STR(stmt_dump("return 1;"), "(return 1)");
+	CHECK_STR(stmt_dump("delete(@m[1, 2]); delete(@n, \"k\")"),
+		  "(delete @m[1, 2])\n  (delete @n[\"k\"])");
+	CHECK_STR(stmt_dump("delete(@m)"), "(delete @m)");
+	CHECK_STR(stmt_dump("{ $x = 1; { $y = 2 } }"),
+		  "(block\n    (= $x 1)\n    (block\n      (= $y 2)))");
+	CHECK_STR(stmt_dump(";; $x = 1;;"), "(= $x 1)");
+}
+
+TT_TEST(control_flow)
+{
+	CHECK_STR(stmt_dump("if (a) { $x = 1 }"),
+		  "(if a\n    (then\n      (= $x 1)))");
+	CHECK_STR(stmt_dump("if (a) { } else { $x = 2; }"),
+		  "(if a\n    (then)\n    (else\n      (= $x 2)))");
+	CHECK_STR(stmt_dump("if (a) { } else if (b) { exit() } else { }"),
+		  "(if a\n    (then)\n    (else\n      (if b\n        (then\n"
+		  "          (call exit))\n        (else))))");
+	CHECK_STR(stmt_dump("unroll (3) { @c++ }"), "(unroll 3\n    (post++ @c))");
+	CHECK_STR(stmt_dump("unroll($1) { }"), "(unroll $1)");
+	CHECK_STR(stmt_dump("while ($i < 10) { $i++; if ($i == 5) { break; } continue; }"),
+		  "(while (< $i 10)\n    (post++ $i)\n    (if (== $i 5)\n"
+		  "      (then\n        (break)))\n    (continue))");
+	CHECK_STR(stmt_dump("if (a) { } $x = 1"),
+		  "(if a\n    (then))\n  (= $x 1)");
+}
+
+static const char *probe_dump(const char *src)
+{
+	return parse_dump(src);
+}
+
+TT_TEST(attach_points_and_aliases)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+		{ "t:syscalls:sys_enter_openat {}", "(probe (tracepoint syscalls sys_enter_openat))\n" },
+		{ "tracepoint:syscalls:sys_enter_* {}", "(probe (tracepoint syscalls sys_enter_*))\n" },
+		{ "rt:sched_switch {}", "(probe (rawtracepoint sched_switch))\n" },
+		{ "rawtracepoint:sched_switch {}", "(probe (rawtracepoint sched_switch))\n" },
+		{ "k:vfs_read {}", "(probe (kprobe vfs_read))\n" },
+		{ "kr:vfs_read {}", "(probe (kretprobe vfs_read))\n" },
+		{ "u:/bin/bash:readline {}", "(probe (uprobe /bin/bash readline))\n" },
+		{ "ur:/bin/bash:readline {}", "(probe (uretprobe /bin/bash readline))\n" },
+		{ "uprobe:libc:malloc {}", "(probe (uprobe libc malloc))\n" },
+		{ "U:/bin/x:prov:probe {}", "(probe (usdt /bin/x prov probe))\n" },
+		{ "i:s:1 {}", "(probe (interval s 1))\n" },
+		{ "interval:ms:100 {}", "(probe (interval ms 100))\n" },
+		{ "p:hz:99 {}", "(probe (profile hz 99))\n" },
+		{ "s:cpu-clock:1000 {}", "(probe (software cpu-clock 1000))\n" },
+		{ "h:cache-misses:1000000 {}", "(probe (hardware cache-misses 1000000))\n" },
+		{ "f:vfs_read {}", "(probe (fentry vfs_read))\n" },
+		{ "kfunc:vfs_read {}", "(probe (fentry vfs_read))\n" },
+		{ "fr:vfs_read {}", "(probe (fexit vfs_read))\n" },
+		{ "kretfunc:vfs_read {}", "(probe (fexit vfs_read))\n" },
+		{ "BEGIN{}", "(probe (BEGIN))\n" },
+		{ "END {}", "(probe (END))\n" },
+		{ "kprobe:tcp_*+0x10 {}", "(probe (kprobe tcp_*+0x10))\n" },
+		{ "uprobe:\"/a b/c\":f {}", "(probe (uprobe /a b/c f))\n" },
+		{ "BEGIN, END,\n  i:s:1 {}", "(probe (BEGIN) (END) (interval s 1))\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(probe_dump(cases[i].src), cases[i].want);
+}
+
+TT_TEST(attach_point_fields)
+{
+	struct bt_ast *ast;
+	const struct bt_attach_point *ap;
+
+	CHECK_INT(bt_parse("\n  kprobe:tcp_*, t:sched:sched_switch,\n"
+			   "  u:/bin/bash:readline /pid == 1/ { }", &ast, NULL), 0);
+	CHECK_INT(ast->nprobes, 1);
+	CHECK_INT(ast->probes[0].npoints, 3);
+	CHECK_INT(ast->probes[0].line, 2);
+	CHECK_INT(ast->probes[0].col, 3);
+	ap = &ast->probes[0].points[0];
+	CHECK_INT(ap->kind, BT_PROBE_KPROBE);
+	CHECK_STR(ap->raw, "kprobe:tcp_*");
+	CHECK(ap->has_wildcard);
+	CHECK_INT(ap->nparts, 1);
+	ap = &ast->probes[0].points[1];
+	CHECK_INT(ap->kind, BT_PROBE_TRACEPOINT);
+	CHECK_STR(ap->provider, "tracepoint");
+	CHECK_STR(ap->raw, "t:sched:sched_switch");
+	CHECK(!ap->has_wildcard);
+	CHECK_INT(ap->line, 2);
+	CHECK_INT(ap->col, 17);
+	ap = &ast->probes[0].points[2];
+	CHECK_INT(ap->kind, BT_PROBE_UPROBE);
+	CHECK_STR(ap->parts[0], "/bin/bash");
+	CHECK_STR(ap->parts[1], "readline");
+	CHECK_INT(ap->line, 3);
+	CHECK_INT(ap->col, 3);
+	CHECK(ast->probes[0].predicate != NULL);
+	CHECK_INT(ast->probes[0].predicate->line, 3);
+	CHECK_INT(ast->probes[0].predicate->col, 25);
+	bt_ast__free(ast);
+}
+
+TT_TEST(predicates)
+{
+	CHECK_STR(probe_dump("BEGIN /pid == 1 && comm == \"sh\"/ { }"),
+		  "(probe (BEGIN)\n  (pred (&& (== pid 1) (== comm \"sh\"))))\n");
+	/* A '/' inside the predicate divides unless a '{' follows it. */
+	CHECK_STR(probe_dump("BEGIN / pid / 2 == 1 / { }"),
+		  "(probe (BEGIN)\n  (pred (== (/ pid 2) 1)))\n");
+	CHECK_STR(probe_dump("BEGIN /(a / b)/{}"),
+		  "(probe (BEGIN)\n  (pred (/ a b)))\n");
+	CHECK_STR(probe_dump("u:/bin/sh:main/$1/{}"),
+		  "(probe (uprobe /bin/sh main)\n  (pred $1))\n");
+}
+
+/* Every node records where its first token is. */
+TT_TEST(node_positions)
+{
+	struct bt_ast *ast;
+	const struct bt_stmt *s;
+	const struct bt_expr *e;
+
+	CHECK_INT(bt_parse("BEGIN {\n  $x = 1 +\n    foo(2);\n  if ($x) {\n"
+			   "    @m[1] = (uint8)$x;\n  }\n}", &ast, NULL), 0);
+	CHECK_INT(ast->probes[0].body.line, 1);
+	CHECK_INT(ast->probes[0].body.col, 7);
+	s = ast->probes[0].body.stmts[0];
+	CHECK_INT(s->line, 2);
+	CHECK_INT(s->col, 3);
+	e = s->assign.value;
+	CHECK_INT(e->kind, BT_EXPR_BINARY);
+	CHECK_INT(e->line, 2);
+	CHECK_INT(e->col, 8);
+	CHECK_INT(e->binary.rhs->line, 3);
+	CHECK_INT(e->binary.rhs->col, 5);
+	CHECK_INT(e->binary.rhs->call.args[0]->col, 9);
+	CHECK_INT(e->height, 3);
+	s = ast->probes[0].body.stmts[1];
+	CHECK_INT(s->kind, BT_STMT_IF);
+	CHECK_INT(s->line, 4);
+	s = s->if_.then.stmts[0];
+	CHECK_INT(s->line, 5);
+	CHECK_INT(s->col, 5);
+	CHECK_INT(s->assign.value->kind, BT_EXPR_CAST);
+	CHECK_INT(s->assign.value->col, 13);
+	CHECK_INT(s->assign.value->cast.type->col, 14);
+	bt_ast__free(ast);
+}
+
+TT_TEST(program_items)
+{
+	const char *src =
+		"#!/usr/bin/env bpftrace\n"
+		"#include <linux/sched.h>\n"
+		"#include \"net/sock.h\"\n"
+		"#define AF_X 17 // comment\n"
+		"#define NAME \"str\"\n"
+		"#define WEIRD { not an expr\n"
+		"#ifndef BPFTRACE_HAVE_BTF\n"
+		"struct skipped { int a; }\n"
+		"#else\n"
+		"#ifdef NOT_DEFINED\n"
+		"this is not bpftrace at all `\n"
+		"#endif\n"
+		"#endif\n"
+		"#if defined(AF_X)\n"
+		"struct Foo { int a; unsigned long b, *c; char comm[16];\n"
+		"  struct bar *next; u32 d; };\n"
+		"union U { uint8 x; }\n"
+		"#endif\n"
+		"#if 0\n"
+		"BEGIN { broken(( }\n"
+		"#endif\n"
+		"BEGIN { }\n";
+
+	CHECK_STR(parse_dump(src),
+		  "(include \"linux/sched.h\")\n"
+		  "(include \"net/sock.h\")\n"
+		  "(define AF_X 17)\n"
+		  "(define NAME \"str\")\n"
+		  "(define WEIRD \"{ not an expr\")\n"
+		  "(struct Foo (<int32> a) (<uint64> b) (<uint64 *> c) "
+		  "(<int8[16]> comm) (<struct bar *> next) (<u32> d))\n"
+		  "(union U (<uint8> x))\n"
+		  "(probe (BEGIN))\n");
+}
+
+/* Syntax errors: exact line:col and words. */
+TT_TEST(error_messages)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+		{ "BEGIN { $x = 1 $y = 2 }",
+		  "ERR -22 1:16: expected ';' or '}' after statement, got variable" },
+		{ "BEGIN {\n  printf(\"abc);\n}",
+		  "ERR -22 2:10: unterminated string" },
+		{ "BEGIN { $x = `a; }", "ERR -22 1:14: unknown character '`'" },
+		{ "foo:bar { }", "ERR -22 1:1: unknown probe type 'foo'" },
+		{ "BEGIN { if ($x { } }", "ERR -22 1:16: expected ')', got '{'" },
+		{ "BEGIN { $x = 1;", "ERR -22 1:16: expected '}' to close the block opened at 1:7" },
+		{ "BEGIN { 1 = 2; }", "ERR -22 1:11: only a $variable or @map can be assigned to" },
+		{ "BEGIN { 3++; }", "ERR -22 1:10: '++' needs a $variable or @map operand" },
+		{ "kprobe:f /pid {}", "ERR -22 1:15: expected '/' to end the predicate, got '{'" },
+		{ "kprobe:f pid {}",
+		  "ERR -22 1:10: expected '{' or a predicate after the attach points, got identifier" },
+		{ "", "ERR -22 1:1: the program has no probes" },
+		{ "// nothing\n", "ERR -22 2:1: the program has no probes" },
+		{ "BEGIN { $x = (1,); }", "ERR -22 1:14: a tuple needs two or more elements" },
+		{ "BEGIN { @x[] = 1; }", "ERR -22 1:12: a map key is missing" },
+		{ "BEGIN { $x = ; }", "ERR -22 1:14: expected an expression, got ';'" },
+		{ "BEGIN { f(1, ; }",
+		  "ERR -22 1:14: expected an expression, got ';'" },
+		{ "BEGIN { f(1 2) }",
+		  "ERR -22 1:13: expected ',' or ')' in the argument list, got integer" },
+		{ "BEGIN { else { } }", "ERR -22 1:9: 'else' without a matching 'if'" },
+		{ "BEGIN { if { } }", "ERR -22 1:12: expected '(' after 'if', got '{'" },
+		{ "BEGIN { $a.; }", "ERR -22 1:12: expected a field name, got ';'" },
+		{ "BEGIN { delete(1) }",
+		  "ERR -22 1:9: delete takes a map element: delete(@m[key]) or delete(@m, key)" },
+		{ "BEGIN { $x = (struct 1)0; }", "ERR -22 1:22: expected a type name, got integer" },
+		{ "BEGIN { $x = 1 ? 2; }", "ERR -22 1:19: expected ':' in the ?: expression, got ';'" },
+		{ "BEGIN {\n#include <x.h>\n}",
+		  "ERR -22 2:1: '#' directives are only allowed outside probes" },
+		{ "#pragma once\nBEGIN{}", "ERR -22 1:1: unsupported directive '#pragma'" },
+		{ "#define F(x) x\nBEGIN{}", "ERR -22 1:1: function-like macros are not supported" },
+		{ "#include\nBEGIN{}", "ERR -22 1:1: expected <file> or \"file\" after #include" },
+		{ "#ifdef X\nBEGIN{}", "ERR -22 2:8: missing #endif" },
+		{ "#endif\nBEGIN{}", "ERR -22 1:1: #endif without #if" },
+		{ "#if X > 1\n#endif\nBEGIN{}",
+		  "ERR -22 1:1: unsupported #if condition (use 0, 1, defined(NAME) or #ifdef)" },
+		{ "struct X { int; }", "ERR -22 1:15: expected a member name, got ';'" },
+		{ "struct X { int a[2][3]; }",
+		  "ERR -22 1:20: multi-dimensional arrays are not supported" },
+		{ "BEGIN { $x = (int8[)1; }", "ERR -22 1:20: expected an array length, got ')'" },
+		{ "BEGIN { $x = $t.99999; }", "ERR -22 1:17: tuple index too large" },
+		{ ", BEGIN {}", "ERR -22 1:1: expected an attach point, got ','" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(parse_dump(cases[i].src), cases[i].want);
+}
+
+/* Recovery: one diagnostic per bad statement, the rest still checked. */
+TT_TEST(error_recovery)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast = (struct bt_ast *)1;
+	const char *src = "BEGIN {\n  $x = ;\n  $y = 1;\n  @z[ = 2;\n  if (1) { $a = ) }\n"
+			  "  $ok = 1\n}\nfoo:x { $b = ; }\nEND { 1 + }\n";
+
+	CHECK_INT(bt_parse(src, &ast, d), -EINVAL);
+	CHECK(ast == NULL);
+	CHECK_INT(bt_diags__count(d), 6);
+	CHECK_INT(bt_diags__get(d, 0)->line, 2);
+	CHECK_INT(bt_diags__get(d, 1)->line, 4);
+	CHECK_INT(bt_diags__get(d, 2)->line, 5);
+	CHECK_INT(bt_diags__get(d, 2)->col, 17);
+	CHECK_STR(bt_diags__get(d, 3)->msg, "unknown probe type 'foo'");
+	CHECK_INT(bt_diags__get(d, 4)->line, 8);
+	CHECK_INT(bt_diags__get(d, 4)->col, 14);
+	CHECK_INT(bt_diags__get(d, 5)->line, 9);
+	bt_diags__free(d);
+}
+
+TT_TEST(render_with_caret)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast;
+	const char *src = "BEGIN {\n\t$x = 1 $y\n}\n";
+	char *r;
+
+	CHECK_INT(bt_parse(src, &ast, d), -EINVAL);
+	r = bt_diags__render(d, src, "prog.bt");
+	CHECK_STR(r, "prog.bt:2:9: error: expected ';' or '}' after statement, got variable\n"
+		     "    \t$x = 1 $y\n"
+		     "    \t       ^\n");
+	free(r);
+	bt_diags__add(d, 0, 0, "no position %d", 7);
+	bt_diags__add(d, 99, 3, "past the end");
+	r = bt_diags__render(d, src, NULL);
+	CHECK(strstr(r, "<program>: error: no position 7\n") != NULL);
+	CHECK(strstr(r, "<program>:99:3: error: past the end\n") != NULL);
+	free(r);
+	bt_diags__free(d);
+}
+
+TT_TEST(render_utf8_and_control)
+{
+	struct bt_diags *d = bt_diags__new();
+	char *r;
+
+	bt_diags__add(d, 1, 8, "here");
+	r = bt_diags__render(d, "\"h\xc3\xa9\x1b\" x", "f");
+	/* The escape byte shows as '?', the 2-byte é takes one column. */
+	CHECK_STR(r, "f:1:8: error: here\n    \"h\xc3\xa9?\" x\n          ^\n");
+	free(r);
+	CHECK_INT(bt_diags__count(d), 1);
+	CHECK(bt_diags__get(d, 1) == NULL);
+	bt_diags__free(d);
+}
+
+static char *repeat(const char *a, int n, const char *mid, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), lm = strlen(mid);
+	char *s = malloc(la * n + lb * n + lm + 1), *p = s;
+	int i;
+
+	for (i = 0; i < n; i++, p += la)
+		memcpy(p, a, la);
+	memcpy(p, mid, lm);
+	p += lm;
+	for (i = 0; i < n; i++, p += lb)
+		memcpy(p, b, lb);
+	*p = 0;
+	return s;
+}
+
+static const char *parse_wrapped(const char *body)
+{
+	static char src[1 << 20];
+
+	snprintf(src, sizeof(src), "BEGIN { $x = %s; }", body);
+	return parse_dump(src);
+}
+
+/* Deep input is an error, never a stack overflow, and AST height stays
+ * bounded so later passes can recurse. */
+TT_TEST(depth_limits)
+{
+	char *s;
+
+	s = repeat("(", 100000, "1", ")");
+	CHECK(strstr(parse_wrapped(s), "nested too deeply") != NULL);
+	free(s);
+	s = repeat("-", 100000, "1", "");
+	CHECK(strstr(parse_wrapped(s), "nested too deeply") != NULL);
+	free(s);
+	s = repeat("1+", 100000, "1", "");
+	CHECK(strstr(parse_wrapped(s), "nested too deeply") != NULL);
+	free(s);
+	s = repeat("$a.", 1, "b", "");
+	CHECK(strstr(parse_wrapped(s), "ERR") == NULL);
+	free(s);
+	s = repeat("{", 100000, "", "}");
+	CHECK(strstr(parse_wrapped(s), "ERR") != NULL);
+	free(s);
+	s = repeat("if (1) {", 300, "", "}");
+	{
+		char src[8192];
+
+		snprintf(src, sizeof(src), "BEGIN { %s }", s);
+		CHECK(strstr(parse_dump(src), "nested too deeply") != NULL);
+	}
+	free(s);
+	/* Within the limit is fine. */
+	s = repeat("(", BT_AST_MAX_DEPTH / 4, "1", ")");
+	CHECK_STR(parse_wrapped(s), "(probe (BEGIN)\n  (= $x 1))\n");
+	free(s);
+}
+
+/* Many errors stop after a bounded number of diagnostics. */
+TT_TEST(error_flood_bounded)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast;
+	char *s = repeat("$x = ; ", 1000, "", "");
+	char *src = malloc(strlen(s) + 16);
+
+	sprintf(src, "BEGIN { %s }", s);
+	CHECK_INT(bt_parse(src, &ast, d), -EINVAL);
+	CHECK(bt_diags__count(d) >= 10 && bt_diags__count(d) <= 20);
+	free(s);
+	free(src);
+	bt_diags__free(d);
+}
+
+/* Every tool bpftrace ships (Debian: /usr/sbin/ *.bt) parses. */
+TT_TEST(bpftrace_tools_parse)
+{
+	DIR *dir = opendir("/usr/sbin");
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		SKIP("no /usr/sbin");
+	while ((de = readdir(dir))) {
+		char path[512], *buf = NULL;
+		size_t cap = 0;
+		size_t len = strlen(de->d_name);
+		FILE *f;
+		struct bt_diags *d;
+		struct bt_ast *ast;
+		int err;
+
+		if (len < 4 || strcmp(de->d_name + len - 3, ".bt"))
+			continue;
+		snprintf(path, sizeof(path), "/usr/sbin/%s", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (getdelim(&buf, &cap, 0, f) < 0) {
+			fclose(f);
+			free(buf);
+			continue;
+		}
+		fclose(f);
+		d = bt_diags__new();
+		err = bt_parse(buf, &ast, d);
+		if (err) {
+			char *r = bt_diags__render(d, buf, path);
+
+			tt_test__fail(__FILE__, __LINE__, "%s", r);
+			free(r);
+			free(buf);
+			bt_diags__free(d);
+			closedir(dir);
+			return;
+		}
+		CHECK(ast->nprobes > 0);
+		bt_ast__free(ast);
+		bt_diags__free(d);
+		free(buf);
+		n++;
+	}
+	closedir(dir);
+	if (n == 0)
+		SKIP("bpftrace tools not installed");
+}
+
+TT_TEST(names)
+{
+	CHECK_STR(bt_binop__str(BT_BINOP_SHL), "<<");
+	CHECK_STR(bt_binop__str(BT_BINOP_NONE), "=");
+	CHECK_STR(bt_unop__str(BT_UNOP_DEREF), "*");
+	CHECK_STR(bt_probe_kind__name(BT_PROBE_RAWTRACEPOINT), "rawtracepoint");
+	CHECK_STR(bt_probe_kind__name((enum bt_probe_kind)999), "?");
+}
+
+TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
+	TT_CASE(associativity), TT_CASE(unary_operators),
+	TT_CASE(postfix_and_members), TT_CASE(casts_tuples_sizeof),
+	TT_CASE(statements), TT_CASE(control_flow),
+	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
+	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(program_items),
+	TT_CASE(error_messages), TT_CASE(error_recovery),
+	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
+	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
+	TT_CASE(bpftrace_tools_parse), TT_CASE(names))
