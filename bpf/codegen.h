@@ -42,8 +42,8 @@ int bt_codegen__unit(struct bt_sema *s, const struct bt_probe *probe,
  * records and arrays in memory end as their address in r0 (returns 0).
  */
 int bt_cg__expr(struct bt_cg *cg, const struct bt_expr *e);
-/* Generates a statement block. */
-void bt_cg__block(struct bt_cg *cg, const struct bt_block *b);
+/* Generates a statement block; false if it never falls through. */
+bool bt_cg__block(struct bt_cg *cg, const struct bt_block *b);
 /* Reports a code generation failure (e.g. stack exhausted) at e. */
 void bt_cg__fail(struct bt_cg *cg, int line, int col, const char *msg);
 /* Allocates a stack slot or fails with a diagnostic at (line, col). */

@@ -165,9 +165,7 @@ void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 		EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, val));
 	}
 	int key = bt_cg__map_key(cg, m);
-	int retry = bt_emit__label(&cg->e), insert = bt_emit__label(&cg->e);
-	int end = bt_emit__label(&cg->e);
-	bt_emit__place(&cg->e, retry);
+	int insert = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
 	lookup(cg, map, key);
 	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, insert);
 	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, val));
@@ -192,6 +190,5 @@ void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 	if (kind == BT_MAPK_COUNT || kind == BT_MAPK_SUM)
 		atomic_add(cg);
 	bt_emit__place(&cg->e, end);
-	(void)retry;
 	bt_emit__stack_reset(&cg->e, mark);
 }

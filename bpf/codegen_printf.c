@@ -71,6 +71,4 @@ void bt_cg__exit(struct bt_cg *cg, const struct bt_expr *call)
 	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 0, ei->printf_id));
 	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 4, 0));
 	output(cg, sizeof(struct bt_rec_hdr), true);
-	/* bpftrace stops the probe at exit(). */
-	bt_emit__ja(&cg->e, cg->exit_label);
 }

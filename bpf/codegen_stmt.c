@@ -18,12 +18,18 @@
 
 #define EMIT(cg, i) bt_emit__insn(&(cg)->e, (i))
 
-static void stmt(struct bt_cg *cg, const struct bt_stmt *st);
+static bool stmt(struct bt_cg *cg, const struct bt_stmt *st);
 
-void bt_cg__block(struct bt_cg *cg, const struct bt_block *b)
+/*
+ * Returns false when the block never falls through (it ends in return):
+ * code after it would be unreachable, which the verifier rejects.
+ */
+bool bt_cg__block(struct bt_cg *cg, const struct bt_block *b)
 {
 	for (size_t i = 0; i < b->n; i++)
-		stmt(cg, b->stmts[i]);
+		if (!stmt(cg, b->stmts[i]))
+			return false;
+	return true;
 }
 
 static void assign_var(struct bt_cg *cg, const struct bt_stmt *st)
@@ -54,9 +60,10 @@ static bool is_agg_call(const struct bt_expr *v)
 	return false;
 }
 
-static void stmt(struct bt_cg *cg, const struct bt_stmt *st)
+static bool stmt(struct bt_cg *cg, const struct bt_stmt *st)
 {
 	int mark = cg->e.stack;
+	bool through = true;
 	switch (st->kind) {
 	case BT_STMT_EXPR:
 		bt_cg__expr(cg, st->expr);
@@ -75,33 +82,38 @@ static void stmt(struct bt_cg *cg, const struct bt_stmt *st)
 		bt_cg__expr(cg, st->if_.cond);
 		bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, other);
 		bt_emit__stack_reset(&cg->e, mark);
-		bt_cg__block(cg, &st->if_.then);
-		bt_emit__ja(&cg->e, end);
+		bool a = bt_cg__block(cg, &st->if_.then);
+		if (a && st->if_.otherwise)
+			bt_emit__ja(&cg->e, end);
 		bt_emit__place(&cg->e, other);
+		bool b = true;
 		if (st->if_.otherwise)
-			bt_cg__block(cg, st->if_.otherwise);
+			b = bt_cg__block(cg, st->if_.otherwise);
 		bt_emit__place(&cg->e, end);
+		through = a || b;
 		break;
 	}
 	case BT_STMT_UNROLL: {
 		int64_t n = bt_sema__info(cg->s, st->unroll.count)->cval;
-		for (int64_t i = 0; i < n; i++)
-			bt_cg__block(cg, &st->unroll.body);
+		for (int64_t i = 0; i < n && through; i++)
+			through = bt_cg__block(cg, &st->unroll.body);
 		break;
 	}
 	case BT_STMT_RETURN:
 		bt_emit__ja(&cg->e, cg->exit_label);
+		through = false;
 		break;
 	case BT_STMT_DELETE:
 		bt_cg__map_delete(cg, st->del.map);
 		break;
 	case BT_STMT_BLOCK:
-		bt_cg__block(cg, &st->block);
+		through = bt_cg__block(cg, &st->block);
 		break;
 	default:
 		bt_cg__fail(cg, st->line, st->col, "unsupported statement");
 	}
 	bt_emit__stack_reset(&cg->e, mark);
+	return through;
 }
 
 static void prologue(struct bt_cg *cg)
@@ -143,6 +155,9 @@ static int add_prog(struct bt_cg *cg, const struct bt_probe *probe,
 	p->col = probe->col;
 	p->fd = -1;
 	p->unit = *uap;
+	p->unit.line = uap->ap ? uap->ap->line : probe->line;
+	p->unit.col = uap->ap ? uap->ap->col : probe->col;
+	p->unit.ap = NULL; /* the AST does not outlive compilation */
 	memset(uap, 0, sizeof(*uap)); /* the program owns its strings now */
 	cg->e.insns = NULL;
 	cg->e.relocs = NULL;

@@ -103,42 +103,42 @@ static void put_literal(char *buf, size_t len, size_t *o, const char *s,
 	}
 }
 
-static void render(const struct bt_printf_arg *a, const char *spec, size_t sl,
-		   const union tt_value *v, char *out, size_t olen)
+/* Renders one argument with the C conversion compiled for it. */
+static void render(const struct bt_printf_arg *a, const union tt_value *v,
+		   char *out, size_t olen)
 {
-	char f[32];
-	size_t k = 0;
-	/* Keep flags, width and precision; replace the length modifier. */
-	for (size_t i = 0; i + 1 < sl && k < 20; i++)
-		if (!strchr("hlzjt", spec[i]))
-			f[k++] = spec[i];
-	f[k] = 0;
-	char c = (char)a->conv;
+	const char *spec = a->cspec;
 	if (a->type.kind == BT_T_STR || a->type.kind == BT_T_INET) {
-		char tmp[40];
-		snprintf(tmp, sizeof(tmp), "%s.*s", f);
-		if (c != 's') /* %d of a string: print the text anyway */
-			snprintf(tmp, sizeof(tmp), "%%.*s");
-		snprintf(out, olen, tmp, (int)v->str.len, v->str.ptr);
+		char tmp[4096];
+		uint32_t n = v->str.len < sizeof(tmp) - 1 ? v->str.len
+							  : sizeof(tmp) - 1;
+		memcpy(tmp, v->str.ptr, n);
+		tmp[n] = 0;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+		snprintf(out, olen, a->conv == 's' ? spec : "%s", tmp);
 		return;
 	}
-	char tmp[40];
-	if (c == 'c') {
-		snprintf(tmp, sizeof(tmp), "%sc", f);
-		snprintf(out, olen, tmp, (int)(unsigned char)v->u64);
-	} else if (c == 'p') {
-		snprintf(tmp, sizeof(tmp), "%s#llx", f);
-		snprintf(out, olen, tmp, (unsigned long long)v->u64);
-	} else if (c == 's') {
+	switch (a->conv) {
+	case 'c':
+		snprintf(out, olen, spec, (int)(unsigned char)v->u64);
+		break;
+	case 'p':
+		snprintf(out, olen, spec, (void *)(uintptr_t)v->u64);
+		break;
+	case 's':
 		snprintf(out, olen, a->type.is_signed ? "%lld" : "%llu",
 			 (long long)v->i64);
-	} else if (c == 'd' || c == 'i') {
-		snprintf(tmp, sizeof(tmp), "%slld", f);
-		snprintf(out, olen, tmp, (long long)v->i64);
-	} else {
-		snprintf(tmp, sizeof(tmp), "%sll%c", f, c);
-		snprintf(out, olen, tmp, (unsigned long long)v->u64);
+		break;
+	case 'd':
+	case 'i':
+		snprintf(out, olen, spec, (long long)v->i64);
+		break;
+	default:
+		snprintf(out, olen, spec, (unsigned long long)v->u64);
 	}
+#pragma GCC diagnostic pop
 }
 
 int bt_program__format_row(const struct bt_program *prog,
@@ -157,8 +157,7 @@ int bt_program__format_row(const struct bt_program *prog,
 		const struct bt_printf_arg *a = &pd->args[i];
 		put_literal(buf, len, &o, pd->fmt + at, a->fmt_start - at);
 		char out[512];
-		render(a, pd->fmt + a->fmt_start, a->fmt_end - a->fmt_start,
-		       &row->values[i], out, sizeof(out));
+		render(a, &row->values[i], out, sizeof(out));
 		put(buf, len, &o, out, strlen(out));
 		at = a->fmt_end;
 	}

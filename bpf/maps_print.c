@@ -1,11 +1,12 @@
 /*
  * maps_print.c - prints user maps at exit the way bpftrace does:
  *
+ *     <two empty lines>
  *     @name[key1, key2]: value
  *
- * one map after another, each followed by an empty line, entries of
- * integer maps sorted by value (ascending, like bpftrace), keys rendered
- * as numbers or strings, tuples as "(a, b)".
+ * maps in name order, entries of integer maps sorted by value (ascending,
+ * like bpftrace 0.17), keys rendered as numbers or strings, tuples as
+ * "(a, b)".
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -135,8 +136,6 @@ static int print_map(const struct bt_map_def *m, FILE *out)
 		print_value(out, &m->value, e[i].val);
 		fputc('\n', out);
 	}
-	if (n)
-		fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
 		free(e[i].key);
 		free(e[i].val);
@@ -145,11 +144,26 @@ static int print_map(const struct bt_map_def *m, FILE *out)
 	return 0;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	const struct bt_map_def *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
 int bt_maps__print(const struct bt_object *obj, FILE *out)
 {
-	for (size_t i = BT_MAP_USER; i < obj->nmaps; i++)
-		if (obj->maps[i].fd >= 0)
-			print_map(&obj->maps[i], out);
+	size_t n = obj->nmaps > BT_MAP_USER ? obj->nmaps - BT_MAP_USER : 0;
+	const struct bt_map_def **order = calloc(n ? n : 1, sizeof(*order));
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &obj->maps[BT_MAP_USER + i];
+	qsort(order, n, sizeof(*order), by_name);
+	fputs("\n\n", out);
+	for (size_t i = 0; i < n; i++)
+		if (order[i]->fd >= 0)
+			print_map(order[i], out);
+	free(order);
 	fflush(out);
 	return 0;
 }

@@ -53,7 +53,8 @@ struct bt_rec_hdr {
 /* The attach point one program is compiled for (after expansion). */
 struct bt_unit_ap {
 	enum bt_probe_kind kind;
-	const struct bt_attach_point *ap; /* as written (AST) */
+	const struct bt_attach_point *ap; /* as written; NULL after compile */
+	int line, col;                    /* of the attach point */
 	char *target;                     /* "cat:name", function, raw tp */
 	char *symbol;                     /* uprobe symbol */
 	char *path;                       /* uprobe binary */
@@ -98,6 +99,7 @@ struct bt_printf_arg {
 	uint32_t offset; /* in the record */
 	int conv;        /* the conversion character: d u x s ... */
 	uint32_t fmt_start, fmt_end; /* the conversion's text in fmt */
+	char cspec[32]; /* the C conversion that renders it */
 	int col;         /* schema column, -1 when the record is not a row */
 };
 

@@ -198,9 +198,7 @@ int bt_program__attach(struct bt_program *prog, struct bt_diags *diags)
 		char err[512] = "";
 		rc = pi->attach(p->fd, &p->unit, &p->link, err, sizeof(err));
 		if (rc < 0) {
-			const struct bt_attach_point *ap = p->unit.ap;
-			bt_diags__add(diags, ap ? ap->line : p->line,
-				      ap ? ap->col : p->col, "%s",
+			bt_diags__add(diags, p->unit.line, p->unit.col, "%s",
 				      err[0] ? err : strerror(-rc));
 		}
 	}

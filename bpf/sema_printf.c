@@ -10,71 +10,12 @@
  * schema; every other printf must have the same format and argument types,
  * and a violation names both positions.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/printf_format.h"
 #include "bpf/sema.h"
-
-/* One conversion found in a format string. */
-struct conv {
-	size_t start, end; /* [start, end) in the format */
-	char conv;
-	char label[TT_NAME_MAX];
-};
-
-/*
- * Scans fmt for conversions; returns their count or -1 with *bad the
- * offset of a malformed one. Labels are `name:` directly before the '%'
- * at the start of a whitespace-separated token.
- */
-static int scan(const char *fmt, size_t len, struct conv *cv, int max,
-		size_t *bad)
-{
-	int n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (fmt[i] != '%')
-			continue;
-		if (i + 1 < len && fmt[i + 1] == '%') {
-			i++;
-			continue;
-		}
-		size_t j = i + 1;
-		while (j < len && strchr("-+ #0", fmt[j]))
-			j++;
-		while (j < len && isdigit((unsigned char)fmt[j]))
-			j++;
-		if (j < len && fmt[j] == '.') {
-			j++;
-			while (j < len && isdigit((unsigned char)fmt[j]))
-				j++;
-		}
-		while (j < len && strchr("hlzjt", fmt[j]))
-			j++;
-		if (j >= len || !strchr("diuxXopcs", fmt[j]) || n == max) {
-			*bad = i;
-			return -1;
-		}
-		struct conv *c = &cv[n++];
-		memset(c, 0, sizeof(*c));
-		c->start = i;
-		c->end = j + 1;
-		c->conv = fmt[j];
-		if (i > 0 && fmt[i - 1] == ':') {
-			size_t k = i - 1;
-			while (k > 0 && !isspace((unsigned char)fmt[k - 1]))
-				k--;
-			size_t l = i - 1 - k;
-			if (l > 0 && l < TT_NAME_MAX) {
-				memcpy(c->label, fmt + k, l);
-				c->label[l] = 0;
-			}
-		}
-		i = j;
-	}
-	return n;
-}
 
 static bool conv_accepts(char conv, const struct bt_type *t)
 {
@@ -94,37 +35,17 @@ static bool same_arg(const struct bt_type *a, const struct bt_type *b)
 	return true;
 }
 
-static bool is_ident(const char *s)
-{
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return false;
-	return true;
-}
-
 /* Builds obj->schema from the row printf. Returns 0 or -1. */
 static int schema(struct bt_sema *s, const struct bt_expr *call,
-		  struct bt_printf_def *pd, const struct conv *cv)
+		  struct bt_printf_def *pd, const struct bt_fmt_conv *cv)
 {
 	const struct bt_expr *f = call->call.args[0];
 	struct tt_schema *sc = &s->obj->schema;
 	memset(sc, 0, sizeof(*sc));
 	s->obj->time_col = -1;
 	for (size_t i = 0; i < pd->nargs; i++) {
-		char name[TT_NAME_MAX];
-		int col = f->col + 1 + (int)cv[i].start;
-		if (cv[i].label[0])
-			snprintf(name, sizeof(name), "%s", cv[i].label);
-		else
-			snprintf(name, sizeof(name), "col%zu", i + 1);
-		if (!is_ident(name)) {
-			bt_sema__error(s, f->line, col,
-				       "column label '%s' is not a valid name",
-				       name);
-			return -1;
-		}
+		const char *name = cv[i].name;
+		int col = f->col + 1 + (int)cv[i].offset;
 		const struct bt_type *t = &pd->args[i].type;
 		enum tt_type tt = TT_TYPE_STRING;
 		if (!strcmp(name, TT_TIME_COLUMN)) {
@@ -204,7 +125,7 @@ static int find_same(struct bt_sema *s, const struct bt_expr *call,
 }
 
 static int layout(struct bt_sema *s, const struct bt_expr *call,
-		  struct bt_printf_def *pd, const struct conv *cv)
+		  struct bt_printf_def *pd, const struct bt_fmt_conv *cv)
 {
 	uint32_t off = sizeof(struct bt_rec_hdr);
 	for (size_t i = 0; i < pd->nargs; i++) {
@@ -225,8 +146,10 @@ static int layout(struct bt_sema *s, const struct bt_expr *call,
 		pd->args[i].type = t;
 		pd->args[i].offset = off;
 		pd->args[i].conv = cv[i].conv;
-		pd->args[i].fmt_start = (uint32_t)cv[i].start;
-		pd->args[i].fmt_end = (uint32_t)cv[i].end;
+		pd->args[i].fmt_start = (uint32_t)cv[i].offset;
+		pd->args[i].fmt_end = (uint32_t)(cv[i].offset + cv[i].len);
+		bt_fmt_conv__cspec(&cv[i], pd->args[i].cspec,
+				   sizeof(pd->args[i].cspec));
 		pd->args[i].col = -1;
 		off += (t.size + 7) & ~7u;
 	}
@@ -240,6 +163,9 @@ static int layout(struct bt_sema *s, const struct bt_expr *call,
 	}
 	return 0;
 }
+
+static int register_printf(struct bt_sema *s, const struct bt_expr *call,
+			   const struct bt_fmt *fmt);
 
 int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call)
 {
@@ -258,13 +184,27 @@ int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call)
 			       bt_probe_kind__name(k));
 		return -1;
 	}
-	struct conv cv[64];
-	size_t bad = 0;
-	int n = scan(f->str.data, f->str.len, cv, 64, &bad);
-	if (n < 0) {
-		bt_sema__error(s, f->line, f->col + 1 + (int)bad,
-			       "unsupported printf conversion (use %%d %%i %%u "
-			       "%%x %%X %%o %%p %%c %%s)");
+	struct bt_fmt fmt = { 0 };
+	struct bt_fmt_error ferr;
+	if (bt_fmt__parse(f->str.data, f->str.len, &fmt, &ferr) < 0) {
+		bt_sema__error(s, f->line, f->col + 1 + (int)ferr.offset, "%s",
+			       ferr.msg);
+		bt_fmt__free(&fmt);
+		return -1;
+	}
+	int id = register_printf(s, call, &fmt);
+	bt_fmt__free(&fmt);
+	return id;
+}
+
+static int register_printf(struct bt_sema *s, const struct bt_expr *call,
+			   const struct bt_fmt *fmt)
+{
+	const struct bt_expr *f = call->call.args[0];
+	const struct bt_fmt_conv *cv = fmt->convs;
+	int n = (int)fmt->n;
+	if (n > 64) {
+		bt_sema__error(s, f->line, f->col, "too many conversions");
 		return -1;
 	}
 	if ((size_t)n != call->call.nargs - 1) {
