@@ -1,0 +1,110 @@
+# tests/bpf/provoke/tracetab.sh - the real path of tests/bpf/scripts_e2e.sh
+# (sourced there): a private tracetabd (temporary store, state and socket),
+# every bundled script deployed to it before the events, then each table
+# checked with the script's default query and a targeted one through the
+# CLI. Deploys go through `tracetab run` when the CLI has it, else straight
+# to the control socket with scripttool (the spec tracetab run would send).
+
+TT_SOCK=$WORK/tracetabd.sock
+TT_ON=0
+TT_CLI=0
+declare -A TT_STATE # script -> state reported after deploy
+
+tt_status() { # NAME -> one line: state<TAB>error
+	echo "{\"op\":\"status\",\"name\":\"$1\"}" | "$ST" send "$TT_SOCK" |
+		sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' | head -1
+}
+
+tracetab__deploy() { # SCRIPT
+	local s=$1 out=$WORK/$1.deploy
+	if [ $TT_CLI = 1 ] && "$TT_BUILD/tracetab" run --help >/dev/null 2>&1; then
+		timeout 60 "$TT_BUILD/tracetab" --socket "$TT_SOCK" run "$TOOLS/$s" >"$out" 2>&1
+	else
+		"$ST" spec "$TOOLS/$s" | "$ST" send "$TT_SOCK" >"$out" 2>&1
+	fi
+	TT_STATE[$s]=$(tt_status "$s")
+}
+
+tracetab__start() {
+	local i s
+	if [ ! -x "$TT_BUILD/tracetabd" ]; then
+		skip "tracetab/daemon" "build/tracetabd is not built yet"
+		return
+	fi
+	mkdir -p "$WORK/store" "$WORK/state"
+	"$TT_BUILD/tracetabd" --store-dir "$WORK/store" --state-dir "$WORK/state" \
+		--socket "$TT_SOCK" >"$WORK/tracetabd.log" 2>&1 &
+	DAEMON_PID=$!
+	for i in $(seq 100); do
+		[ -S "$TT_SOCK" ] && break
+		kill -0 $DAEMON_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! [ -S "$TT_SOCK" ]; then
+		fail "tracetab/daemon" "tracetabd did not start: $(tail -c 300 "$WORK/tracetabd.log" | tr '\n' ' ')"
+		return
+	fi
+	TT_ON=1
+	[ -x "$TT_BUILD/tracetab" ] && TT_CLI=1
+	for s in $SCRIPTS; do
+		tracetab__deploy "$s"
+		if [ -n "${SEL[$s]}" ]; then
+			if [ "${TT_STATE[$s]}" = running ]; then
+				pass "tracetab/$s/running"
+			else
+				fail "tracetab/$s/running" "state ${TT_STATE[$s]:-?}: $(tail -c 400 "$WORK/$s.deploy" | tr '\n' ' ')"
+			fi
+		elif [ "${TT_STATE[$s]}" = skipped ] && grep -qi kprobe "$WORK/$s.deploy"; then
+			# No program fits this kernel: the status must say why.
+			pass "tracetab/$s/skipped_with_reason"
+		else
+			fail "tracetab/$s/skipped_with_reason" "state ${TT_STATE[$s]:-?}: $(tail -c 400 "$WORK/$s.deploy" | tr '\n' ' ')"
+		fi
+	done
+}
+
+# tt_query NAME SQL REGEX: PASS when the CSV answer has a line matching
+# REGEX (extended).
+tt_query() {
+	local name=$1 sql=$2 re=$3 out=$WORK/query.out
+	if ! timeout 30 "$TT_BUILD/tracetab" query --format csv "$sql" >"$out" 2>&1; then
+		fail "tracetab/$name" "query failed: $(head -c 300 "$out" | tr '\n' ' ')"
+	elif grep -qE "$re" "$out"; then
+		pass "tracetab/$name"
+	else
+		fail "tracetab/$name" "no line matches /$re/ in: $(head -c 300 "$out" | tr '\n' ' ')"
+	fi
+}
+
+tracetab__check_all() {
+	local s
+	[ $TT_ON = 1 ] || return
+	if [ $TT_CLI = 0 ]; then
+		skip "tracetab/queries" "build/tracetab (the CLI) is not built yet"
+		return
+	fi
+	sleep 2 # the daemon ingests asynchronously
+	export TRACETAB_STORE_DIR=$WORK/store TRACETAB_SOCKET=$TT_SOCK
+	if [ -n "${PROVOKED[tcp]:-}" ]; then
+		tt_query tcp_retransmits/default_query "$("$ST" query "$TOOLS/tcp_retransmits")" \
+			'^"?127\.0\.0\.2"?,"?127\.0\.0\.1"?,[1-9][0-9]*$'
+		tt_query tcp_drops/default_query "$("$ST" query "$TOOLS/tcp_drops")" \
+			'^"?127\.0\.0\.2"?,"?127\.0\.0\.1"?,[1-9][0-9]*$'
+		tt_query tcp_retransmits/port "SELECT count(*) AS n FROM tcp_retransmits WHERE dst_port = $PORT AND src_ip = '127.0.0.2'" '^[1-9][0-9]*$'
+	fi
+	if [ -n "${PROVOKED[sync]:-}" ]; then
+		tt_query sync_snoop/default_query "$("$ST" query "$TOOLS/sync_snoop")" \
+			'^"?sync"?,"?tracepoint:syscalls:sys_enter_sync"?,[1-9]'
+	fi
+	if [ -n "${PROVOKED[nap]:-}" ]; then
+		tt_query nap_time/naps "SELECT count(*) AS n FROM nap_time WHERE pid = $NAP_PID AND nsec = 10000000" '^2$'
+	fi
+	if [ -n "${PROVOKED[capable]:-}" ]; then
+		tt_query capable/denied "SELECT count(*) AS n FROM capable WHERE pid = $CAP_USER_PID AND name = 'CAP_SYS_ADMIN' AND ret = -1" '^[1-9][0-9]*$'
+		tt_query capable/default_query "$("$ST" query "$TOOLS/capable")" '^"?CAP_SYS_ADMIN"?,"?unshare"?,[1-9]'
+	fi
+	if [ -n "${PROVOKED[oom]:-}" ]; then
+		tt_query oom_kill/victim "SELECT killed_comm FROM oom_kill WHERE killed_pid = $OOM_PID" '^"?provoke"?$'
+	fi
+	skip "tracetab/md_flush/rows" "no md device to flush here (the deployed program attaches; rows are checked on a loop device by the capture engines)"
+}
