@@ -7,3 +7,12 @@ $(BUILD)/bt-run: $(BUILD)/bpf/bt-run.o $(BUILD)/libbt.a $(BUILD)/libtt_store.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(eval $(call tt_tests,tests/bpf,libbt.a libtt_store.a))
 TESTS += $(wildcard tests/bpf/*.sh)
+
+# libFuzzer target over the front end: lexer, parser, printf formats (clang).
+FRONT_SRCS := bpf/ast.c bpf/lexer.c bpf/parser.c bpf/diag.c bpf/printf_format.c
+FUZZERS += $(BUILD)/fuzz/fuzz_frontend
+$(BUILD)/fuzz/fuzz_frontend: bpf/fuzz_frontend.c $(FRONT_SRCS) $(wildcard bpf/ast.h bpf/lexer.h bpf/parser.h bpf/printf_format.h)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(filter %.c,$^)
