@@ -18,7 +18,7 @@
 #define PRINTF "printf(\"pid:%d comm:%s v:%d\\n\", pid, comm, tid)"
 #define PROBE "tracepoint:syscalls:sys_enter_getppid"
 
-static unsigned long long events = 2000000;
+static unsigned long long events = 500000;
 
 static double cpu_seconds(pid_t pid)
 {
@@ -95,7 +95,7 @@ struct result {
 
 static int run_tracetab(struct result *res)
 {
-	struct td d = { 0 };
+	struct td d = { .table_bytes = "256M" }; /* holds every row */
 	const char *src[] = { PROBE " { " PRINTF "; }" };
 	json_t *r;
 	double c0, t0;

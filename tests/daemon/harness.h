@@ -41,6 +41,7 @@ struct td {
 	char state[80];
 	char sock[80];
 	char log[80];
+	const char *table_bytes; /* --table-bytes; NULL: 16M */
 	pid_t pid;
 };
 
@@ -114,7 +115,7 @@ static inline int td_start(struct td *d)
 	if (td_binary(bin, sizeof(bin)) < 0)
 		return -ENOENT;
 	if (!d->dir[0]) {
-		snprintf(d->dir, sizeof(d->dir), "/tmp/ttd-test.XXXXXX");
+		snprintf(d->dir, sizeof(d->dir), "/dev/shm/ttd-test.XXXXXX");
 		if (!mkdtemp(d->dir))
 			return -errno;
 		chmod(d->dir, 0755); /* the unprivileged reader walks in */
@@ -133,7 +134,7 @@ static inline int td_start(struct td *d)
 		execl(bin, bin, "--store-dir", d->store, "--state-dir",
 		      d->state, "--socket", d->sock, "--reader-group",
 		      "nogroup", "--admin-group", "adm", "--table-bytes",
-		      "16M", "--log-level", "debug", (char *)NULL);
+		      d->table_bytes ? d->table_bytes : "16M", "--log-level", "debug", (char *)NULL);
 		_exit(127);
 	}
 	d->pid = pid;
