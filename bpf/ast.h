@@ -124,10 +124,14 @@ struct bt_expr {
 			uint64_t value;
 		} integer;
 		/* BT_EXPR_STR: decoded bytes; NUL-terminated, len excludes it
-		 * (escapes like \0 may put NULs inside). */
+		 * (escapes like \0 may put NULs inside). raw is the text
+		 * between the quotes as written; bt_lexer__str_col() maps a
+		 * decoded offset (e.g. a printf error) to its source column. */
 		struct {
 			const char *data;
 			size_t len;
+			const char *raw;
+			size_t raw_len;
 		} str;
 		/* BT_EXPR_VAR, BT_EXPR_IDENT */
 		struct {

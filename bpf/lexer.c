@@ -643,6 +643,23 @@ const char *bt_lexer__peek_word(struct bt_lexer *lx, size_t *len)
 	return lx->src + lx->pos;
 }
 
+int bt_lexer__str_col(const struct bt_expr *str, size_t decoded_off)
+{
+	struct bt_lexer lx;
+	size_t n;
+
+	/* Re-decode the raw text with the same escape rules, counting. */
+	bt_lexer__init(&lx, str->str.raw, str->str.raw_len, NULL, NULL);
+	for (n = 0; n < decoded_off && !at_end(&lx); n++) {
+		int c = peek(&lx, 0);
+
+		advance(&lx);
+		if (c == '\\' && !at_end(&lx) && lex_escape(&lx) < 0)
+			advance(&lx);
+	}
+	return str->col + 1 + (int)lx.pos;
+}
+
 static const char *const tok_names[BT_TOK__COUNT] = {
 	[BT_TOK_EOF] = "end of input",
 	[BT_TOK_ERROR] = "invalid token",

@@ -147,6 +147,15 @@ int bt_lexer__attach_point(struct bt_lexer *lx, struct bt_token *tok);
  */
 const char *bt_lexer__peek_word(struct bt_lexer *lx, size_t *len);
 
+/*
+ * The 1-based source column of byte decoded_off of string literal str
+ * (a BT_EXPR_STR), accounting for escapes written before it: in "a\tb%q"
+ * the decoded offset 3 ('%') is at str->col + 5. Offsets at or past the end
+ * map to the closing quote. Strings never span lines, so the line is
+ * str->line.
+ */
+int bt_lexer__str_col(const struct bt_expr *str, size_t decoded_off);
+
 /* A human name for a token kind: "'{'", "identifier", "end of input". */
 const char *bt_tok_kind__str(enum bt_tok_kind kind);
 

@@ -640,6 +640,14 @@ static struct bt_expr *parse_primary(struct parser *p)
 		e->kind = BT_EXPR_STR;
 		e->str.data = t->str;
 		e->str.len = t->slen;
+		/* A STR token is always terminated: both quotes are there. */
+		e->str.raw_len = t->len - 2;
+		e->str.raw = bt_arena__strndup(p->arena, p->lx.src + t->off + 1,
+					       e->str.raw_len);
+		if (!e->str.raw) {
+			p->nomem = p->stop = true;
+			return NULL;
+		}
 		break;
 	case BT_TOK_VAR:
 		e->kind = BT_EXPR_VAR;

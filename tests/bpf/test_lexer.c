@@ -307,6 +307,26 @@ TT_TEST(attach_points_raw)
 	bt_arena__free(a);
 }
 
+/* Decoded string offsets map back to source columns across escapes. */
+TT_TEST(string_columns)
+{
+	struct bt_expr e;
+	const char *raw = "a\\tb\\x41\\101%q";
+
+	memset(&e, 0, sizeof(e));
+	e.kind = BT_EXPR_STR;
+	e.col = 10; /* the opening quote */
+	e.str.raw = raw;
+	e.str.raw_len = strlen(raw);
+	CHECK_INT(bt_lexer__str_col(&e, 0), 11); /* a */
+	CHECK_INT(bt_lexer__str_col(&e, 1), 12); /* \t */
+	CHECK_INT(bt_lexer__str_col(&e, 2), 14); /* b */
+	CHECK_INT(bt_lexer__str_col(&e, 3), 15); /* \x41 */
+	CHECK_INT(bt_lexer__str_col(&e, 4), 19); /* \101 */
+	CHECK_INT(bt_lexer__str_col(&e, 5), 23); /* % */
+	CHECK_INT(bt_lexer__str_col(&e, 99), 25); /* the closing quote */
+}
+
 TT_TEST(token_names)
 {
 	CHECK_STR(bt_tok_kind__str(BT_TOK_LBRACE), "'{'");
@@ -320,4 +340,5 @@ TT_MAIN("bpf/lexer", TT_CASE(punctuation_longest_match),
 	TT_CASE(integer_then_dot), TT_CASE(string_escapes),
 	TT_CASE(comments_and_positions), TT_CASE(directives_only_at_line_start),
 	TT_CASE(errors_with_positions), TT_CASE(embedded_nul),
-	TT_CASE(attach_points_raw), TT_CASE(token_names))
+	TT_CASE(attach_points_raw), TT_CASE(string_columns),
+	TT_CASE(token_names))

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bpf/lexer.h"
 #include "bpf/parser.h"
 #include "tests/tt_test.h"
 
@@ -327,6 +328,24 @@ TT_TEST(node_positions)
 	bt_ast__free(ast);
 }
 
+/* String literals keep their raw text so printf errors can point into it. */
+TT_TEST(string_raw_text)
+{
+	struct bt_ast *ast;
+	const struct bt_expr *str;
+
+	CHECK_INT(bt_parse("BEGIN {\n  printf(\"x\\ty%q\\n\"); }", &ast, NULL), 0);
+	str = ast->probes[0].body.stmts[0]->expr->call.args[0];
+	CHECK_INT(str->kind, BT_EXPR_STR);
+	CHECK_INT(str->str.len, 6);
+	CHECK_INT(str->str.raw_len, 8);
+	CHECK(memcmp(str->str.raw, "x\\ty%q\\n", 8) == 0);
+	CHECK_INT(str->line, 2);
+	CHECK_INT(str->col, 10);
+	CHECK_INT(bt_lexer__str_col(str, 3), 15); /* the '%' */
+	bt_ast__free(ast);
+}
+
 TT_TEST(program_items)
 {
 	const char *src =
@@ -623,7 +642,8 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(postfix_and_members), TT_CASE(casts_tuples_sizeof),
 	TT_CASE(statements), TT_CASE(control_flow),
 	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
-	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(program_items),
+	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
+	TT_CASE(program_items),
 	TT_CASE(error_messages), TT_CASE(error_recovery),
 	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
 	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
