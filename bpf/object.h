@@ -91,6 +91,7 @@ struct bt_map_def {
 	uint32_t key_size, value_size, max_entries;
 	enum bt_map_kind kind;
 	struct bt_type key, value; /* key BT_T_NONE: no key (@x) */
+	bool provisional; /* read before any assignment: an integer so far */
 	int fd;
 };
 

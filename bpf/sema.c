@@ -157,6 +157,14 @@ int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 	if (i >= 0) {
 		struct bt_map_def *md = &s->obj->maps[i];
 		char a[128], b[128];
+		/* A map read before its first assignment reads as an integer
+		 * (zero); the first assignment may still pick an aggregation. */
+		if (md->provisional && kind != BT_MAPK_VALUE) {
+			md->kind = kind;
+			md->value = bt_type__int(8, kind != BT_MAPK_COUNT);
+		}
+		if (md->provisional && bt_type__compatible(&md->key, key))
+			md->provisional = false;
 		if (md->kind != kind) {
 			bt_sema__error(s, m->line, m->col,
 				       "map '%s' was used with a different "

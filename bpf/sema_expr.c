@@ -568,12 +568,17 @@ static struct bt_einfo *map(struct bt_sema *s, const struct bt_expr *e)
 	char name[80];
 	snprintf(name, sizeof(name), "@%s", e->map.name);
 	int m = bt_object__find_map(s->obj, name);
-	if (m < 0)
-		return fail(s, e, "map '%s' is used before it is assigned",
-			    name);
 	struct bt_type key;
 	if (bt_sema__map_key(s, e, &key) < 0)
 		return NULL;
+	if (m < 0) {
+		/* Read before any assignment: an integer map, zero so far. */
+		struct bt_type v = bt_type__int(8, true);
+		m = bt_sema__map(s, e, &key, &v, BT_MAPK_VALUE);
+		if (m < 0)
+			return NULL;
+		s->obj->maps[m].provisional = true;
+	}
 	const struct bt_map_def *md = &s->obj->maps[m];
 	if (!bt_type__compatible(&key, &md->key) &&
 	    !(key.kind == BT_T_NONE && md->key.kind == BT_T_NONE)) {

@@ -45,7 +45,10 @@ static int schema(struct bt_sema *s, const struct bt_expr *call,
 	s->obj->time_col = -1;
 	for (size_t i = 0; i < pd->nargs; i++) {
 		const char *name = cv[i].name;
-		int col = f->col + 1 + (int)cv[i].offset;
+		/* Point at the label when there is one: it names the column. */
+		int col = f->col + 1 +
+			  (int)(cv[i].labelled ? cv[i].label_offset
+					       : cv[i].offset);
 		const struct bt_type *t = &pd->args[i].type;
 		enum tt_type tt = TT_TYPE_STRING;
 		if (!strcmp(name, TT_TIME_COLUMN)) {

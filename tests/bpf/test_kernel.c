@@ -1,0 +1,398 @@
+/*
+ * test_kernel.c - compiled programs on the real kernel: this process makes
+ * known events (syscalls, a TCP connection over loopback, calls of its own
+ * uprobe target) and the decoded rows must match them exactly. Programs
+ * filter on this process' pid, so other activity on the machine never
+ * shows up in the rows.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/tt_test.h"
+#include "tracetab/bt.h"
+
+#define MAX_ROWS 64
+
+struct rows {
+	struct bt_program *prog;
+	int n;
+	char text[MAX_ROWS][256];
+	uint64_t u[MAX_ROWS][8]; /* integer values by schema column */
+	char s[MAX_ROWS][8][64]; /* string values by schema column */
+};
+
+static int on_row(void *ctx, const struct bt_row *row)
+{
+	struct rows *r = ctx;
+	if (r->n >= MAX_ROWS)
+		return 0;
+	bt_program__format_row(r->prog, row, r->text[r->n], 256);
+	const struct tt_schema *sc = bt_program__schema(r->prog);
+	for (uint32_t i = 0; i < sc->ncols && i < 8; i++) {
+		if (sc->cols[i].type == TT_TYPE_STRING)
+			snprintf(r->s[r->n][i], 64, "%.*s",
+				 (int)row->values[i].str.len,
+				 row->values[i].str.ptr);
+		else
+			r->u[r->n][i] = row->values[i].u64;
+	}
+	r->n++;
+	return 0;
+}
+
+static char errbuf[2048];
+
+/* Compiles, loads and attaches; NULL with errbuf filled on failure. */
+static struct bt_program *start(const char *src, bool table)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_compile_opts o = { .sz = sizeof(o), .table_mode = table };
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, &o, &p, d);
+	if (!rc)
+		rc = bt_program__load(p, d);
+	if (!rc)
+		rc = bt_program__attach(p, d);
+	if (rc) {
+		char *m = bt_diags__render(d, src, "test");
+		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
+		free(m);
+		bt_program__free(p);
+		p = NULL;
+	}
+	bt_diags__free(d);
+	return p;
+}
+
+/* Drains until `want` rows arrived or 3 s passed. */
+static void drain(struct rows *r, int want)
+{
+	struct pollfd pfd = { .fd = bt_program__ring_fd(r->prog),
+			      .events = POLLIN };
+	for (int i = 0; i < 300 && r->n < want; i++) {
+		bt_program__consume(r->prog, on_row, r);
+		if (r->n >= want)
+			break;
+		poll(&pfd, 1, 10);
+	}
+	bt_program__consume(r->prog, on_row, r);
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	static char buf[4096];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	return buf;
+}
+
+TT_TEST(getppid_rows_exact)
+{
+	int me = getpid();
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  printf(\"pid:%%d comm:%%s n:%%d\\n\", pid, comm, "
+			"@n);\n  @n = @n + 1;\n}",
+			me);
+	struct rows r = { .prog = start(src, true) };
+	CHECKF(r.prog, "%s", errbuf);
+	for (int i = 0; i < 5; i++)
+		syscall(SYS_getppid);
+	drain(&r, 5);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 5);
+	for (int i = 0; i < 5; i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "pid:%d comm:test_kernel n:%d\n",
+			 me, i);
+		CHECK_STR(r.text[i], want);
+		CHECK_INT(r.u[i][0], me);
+		CHECK_STR(r.s[i][1], "test_kernel");
+		CHECK_INT(r.u[i][2], i);
+		CHECK(r.u[i][3] > 0); /* time_ from the record header */
+	}
+}
+
+TT_TEST(openat_path_via_str)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/bt_test_open_%d", getpid());
+	char *src = fmt("tracepoint:syscalls:sys_enter_openat /pid == %d/ {\n"
+			"  printf(\"%%s %%x\", str(args->filename), "
+			"args->flags);\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK(fd >= 0);
+	CHECK_INT(r.n, 1);
+	char want[128];
+	snprintf(want, sizeof(want), "%s %x", path, O_CREAT | O_WRONLY);
+	CHECK_STR(r.text[0], want);
+}
+
+TT_TEST(data_loc_string)
+{
+	/* sched_process_exec's filename is a __data_loc string. */
+	char *src = fmt("tracepoint:sched:sched_process_exec "
+			"/curtask->real_parent->tgid == %d/ {\n"
+			"  printf(\"%%s\", str(args->filename));\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	pid_t c = fork();
+	if (c == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "/bin/true");
+}
+
+TT_TEST(curtask_parent)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  printf(\"%%d %%d\", curtask->real_parent->tgid,\n"
+			"         curtask->tgid);\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	pid_t pp = getppid();
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	char want[64];
+	snprintf(want, sizeof(want), "%d %d", pp, getpid());
+	CHECK_STR(r.text[0], want);
+}
+
+TT_TEST(sock_chain_ports)
+{
+	/* The established client socket: family, ports through struct sock,
+	 * and the tracepoint's own copies must agree. */
+	char *src = fmt(
+		"tracepoint:sock:inet_sock_set_state\n"
+		"/pid == %d && args->newstate == TCP_ESTABLISHED &&\n"
+		" args->oldstate == TCP_SYN_SENT/ {\n"
+		"  $sk = (struct sock *)args->skaddr;\n"
+		"  printf(\"%%d %%d %%d %%s %%d %%d\", "
+		"$sk->__sk_common.skc_family,\n"
+		"    $sk->__sk_common.skc_num, "
+		"bswap($sk->__sk_common.skc_dport),\n"
+		"    ntop($sk->__sk_common.skc_daddr), args->sport, "
+		"args->dport);\n}",
+		getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	bind(ls, (struct sockaddr *)&a, sizeof(a));
+	listen(ls, 1);
+	getsockname(ls, (struct sockaddr *)&a, &al);
+	int cs = socket(AF_INET, SOCK_STREAM, 0);
+	int rc = connect(cs, (struct sockaddr *)&a, sizeof(a));
+	struct sockaddr_in la;
+	socklen_t ll = sizeof(la);
+	getsockname(cs, (struct sockaddr *)&la, &ll);
+	drain(&r, 1);
+	close(cs);
+	close(ls);
+	bt_program__free(r.prog);
+	CHECK(rc == 0);
+	CHECK_INT(r.n, 1);
+	int sport = ntohs(la.sin_port), dport = ntohs(a.sin_port);
+	char want[128];
+	snprintf(want, sizeof(want), "2 %d %d 127.0.0.1 %d %d", sport, dport,
+		 sport, dport);
+	CHECK_STR(r.text[0], want);
+}
+
+/* The uprobe target: not inlined, not optimised away. */
+__attribute__((noinline, used)) long bt_test_uprobe_target(long a, long b)
+{
+	__asm__ volatile("" ::: "memory");
+	return a * 100 + b;
+}
+
+TT_TEST(uprobe_args_and_retval)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	CHECK(n > 0);
+	exe[n] = 0;
+	char *src = fmt("uprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
+			"  printf(\"in %%d %%d %%s\", arg0, arg1, func);\n}\n"
+			"uretprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
+			"  printf(\"out %%d\", retval);\n}",
+			exe, getpid(), exe, getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	long v = bt_test_uprobe_target(7, 42) + bt_test_uprobe_target(3, 5);
+	drain(&r, 4);
+	bt_program__free(r.prog);
+	CHECK_INT(v, 742 + 305);
+	CHECK_INT(r.n, 4);
+	CHECK_STR(r.text[0], "in 7 42 bt_test_uprobe_target");
+	CHECK_STR(r.text[1], "out 742");
+	CHECK_STR(r.text[2], "in 3 5 bt_test_uprobe_target");
+	CHECK_STR(r.text[3], "out 305");
+}
+
+TT_TEST(interval_fires)
+{
+	struct rows r = {
+		.prog = start("interval:ms:20 { @n = count(); "
+			      "printf(\"tick %d\", @n); }",
+			      false)
+	};
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 3);
+	bt_program__free(r.prog);
+	CHECK(r.n >= 3);
+	CHECK_STR(r.text[0], "tick 1");
+	CHECK_STR(r.text[2], "tick 3");
+}
+
+/* Runs END and returns what bt_program__finish printed (static). */
+static const char *finish(struct bt_program *p)
+{
+	static char out[4096];
+	memset(out, 0, sizeof(out));
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__finish(p, f);
+	fclose(f);
+	return out;
+}
+
+TT_TEST(begin_end_maps_exit)
+{
+	struct rows r = {
+		.prog = start("BEGIN { @a = 1; @s[\"x\", 2] = \"hello\"; exit(); }\n"
+			      "END { @b = @a + 41; @t = (1, \"z\"); "
+			      "delete(@a); }",
+			      true)
+	};
+	CHECK(!r.prog); /* table mode needs a printf */
+	r.prog = start("BEGIN { @a = 1; @s[\"x\", 2] = \"hello\"; exit(); }\n"
+		       "END { @b = @a + 41; @t = (1, \"z\"); delete(@a); }",
+		       false);
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 0);
+	CHECK(bt_program__exited(r.prog));
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	CHECK_STR(out, "\n\n@b: 42\n@s[x, 2]: hello\n@t: (1, z)\n");
+}
+
+TT_TEST(aggregations_read_back)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  @c = count(); @c2[comm] = count(); @sum = sum(@i);\n"
+			"  @mn = min(@i + 10); @mx = max(@i * 2); @i++;\n"
+			"  @neg = min(-5 + @i);\n"
+			"  $x = @i > 2 ? 1 : 0; @big = sum($x);\n"
+			"  if (@i == 4) { exit(); }\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	for (int i = 0; i < 4; i++)
+		syscall(SYS_getppid);
+	drain(&r, 0);
+	CHECK(bt_program__exited(r.prog));
+	CHECK_INT(bt_program__lost(r.prog), 0);
+	CHECK_INT(bt_program__decode_errors(r.prog), 0);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	/* @i: 0,1,2,3 before each increment; sum 6, min 10, max 6. */
+	CHECK_STR(out, "\n\n@big: 2\n@c: 4\n@c2[test_kernel]: 4\n@i: 4\n"
+		       "@mn: 10\n@mx: 6\n@neg: -4\n@sum: 6\n");
+}
+
+TT_TEST(operators_and_control_flow)
+{
+	char *src = fmt(
+		"tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+		"  $a = 7; $b = -3; $u = (uint8)300;\n"
+		"  $c = $a / 2 + $a %% 4 * 2 - ($b << 2) + ($b >> 1);\n"
+		"  $l = $a > 5 && $b < 0 || 0; $n = !$a; $t = ~0 & 0xff ^ 0x0f | 1;\n"
+		"  if ($a == 7) { $s = \"seven\"; } else { $s = \"other\"; }\n"
+		"  $bs = bswap((uint16)0x1234);\n"
+		"  printf(\"%%d %%d %%d %%d %%d %%s %%x %%d\", $c, $l, $n, $t, $u, "
+		"$s, $bs, $b / 2);\n"
+		"  return;\n"
+		"  printf(\"unreachable\");\n}",
+		getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	syscall(SYS_getppid);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	/* 7/2=3, 7%4*2=6, -(-3<<2)=+12, -3>>1=-2 (arithmetic): 19 */
+	CHECK_STR(r.text[0], "19 1 0 241 44 seven 3412 -1");
+}
+
+TT_TEST(wildcard_tracepoints)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getp*id /pid == %d/ {\n"
+			"  printf(\"%%s\", probe);\n}",
+			getpid());
+	struct rows r = { .prog = start(src, true) };
+	CHECKF(r.prog, "%s", errbuf);
+	syscall(SYS_getppid);
+	syscall(SYS_getpid);
+	drain(&r, 2);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 2);
+	CHECK_STR(r.text[0], "tracepoint:syscalls:sys_enter_getppid");
+	CHECK_STR(r.text[1], "tracepoint:syscalls:sys_enter_getpid");
+}
+
+TT_TEST(rawtracepoint_args)
+{
+	/* sys_enter(regs, id): arg1 is the syscall number. */
+	char *src = fmt("rawtracepoint:sys_enter /pid == %d && arg1 == %d/ {\n"
+			"  printf(\"%%d\", arg1);\n}",
+			getpid(), SYS_getppid);
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	syscall(SYS_getppid);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	char want[16];
+	snprintf(want, sizeof(want), "%d", SYS_getppid);
+	CHECK_STR(r.text[0], want);
+}
+
+TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
+	TT_CASE(data_loc_string), TT_CASE(curtask_parent),
+	TT_CASE(sock_chain_ports), TT_CASE(uprobe_args_and_retval),
+	TT_CASE(interval_fires), TT_CASE(begin_end_maps_exit),
+	TT_CASE(aggregations_read_back), TT_CASE(operators_and_control_flow),
+	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args))
