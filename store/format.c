@@ -53,6 +53,10 @@ int tt_layout__compute(struct tt_layout *l, const struct tt_schema *schema,
 	l->arena_bytes = arena_bytes;
 	/* Body starts with one u32 dictionary size per column. */
 	off = align_up(TT_MAX_COLUMNS * sizeof(uint32_t), 64);
+	l->summ_off = off;
+	off = align_up(off + (uint64_t)(segment_rows + TT_TIME_BLOCK - 1) /
+				     TT_TIME_BLOCK * sizeof(int64_t),
+		       64);
 	for (uint32_t i = 0; i < schema->ncols; i++) {
 		l->width[i] = tt_type__width(schema->cols[i].type);
 		l->col_off[i] = off;

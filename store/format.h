@@ -7,7 +7,9 @@
  *   [ segment 0 body ] [ segment 1 body ] ... [ segment nsegs-1 body ]
  *
  * A segment body is: one u32 dictionary size per column (meaningful for
- * string columns only), then every column as a fixed-width array of
+ * string columns only), the block summary of the time index (one int64 per
+ * TT_TIME_BLOCK rows: the largest time_ up to the end of that block), then
+ * every column as a fixed-width array of
  * segment_rows values, then for each string column its dictionary: an
  * entry array (offset, length) of segment_rows entries followed by an
  * arena of arena_bytes bytes. Every array starts 64-byte aligned.
@@ -39,6 +41,7 @@
 #define TT_AUTO_SEGMENTS 64u  /* ring length aimed at when sizing segments */
 #define TT_ARENA_PER_ROW 24u  /* string bytes per row budgeted per column */
 #define TT_MIN_ARENA 4096u
+#define TT_TIME_BLOCK 256u  /* rows per time-index summary entry */
 
 /* The immutable file header. */
 struct tt_file_header {
@@ -83,6 +86,7 @@ struct tt_layout {
 	uint64_t dir_off;             /* segment directory */
 	uint64_t data_off;            /* first segment body */
 	uint64_t seg_bytes;           /* one body, page-rounded */
+	uint64_t summ_off;            /* time summary, within a body */
 	uint64_t file_bytes;          /* whole file */
 	uint64_t col_off[TT_MAX_COLUMNS];   /* within a body */
 	uint64_t ent_off[TT_MAX_COLUMNS];   /* string columns only */
@@ -138,6 +142,12 @@ static inline char *tt_layout__body(const struct tt_layout *l, void *base,
 				    uint32_t seg)
 {
 	return (char *)base + l->data_off + (uint64_t)seg * l->seg_bytes;
+}
+
+static inline int64_t *tt_layout__summary(const struct tt_layout *l,
+					  void *base, uint32_t seg)
+{
+	return (int64_t *)(tt_layout__body(l, base, seg) + l->summ_off);
 }
 
 /* Table names follow column-name rules; 0 or -EINVAL. */

@@ -110,6 +110,27 @@ const struct tt_schema *tt_reader__schema(const struct tt_reader *r)
 	return &r->schema;
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+int tt_reader__prefault(struct tt_reader *r)
+{
+	volatile const char *p;
+	char sink = 0;
+
+	if (!r)
+		return -EINVAL;
+	if (!madvise((void *)r->base, r->size, MADV_POPULATE_READ))
+		return 0;
+	/* Kernels before 5.14: touch one byte per page. */
+	p = r->base;
+	for (size_t off = 0; off < r->size; off += TT_PAGE)
+		sink ^= p[off];
+	(void)sink;
+	return 0;
+}
+
 void tt_reader__close(struct tt_reader *r)
 {
 	if (!r)

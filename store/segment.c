@@ -53,6 +53,13 @@
  * sorted). For i < j, t[j] >= t[i] - disorder, which makes binary search
  * for tmin - disorder a correct lower bound (every row before a probe that
  * went right is below tmin) and for tmax + disorder a correct upper bound.
+ * A block summary (the running maximum at the end of every TT_TIME_BLOCK
+ * rows, non-decreasing by construction) is searched first, so that a
+ * lookup in a segment of millions of rows touches a few pages, not forty.
+ * The writer stores the summary entry of a row before publishing it; the
+ * entry of the last, incomplete block may already include a row that is
+ * not yet published, which only makes it larger: still a correct bound
+ * for the block, which is the last one anyway.
  */
 #include <errno.h>
 
@@ -84,7 +91,8 @@ void tt_seg__publish(struct tt_seg_meta *m, uint64_t nrows)
 	__atomic_store_n(&m->nrows, nrows, __ATOMIC_RELEASE);
 }
 
-void tt_seg__note_time(struct tt_seg_meta *m, uint64_t nrows, int64_t t)
+void tt_seg__note_time(struct tt_seg_meta *m, int64_t *summ, uint64_t nrows,
+		       int64_t t)
 {
 	int64_t max = m->max_time;
 
@@ -92,10 +100,13 @@ void tt_seg__note_time(struct tt_seg_meta *m, uint64_t nrows, int64_t t)
 		__atomic_store_n(&m->min_time, t, __ATOMIC_RELAXED);
 	if (nrows == 0 || t > max) {
 		__atomic_store_n(&m->max_time, t, __ATOMIC_RELAXED);
+		max = t;
 	} else if ((uint64_t)max - (uint64_t)t > m->disorder) {
 		__atomic_store_n(&m->disorder, (uint64_t)max - (uint64_t)t,
 				 __ATOMIC_RELAXED);
 	}
+	if (summ)
+		summ[nrows / TT_TIME_BLOCK] = max;
 }
 
 int tt_seg__load(const struct tt_layout *l, const void *base, uint32_t seg,
@@ -168,13 +179,40 @@ static uint32_t search(const int64_t *t, uint32_t lo, uint32_t hi, int64_t x,
 	return lo;
 }
 
-void tt_seg__time_bounds(const int64_t *times, uint64_t disorder,
-			 int64_t tmin, int64_t tmax, uint32_t *lo,
-			 uint32_t *hi)
+/*
+ * Narrows [*lo, *hi) by whole blocks using the block summary: rows of
+ * blocks whose running maximum is below tmin are all below it, and every
+ * row after a block whose running maximum exceeds tmax + disorder is
+ * above tmax. The summary is small and hot, so a lookup touches few pages
+ * of a large segment.
+ */
+static void blocks__narrow(const int64_t *summ, uint64_t disorder,
+			   int64_t tmin, int64_t tmax, uint32_t *lo,
+			   uint32_t *hi)
 {
-	uint32_t a = search(times, *lo, *hi, sat_sub(tmin, disorder), false);
-	uint32_t b = search(times, a, *hi, sat_add(tmax, disorder), true);
+	uint32_t nb = (*hi + TT_TIME_BLOCK - 1) / TT_TIME_BLOCK;
+	uint32_t a = search(summ, 0, nb, tmin, false);
+	uint32_t b = search(summ, a, nb, sat_add(tmax, disorder), true);
+	uint64_t first = (uint64_t)a * TT_TIME_BLOCK;
+	uint64_t end = ((uint64_t)b + 1) * TT_TIME_BLOCK;
 
+	if (first > *lo)
+		*lo = first < *hi ? (uint32_t)first : *hi;
+	if (end < *hi)
+		*hi = (uint32_t)end;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+void tt_seg__time_bounds(const int64_t *times, const int64_t *summ,
+			 uint64_t disorder, int64_t tmin, int64_t tmax,
+			 uint32_t *lo, uint32_t *hi)
+{
+	uint32_t a, b;
+
+	blocks__narrow(summ, disorder, tmin, tmax, lo, hi);
+	a = search(times, *lo, *hi, sat_sub(tmin, disorder), false);
+	b = search(times, a, *hi, sat_add(tmax, disorder), true);
 	*lo = a;
 	*hi = b;
 }

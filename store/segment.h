@@ -24,8 +24,12 @@ void tt_seg__recycle(const struct tt_layout *l, void *base, uint32_t seg,
 /* Makes rows [0, nrows) of the segment visible (release store). */
 void tt_seg__publish(struct tt_seg_meta *m, uint64_t nrows);
 
-/* Records one more row's time_ in the segment's time index. */
-void tt_seg__note_time(struct tt_seg_meta *m, uint64_t nrows, int64_t t);
+/*
+ * Records row nrows's time_ in the segment's time index: min/max, the
+ * disorder bound and the block summary summ (NULL: no summary).
+ */
+void tt_seg__note_time(struct tt_seg_meta *m, int64_t *summ, uint64_t nrows,
+		       int64_t t);
 
 /* The dictionary size words at the start of a body. */
 static inline uint32_t *tt_seg__dict_sizes(const struct tt_layout *l,
@@ -67,12 +71,14 @@ uint32_t tt_seg__dict_size(const struct tt_layout *l, const void *base,
 			   uint32_t seg, uint32_t col);
 
 /*
- * Narrows rows [*lo, *hi) of a segment's time column to a range that holds
- * every row with tmin <= time_ <= tmax, by binary search that is correct
- * for input out of order by at most `disorder` (see store/segment.c).
+ * Narrows rows [*lo, *hi) of a segment's time column, *hi being the
+ * published row count, to a range that holds every row with
+ * tmin <= time_ <= tmax: binary search on the block summary, then on the
+ * rows, both correct for input out of order by at most `disorder` (see
+ * store/segment.c).
  */
-void tt_seg__time_bounds(const int64_t *times, uint64_t disorder,
-			 int64_t tmin, int64_t tmax, uint32_t *lo,
-			 uint32_t *hi);
+void tt_seg__time_bounds(const int64_t *times, const int64_t *summ,
+			 uint64_t disorder, int64_t tmin, int64_t tmax,
+			 uint32_t *lo, uint32_t *hi);
 
 #endif

@@ -43,6 +43,7 @@ struct tt_table {
 	uint32_t cur_n;
 	uint64_t first_id;
 	struct tt_seg_meta *meta;
+	int64_t *summ;
 	char *colp[TT_MAX_COLUMNS];
 	/* String columns and their dictionaries. */
 	uint32_t nstr;
@@ -67,6 +68,7 @@ static void head__attach(struct tt_table *t, uint32_t seg, uint32_t n)
 	t->cur = seg;
 	t->cur_n = n;
 	t->meta = tt_layout__meta(&t->l, t->base, seg);
+	t->summ = tt_layout__summary(&t->l, t->base, seg);
 	t->first_id = t->meta->first_row_id;
 	for (uint32_t i = 0; i < t->l.ncols; i++)
 		t->colp[i] = body + t->l.col_off[i];
@@ -197,11 +199,12 @@ static uint32_t table__repair(struct tt_table *t)
 static void head__reindex(struct tt_table *t)
 {
 	const int64_t *times = (const int64_t *)t->colp[t->time_col];
+	int64_t *summ = t->summ;
 	struct tt_seg_meta m = { .min_time = INT64_MAX,
 				 .max_time = INT64_MIN };
 
 	for (uint32_t i = 0; i < t->cur_n; i++)
-		tt_seg__note_time(&m, i, times[i]);
+		tt_seg__note_time(&m, summ, i, times[i]);
 	__atomic_store_n(&t->meta->min_time, m.min_time, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->meta->max_time, m.max_time, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->meta->disorder, m.disorder, __ATOMIC_RELAXED);
@@ -376,7 +379,7 @@ int64_t tt_table__append(struct tt_table *t, const union tt_value *row)
 		else
 			((uint32_t *)t->colp[i])[n] = codes[k++];
 	}
-	tt_seg__note_time(t->meta, n, row[t->time_col].i64);
+	tt_seg__note_time(t->meta, t->summ, n, row[t->time_col].i64);
 	tt_seg__publish(t->meta, n + 1);
 	t->cur_n = n + 1;
 	return (int64_t)(t->first_id + n);

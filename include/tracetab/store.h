@@ -160,6 +160,14 @@ int tt_reader__open(const char *dir, const char *name, struct tt_reader **out,
 const struct tt_schema *tt_reader__schema(const struct tt_reader *reader);
 void tt_reader__close(struct tt_reader *reader);
 
+/*
+ * Maps every page of the table into the reader's page tables now, so that
+ * later lookups take no page faults: for long-lived readers (a query
+ * server) where first-touch faults would dominate lookup latency. Costs
+ * time proportional to the file size. Returns 0 or a negative errno.
+ */
+int tt_reader__prefault(struct tt_reader *reader);
+
 struct tt_reader_stats {
 	uint64_t next_row_id;   /* rows ever appended */
 	uint64_t oldest_row_id; /* first row still stored */

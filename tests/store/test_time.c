@@ -36,10 +36,10 @@ static int64_t make_time(enum order o, uint64_t id)
 	}
 }
 
-static struct tt_reader *build(enum order o)
+static struct tt_reader *build_seg(enum order o, uint32_t segment_rows)
 {
 	struct tt_table_opts opts = { .sz = sizeof(opts), .max_bytes = 8 << 20,
-				      .segment_rows = 1000,
+				      .segment_rows = segment_rows,
 				      .group = (gid_t)-1 };
 	const char *dir = tdir_make(dirbuf);
 	struct tt_table *t = NULL;
@@ -58,6 +58,11 @@ static struct tt_reader *build(enum order o)
 	tt_table__close(t);
 	tt_reader__open(dir, "t", &r, err, sizeof(err));
 	return r;
+}
+
+static struct tt_reader *build(enum order o)
+{
+	return build_seg(o, 1000);
 }
 
 /*
@@ -164,6 +169,21 @@ TT_TEST(nearly_sorted_lookup_is_correct_and_tight)
 	tdir_rm(dirbuf);
 }
 
+/* Big segments: the block summary does most of the narrowing. */
+TT_TEST(big_segments_use_block_summary)
+{
+	for (int o = SORTED; o <= RANDOM; o++) {
+		struct tt_reader *r = build_seg(o, 32768);
+		double over;
+
+		CHECKF(r, "%s", err);
+		CHECKF(check_ranges(r, &over) == 0, "order %d", o);
+		CHECKF(o == RANDOM || over < 4.0, "order %d: %.2fx", o, over);
+		tt_reader__close(r);
+		tdir_rm(dirbuf);
+	}
+}
+
 TT_TEST(unsorted_lookup_is_correct)
 {
 	struct tt_reader *r = build(RANDOM);
@@ -201,4 +221,5 @@ TT_TEST(segments_are_pruned)
 
 TT_MAIN("store_time", TT_CASE(sorted_lookup_is_exact),
 	TT_CASE(nearly_sorted_lookup_is_correct_and_tight),
-	TT_CASE(unsorted_lookup_is_correct), TT_CASE(segments_are_pruned))
+	TT_CASE(unsorted_lookup_is_correct), TT_CASE(big_segments_use_block_summary),
+	TT_CASE(segments_are_pruned))
