@@ -16,7 +16,8 @@
 #include "bpf/object.h"
 
 #define LOG_SIZE (1u << 20)
-#define LOG_TAIL 700
+/* A diagnostic holds 512 bytes: the header plus the log's last lines. */
+#define LOG_TAIL 380
 
 static void internal_maps(struct bt_object *obj, int ncpu)
 {

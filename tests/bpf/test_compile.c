@@ -270,6 +270,34 @@ TT_TEST(kprobe_loads_but_cannot_attach)
 	bt_diags__free(d);
 }
 
+TT_TEST(verifier_rejection_has_log_tail)
+{
+	/* Semantically fine, but 2^40 paths with a precise length: the
+	 * verifier gives up after a million instructions. */
+	const char *src =
+		"tracepoint:syscalls:sys_enter_openat {\n"
+		"  $x = 1;\n"
+		"  unroll(40) { if (nsecs & 1) { $x = $x * 2 + 1; }\n"
+		"               else { $x = $x * 2; } }\n"
+		"  printf(\"%s\", str(args->filename, $x));\n}";
+	struct bt_diags *d = bt_diags__new();
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, NULL, &p, d);
+	CHECK(rc == 0);
+	rc = bt_program__load(p, d);
+	bt_program__free(p);
+	CHECK(rc < 0);
+	CHECK(bt_diags__count(d) == 1);
+	const struct bt_diag *g = bt_diags__get(d, 0);
+	bool ok = g->line == 1 && g->col == 1 &&
+		  strstr(g->msg, "the BPF verifier rejected") &&
+		  strstr(g->msg, "processed 1000001 insns");
+	char msg[600];
+	snprintf(msg, sizeof(msg), "%d:%d %s", g->line, g->col, g->msg);
+	bt_diags__free(d);
+	CHECKF(ok, "%s", msg);
+}
+
 TT_TEST(render_with_caret)
 {
 	const char *src = "BEGIN {\n  $x = nosuch;\n}";
@@ -313,5 +341,6 @@ TT_MAIN("compile", TT_CASE(schema_from_labels), TT_CASE(schema_with_time),
 	TT_CASE(unknown_names), TT_CASE(type_errors),
 	TT_CASE(probe_context_errors), TT_CASE(syntax_error_position),
 	TT_CASE(constants_and_macros),
-	TT_CASE(kprobe_loads_but_cannot_attach), TT_CASE(render_with_caret),
+	TT_CASE(kprobe_loads_but_cannot_attach),
+	TT_CASE(verifier_rejection_has_log_tail), TT_CASE(render_with_caret),
 	TT_CASE(garbage_never_crashes))
