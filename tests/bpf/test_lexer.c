@@ -195,7 +195,7 @@ TT_TEST(comments_and_positions)
 TT_TEST(directives_only_at_line_start)
 {
 	struct lexed l;
-	char buf[300];
+	char buf[600];
 
 	lex_all(&l, "  #include <a.h>\n#define X 1 \\\n + 2\nx # y");
 	CHECK_INT(l.tok[0].kind, BT_TOK_DIRECTIVE);
@@ -233,7 +233,7 @@ TT_TEST(errors_with_positions)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct lexed l;
-		char buf[300];
+		char buf[600];
 		int k, errors = 0;
 
 		lex_all(&l, cases[i].src);
