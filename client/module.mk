@@ -8,3 +8,11 @@ $(BUILD)/tracetab: $(TTC_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libtt_query.a $(BUILD)/
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(eval $(call tt_tests,tests/client,libtt_query.a libtt_control.a libtt_store.a))
 TESTS += $(wildcard tests/client/*.sh)
+# A writer process the CLI shell tests drive (not a test itself).
+$(BUILD)/tests/client/tt-writer: $(BUILD)/tests/client/tt_writer.o $(BUILD)/libtt_store.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+BINS += $(BUILD)/tests/client/tt-writer
+# Benchmark: tracetab's query engine vs DuckDB (make bench NAME=query).
+BENCHES += $(BUILD)/bench-query
+$(BUILD)/bench-query: $(BUILD)/bench/query/bench_query.o $(BUILD)/libtt_query.a $(BUILD)/libtt_store.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
