@@ -7,38 +7,39 @@
  * signed is a field, what is TCP_ESTABLISHED.
  *
  * Invariants:
- *   - The vmlinux BTF is parsed once per process (pthread_once) and never
- *     freed: every compile in the daemon shares it.
- *   - Two indexes are built lazily under the bt_btf's mutex: enum constants
- *     sorted by name (bsearch), and "pointer type whose target is id"
- *     (array indexed by target id). Once built they are read-only.
- *   - Pointer types the kernel lacks are added with btf__add_ptr, which may
- *     move libbpf's type storage; so no btf_type pointer is kept across
- *     calls, and additions happen under the mutex.
+ *   - The vmlinux BTF is read once per process (pthread_once) and never
+ *     freed: every compile in the daemon shares it. It is indexed by
+ *     btf_raw.c rather than parsed by libbpf, which is ten times slower.
+ *   - Three indexes are built lazily under the bt_btf's mutex: type names
+ *     (btf_raw's hash), enum constants sorted by name (bsearch), and
+ *     "pointer type whose target is id". Once built they are read-only.
+ *   - Pointer types the kernel lacks ("struct x **") are synthetic records
+ *     with ids after the last real one, in a fixed array that never moves,
+ *     added under the mutex; nextra is published with a release store.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/btf.h> /* libbpf's: the build quotes project headers */
 
 #include "bpf/btf.h"
+#include "bpf/btf_raw.h"
 
-struct enum_entry {
-	const char *name; /* points into the BTF string section */
-	int64_t value;
-	uint32_t type;
-};
+#define MAX_EXTRA 4096 /* synthetic pointer types per bt_btf */
 
 struct bt_btf {
-	struct btf *btf;
-	bool vmlinux;
+	struct btf_raw raw;
+	struct btf_type *extra; /* synthetic pointers: ids raw.n.. */
+	uint32_t nextra;
+	bool names_indexed[2]; /* [1]: functions */
 	pthread_mutex_t lock;
-	struct enum_entry *enums; /* sorted by name, built on first use */
-	size_t nenums;
+	bool enums_indexed;
 	uint32_t *ptr_of; /* ptr_of[target] = pointer type id, 0 if none */
 	uint32_t nptr_of;
 };
@@ -59,93 +60,142 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- Opening --------------------------------------------------------------- */
 
-static struct bt_btf *wrap(struct btf *btf, bool vmlinux)
+static struct bt_btf *alloc(void)
 {
 	struct bt_btf *b = calloc(1, sizeof(*b));
 
-	if (!b)
-		return NULL;
-	b->btf = btf;
-	b->vmlinux = vmlinux;
-	pthread_mutex_init(&b->lock, NULL);
+	if (b)
+		pthread_mutex_init(&b->lock, NULL);
 	return b;
+}
+
+static void release(struct bt_btf *b)
+{
+	btf_raw__release(&b->raw);
+	free(b->extra);
+	free(b->ptr_of);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
 }
 
 static pthread_once_t vmlinux_once = PTHREAD_ONCE_INIT;
 static struct bt_btf *vmlinux_btf;
 static int vmlinux_err;
+static char vmlinux_msg[200];
 
 static void vmlinux_load(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	static const char path[] = "/sys/kernel/btf/vmlinux";
+	struct bt_btf *b = alloc();
+	char why[128] = "";
 
-	if (!btf) {
-		vmlinux_err = errno ? -errno : -ENOENT;
+	vmlinux_err = b ? btf_raw__load(&b->raw, path, why, sizeof(why)) :
+			  -ENOMEM;
+	if (vmlinux_err) {
+		snprintf(vmlinux_msg, sizeof(vmlinux_msg),
+			 "cannot load kernel BTF (%s): %s", path,
+			 *why ? why : strerror(-vmlinux_err));
+		if (b)
+			release(b);
 		return;
 	}
-	vmlinux_btf = wrap(btf, true);
-	if (!vmlinux_btf) {
-		btf__free(btf);
-		vmlinux_err = -ENOMEM;
-	}
+	vmlinux_btf = b;
 }
 
 int bt_btf__vmlinux(struct bt_btf **out, char *err, size_t errlen)
 {
 	pthread_once(&vmlinux_once, vmlinux_load);
 	if (!vmlinux_btf) {
-		seterr(err, errlen,
-		       "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s",
-		       strerror(-vmlinux_err));
+		seterr(err, errlen, "%s", vmlinux_msg);
 		return vmlinux_err;
 	}
 	*out = vmlinux_btf;
 	return 0;
 }
 
+/* BTF inside an ELF file (.BTF section), through libbpf. */
+static int read_elf_btf(const char *path, char **data, size_t *size)
+{
+	struct btf *btf = btf__parse_elf(path, NULL);
+	const void *raw;
+	__u32 len;
+
+	if (!btf)
+		return errno ? -errno : -EINVAL;
+	raw = btf__raw_data(btf, &len);
+	*data = raw ? malloc(len) : NULL;
+	if (*data)
+		memcpy(*data, raw, len);
+	*size = len;
+	btf__free(btf);
+	return *data ? 0 : -ENOMEM;
+}
+
+static bool is_elf(const char *path)
+{
+	char m[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, m, 4) == 4 && !memcmp(m, "\x7f" "ELF", 4);
+
+	if (fd >= 0)
+		close(fd);
+	return elf;
+}
+
 int bt_btf__open(const char *path, struct bt_btf **out, char *err,
 		 size_t errlen)
 {
-	struct btf *btf = btf__parse(path, NULL);
+	struct bt_btf *b = alloc();
+	char why[128] = "";
+	size_t size;
+	char *data;
 	int ret;
 
-	if (!btf) {
-		ret = errno ? -errno : -EINVAL;
+	if (!b)
+		return -ENOMEM;
+	if (is_elf(path)) {
+		ret = read_elf_btf(path, &data, &size);
+		if (!ret)
+			ret = btf_raw__init(&b->raw, data, size, why,
+					    sizeof(why));
+	} else {
+		ret = btf_raw__load(&b->raw, path, why, sizeof(why));
+	}
+	if (ret) {
 		seterr(err, errlen, "cannot load BTF from %s: %s", path,
-		       strerror(-ret));
+		       *why ? why : strerror(-ret));
+		release(b);
 		return ret;
 	}
-	*out = wrap(btf, false);
-	if (!*out) {
-		btf__free(btf);
-		return -ENOMEM;
-	}
+	*out = b;
 	return 0;
 }
 
 void bt_btf__free(struct bt_btf *b)
 {
-	if (!b || b == vmlinux_btf)
-		return;
-	btf__free(b->btf);
-	free(b->enums);
-	free(b->ptr_of);
-	pthread_mutex_destroy(&b->lock);
-	free(b);
-}
-
-struct btf *bt_btf__libbpf(const struct bt_btf *b)
-{
-	return b->btf;
+	if (b && b != vmlinux_btf)
+		release(b);
 }
 
 /* ---- Kinds and stripping ----------------------------------------------------- */
 
+static uint32_t nextra(const struct bt_btf *b)
+{
+	return __atomic_load_n(&b->nextra, __ATOMIC_ACQUIRE);
+}
+
 static const struct btf_type *type(const struct bt_btf *b, uint32_t id)
 {
-	if (id == 0 || id >= btf__type_cnt(b->btf))
-		return NULL;
-	return btf__type_by_id(b->btf, id);
+	if (id < b->raw.n)
+		return btf_raw__type(&b->raw, id);
+	if (id - b->raw.n < nextra(b))
+		return &b->extra[id - b->raw.n];
+	return NULL;
+}
+
+static const char *str(const struct bt_btf *b, uint32_t off)
+{
+	return btf_raw__str(&b->raw, off);
 }
 
 enum bt_btf_kind bt_btf__kind(const struct bt_btf *b, uint32_t id)
@@ -204,9 +254,8 @@ uint32_t bt_btf__strip(const struct bt_btf *b, uint32_t id)
 const char *bt_btf__name(const struct bt_btf *b, uint32_t id)
 {
 	const struct btf_type *t = type(b, id);
-	const char *n = t ? btf__name_by_offset(b->btf, t->name_off) : NULL;
 
-	return n ? n : "";
+	return t ? str(b, t->name_off) : "";
 }
 
 /* ---- Finding types by name ------------------------------------------------- */
@@ -235,20 +284,39 @@ static int libbpf_kind(enum bt_btf_kind kind)
 	}
 }
 
+/* Builds the name hash (functions, or the rest) on first use. */
+static int index_names(const struct bt_btf *b, bool funcs)
+{
+	struct bt_btf *mb = (struct bt_btf *)b; /* lazy index only */
+	int ret = 0;
+
+	if (__atomic_load_n(&b->names_indexed[funcs], __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&mb->lock);
+	if (!mb->names_indexed[funcs]) {
+		ret = btf_raw__index_names(&mb->raw, funcs);
+		if (!ret)
+			__atomic_store_n(&mb->names_indexed[funcs], true,
+					 __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&mb->lock);
+	return ret;
+}
+
 int bt_btf__find(const struct bt_btf *b, const char *name,
 		 enum bt_btf_kind kind, uint32_t *id)
 {
 	int k = libbpf_kind(kind);
-	int ret;
+	uint32_t found;
 
-	if (k < 0 || !name || !*name)
+	if (k < 0 || !name || !*name || index_names(b, k == BTF_KIND_FUNC))
 		return -ENOENT;
-	ret = btf__find_by_name_kind(b->btf, name, k);
-	if (ret < 0 && kind == BT_BTF_ENUM)
-		ret = btf__find_by_name_kind(b->btf, name, BTF_KIND_ENUM64);
-	if (ret <= 0)
+	found = btf_raw__find(&b->raw, name, k);
+	if (!found && kind == BT_BTF_ENUM)
+		found = btf_raw__find(&b->raw, name, BTF_KIND_ENUM64);
+	if (!found)
 		return -ENOENT;
-	*id = ret;
+	*id = found;
 	return 0;
 }
 
@@ -331,14 +399,14 @@ static int find_base(const struct bt_btf *b, const char *base, uint32_t *id)
 
 static int build_ptr_index(struct bt_btf *b)
 {
-	uint32_t n = btf__type_cnt(b->btf);
+	uint32_t n = b->raw.n;
 
 	b->ptr_of = calloc(n, sizeof(*b->ptr_of));
 	if (!b->ptr_of)
 		return -ENOMEM;
 	b->nptr_of = n;
 	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(b->btf, id);
+		const struct btf_type *t = btf_raw__type(&b->raw, id);
 
 		if (btf_is_ptr(t) && t->type < n && !b->ptr_of[t->type])
 			b->ptr_of[t->type] = id;
@@ -357,12 +425,25 @@ static int pointer_to(struct bt_btf *b, uint32_t target, uint32_t *id)
 		*id = b->ptr_of[target];
 		return 0;
 	}
-	ret = btf__add_ptr(b->btf, target);
-	if (ret < 0)
-		return ret;
-	*id = ret;
+	/* Pointers to synthetic pointers are found by a scan of extra. */
+	for (uint32_t i = 0; i < b->nextra; i++) {
+		if (b->extra[i].type == target) {
+			*id = b->raw.n + i;
+			return 0;
+		}
+	}
+	if (!b->extra && !(b->extra = calloc(MAX_EXTRA, sizeof(*b->extra))))
+		return -ENOMEM;
+	if (b->nextra == MAX_EXTRA)
+		return -ENOSPC;
+	b->extra[b->nextra] = (struct btf_type){
+		.info = (__u32)BTF_KIND_PTR << 24, /* kind bits 24-28 */
+		.type = target,
+	};
+	*id = b->raw.n + b->nextra;
+	__atomic_store_n(&b->nextra, b->nextra + 1, __ATOMIC_RELEASE);
 	if (target < b->nptr_of)
-		b->ptr_of[target] = ret;
+		b->ptr_of[target] = *id;
 	return 0;
 }
 
@@ -403,16 +484,37 @@ int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,
 
 /* ---- Sizes, integers, arrays, pointers ----------------------------------------- */
 
+static int64_t size_of(const struct bt_btf *b, uint32_t id, int depth)
+{
+	const struct btf_type *t;
+	int64_t elem;
+
+	id = bt_btf__strip(b, id);
+	t = type(b, id);
+	if (!t || depth > 32)
+		return -EINVAL;
+	switch (bt_btf__kind(b, id)) {
+	case BT_BTF_INT:
+	case BT_BTF_ENUM:
+	case BT_BTF_STRUCT:
+	case BT_BTF_UNION:
+	case BT_BTF_FLOAT:
+		return t->size;
+	case BT_BTF_PTR:
+		return 8;
+	case BT_BTF_ARRAY:
+		elem = size_of(b, btf_array(t)->type, depth + 1);
+		if (elem < 0 || (elem && btf_array(t)->nelems > INT64_MAX / elem))
+			return -EINVAL;
+		return elem * btf_array(t)->nelems;
+	default:
+		return -EINVAL;
+	}
+}
+
 int64_t bt_btf__size(const struct bt_btf *b, uint32_t id)
 {
-	enum bt_btf_kind k = bt_btf__kind(b, bt_btf__strip(b, id));
-	__s64 sz;
-
-	if (k == BT_BTF_VOID || k == BT_BTF_FUNC || k == BT_BTF_FUNC_PROTO ||
-	    k == BT_BTF_FWD || k == BT_BTF_OTHER)
-		return -EINVAL;
-	sz = btf__resolve_size(b->btf, id);
-	return sz < 0 ? -EINVAL : sz;
+	return size_of(b, id, 0);
 }
 
 int bt_btf__int(const struct bt_btf *b, uint32_t id, unsigned *size,
@@ -488,10 +590,10 @@ static bool find_member(const struct bt_btf *b, uint32_t id, const char *name,
 	m = btf_members(t);
 	n = btf_vlen(t);
 	for (uint16_t i = 0; i < n; i++, m++) {
-		const char *mn = btf__name_by_offset(b->btf, m->name_off);
+		const char *mn = str(b, m->name_off);
 		uint64_t off = base_bits + btf_member_bit_offset(t, i);
 
-		if (mn && *mn) {
+		if (*mn) {
 			if (strcmp(mn, name))
 				continue;
 			*bits = off;
@@ -558,96 +660,22 @@ int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
 
 /* ---- Enum constants ------------------------------------------------------------ */
 
-static int enum_cmp(const void *a, const void *b)
-{
-	const struct enum_entry *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	/* Stable on type id so that the first definition wins. */
-	if (c)
-		return c;
-	return x->type < y->type ? -1 : x->type > y->type;
-}
-
-static int build_enum_index(struct bt_btf *b)
-{
-	uint32_t n = btf__type_cnt(b->btf);
-	size_t cap = 0, cnt = 0;
-	struct enum_entry *v = NULL;
-
-	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(b->btf, id);
-
-		if (!btf_is_any_enum(t))
-			continue;
-		for (uint16_t i = 0; i < btf_vlen(t); i++) {
-			struct enum_entry e = { .type = id };
-
-			if (cnt == cap) {
-				struct enum_entry *nv;
-
-				cap = cap ? cap * 2 : 4096;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv) {
-					free(v);
-					return -ENOMEM;
-				}
-				v = nv;
-			}
-			if (btf_is_enum(t)) {
-				e.name = btf__name_by_offset(
-					b->btf, btf_enum(t)[i].name_off);
-				e.value = btf_kflag(t) ?
-						  (int64_t)btf_enum(t)[i].val :
-						  (int64_t)(uint32_t)btf_enum(
-							  t)[i].val;
-			} else {
-				e.name = btf__name_by_offset(
-					b->btf, btf_enum64(t)[i].name_off);
-				e.value = (int64_t)btf_enum64_value(
-					&btf_enum64(t)[i]);
-			}
-			if (e.name && *e.name)
-				v[cnt++] = e;
-		}
-	}
-	qsort(v, cnt, sizeof(*v), enum_cmp);
-	b->enums = v;
-	b->nenums = cnt;
-	return 0;
-}
-
 int bt_btf__enum_value(const struct bt_btf *b, const char *name,
 		       int64_t *value, uint32_t *enum_id)
 {
 	struct bt_btf *mb = (struct bt_btf *)b; /* lazy index only */
-	size_t lo = 0, hi;
 	int ret = 0;
 
-	pthread_mutex_lock(&mb->lock);
-	if (!mb->enums)
-		ret = build_enum_index(mb);
-	pthread_mutex_unlock(&mb->lock);
-	if (ret)
-		return ret;
-	if (!name)
-		return -ENOENT;
-	/* Lower bound, so that duplicates resolve to the first definition. */
-	hi = b->nenums;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(b->enums[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!__atomic_load_n(&b->enums_indexed, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&mb->lock);
+		if (!mb->enums_indexed)
+			ret = btf_raw__index_enums(&mb->raw);
+		if (!ret)
+			__atomic_store_n(&mb->enums_indexed, true,
+					 __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&mb->lock);
 	}
-	if (lo == b->nenums || strcmp(b->enums[lo].name, name))
-		return -ENOENT;
-	*value = b->enums[lo].value;
-	if (enum_id)
-		*enum_id = b->enums[lo].type;
-	return 0;
+	return ret ? ret : btf_raw__enum(&b->raw, name, value, enum_id);
 }
 
 /* ---- Functions ---------------------------------------------------------------- */
@@ -692,9 +720,7 @@ int bt_btf__func_param(const struct bt_btf *b, uint32_t func, unsigned i,
 		return -ERANGE;
 	p = btf_params(t) + i;
 	if (name) {
-		*name = btf__name_by_offset(b->btf, p->name_off);
-		if (!*name)
-			*name = "";
+		*name = str(b, p->name_off);
 	}
 	if (type_id)
 		*type_id = p->type;

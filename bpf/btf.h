@@ -27,7 +27,6 @@
  * libbpf's.
  */
 struct bt_btf;
-struct btf; /* libbpf's */
 
 /* The kinds the compiler distinguishes. ENUM covers ENUM and ENUM64. */
 enum bt_btf_kind {
@@ -56,16 +55,14 @@ enum bt_btf_kind {
 int bt_btf__vmlinux(struct bt_btf **out, char *err, size_t errlen);
 
 /*
- * Opens a raw BTF or ELF file with BTF (tests, other kernels).
+ * Opens a raw BTF file, or an ELF file with a .BTF section (tests, other
+ * kernels). Split (module) BTF is not supported.
  * Returns 0 and *out (free with bt_btf__free) or -errno with a message.
  */
 int bt_btf__open(const char *path, struct bt_btf **out, char *err,
 		 size_t errlen);
 /* Frees a bt_btf from bt_btf__open. NULL and the vmlinux one are ignored. */
 void bt_btf__free(struct bt_btf *b);
-
-/* The underlying libbpf object, for callers that need raw access. */
-struct btf *bt_btf__libbpf(const struct bt_btf *b);
 
 /*
  * Finds a type by name and kind: BT_BTF_STRUCT, _UNION, _ENUM, _TYPEDEF,
