@@ -125,7 +125,8 @@ int64_t tt_dict__intern(struct tt_dict *d, const char *s, uint32_t len)
 	if (d->n >= d->max_entries || len > d->arena_bytes - d->used)
 		return -ENOSPC;
 	code = d->n++;
-	memcpy(d->arena + d->used, s, len);
+	if (len) /* s may be NULL for the empty string */
+		memcpy(d->arena + d->used, s, len);
 	d->ents[code].off = d->used;
 	d->ents[code].len = len;
 	d->used += len;

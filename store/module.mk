@@ -3,6 +3,7 @@ STORE_SRCS := $(filter-out store/fuzz_%.c store/demo.c store/bench_%.c,$(wildcar
 $(BUILD)/libtt_store.a: $(STORE_SRCS:%.c=$(BUILD)/%.o)
 $(BUILD)/asan/libtt_store.a: $(STORE_SRCS:%.c=$(BUILD)/asan/%.o)
 $(eval $(call tt_tests,tests/store,libtt_store.a))
+TESTS += $(wildcard tests/store/*.sh)
 
 # The README's fallback demo: a writer fills a table, nobody reads it.
 BINS += $(BUILD)/tt-store-demo
@@ -15,7 +16,8 @@ $(BUILD)/bench-store: $(BUILD)/store/bench_store.o $(BUILD)/libtt_store.a
 
 # libFuzzer target over header and segment parsing (clang only).
 FUZZERS += $(BUILD)/fuzz/fuzz_store
-$(BUILD)/fuzz/fuzz_store: store/fuzz_store.c $(STORE_SRCS)
+$(BUILD)/fuzz/fuzz_store: store/fuzz_store.c $(STORE_SRCS) $(wildcard store/*.h) include/tracetab/store.h
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ -llmdb
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(filter %.c,$^) -llmdb

@@ -116,6 +116,32 @@ TT_TEST(any_bytes_round_trip)
 	tdir_rm(dir);
 }
 
+/* Regression (found by fuzz_store): a NULL empty string new to a segment. */
+TT_TEST(null_empty_string_first)
+{
+	const char *dir = tdir_make(dirbuf);
+	struct tt_table *t = open_trace(dir, 1 << 20, 1024);
+	struct tt_reader *r = NULL;
+	struct tt_scan *sc = NULL;
+	struct tt_chunk ch;
+	union tt_value v[4] = { { 0 } };
+	const char *s;
+	uint32_t len = 99;
+
+	CHECK(t);
+	CHECK(tt_table__append(t, v) == 0);
+	CHECK(!tt_reader__open(dir, "d", &r, err, sizeof(err)));
+	CHECK_INT(first_chunk(r, &sc, &ch), 1);
+	CHECK_INT(tt_chunk__string(&ch, 2, ((const uint32_t *)ch.cols[2])[0],
+				   &s, &len),
+		  0);
+	CHECK_INT(len, 0);
+	tt_scan__free(sc);
+	tt_reader__close(r);
+	tt_table__close(t);
+	tdir_rm(dir);
+}
+
 TT_TEST(long_strings_seal_segments_early)
 {
 	const char *dir = tdir_make(dirbuf);
@@ -212,5 +238,6 @@ TT_TEST(ten_million_distinct_strings_stay_in_cap)
 }
 
 TT_MAIN("store_dict", TT_CASE(repeated_strings_share_codes),
-	TT_CASE(any_bytes_round_trip), TT_CASE(long_strings_seal_segments_early),
+	TT_CASE(any_bytes_round_trip), TT_CASE(null_empty_string_first),
+	TT_CASE(long_strings_seal_segments_early),
 	TT_CASE(ten_million_distinct_strings_stay_in_cap))
