@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -34,6 +35,7 @@ static void writer(const char *dir)
 	struct tt_table *t = NULL;
 	struct drow row;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
 	if (open_writer(dir, &t))
 		_exit(2);
 	for (uint64_t id = tt_table__next_row_id(t);; id++) {
@@ -69,20 +71,29 @@ TT_TEST(sigkill_mid_append)
 	CHECK(!open_writer(dir, &t));
 	tt_table__close(t);
 	CHECK(!tt_reader__open(dir, "c", &r, err, sizeof(err)));
+	CHECK_INT(tt_reader__stats(r, &before), 0);
 	for (int round = 0; round < 25; round++) {
+		uint64_t target = before.next_row_id +
+				  before.segments * before.segment_rows / 2;
+		int64_t limit = mono_ns() + 3000000000ll;
 		pid_t pid = fork();
-		int status;
+		int status, bad = 0;
 
 		if (pid == 0)
 			writer(dir);
+		/* Readers work while the writer runs (half a ring per round)... */
+		while (!bad && tt_reader__stats(r, &after) == 0 &&
+		       after.next_row_id < target && mono_ns() < limit)
+			bad = scan_for(r, 0);
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-		/* Readers work while the writer runs and after it dies. */
-		CHECK_INT(scan_for(r, 2000000 + (int64_t)(rng >> 40) % 20000000),
-			  0);
+		if (!bad)
+			bad = scan_for(r, (int64_t)(rng >> 40) % 3000000);
 		kill(pid, SIGKILL);
 		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK_INT(bad, 0);
 		CHECKF(WIFSIGNALED(status), "writer died on its own: %d",
 		       status);
+		/* ...and after it died. */
 		CHECK_INT(scan_for(r, 0), 0);
 		CHECK_INT(tt_reader__stats(r, &before), 0);
 		/* Reopening keeps exactly the published rows. */
