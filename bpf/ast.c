@@ -115,11 +115,16 @@ const char *bt_binop__str(enum bt_binop op)
 const char *bt_unop__str(enum bt_unop op)
 {
 	switch (op) {
-	case BT_UNOP_NEG: return "-";
-	case BT_UNOP_LNOT: return "!";
-	case BT_UNOP_BNOT: return "~";
-	case BT_UNOP_DEREF: return "*";
-	case BT_UNOP_ADDR: return "&";
+	case BT_UNOP_NEG:
+		return "-";
+	case BT_UNOP_LNOT:
+		return "!";
+	case BT_UNOP_BNOT:
+		return "~";
+	case BT_UNOP_DEREF:
+		return "*";
+	case BT_UNOP_ADDR:
+		return "&";
 	}
 	return "?";
 }
@@ -162,11 +167,21 @@ static void dump_string(const char *s, size_t len, FILE *out)
 		unsigned char c = (unsigned char)s[i];
 
 		switch (c) {
-		case '\n': fputs("\\n", out); break;
-		case '\t': fputs("\\t", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
 		default:
 			if (c < 0x20 || c >= 0x7f)
 				fprintf(out, "\\x%02x", c);
@@ -183,10 +198,17 @@ static void dump_type(const struct bt_type_name *t, FILE *out)
 
 	fputc('<', out);
 	switch (t->kind) {
-	case BT_TYPE_STRUCT: fputs("struct ", out); break;
-	case BT_TYPE_UNION: fputs("union ", out); break;
-	case BT_TYPE_ENUM: fputs("enum ", out); break;
-	default: break;
+	case BT_TYPE_STRUCT:
+		fputs("struct ", out);
+		break;
+	case BT_TYPE_UNION:
+		fputs("union ", out);
+		break;
+	case BT_TYPE_ENUM:
+		fputs("enum ", out);
+		break;
+	default:
+		break;
 	}
 	fputs(t->name ? t->name : "?", out);
 	if (t->ptr_depth)
@@ -436,8 +458,8 @@ void bt_ast__dump(const struct bt_ast *ast, FILE *out)
 
 	for (i = 0; i < ast->nincludes; i++) {
 		fputs("(include ", out);
-		dump_string(ast->includes[i].path, strlen(ast->includes[i].path),
-			    out);
+		dump_string(ast->includes[i].path,
+			    strlen(ast->includes[i].path), out);
 		fputs(")\n", out);
 	}
 	for (i = 0; i < ast->ndefines; i++) {

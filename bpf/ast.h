@@ -36,14 +36,14 @@
 /* ---- Type names: casts, sizeof, struct members ------------------------- */
 
 enum bt_type_kind {
-	BT_TYPE_INT,    /* int8..int64, uint8..uint64; C char/short/int/long */
-	BT_TYPE_BOOL,   /* bool */
+	BT_TYPE_INT, /* int8..int64, uint8..uint64; C char/short/int/long */
+	BT_TYPE_BOOL, /* bool */
 	BT_TYPE_STRING, /* string */
-	BT_TYPE_VOID,   /* void (only useful behind a '*') */
+	BT_TYPE_VOID, /* void (only useful behind a '*') */
 	BT_TYPE_STRUCT, /* struct <name> */
-	BT_TYPE_UNION,  /* union <name> */
-	BT_TYPE_ENUM,   /* enum <name> */
-	BT_TYPE_NAMED,  /* any other identifier: a typedef (u32, pid_t, ...) */
+	BT_TYPE_UNION, /* union <name> */
+	BT_TYPE_ENUM, /* enum <name> */
+	BT_TYPE_NAMED, /* any other identifier: a typedef (u32, pid_t, ...) */
 };
 
 struct bt_type_name {
@@ -52,7 +52,8 @@ struct bt_type_name {
 	/* BT_TYPE_INT: width in bits (8, 16, 32, 64) and signedness. */
 	unsigned bits;
 	bool is_signed;
-	/* STRUCT/UNION/ENUM: the tag; NAMED: the typedef; INT etc.: spelling. */
+	/* STRUCT/UNION/ENUM: the tag; NAMED: the typedef; INT etc.: spelling.
+	 */
 	const char *name;
 	unsigned ptr_depth; /* number of '*' */
 	/* Array declarator, `(int8[4])x` or `char comm[16]`: 0 when absent. */
@@ -63,32 +64,32 @@ struct bt_type_name {
 /* ---- Expressions ------------------------------------------------------- */
 
 enum bt_expr_kind {
-	BT_EXPR_INT,        /* 42, 0x2a, 052, 1_000 */
-	BT_EXPR_STR,        /* "text" with escapes decoded */
-	BT_EXPR_VAR,        /* $name */
-	BT_EXPR_MAP,        /* @name, @name[k1, k2] */
+	BT_EXPR_INT, /* 42, 0x2a, 052, 1_000 */
+	BT_EXPR_STR, /* "text" with escapes decoded */
+	BT_EXPR_VAR, /* $name */
+	BT_EXPR_MAP, /* @name, @name[k1, k2] */
 	BT_EXPR_POSITIONAL, /* $1 .. $N */
-	BT_EXPR_NARGS,      /* $# */
-	BT_EXPR_IDENT,      /* builtin, enum constant or #define: pid, AF_INET */
-	BT_EXPR_CALL,       /* name(args...) */
-	BT_EXPR_UNARY,      /* - ! ~ * & */
-	BT_EXPR_BINARY,     /* a op b */
-	BT_EXPR_TERNARY,    /* c ? a : b */
-	BT_EXPR_CAST,       /* (type)x */
-	BT_EXPR_MEMBER,     /* x.f, x->f */
-	BT_EXPR_INDEX,      /* x[i] */
-	BT_EXPR_TUPLE,      /* (a, b, ...) : two or more elements */
+	BT_EXPR_NARGS, /* $# */
+	BT_EXPR_IDENT, /* builtin, enum constant or #define: pid, AF_INET */
+	BT_EXPR_CALL, /* name(args...) */
+	BT_EXPR_UNARY, /* - ! ~ * & */
+	BT_EXPR_BINARY, /* a op b */
+	BT_EXPR_TERNARY, /* c ? a : b */
+	BT_EXPR_CAST, /* (type)x */
+	BT_EXPR_MEMBER, /* x.f, x->f */
+	BT_EXPR_INDEX, /* x[i] */
+	BT_EXPR_TUPLE, /* (a, b, ...) : two or more elements */
 	BT_EXPR_TUPLE_INDEX, /* t.0 */
-	BT_EXPR_SIZEOF,     /* sizeof(type) or sizeof(expr) */
-	BT_EXPR_INCDEC,     /* ++x, x++, --x, x-- on $var or @map[...] */
+	BT_EXPR_SIZEOF, /* sizeof(type) or sizeof(expr) */
+	BT_EXPR_INCDEC, /* ++x, x++, --x, x-- on $var or @map[...] */
 };
 
 enum bt_unop {
-	BT_UNOP_NEG,   /* -x */
-	BT_UNOP_LNOT,  /* !x */
-	BT_UNOP_BNOT,  /* ~x */
+	BT_UNOP_NEG, /* -x */
+	BT_UNOP_LNOT, /* !x */
+	BT_UNOP_BNOT, /* ~x */
 	BT_UNOP_DEREF, /* *x */
-	BT_UNOP_ADDR,  /* &x */
+	BT_UNOP_ADDR, /* &x */
 };
 
 /* Binary operators, also used by compound assignment (BT_STMT_ASSIGN.op). */
@@ -137,7 +138,8 @@ struct bt_expr {
 		struct {
 			const char *name;
 		} var, ident;
-		/* BT_EXPR_MAP: nkeys == 0 for a scalar map @x; @x[a, b] has 2. */
+		/* BT_EXPR_MAP: nkeys == 0 for a scalar map @x; @x[a, b] has 2.
+		 */
 		struct {
 			const char *name;
 			struct bt_expr **keys;
@@ -162,11 +164,12 @@ struct bt_expr {
 			struct bt_expr *lhs, *rhs; /* never NULL */
 		} binary;
 		struct {
-			struct bt_expr *cond, *then, *otherwise; /* never NULL */
+			struct bt_expr *cond, *then,
+				*otherwise; /* never NULL */
 		} ternary;
 		struct {
 			struct bt_type_name *type; /* never NULL */
-			struct bt_expr *operand;   /* never NULL */
+			struct bt_expr *operand; /* never NULL */
 		} cast;
 		/* BT_EXPR_MEMBER: arrow is true for '->'. */
 		struct {
@@ -195,7 +198,7 @@ struct bt_expr {
 		struct {
 			struct bt_expr *target;
 			bool increment; /* ++ (true) or -- */
-			bool prefix;    /* ++x (true) or x++ */
+			bool prefix; /* ++x (true) or x++ */
 		} incdec;
 	};
 };
@@ -203,16 +206,16 @@ struct bt_expr {
 /* ---- Statements -------------------------------------------------------- */
 
 enum bt_stmt_kind {
-	BT_STMT_EXPR,     /* expression; (calls, x++) */
-	BT_STMT_ASSIGN,   /* target = value; target op= value; */
-	BT_STMT_IF,       /* if (cond) {...} else ... */
-	BT_STMT_UNROLL,   /* unroll (N) {...} */
-	BT_STMT_WHILE,    /* while (cond) {...} */
-	BT_STMT_RETURN,   /* return; (value optional) */
-	BT_STMT_BREAK,    /* break; */
+	BT_STMT_EXPR, /* expression; (calls, x++) */
+	BT_STMT_ASSIGN, /* target = value; target op= value; */
+	BT_STMT_IF, /* if (cond) {...} else ... */
+	BT_STMT_UNROLL, /* unroll (N) {...} */
+	BT_STMT_WHILE, /* while (cond) {...} */
+	BT_STMT_RETURN, /* return; (value optional) */
+	BT_STMT_BREAK, /* break; */
 	BT_STMT_CONTINUE, /* continue; */
-	BT_STMT_DELETE,   /* delete(@m[k]) or delete(@m, k) */
-	BT_STMT_BLOCK,    /* { ... } nested block */
+	BT_STMT_DELETE, /* delete(@m[k]) or delete(@m, k) */
+	BT_STMT_BLOCK, /* { ... } nested block */
 };
 
 struct bt_stmt;
@@ -231,7 +234,8 @@ struct bt_stmt {
 		/* BT_STMT_EXPR */
 		struct bt_expr *expr;
 		/* BT_STMT_ASSIGN: target is BT_EXPR_VAR or BT_EXPR_MAP;
-		 * op is BT_BINOP_NONE for '=' and e.g. BT_BINOP_ADD for '+='. */
+		 * op is BT_BINOP_NONE for '=' and e.g. BT_BINOP_ADD for '+='.
+		 */
 		struct {
 			struct bt_expr *target, *value; /* never NULL */
 			enum bt_binop op;
@@ -273,20 +277,20 @@ struct bt_stmt {
 enum bt_probe_kind {
 	BT_PROBE_BEGIN,
 	BT_PROBE_END,
-	BT_PROBE_TRACEPOINT,    /* tracepoint, t */
+	BT_PROBE_TRACEPOINT, /* tracepoint, t */
 	BT_PROBE_RAWTRACEPOINT, /* rawtracepoint, rt */
-	BT_PROBE_KPROBE,        /* kprobe, k */
-	BT_PROBE_KRETPROBE,     /* kretprobe, kr */
-	BT_PROBE_UPROBE,        /* uprobe, u */
-	BT_PROBE_URETPROBE,     /* uretprobe, ur */
-	BT_PROBE_USDT,          /* usdt, U */
-	BT_PROBE_INTERVAL,      /* interval, i */
-	BT_PROBE_PROFILE,       /* profile, p */
-	BT_PROBE_SOFTWARE,      /* software, s */
-	BT_PROBE_HARDWARE,      /* hardware, h */
-	BT_PROBE_FENTRY,        /* fentry, kfunc, f */
-	BT_PROBE_FEXIT,         /* fexit, kretfunc, fr */
-	BT_PROBE_WATCHPOINT,    /* watchpoint, w */
+	BT_PROBE_KPROBE, /* kprobe, k */
+	BT_PROBE_KRETPROBE, /* kretprobe, kr */
+	BT_PROBE_UPROBE, /* uprobe, u */
+	BT_PROBE_URETPROBE, /* uretprobe, ur */
+	BT_PROBE_USDT, /* usdt, U */
+	BT_PROBE_INTERVAL, /* interval, i */
+	BT_PROBE_PROFILE, /* profile, p */
+	BT_PROBE_SOFTWARE, /* software, s */
+	BT_PROBE_HARDWARE, /* hardware, h */
+	BT_PROBE_FENTRY, /* fentry, kfunc, f */
+	BT_PROBE_FEXIT, /* fexit, kretfunc, fr */
+	BT_PROBE_WATCHPOINT, /* watchpoint, w */
 	BT_PROBE_ASYNCWATCHPOINT, /* asyncwatchpoint, aw */
 };
 
@@ -299,10 +303,10 @@ enum bt_probe_kind {
  */
 struct bt_attach_point {
 	int line, col;
-	const char *raw;      /* the text as written */
+	const char *raw; /* the text as written */
 	enum bt_probe_kind kind;
 	const char *provider; /* canonical name: "tracepoint", "kprobe", ... */
-	const char **parts;   /* colon-separated parts after the provider */
+	const char **parts; /* colon-separated parts after the provider */
 	size_t nparts;
 	bool has_wildcard;
 };
@@ -311,7 +315,7 @@ struct bt_probe {
 	int line, col;
 	struct bt_attach_point *points; /* at least one */
 	size_t npoints;
-	struct bt_expr *predicate;      /* /expr/ or NULL */
+	struct bt_expr *predicate; /* /expr/ or NULL */
 	struct bt_block body;
 };
 

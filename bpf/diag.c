@@ -58,7 +58,8 @@ void bt_diags__add(struct bt_diags *diags, int line, int col, const char *fmt,
 		struct bt_diag *v = realloc(diags->v, cap * sizeof(*v));
 
 		if (!v)
-			return; /* out of memory: the caller's error code remains */
+			return; /* out of memory: the caller's error code
+				   remains */
 		diags->v = v;
 		diags->cap = cap;
 	}
@@ -98,7 +99,8 @@ static void render_source(FILE *out, const char *line, size_t len, int col)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?', out);
+		fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?',
+		      out);
 	}
 	fputs("\n    ", out);
 	if (caret > len)

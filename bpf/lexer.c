@@ -174,17 +174,17 @@ static const struct {
 	const char *word;
 	enum bt_tok_kind kind;
 } keywords[] = {
-	{ "if", BT_TOK_IF },
-	{ "else", BT_TOK_ELSE },
-	{ "unroll", BT_TOK_UNROLL },
-	{ "while", BT_TOK_WHILE },
-	{ "return", BT_TOK_RETURN },
-	{ "break", BT_TOK_BREAK },
-	{ "continue", BT_TOK_CONTINUE },
-	{ "sizeof", BT_TOK_SIZEOF },
-	{ "struct", BT_TOK_STRUCT },
-	{ "union", BT_TOK_UNION },
-	{ "enum", BT_TOK_ENUM },
+	{"if", BT_TOK_IF},
+	{"else", BT_TOK_ELSE},
+	{"unroll", BT_TOK_UNROLL},
+	{"while", BT_TOK_WHILE},
+	{"return", BT_TOK_RETURN},
+	{"break", BT_TOK_BREAK},
+	{"continue", BT_TOK_CONTINUE},
+	{"sizeof", BT_TOK_SIZEOF},
+	{"struct", BT_TOK_STRUCT},
+	{"union", BT_TOK_UNION},
+	{"enum", BT_TOK_ENUM},
 };
 
 static int lex_ident(struct bt_lexer *lx, struct bt_token *tok)
@@ -230,8 +230,8 @@ static bool mul_add(uint64_t *v, unsigned base, unsigned d)
 /* True when [s, s+n) is one of the integer suffixes bpftrace accepts. */
 static bool is_int_suffix(const char *s, size_t n)
 {
-	static const char *const ok[] = { "u", "l", "ul", "lu", "ll",
-					  "ull", "llu" };
+	static const char *const ok[] = {"u",  "l",   "ul", "lu",
+					 "ll", "ull", "llu"};
 	char low[4];
 	size_t i;
 
@@ -321,12 +321,24 @@ static int lex_escape(struct bt_lexer *lx)
 	int c = peek(lx, 0), v = 0, n;
 
 	switch (c) {
-	case 'n': advance(lx); return '\n';
-	case 't': advance(lx); return '\t';
-	case 'r': advance(lx); return '\r';
-	case '\\': advance(lx); return '\\';
-	case '"': advance(lx); return '"';
-	case '\'': advance(lx); return '\'';
+	case 'n':
+		advance(lx);
+		return '\n';
+	case 't':
+		advance(lx);
+		return '\t';
+	case 'r':
+		advance(lx);
+		return '\r';
+	case '\\':
+		advance(lx);
+		return '\\';
+	case '"':
+		advance(lx);
+		return '"';
+	case '\'':
+		advance(lx);
+		return '\'';
 	case 'x':
 		if (digit_value(peek(lx, 1)) >= 16)
 			return -1;
@@ -379,7 +391,8 @@ static int lex_string(struct bt_lexer *lx, struct bt_token *tok)
 			if (c < 0) {
 				char show[8];
 
-				lex_error(lx, esc, "invalid escape '\\%s' in string",
+				lex_error(lx, esc,
+					  "invalid escape '\\%s' in string",
 					  show_char(what, show));
 				tok->kind = BT_TOK_ERROR;
 				continue;
@@ -473,29 +486,29 @@ static const struct {
 	const char *text;
 	enum bt_tok_kind kind;
 } operators[] = {
-	{ "<<=", BT_TOK_SHL_ASSIGN }, { ">>=", BT_TOK_SHR_ASSIGN },
-	{ "->", BT_TOK_ARROW },       { "++", BT_TOK_INC },
-	{ "--", BT_TOK_DEC },         { "<<", BT_TOK_SHL },
-	{ ">>", BT_TOK_SHR },         { "<=", BT_TOK_LE },
-	{ ">=", BT_TOK_GE },          { "==", BT_TOK_EQ },
-	{ "!=", BT_TOK_NE },          { "&&", BT_TOK_LAND },
-	{ "||", BT_TOK_LOR },         { "+=", BT_TOK_ADD_ASSIGN },
-	{ "-=", BT_TOK_SUB_ASSIGN },  { "*=", BT_TOK_MUL_ASSIGN },
-	{ "/=", BT_TOK_DIV_ASSIGN },  { "%=", BT_TOK_MOD_ASSIGN },
-	{ "&=", BT_TOK_AND_ASSIGN },  { "|=", BT_TOK_OR_ASSIGN },
-	{ "^=", BT_TOK_XOR_ASSIGN },  { "(", BT_TOK_LPAREN },
-	{ ")", BT_TOK_RPAREN },       { "{", BT_TOK_LBRACE },
-	{ "}", BT_TOK_RBRACE },       { "[", BT_TOK_LBRACKET },
-	{ "]", BT_TOK_RBRACKET },     { ",", BT_TOK_COMMA },
-	{ ";", BT_TOK_SEMI },         { ":", BT_TOK_COLON },
-	{ "?", BT_TOK_QUESTION },     { ".", BT_TOK_DOT },
-	{ "+", BT_TOK_PLUS },         { "-", BT_TOK_MINUS },
-	{ "*", BT_TOK_STAR },         { "/", BT_TOK_SLASH },
-	{ "%", BT_TOK_PERCENT },      { "<", BT_TOK_LT },
-	{ ">", BT_TOK_GT },           { "&", BT_TOK_AMP },
-	{ "^", BT_TOK_CARET },        { "|", BT_TOK_PIPE },
-	{ "!", BT_TOK_BANG },         { "~", BT_TOK_TILDE },
-	{ "=", BT_TOK_ASSIGN },
+	{"<<=", BT_TOK_SHL_ASSIGN}, {">>=", BT_TOK_SHR_ASSIGN},
+	{"->", BT_TOK_ARROW},	    {"++", BT_TOK_INC},
+	{"--", BT_TOK_DEC},	    {"<<", BT_TOK_SHL},
+	{">>", BT_TOK_SHR},	    {"<=", BT_TOK_LE},
+	{">=", BT_TOK_GE},	    {"==", BT_TOK_EQ},
+	{"!=", BT_TOK_NE},	    {"&&", BT_TOK_LAND},
+	{"||", BT_TOK_LOR},	    {"+=", BT_TOK_ADD_ASSIGN},
+	{"-=", BT_TOK_SUB_ASSIGN},  {"*=", BT_TOK_MUL_ASSIGN},
+	{"/=", BT_TOK_DIV_ASSIGN},  {"%=", BT_TOK_MOD_ASSIGN},
+	{"&=", BT_TOK_AND_ASSIGN},  {"|=", BT_TOK_OR_ASSIGN},
+	{"^=", BT_TOK_XOR_ASSIGN},  {"(", BT_TOK_LPAREN},
+	{")", BT_TOK_RPAREN},	    {"{", BT_TOK_LBRACE},
+	{"}", BT_TOK_RBRACE},	    {"[", BT_TOK_LBRACKET},
+	{"]", BT_TOK_RBRACKET},	    {",", BT_TOK_COMMA},
+	{";", BT_TOK_SEMI},	    {":", BT_TOK_COLON},
+	{"?", BT_TOK_QUESTION},	    {".", BT_TOK_DOT},
+	{"+", BT_TOK_PLUS},	    {"-", BT_TOK_MINUS},
+	{"*", BT_TOK_STAR},	    {"/", BT_TOK_SLASH},
+	{"%", BT_TOK_PERCENT},	    {"<", BT_TOK_LT},
+	{">", BT_TOK_GT},	    {"&", BT_TOK_AMP},
+	{"^", BT_TOK_CARET},	    {"|", BT_TOK_PIPE},
+	{"!", BT_TOK_BANG},	    {"~", BT_TOK_TILDE},
+	{"=", BT_TOK_ASSIGN},
 };
 
 static bool lex_operator(struct bt_lexer *lx, struct bt_token *tok)
@@ -553,8 +566,8 @@ int bt_lexer__next(struct bt_lexer *lx, struct bt_token *tok)
 /* Providers whose first argument is a file path, which may hold '/'. */
 static bool provider_takes_path(const char *s, size_t n)
 {
-	static const char *const names[] = { "u", "uprobe", "ur", "uretprobe",
-					     "usdt", "U" };
+	static const char *const names[] = {"u",	 "uprobe", "ur",
+					    "uretprobe", "usdt",   "U"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -585,7 +598,8 @@ int bt_lexer__attach_point(struct bt_lexer *lx, struct bt_token *tok)
 		if (at_end(lx))
 			break;
 		if (c == '"') {
-			/* A quoted part runs to the closing quote on the line. */
+			/* A quoted part runs to the closing quote on the line.
+			 */
 			size_t q = 1;
 
 			while (lx->pos + q < lx->len && peek(lx, q) != '"' &&
@@ -608,8 +622,8 @@ int bt_lexer__attach_point(struct bt_lexer *lx, struct bt_token *tok)
 		if (c == ':' && part++ == 0)
 			provider_len = lx->pos - start;
 		if (c == '/' &&
-		    !(part == 1 && provider_takes_path(lx->src + start,
-						       provider_len)))
+		    !(part == 1 &&
+		      provider_takes_path(lx->src + start, provider_len)))
 			break;
 		advance(lx);
 	}

@@ -25,16 +25,16 @@
 
 enum bt_tok_kind {
 	BT_TOK_EOF,
-	BT_TOK_ERROR,     /* already reported */
-	BT_TOK_INT,       /* ival */
-	BT_TOK_STR,       /* str/slen: decoded bytes */
-	BT_TOK_IDENT,     /* str: the name */
-	BT_TOK_VAR,       /* $name; str: name without '$' */
-	BT_TOK_MAP,       /* @name or @; str: name without '@' */
+	BT_TOK_ERROR, /* already reported */
+	BT_TOK_INT, /* ival */
+	BT_TOK_STR, /* str/slen: decoded bytes */
+	BT_TOK_IDENT, /* str: the name */
+	BT_TOK_VAR, /* $name; str: name without '$' */
+	BT_TOK_MAP, /* @name or @; str: name without '@' */
 	BT_TOK_POSITIONAL, /* $1; ival: the number */
-	BT_TOK_NARGS,     /* $# */
+	BT_TOK_NARGS, /* $# */
 	BT_TOK_DIRECTIVE, /* '#' line; str: the rest of the line after '#' */
-	BT_TOK_ATTACH,    /* from bt_lexer__attach_point(); str: raw text */
+	BT_TOK_ATTACH, /* from bt_lexer__attach_point(); str: raw text */
 	/* keywords */
 	BT_TOK_IF,
 	BT_TOK_ELSE,
@@ -98,9 +98,9 @@ enum bt_tok_kind {
 
 struct bt_token {
 	enum bt_tok_kind kind;
-	int line, col;   /* 1-based, of the first byte */
+	int line, col; /* 1-based, of the first byte */
 	size_t off, len; /* the raw bytes in the source */
-	uint64_t ival;   /* BT_TOK_INT, BT_TOK_POSITIONAL */
+	uint64_t ival; /* BT_TOK_INT, BT_TOK_POSITIONAL */
 	const char *str; /* see enum bt_tok_kind; NUL-terminated, in arena */
 	size_t slen;
 };
@@ -111,8 +111,8 @@ struct bt_lexer {
 	size_t pos;
 	int line;
 	size_t line_start; /* offset of the current line's first byte */
-	bool quiet;        /* no diagnostics (speculative look-ahead) */
-	int nerrors;       /* errors reported */
+	bool quiet; /* no diagnostics (speculative look-ahead) */
+	int nerrors; /* errors reported */
 	size_t report_from; /* errors before this offset were reported */
 	struct bt_arena *arena;
 	struct bt_diags *diags; /* may be NULL */

@@ -9,9 +9,11 @@ $(eval $(call tt_tests,tests/bpf,libbt.a libtt_store.a))
 TESTS += $(wildcard tests/bpf/*.sh)
 
 # libFuzzer target over the front end: lexer, parser, printf formats (clang).
-FRONT_SRCS := bpf/ast.c bpf/lexer.c bpf/parser.c bpf/diag.c bpf/printf_format.c
+FRONT_SRCS := bpf/ast.c bpf/lexer.c bpf/parser.c bpf/parser_expr.c \
+	bpf/parser_stmt.c bpf/parser_top.c bpf/diag.c bpf/printf_format.c
 FUZZERS += $(BUILD)/fuzz/fuzz_frontend
-$(BUILD)/fuzz/fuzz_frontend: bpf/fuzz_frontend.c $(FRONT_SRCS) $(wildcard bpf/ast.h bpf/lexer.h bpf/parser.h bpf/printf_format.h)
+$(BUILD)/fuzz/fuzz_frontend: bpf/fuzz_frontend.c $(FRONT_SRCS) \
+		bpf/ast.h bpf/lexer.h bpf/parser.h bpf/parser_internal.h bpf/printf_format.h
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

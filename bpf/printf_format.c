@@ -85,10 +85,10 @@ static enum bt_fmt_length read_length(struct fmt_parser *fp)
 		const char *text;
 		enum bt_fmt_length len;
 	} mods[] = {
-		{ "hh", BT_FMT_LEN_HH }, { "h", BT_FMT_LEN_H },
-		{ "ll", BT_FMT_LEN_LL }, { "l", BT_FMT_LEN_L },
-		{ "z", BT_FMT_LEN_Z },   { "j", BT_FMT_LEN_J },
-		{ "t", BT_FMT_LEN_T },
+		{"hh", BT_FMT_LEN_HH}, {"h", BT_FMT_LEN_H},
+		{"ll", BT_FMT_LEN_LL}, {"l", BT_FMT_LEN_L},
+		{"z", BT_FMT_LEN_Z},   {"j", BT_FMT_LEN_J},
+		{"t", BT_FMT_LEN_T},
 	};
 	size_t k;
 
@@ -107,12 +107,28 @@ static enum bt_fmt_length read_length(struct fmt_parser *fp)
 static int conv_kind(int c, enum bt_fmt_kind *kind)
 {
 	switch (c) {
-	case 'd': case 'i': *kind = BT_FMT_SIGNED; return 0;
-	case 'u': case 'x': case 'X': case 'o': *kind = BT_FMT_UNSIGNED; return 0;
-	case 'p': *kind = BT_FMT_POINTER; return 0;
-	case 'c': *kind = BT_FMT_CHAR; return 0;
-	case 's': *kind = BT_FMT_STRING; return 0;
-	case 'r': *kind = BT_FMT_BUFFER; return 0;
+	case 'd':
+	case 'i':
+		*kind = BT_FMT_SIGNED;
+		return 0;
+	case 'u':
+	case 'x':
+	case 'X':
+	case 'o':
+		*kind = BT_FMT_UNSIGNED;
+		return 0;
+	case 'p':
+		*kind = BT_FMT_POINTER;
+		return 0;
+	case 'c':
+		*kind = BT_FMT_CHAR;
+		return 0;
+	case 's':
+		*kind = BT_FMT_STRING;
+		return 0;
+	case 'r':
+		*kind = BT_FMT_BUFFER;
+		return 0;
 	}
 	return -1;
 }
@@ -129,10 +145,12 @@ static int name_conv(struct fmt_parser *fp, struct bt_fmt_conv *c)
 	    !memchr(fp->s + tok, '%', n - 1)) {
 		n--;
 		if (!is_ident(fp->s + tok, n))
-			return fail(fp, tok, "column label '%.*s' is not an identifier",
+			return fail(fp, tok,
+				    "column label '%.*s' is not an identifier",
 				    (int)(n > 64 ? 64 : n), fp->s + tok);
 		if (n >= TT_NAME_MAX)
-			return fail(fp, tok, "column label longer than %d characters",
+			return fail(fp, tok,
+				    "column label longer than %d characters",
 				    TT_NAME_MAX - 1);
 		memcpy(c->name, fp->s + tok, n);
 		c->name[n] = 0;
@@ -150,7 +168,8 @@ static int check_duplicate(struct fmt_parser *fp, const struct bt_fmt_conv *c)
 
 	for (k = 0; k + 1 < fp->out->n; k++)
 		if (strcmp(fp->out->convs[k].name, c->name) == 0)
-			return fail(fp, c->labelled ? c->label_offset : c->offset,
+			return fail(fp,
+				    c->labelled ? c->label_offset : c->offset,
 				    "duplicate column name '%s'", c->name);
 	return 0;
 }
@@ -191,31 +210,39 @@ static int parse_conv(struct fmt_parser *fp)
 		fp->i++;
 	}
 	if (at(fp, 0) == '*')
-		return fail(fp, start, "'*' widths are not supported in printf");
-	if (at(fp, 0) >= '0' && at(fp, 0) <= '9' && (c->width = read_number(fp)) < 0)
-		return fail(fp, start, "printf width larger than %d", MAX_WIDTH);
+		return fail(fp, start,
+			    "'*' widths are not supported in printf");
+	if (at(fp, 0) >= '0' && at(fp, 0) <= '9' &&
+	    (c->width = read_number(fp)) < 0)
+		return fail(fp, start, "printf width larger than %d",
+			    MAX_WIDTH);
 	if (at(fp, 0) == '.') {
 		fp->i++;
 		if (at(fp, 0) == '*')
-			return fail(fp, start,
-				    "'*' precisions are not supported in printf");
+			return fail(
+				fp, start,
+				"'*' precisions are not supported in printf");
 		if ((c->precision = read_number(fp)) < 0)
-			return fail(fp, start, "printf precision larger than %d",
+			return fail(fp, start,
+				    "printf precision larger than %d",
 				    MAX_WIDTH);
 	}
 	c->length = read_length(fp);
 	ch = at(fp, 0);
 	if (ch < 0)
-		return fail(fp, start, "incomplete printf conversion '%.*s' at the end",
+		return fail(fp, start,
+			    "incomplete printf conversion '%.*s' at the end",
 			    (int)(fp->i - start), fp->s + start);
 	fp->i++;
 	c->conv = (char)ch;
 	c->len = fp->i - start;
 	if (conv_kind(ch, &c->kind) < 0) {
 		if (ch > 0x20 && ch < 0x7f)
-			return fail(fp, start, "unknown printf conversion '%.*s'",
+			return fail(fp, start,
+				    "unknown printf conversion '%.*s'",
 				    (int)c->len, fp->s + start);
-		return fail(fp, start, "unknown printf conversion '%%\\x%02x'", ch);
+		return fail(fp, start, "unknown printf conversion '%%\\x%02x'",
+			    ch);
 	}
 	if (name_conv(fp, c) < 0)
 		return -EINVAL;
@@ -225,7 +252,7 @@ static int parse_conv(struct fmt_parser *fp)
 int bt_fmt__parse(const char *fmt, size_t len, struct bt_fmt *out,
 		  struct bt_fmt_error *err)
 {
-	struct fmt_parser fp = { .s = fmt, .len = len, .out = out, .err = err };
+	struct fmt_parser fp = {.s = fmt, .len = len, .out = out, .err = err};
 	int rc;
 
 	out->convs = NULL;
@@ -246,7 +273,8 @@ int bt_fmt__parse(const char *fmt, size_t len, struct bt_fmt *out,
 		rc = parse_conv(&fp);
 		if (rc < 0) {
 			if (rc == -ENOMEM && err)
-				snprintf(err->msg, sizeof(err->msg), "out of memory");
+				snprintf(err->msg, sizeof(err->msg),
+					 "out of memory");
 			return rc;
 		}
 	}
@@ -262,8 +290,7 @@ void bt_fmt__free(struct bt_fmt *f)
 	f->n = 0;
 }
 
-size_t bt_fmt_conv__cspec(const struct bt_fmt_conv *conv, char *buf,
-			  size_t cap)
+size_t bt_fmt_conv__cspec(const struct bt_fmt_conv *conv, char *buf, size_t cap)
 {
 	char spec[64];
 	size_t n = 0, k;
@@ -274,14 +301,15 @@ size_t bt_fmt_conv__cspec(const struct bt_fmt_conv *conv, char *buf,
 		if (conv->flags & (1u << k))
 			spec[n++] = "-+ #0"[k];
 	if (conv->width >= 0)
-		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%d", conv->width);
+		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%d",
+				      conv->width);
 	if (conv->precision >= 0)
 		n += (size_t)snprintf(spec + n, sizeof(spec) - n, ".%d",
 				      conv->precision);
 	if (conv->kind == BT_FMT_SIGNED || conv->kind == BT_FMT_UNSIGNED)
-		len = conv->length == BT_FMT_LEN_HH ? "hh" :
-		      conv->length == BT_FMT_LEN_H  ? "h" :
-						      "ll";
+		len = conv->length == BT_FMT_LEN_HH  ? "hh"
+		      : conv->length == BT_FMT_LEN_H ? "h"
+						     : "ll";
 	n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%s%c", len,
 			      conv->kind == BT_FMT_BUFFER ? 's' : conv->conv);
 	if (cap) {

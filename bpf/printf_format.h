@@ -33,12 +33,12 @@
 
 /* What kind of argument a conversion takes. */
 enum bt_fmt_kind {
-	BT_FMT_SIGNED,   /* d i */
+	BT_FMT_SIGNED, /* d i */
 	BT_FMT_UNSIGNED, /* u x X o */
-	BT_FMT_POINTER,  /* p */
-	BT_FMT_CHAR,     /* c */
-	BT_FMT_STRING,   /* s */
-	BT_FMT_BUFFER,   /* r */
+	BT_FMT_POINTER, /* p */
+	BT_FMT_CHAR, /* c */
+	BT_FMT_STRING, /* s */
+	BT_FMT_BUFFER, /* r */
 };
 
 enum bt_fmt_length {
@@ -52,21 +52,21 @@ enum bt_fmt_length {
 	BT_FMT_LEN_T,
 };
 
-#define BT_FMT_FLAG_LEFT (1u << 0)  /* '-' */
-#define BT_FMT_FLAG_PLUS (1u << 1)  /* '+' */
+#define BT_FMT_FLAG_LEFT (1u << 0) /* '-' */
+#define BT_FMT_FLAG_PLUS (1u << 1) /* '+' */
 #define BT_FMT_FLAG_SPACE (1u << 2) /* ' ' */
-#define BT_FMT_FLAG_ALT (1u << 3)   /* '#' */
-#define BT_FMT_FLAG_ZERO (1u << 4)  /* '0' */
+#define BT_FMT_FLAG_ALT (1u << 3) /* '#' */
+#define BT_FMT_FLAG_ZERO (1u << 4) /* '0' */
 
 struct bt_fmt_conv {
 	size_t offset; /* of the '%' */
-	size_t len;    /* bytes from '%' through the conversion character */
-	char conv;     /* 'd', 'i', 'u', 'x', 'X', 'o', 'p', 'c', 's', 'r' */
+	size_t len; /* bytes from '%' through the conversion character */
+	char conv; /* 'd', 'i', 'u', 'x', 'X', 'o', 'p', 'c', 's', 'r' */
 	enum bt_fmt_kind kind;
 	enum bt_fmt_length length;
 	unsigned flags; /* BT_FMT_FLAG_* */
-	int width;      /* -1 when absent */
-	int precision;  /* -1 when absent */
+	int width; /* -1 when absent */
+	int precision; /* -1 when absent */
 	char name[TT_NAME_MAX]; /* the column name: label or col<N> */
 	bool labelled;
 	size_t label_offset; /* of the label's first byte, when labelled */

@@ -55,28 +55,34 @@ static const char *first_diag(const struct lexed *l, char *buf, size_t len)
 TT_TEST(punctuation_longest_match)
 {
 	static const enum bt_tok_kind want[] = {
-		BT_TOK_SHL_ASSIGN, BT_TOK_SHL, BT_TOK_LE, BT_TOK_LT,
-		BT_TOK_SHR_ASSIGN, BT_TOK_SHR, BT_TOK_GE, BT_TOK_GT,
-		BT_TOK_ARROW, BT_TOK_DEC, BT_TOK_SUB_ASSIGN, BT_TOK_MINUS,
-		BT_TOK_INC, BT_TOK_ADD_ASSIGN, BT_TOK_PLUS, BT_TOK_LAND,
-		BT_TOK_AND_ASSIGN, BT_TOK_AMP, BT_TOK_LOR, BT_TOK_OR_ASSIGN,
-		BT_TOK_PIPE, BT_TOK_EQ, BT_TOK_ASSIGN, BT_TOK_NE, BT_TOK_BANG,
-		BT_TOK_XOR_ASSIGN, BT_TOK_CARET, BT_TOK_TILDE, BT_TOK_MUL_ASSIGN,
-		BT_TOK_STAR, BT_TOK_DIV_ASSIGN, BT_TOK_SLASH, BT_TOK_MOD_ASSIGN,
-		BT_TOK_PERCENT, BT_TOK_LPAREN, BT_TOK_RPAREN, BT_TOK_LBRACE,
-		BT_TOK_RBRACE, BT_TOK_LBRACKET, BT_TOK_RBRACKET, BT_TOK_COMMA,
-		BT_TOK_SEMI, BT_TOK_COLON, BT_TOK_QUESTION, BT_TOK_DOT,
+		BT_TOK_SHL_ASSIGN, BT_TOK_SHL,	      BT_TOK_LE,
+		BT_TOK_LT,	   BT_TOK_SHR_ASSIGN, BT_TOK_SHR,
+		BT_TOK_GE,	   BT_TOK_GT,	      BT_TOK_ARROW,
+		BT_TOK_DEC,	   BT_TOK_SUB_ASSIGN, BT_TOK_MINUS,
+		BT_TOK_INC,	   BT_TOK_ADD_ASSIGN, BT_TOK_PLUS,
+		BT_TOK_LAND,	   BT_TOK_AND_ASSIGN, BT_TOK_AMP,
+		BT_TOK_LOR,	   BT_TOK_OR_ASSIGN,  BT_TOK_PIPE,
+		BT_TOK_EQ,	   BT_TOK_ASSIGN,     BT_TOK_NE,
+		BT_TOK_BANG,	   BT_TOK_XOR_ASSIGN, BT_TOK_CARET,
+		BT_TOK_TILDE,	   BT_TOK_MUL_ASSIGN, BT_TOK_STAR,
+		BT_TOK_DIV_ASSIGN, BT_TOK_SLASH,      BT_TOK_MOD_ASSIGN,
+		BT_TOK_PERCENT,	   BT_TOK_LPAREN,     BT_TOK_RPAREN,
+		BT_TOK_LBRACE,	   BT_TOK_RBRACE,     BT_TOK_LBRACKET,
+		BT_TOK_RBRACKET,   BT_TOK_COMMA,      BT_TOK_SEMI,
+		BT_TOK_COLON,	   BT_TOK_QUESTION,   BT_TOK_DOT,
 		BT_TOK_EOF,
 	};
 	struct lexed l;
 	size_t i;
 
-	lex_all(&l, "<<= << <= < >>= >> >= > -> -- -= - ++ += + && &= & || "
-		    "|= | == = != ! ^= ^ ~ *= * /= / %= % ( ) { } [ ] , ; : ? .");
+	lex_all(&l,
+		"<<= << <= < >>= >> >= > -> -- -= - ++ += + && &= & || "
+		"|= | == = != ! ^= ^ ~ *= * /= / %= % ( ) { } [ ] , ; : ? .");
 	CHECK_INT(l.n, sizeof(want) / sizeof(want[0]));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		CHECKF(l.tok[i].kind == want[i], "token %zu: %s, want %s", i,
-		       bt_tok_kind__str(l.tok[i].kind), bt_tok_kind__str(want[i]));
+		       bt_tok_kind__str(l.tok[i].kind),
+		       bt_tok_kind__str(want[i]));
 	CHECK_INT(bt_diags__count(l.diags), 0);
 	lexed_free(&l);
 }
@@ -114,18 +120,18 @@ TT_TEST(integer_literals)
 		const char *text;
 		uint64_t value;
 	} cases[] = {
-		{ "0", 0 },
-		{ "42", 42 },
-		{ "1_000_000", 1000000 },
-		{ "0x2a", 42 },
-		{ "0XfF", 255 },
-		{ "052", 42 },
-		{ "1e6", 1000000 },
-		{ "5u", 5 },
-		{ "5UL", 5 },
-		{ "7ull", 7 },
-		{ "18446744073709551615", UINT64_MAX },
-		{ "0xffffffffffffffff", UINT64_MAX },
+		{"0", 0},
+		{"42", 42},
+		{"1_000_000", 1000000},
+		{"0x2a", 42},
+		{"0XfF", 255},
+		{"052", 42},
+		{"1e6", 1000000},
+		{"5u", 5},
+		{"5UL", 5},
+		{"7ull", 7},
+		{"18446744073709551615", UINT64_MAX},
+		{"0xffffffffffffffff", UINT64_MAX},
 	};
 	size_t i;
 
@@ -133,10 +139,10 @@ TT_TEST(integer_literals)
 		struct lexed l;
 
 		lex_all(&l, cases[i].text);
-		CHECKF(l.tok[0].kind == BT_TOK_INT, "%s: kind %s", cases[i].text,
-		       bt_tok_kind__str(l.tok[0].kind));
-		CHECKF(l.tok[0].ival == cases[i].value, "%s: %llu", cases[i].text,
-		       (unsigned long long)l.tok[0].ival);
+		CHECKF(l.tok[0].kind == BT_TOK_INT, "%s: kind %s",
+		       cases[i].text, bt_tok_kind__str(l.tok[0].kind));
+		CHECKF(l.tok[0].ival == cases[i].value, "%s: %llu",
+		       cases[i].text, (unsigned long long)l.tok[0].ival);
 		CHECKF(l.tok[0].len == strlen(cases[i].text), "%s: len %zu",
 		       cases[i].text, l.tok[0].len);
 		CHECK_INT(l.tok[1].kind, BT_TOK_EOF);
@@ -205,7 +211,8 @@ TT_TEST(directives_only_at_line_start)
 	CHECK_STR(l.tok[1].str, "define X 1 \\\n + 2");
 	CHECK_INT(l.tok[2].kind, BT_TOK_IDENT);
 	CHECK_INT(l.tok[3].kind, BT_TOK_ERROR);
-	CHECK_STR(first_diag(&l, buf, sizeof(buf)), "4:3: unknown character '#'");
+	CHECK_STR(first_diag(&l, buf, sizeof(buf)),
+		  "4:3: unknown character '#'");
 	lexed_free(&l);
 }
 
@@ -215,19 +222,19 @@ TT_TEST(errors_with_positions)
 	static const struct {
 		const char *src, *diag;
 	} cases[] = {
-		{ "a `", "1:3: unknown character '`'" },
-		{ "x\n  \"abc", "2:3: unterminated string" },
-		{ "\"ab\ncd", "1:1: unterminated string" },
-		{ "\"a\\qb\"", "1:3: invalid escape '\\q' in string" },
-		{ "\"\\777\"", "1:2: invalid escape '\\7' in string" },
-		{ "99999999999999999999", "1:1: integer literal too large" },
-		{ "1e20", "1:1: integer literal too large" },
-		{ "  5us", "1:3: invalid integer literal '5us'" },
-		{ "0x10u", "1:1: invalid integer literal '0x10u'" },
-		{ "a /* b", "1:3: unterminated comment" },
-		{ "$", "1:1: expected a variable name after '$'" },
-		{ "$0", "1:1: invalid positional parameter" },
-		{ "\x01", "1:1: unknown character '\\x01'" },
+		{"a `", "1:3: unknown character '`'"},
+		{"x\n  \"abc", "2:3: unterminated string"},
+		{"\"ab\ncd", "1:1: unterminated string"},
+		{"\"a\\qb\"", "1:3: invalid escape '\\q' in string"},
+		{"\"\\777\"", "1:2: invalid escape '\\7' in string"},
+		{"99999999999999999999", "1:1: integer literal too large"},
+		{"1e20", "1:1: integer literal too large"},
+		{"  5us", "1:3: invalid integer literal '5us'"},
+		{"0x10u", "1:1: invalid integer literal '0x10u'"},
+		{"a /* b", "1:3: unterminated comment"},
+		{"$", "1:1: expected a variable name after '$'"},
+		{"$0", "1:1: invalid positional parameter"},
+		{"\x01", "1:1: unknown character '\\x01'"},
 	};
 	size_t i;
 
@@ -239,7 +246,8 @@ TT_TEST(errors_with_positions)
 		lex_all(&l, cases[i].src);
 		for (k = 0; k < l.n; k++)
 			errors += l.tok[k].kind == BT_TOK_ERROR;
-		CHECKF(errors == 1, "%s: %d error tokens", cases[i].src, errors);
+		CHECKF(errors == 1, "%s: %d error tokens", cases[i].src,
+		       errors);
 		CHECK_STR(first_diag(&l, buf, sizeof(buf)), cases[i].diag);
 		CHECK_INT(bt_diags__count(l.diags), 1);
 		lexed_free(&l);
@@ -277,8 +285,9 @@ static const char *attach_text(struct bt_lexer *lx, struct bt_token *t)
 
 TT_TEST(attach_points_raw)
 {
-	const char *src = "  tracepoint:syscalls:sys_enter_*,uprobe:/bin/bash:readline"
-			  "/pid/ kprobe:tcp_*+0x10{ BEGIN\n/* c */ u:\"/a b\":f ";
+	const char *src =
+		"  tracepoint:syscalls:sys_enter_*,uprobe:/bin/bash:readline"
+		"/pid/ kprobe:tcp_*+0x10{ BEGIN\n/* c */ u:\"/a b\":f ";
 	struct bt_arena *a = bt_arena__new();
 	struct bt_lexer lx;
 	struct bt_token t;

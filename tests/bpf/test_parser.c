@@ -28,7 +28,8 @@ static const char *parse_dump(const char *src)
 		const struct bt_diag *g = bt_diags__get(d, 0);
 
 		snprintf(dump_buf, sizeof(dump_buf), "ERR %d %d:%d: %s", err,
-			 g ? g->line : -1, g ? g->col : -1, g ? g->msg : "none");
+			 g ? g->line : -1, g ? g->col : -1,
+			 g ? g->msg : "none");
 		bt_diags__free(d);
 		return dump_buf;
 	}
@@ -98,7 +99,8 @@ TT_TEST(binary_precedence)
 	EXPR("a && b | c", "(&& a (| b c))");
 	EXPR("a || b && c", "(|| a (&& b c))");
 	EXPR("a || b && c | d ^ e & f == g < h << i + j * k",
-	     "(|| a (&& b (| c (^ d (& e (== f (< g (<< h (+ i (* j k))))))))))");
+	     "(|| a (&& b (| c (^ d (& e (== f (< g (<< h (+ i (* j "
+	     "k))))))))))");
 	EXPR("a <= b >= c > d != e", "(!= (> (>= (<= a b) c) d) e)");
 	EXPR("a >> b", "(>> a b)");
 }
@@ -131,7 +133,8 @@ TT_TEST(postfix_and_members)
 {
 	EXPR("args->filename", "(-> args filename)");
 	EXPR("args.filename", "(. args filename)");
-	EXPR("curtask->real_parent->tgid", "(-> (-> curtask real_parent) tgid)");
+	EXPR("curtask->real_parent->tgid",
+	     "(-> (-> curtask real_parent) tgid)");
 	EXPR("$s.a.b[2].c", "(. ([] (. (. $s a) b) 2) c)");
 	EXPR("$t.0", "(. $t 0)");
 	EXPR("$t.1.0", "(. (. $t 1) 0)");
@@ -170,12 +173,15 @@ TT_TEST(casts_tuples_sizeof)
 
 TT_TEST(statements)
 {
-	CHECK_STR(stmt_dump("$x = 1; @m[pid] = count(); @s = sum(1)"),
-		  "(= $x 1)\n  (= @m[pid] (call count))\n  (= @s (call sum 1))");
+	CHECK_STR(
+		stmt_dump("$x = 1; @m[pid] = count(); @s = sum(1)"),
+		"(= $x 1)\n  (= @m[pid] (call count))\n  (= @s (call sum 1))");
 	CHECK_STR(stmt_dump("$x += 1; $x -= 1; $x *= 2; $x /= 2; $x %= 3"),
-		  "(+= $x 1)\n  (-= $x 1)\n  (*= $x 2)\n  (/= $x 2)\n  (%= $x 3)");
+		  "(+= $x 1)\n  (-= $x 1)\n  (*= $x 2)\n  (/= $x 2)\n  (%= $x "
+		  "3)");
 	CHECK_STR(stmt_dump("@a &= 1; @a |= 2; @a ^= 3; @a <<= 4; @a >>= 5"),
-		  "(&= @a 1)\n  (|= @a 2)\n  (^= @a 3)\n  (<<= @a 4)\n  (>>= @a 5)");
+		  "(&= @a 1)\n  (|= @a 2)\n  (^= @a 3)\n  (<<= @a 4)\n  (>>= "
+		  "@a 5)");
 	CHECK_STR(stmt_dump("@x++; --$y;"), "(post++ @x)\n  (pre-- $y)");
 	CHECK_STR(stmt_dump("return"), "(return)");
 	CHECK_STR(stmt_dump("return 1;"), "(return 1)");
@@ -196,9 +202,11 @@ TT_TEST(control_flow)
 	CHECK_STR(stmt_dump("if (a) { } else if (b) { exit() } else { }"),
 		  "(if a\n    (then)\n    (else\n      (if b\n        (then\n"
 		  "          (call exit))\n        (else))))");
-	CHECK_STR(stmt_dump("unroll (3) { @c++ }"), "(unroll 3\n    (post++ @c))");
+	CHECK_STR(stmt_dump("unroll (3) { @c++ }"),
+		  "(unroll 3\n    (post++ @c))");
 	CHECK_STR(stmt_dump("unroll($1) { }"), "(unroll $1)");
-	CHECK_STR(stmt_dump("while ($i < 10) { $i++; if ($i == 5) { break; } continue; }"),
+	CHECK_STR(stmt_dump("while ($i < 10) { $i++; if ($i == 5) { break; } "
+			    "continue; }"),
 		  "(while (< $i 10)\n    (post++ $i)\n    (if (== $i 5)\n"
 		  "      (then\n        (break)))\n    (continue))");
 	CHECK_STR(stmt_dump("if (a) { } $x = 1"),
@@ -215,30 +223,39 @@ TT_TEST(attach_points_and_aliases)
 	static const struct {
 		const char *src, *want;
 	} cases[] = {
-		{ "t:syscalls:sys_enter_openat {}", "(probe (tracepoint syscalls sys_enter_openat))\n" },
-		{ "tracepoint:syscalls:sys_enter_* {}", "(probe (tracepoint syscalls sys_enter_*))\n" },
-		{ "rt:sched_switch {}", "(probe (rawtracepoint sched_switch))\n" },
-		{ "rawtracepoint:sched_switch {}", "(probe (rawtracepoint sched_switch))\n" },
-		{ "k:vfs_read {}", "(probe (kprobe vfs_read))\n" },
-		{ "kr:vfs_read {}", "(probe (kretprobe vfs_read))\n" },
-		{ "u:/bin/bash:readline {}", "(probe (uprobe /bin/bash readline))\n" },
-		{ "ur:/bin/bash:readline {}", "(probe (uretprobe /bin/bash readline))\n" },
-		{ "uprobe:libc:malloc {}", "(probe (uprobe libc malloc))\n" },
-		{ "U:/bin/x:prov:probe {}", "(probe (usdt /bin/x prov probe))\n" },
-		{ "i:s:1 {}", "(probe (interval s 1))\n" },
-		{ "interval:ms:100 {}", "(probe (interval ms 100))\n" },
-		{ "p:hz:99 {}", "(probe (profile hz 99))\n" },
-		{ "s:cpu-clock:1000 {}", "(probe (software cpu-clock 1000))\n" },
-		{ "h:cache-misses:1000000 {}", "(probe (hardware cache-misses 1000000))\n" },
-		{ "f:vfs_read {}", "(probe (fentry vfs_read))\n" },
-		{ "kfunc:vfs_read {}", "(probe (fentry vfs_read))\n" },
-		{ "fr:vfs_read {}", "(probe (fexit vfs_read))\n" },
-		{ "kretfunc:vfs_read {}", "(probe (fexit vfs_read))\n" },
-		{ "BEGIN{}", "(probe (BEGIN))\n" },
-		{ "END {}", "(probe (END))\n" },
-		{ "kprobe:tcp_*+0x10 {}", "(probe (kprobe tcp_*+0x10))\n" },
-		{ "uprobe:\"/a b/c\":f {}", "(probe (uprobe /a b/c f))\n" },
-		{ "BEGIN, END,\n  i:s:1 {}", "(probe (BEGIN) (END) (interval s 1))\n" },
+		{"t:syscalls:sys_enter_openat {}",
+		 "(probe (tracepoint syscalls sys_enter_openat))\n"},
+		{"tracepoint:syscalls:sys_enter_* {}",
+		 "(probe (tracepoint syscalls sys_enter_*))\n"},
+		{"rt:sched_switch {}",
+		 "(probe (rawtracepoint sched_switch))\n"},
+		{"rawtracepoint:sched_switch {}",
+		 "(probe (rawtracepoint sched_switch))\n"},
+		{"k:vfs_read {}", "(probe (kprobe vfs_read))\n"},
+		{"kr:vfs_read {}", "(probe (kretprobe vfs_read))\n"},
+		{"u:/bin/bash:readline {}",
+		 "(probe (uprobe /bin/bash readline))\n"},
+		{"ur:/bin/bash:readline {}",
+		 "(probe (uretprobe /bin/bash readline))\n"},
+		{"uprobe:libc:malloc {}", "(probe (uprobe libc malloc))\n"},
+		{"U:/bin/x:prov:probe {}",
+		 "(probe (usdt /bin/x prov probe))\n"},
+		{"i:s:1 {}", "(probe (interval s 1))\n"},
+		{"interval:ms:100 {}", "(probe (interval ms 100))\n"},
+		{"p:hz:99 {}", "(probe (profile hz 99))\n"},
+		{"s:cpu-clock:1000 {}", "(probe (software cpu-clock 1000))\n"},
+		{"h:cache-misses:1000000 {}",
+		 "(probe (hardware cache-misses 1000000))\n"},
+		{"f:vfs_read {}", "(probe (fentry vfs_read))\n"},
+		{"kfunc:vfs_read {}", "(probe (fentry vfs_read))\n"},
+		{"fr:vfs_read {}", "(probe (fexit vfs_read))\n"},
+		{"kretfunc:vfs_read {}", "(probe (fexit vfs_read))\n"},
+		{"BEGIN{}", "(probe (BEGIN))\n"},
+		{"END {}", "(probe (END))\n"},
+		{"kprobe:tcp_*+0x10 {}", "(probe (kprobe tcp_*+0x10))\n"},
+		{"uprobe:\"/a b/c\":f {}", "(probe (uprobe /a b/c f))\n"},
+		{"BEGIN, END,\n  i:s:1 {}",
+		 "(probe (BEGIN) (END) (interval s 1))\n"},
 	};
 	size_t i;
 
@@ -252,7 +269,9 @@ TT_TEST(attach_point_fields)
 	const struct bt_attach_point *ap;
 
 	CHECK_INT(bt_parse("\n  kprobe:tcp_*, t:sched:sched_switch,\n"
-			   "  u:/bin/bash:readline /pid == 1/ { }", &ast, NULL), 0);
+			   "  u:/bin/bash:readline /pid == 1/ { }",
+			   &ast, NULL),
+		  0);
 	CHECK_INT(ast->nprobes, 1);
 	CHECK_INT(ast->probes[0].npoints, 3);
 	CHECK_INT(ast->probes[0].line, 2);
@@ -283,8 +302,9 @@ TT_TEST(attach_point_fields)
 
 TT_TEST(predicates)
 {
-	CHECK_STR(probe_dump("BEGIN /pid == 1 && comm == \"sh\"/ { }"),
-		  "(probe (BEGIN)\n  (pred (&& (== pid 1) (== comm \"sh\"))))\n");
+	CHECK_STR(
+		probe_dump("BEGIN /pid == 1 && comm == \"sh\"/ { }"),
+		"(probe (BEGIN)\n  (pred (&& (== pid 1) (== comm \"sh\"))))\n");
 	/* A '/' inside the predicate divides unless a '{' follows it. */
 	CHECK_STR(probe_dump("BEGIN / pid / 2 == 1 / { }"),
 		  "(probe (BEGIN)\n  (pred (== (/ pid 2) 1)))\n");
@@ -302,7 +322,9 @@ TT_TEST(node_positions)
 	const struct bt_expr *e;
 
 	CHECK_INT(bt_parse("BEGIN {\n  $x = 1 +\n    foo(2);\n  if ($x) {\n"
-			   "    @m[1] = (uint8)$x;\n  }\n}", &ast, NULL), 0);
+			   "    @m[1] = (uint8)$x;\n  }\n}",
+			   &ast, NULL),
+		  0);
 	CHECK_INT(ast->probes[0].body.line, 1);
 	CHECK_INT(ast->probes[0].body.col, 7);
 	s = ast->probes[0].body.stmts[0];
@@ -334,7 +356,8 @@ TT_TEST(string_raw_text)
 	struct bt_ast *ast;
 	const struct bt_expr *str;
 
-	CHECK_INT(bt_parse("BEGIN {\n  printf(\"x\\ty%q\\n\"); }", &ast, NULL), 0);
+	CHECK_INT(bt_parse("BEGIN {\n  printf(\"x\\ty%q\\n\"); }", &ast, NULL),
+		  0);
 	str = ast->probes[0].body.stmts[0]->expr->call.args[0];
 	CHECK_INT(str->kind, BT_EXPR_STR);
 	CHECK_INT(str->str.len, 6);
@@ -390,50 +413,70 @@ TT_TEST(error_messages)
 	static const struct {
 		const char *src, *want;
 	} cases[] = {
-		{ "BEGIN { $x = 1 $y = 2 }",
-		  "ERR -22 1:16: expected ';' or '}' after statement, got variable" },
-		{ "BEGIN {\n  printf(\"abc);\n}",
-		  "ERR -22 2:10: unterminated string" },
-		{ "BEGIN { $x = `a; }", "ERR -22 1:14: unknown character '`'" },
-		{ "foo:bar { }", "ERR -22 1:1: unknown probe type 'foo'" },
-		{ "BEGIN { if ($x { } }", "ERR -22 1:16: expected ')', got '{'" },
-		{ "BEGIN { $x = 1;", "ERR -22 1:16: expected '}' to close the block opened at 1:7" },
-		{ "BEGIN { 1 = 2; }", "ERR -22 1:11: only a $variable or @map can be assigned to" },
-		{ "BEGIN { 3++; }", "ERR -22 1:10: '++' needs a $variable or @map operand" },
-		{ "kprobe:f /pid {}", "ERR -22 1:15: expected '/' to end the predicate, got '{'" },
-		{ "kprobe:f pid {}",
-		  "ERR -22 1:10: expected '{' or a predicate after the attach points, got identifier" },
-		{ "", "ERR -22 1:1: the program has no probes" },
-		{ "// nothing\n", "ERR -22 2:1: the program has no probes" },
-		{ "BEGIN { $x = (1,); }", "ERR -22 1:14: a tuple needs two or more elements" },
-		{ "BEGIN { @x[] = 1; }", "ERR -22 1:12: a map key is missing" },
-		{ "BEGIN { $x = ; }", "ERR -22 1:14: expected an expression, got ';'" },
-		{ "BEGIN { f(1, ; }",
-		  "ERR -22 1:14: expected an expression, got ';'" },
-		{ "BEGIN { f(1 2) }",
-		  "ERR -22 1:13: expected ',' or ')' in the argument list, got integer" },
-		{ "BEGIN { else { } }", "ERR -22 1:9: 'else' without a matching 'if'" },
-		{ "BEGIN { if { } }", "ERR -22 1:12: expected '(' after 'if', got '{'" },
-		{ "BEGIN { $a.; }", "ERR -22 1:12: expected a field name, got ';'" },
-		{ "BEGIN { delete(1) }",
-		  "ERR -22 1:9: delete takes a map element: delete(@m[key]) or delete(@m, key)" },
-		{ "BEGIN { $x = (struct 1)0; }", "ERR -22 1:22: expected a type name, got integer" },
-		{ "BEGIN { $x = 1 ? 2; }", "ERR -22 1:19: expected ':' in the ?: expression, got ';'" },
-		{ "BEGIN {\n#include <x.h>\n}",
-		  "ERR -22 2:1: '#' directives are only allowed outside probes" },
-		{ "#pragma once\nBEGIN{}", "ERR -22 1:1: unsupported directive '#pragma'" },
-		{ "#define F(x) x\nBEGIN{}", "ERR -22 1:1: function-like macros are not supported" },
-		{ "#include\nBEGIN{}", "ERR -22 1:1: expected <file> or \"file\" after #include" },
-		{ "#ifdef X\nBEGIN{}", "ERR -22 2:8: missing #endif" },
-		{ "#endif\nBEGIN{}", "ERR -22 1:1: #endif without #if" },
-		{ "#if X > 1\n#endif\nBEGIN{}",
-		  "ERR -22 1:1: unsupported #if condition (use 0, 1, defined(NAME) or #ifdef)" },
-		{ "struct X { int; }", "ERR -22 1:15: expected a member name, got ';'" },
-		{ "struct X { int a[2][3]; }",
-		  "ERR -22 1:20: multi-dimensional arrays are not supported" },
-		{ "BEGIN { $x = (int8[)1; }", "ERR -22 1:20: expected an array length, got ')'" },
-		{ "BEGIN { $x = $t.99999; }", "ERR -22 1:17: tuple index too large" },
-		{ ", BEGIN {}", "ERR -22 1:1: expected an attach point, got ','" },
+		{"BEGIN { $x = 1 $y = 2 }", "ERR -22 1:16: expected ';' or '}' "
+					    "after statement, got variable"},
+		{"BEGIN {\n  printf(\"abc);\n}",
+		 "ERR -22 2:10: unterminated string"},
+		{"BEGIN { $x = `a; }", "ERR -22 1:14: unknown character '`'"},
+		{"foo:bar { }", "ERR -22 1:1: unknown probe type 'foo'"},
+		{"BEGIN { if ($x { } }", "ERR -22 1:16: expected ')', got '{'"},
+		{"BEGIN { $x = 1;",
+		 "ERR -22 1:16: expected '}' to close the block opened at 1:7"},
+		{"BEGIN { 1 = 2; }",
+		 "ERR -22 1:11: only a $variable or @map can be assigned to"},
+		{"BEGIN { 3++; }",
+		 "ERR -22 1:10: '++' needs a $variable or @map operand"},
+		{"kprobe:f /pid {}",
+		 "ERR -22 1:15: expected '/' to end the predicate, got '{'"},
+		{"kprobe:f pid {}", "ERR -22 1:10: expected '{' or a predicate "
+				    "after the attach points, got identifier"},
+		{"", "ERR -22 1:1: the program has no probes"},
+		{"// nothing\n", "ERR -22 2:1: the program has no probes"},
+		{"BEGIN { $x = (1,); }",
+		 "ERR -22 1:14: a tuple needs two or more elements"},
+		{"BEGIN { @x[] = 1; }", "ERR -22 1:12: a map key is missing"},
+		{"BEGIN { $x = ; }",
+		 "ERR -22 1:14: expected an expression, got ';'"},
+		{"BEGIN { f(1, ; }",
+		 "ERR -22 1:14: expected an expression, got ';'"},
+		{"BEGIN { f(1 2) }", "ERR -22 1:13: expected ',' or ')' in the "
+				     "argument list, got integer"},
+		{"BEGIN { else { } }",
+		 "ERR -22 1:9: 'else' without a matching 'if'"},
+		{"BEGIN { if { } }",
+		 "ERR -22 1:12: expected '(' after 'if', got '{'"},
+		{"BEGIN { $a.; }",
+		 "ERR -22 1:12: expected a field name, got ';'"},
+		{"BEGIN { delete(1) }",
+		 "ERR -22 1:9: delete takes a map element: delete(@m[key]) or "
+		 "delete(@m, key)"},
+		{"BEGIN { $x = (struct 1)0; }",
+		 "ERR -22 1:22: expected a type name, got integer"},
+		{"BEGIN { $x = 1 ? 2; }",
+		 "ERR -22 1:19: expected ':' in the ?: expression, got ';'"},
+		{"BEGIN {\n#include <x.h>\n}",
+		 "ERR -22 2:1: '#' directives are only allowed outside probes"},
+		{"#pragma once\nBEGIN{}",
+		 "ERR -22 1:1: unsupported directive '#pragma'"},
+		{"#define F(x) x\nBEGIN{}",
+		 "ERR -22 1:1: function-like macros are not supported"},
+		{"#include\nBEGIN{}",
+		 "ERR -22 1:1: expected <file> or \"file\" after #include"},
+		{"#ifdef X\nBEGIN{}", "ERR -22 2:8: missing #endif"},
+		{"#endif\nBEGIN{}", "ERR -22 1:1: #endif without #if"},
+		{"#if X > 1\n#endif\nBEGIN{}",
+		 "ERR -22 1:1: unsupported #if condition (use 0, 1, "
+		 "defined(NAME) or #ifdef)"},
+		{"struct X { int; }",
+		 "ERR -22 1:15: expected a member name, got ';'"},
+		{"struct X { int a[2][3]; }",
+		 "ERR -22 1:20: multi-dimensional arrays are not supported"},
+		{"BEGIN { $x = (int8[)1; }",
+		 "ERR -22 1:20: expected an array length, got ')'"},
+		{"BEGIN { $x = $t.99999; }",
+		 "ERR -22 1:17: tuple index too large"},
+		{", BEGIN {}",
+		 "ERR -22 1:1: expected an attach point, got ','"},
 	};
 	size_t i;
 
@@ -446,7 +489,8 @@ TT_TEST(error_recovery)
 {
 	struct bt_diags *d = bt_diags__new();
 	struct bt_ast *ast = (struct bt_ast *)1;
-	const char *src = "BEGIN {\n  $x = ;\n  $y = 1;\n  @z[ = 2;\n  if (1) { $a = ) }\n"
+	const char *src = "BEGIN {\n  $x = ;\n  $y = 1;\n  @z[ = 2;\n  if (1) "
+			  "{ $a = ) }\n"
 			  "  $ok = 1\n}\nfoo:x { $b = ; }\nEND { 1 + }\n";
 
 	CHECK_INT(bt_parse(src, &ast, d), -EINVAL);
@@ -472,7 +516,8 @@ TT_TEST(render_with_caret)
 
 	CHECK_INT(bt_parse(src, &ast, d), -EINVAL);
 	r = bt_diags__render(d, src, "prog.bt");
-	CHECK_STR(r, "prog.bt:2:9: error: expected ';' or '}' after statement, got variable\n"
+	CHECK_STR(r, "prog.bt:2:9: error: expected ';' or '}' after statement, "
+		     "got variable\n"
 		     "    \t$x = 1 $y\n"
 		     "    \t       ^\n");
 	free(r);
@@ -643,8 +688,8 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(statements), TT_CASE(control_flow),
 	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
 	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
-	TT_CASE(program_items),
-	TT_CASE(error_messages), TT_CASE(error_recovery),
-	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
-	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
-	TT_CASE(bpftrace_tools_parse), TT_CASE(names))
+	TT_CASE(program_items), TT_CASE(error_messages),
+	TT_CASE(error_recovery), TT_CASE(render_with_caret),
+	TT_CASE(render_utf8_and_control), TT_CASE(depth_limits),
+	TT_CASE(error_flood_bounded), TT_CASE(bpftrace_tools_parse),
+	TT_CASE(names))

@@ -22,11 +22,11 @@ TT_TEST(conversions_and_kinds)
 		char conv;
 		enum bt_fmt_kind kind;
 	} cases[] = {
-		{ "%d", 'd', BT_FMT_SIGNED },   { "%i", 'i', BT_FMT_SIGNED },
-		{ "%u", 'u', BT_FMT_UNSIGNED }, { "%x", 'x', BT_FMT_UNSIGNED },
-		{ "%X", 'X', BT_FMT_UNSIGNED }, { "%o", 'o', BT_FMT_UNSIGNED },
-		{ "%p", 'p', BT_FMT_POINTER },  { "%c", 'c', BT_FMT_CHAR },
-		{ "%s", 's', BT_FMT_STRING },   { "%r", 'r', BT_FMT_BUFFER },
+		{"%d", 'd', BT_FMT_SIGNED},   {"%i", 'i', BT_FMT_SIGNED},
+		{"%u", 'u', BT_FMT_UNSIGNED}, {"%x", 'x', BT_FMT_UNSIGNED},
+		{"%X", 'X', BT_FMT_UNSIGNED}, {"%o", 'o', BT_FMT_UNSIGNED},
+		{"%p", 'p', BT_FMT_POINTER},  {"%c", 'c', BT_FMT_CHAR},
+		{"%s", 's', BT_FMT_STRING},   {"%r", 'r', BT_FMT_BUFFER},
 	};
 	size_t i;
 
@@ -50,8 +50,10 @@ TT_TEST(flags_width_precision_length)
 	struct bt_fmt f;
 	struct bt_fmt_conv *c;
 
-	CHECK_INT(parse("a %-8d b %+05.3lld %hhx %hu %zd %jd %td %lx % #o %-16s%%%c",
-			&f, NULL), 0);
+	CHECK_INT(parse("a %-8d b %+05.3lld %hhx %hu %zd %jd %td %lx % #o "
+			"%-16s%%%c",
+			&f, NULL),
+		  0);
 	CHECK_INT(f.n, 11);
 	c = &f.convs[0];
 	CHECK_INT(c->offset, 2);
@@ -139,22 +141,30 @@ TT_TEST(errors_with_offsets)
 	static char long_label[128];
 
 	CHECK_STR(names("ok %d %q"), "ERR 6: unknown printf conversion '%q'");
-	CHECK_STR(names("%-5.2lf"), "ERR 0: unknown printf conversion '%-5.2lf'");
-	CHECK_STR(names("abc %"), "ERR 4: incomplete printf conversion '%' at the end");
-	CHECK_STR(names("abc %-08l"), "ERR 4: incomplete printf conversion '%-08l' at the end");
-	CHECK_STR(names("%*d"), "ERR 0: '*' widths are not supported in printf");
-	CHECK_STR(names("x %.*s"), "ERR 2: '*' precisions are not supported in printf");
+	CHECK_STR(names("%-5.2lf"),
+		  "ERR 0: unknown printf conversion '%-5.2lf'");
+	CHECK_STR(names("abc %"),
+		  "ERR 4: incomplete printf conversion '%' at the end");
+	CHECK_STR(names("abc %-08l"),
+		  "ERR 4: incomplete printf conversion '%-08l' at the end");
+	CHECK_STR(names("%*d"),
+		  "ERR 0: '*' widths are not supported in printf");
+	CHECK_STR(names("x %.*s"),
+		  "ERR 2: '*' precisions are not supported in printf");
 	CHECK_STR(names("%99999d"), "ERR 0: printf width larger than 4096");
-	CHECK_STR(names("%.99999d"), "ERR 0: printf precision larger than 4096");
+	CHECK_STR(names("%.99999d"),
+		  "ERR 0: printf precision larger than 4096");
 	CHECK_STR(names("%\x01"), "ERR 0: unknown printf conversion '%\\x01'");
 	CHECK_STR(names("dst-port:%d"),
 		  "ERR 0: column label 'dst-port' is not an identifier");
-	CHECK_STR(names("x 1a:%d"), "ERR 2: column label '1a' is not an identifier");
+	CHECK_STR(names("x 1a:%d"),
+		  "ERR 2: column label '1a' is not an identifier");
 	CHECK_STR(names("a:%d b:%s a:%u"), "ERR 10: duplicate column name 'a'");
 	CHECK_STR(names("col2:%d %d"), "ERR 8: duplicate column name 'col2'");
 	memset(long_label, 'a', 70);
 	strcpy(long_label + 70, ":%d");
-	CHECK_STR(names(long_label), "ERR 0: column label longer than 63 characters");
+	CHECK_STR(names(long_label),
+		  "ERR 0: column label longer than 63 characters");
 }
 
 /* Formats may hold NULs; nothing past len is read. */
@@ -185,7 +195,9 @@ TT_TEST(cspec_matches_libc)
 	char spec[64], got[256], want[256];
 	size_t n;
 
-	CHECK_INT(parse("%-8d|%+05ld|%hhd|%hx|%#lX|%o|%-6s|%.2s|%c|%p|%r", &f, NULL), 0);
+	CHECK_INT(parse("%-8d|%+05ld|%hhd|%hx|%#lX|%o|%-6s|%.2s|%c|%p|%r", &f,
+			NULL),
+		  0);
 	CHECK_INT(f.n, 11);
 	n = bt_fmt_conv__cspec(&f.convs[0], spec, sizeof(spec));
 	CHECK_STR(spec, "%-8lld");
@@ -236,8 +248,8 @@ TT_TEST(literal_text)
 	n = bt_fmt__literal(fmt, 0, f.convs[0].offset, buf, sizeof(buf));
 	CHECK_STR(buf, "50% of ");
 	CHECK_INT(n, 7);
-	n = bt_fmt__literal(fmt, f.convs[0].offset + f.convs[0].len, strlen(fmt),
-			    buf, sizeof(buf));
+	n = bt_fmt__literal(fmt, f.convs[0].offset + f.convs[0].len,
+			    strlen(fmt), buf, sizeof(buf));
 	CHECK_STR(buf, ": done%\n");
 	CHECK_INT(n, 8);
 	n = bt_fmt__literal(fmt, 0, 3, buf, 2);
