@@ -99,19 +99,29 @@ struct tt_table_opts {
 	uint64_t max_bytes;   /* file size cap; 0: TT_TABLE_DEFAULT_BYTES */
 	uint64_t max_age_ns;  /* recycle segments older than this; 0: never */
 	uint32_t segment_rows; /* rows per segment; 0: chosen from max_bytes */
-	gid_t group;          /* group that may read; (gid_t)-1: keep default */
-	bool replace;         /* schema differs from the file's: recreate */
+	gid_t group;          /* group that may read; (gid_t)-1: the
+			       * creating process's (opts == NULL means -1;
+			       * a zeroed struct means gid 0) */
+	bool replace;         /* schema differs from the file's, or the file
+			       * is damaged: recreate it empty */
 };
 
 struct tt_table;
 
 /*
- * Opens table `name` in directory `dir` for writing, creating the file (and
- * the directory) if needed. An existing file with the same schema is
- * reopened: every published row is kept and a half-written segment left by
- * a killed writer is repaired. A different schema is -EEXIST unless
- * opts->replace. Files are created 0640 root-owned with opts->group.
- * Returns 0 and *out, or a negative errno with err filled.
+ * Opens table `name` in directory `dir` (NULL: TT_STORE_DEFAULT_DIR) for
+ * writing, creating the file (and the directory, 0755) if needed. An
+ * existing file with the same schema is reopened: every published row is
+ * kept and a half-written segment left by a killed writer is repaired; the
+ * file keeps the geometry it was created with (max_bytes, segment_rows
+ * apply to new files only). A different schema is -EEXIST unless
+ * opts->replace. Files are created 0640, owned by the caller (root) and
+ * opts->group, fully preallocated: the size never changes afterwards.
+ * With segment_rows 0 the ring gets about 64 segments. opts may be NULL.
+ * Returns 0 and *out, or a negative errno with err filled: -EINVAL (bad
+ * name or schema, a cap too small for two segments), -EEXIST, -EBUSY
+ * (another writer holds the table), -EBADMSG/-EPROTO (existing file
+ * damaged or of another format version), -ENOSPC, -EACCES, ...
  */
 int tt_table__open(const char *dir, const char *name,
 		   const struct tt_schema *schema,
@@ -120,12 +130,19 @@ int tt_table__open(const char *dir, const char *name,
 
 /*
  * Appends one row: row[i] is the value of column i. The row is visible to
- * readers when the call returns. Returns the new row's id (>= 0, ids only
- * increase) or a negative errno.
+ * readers when the call returns. When the ring is full the oldest segment
+ * is recycled. A string longer than a segment's string arena (24 bytes per
+ * row, at least 4 KiB) is truncated to it; a NULL string pointer is only
+ * allowed with length 0. Returns the new row's id (>= 0, ids only
+ * increase) or a negative errno (-EINVAL).
  */
 int64_t tt_table__append(struct tt_table *table, const union tt_value *row);
 
-/* Recycles segments older than max_age_ns; call periodically. */
+/*
+ * Recycles every segment whose newest time_ is older than now_ns minus
+ * opts->max_age_ns (wall-clock ns); a no-op without max_age_ns. Call
+ * periodically.
+ */
 void tt_table__expire(struct tt_table *table, int64_t now_ns);
 
 const struct tt_schema *tt_table__schema(const struct tt_table *table);
@@ -134,7 +151,10 @@ uint64_t tt_table__next_row_id(const struct tt_table *table);
 /* Unmaps and closes; the file stays. NULL is fine. */
 void tt_table__close(struct tt_table *table);
 
-/* Removes a table's file. Readers that have it mapped keep their mapping. */
+/*
+ * Removes a table's file. Readers that have it mapped keep their mapping.
+ * Returns 0, -EINVAL (bad name), -ENOENT or another negative errno.
+ */
 int tt_store__drop(const char *dir, const char *name);
 
 /* ---- Reader (anyone in the readers' group) -------------------------------- */
@@ -151,9 +171,12 @@ int tt_store__list(const char *dir, int (*fn)(const char *name, void *ctx),
 		   void *ctx);
 
 /*
- * Maps table `name` read-only. A truncated, corrupted or foreign file is
- * -EBADMSG (or -EPROTO for an unknown format version) with err naming the
- * file and what is wrong.
+ * Maps table `name` of dir (NULL: TT_STORE_DEFAULT_DIR) read-only. A
+ * truncated, corrupted or foreign file is -EBADMSG (or -EPROTO for an
+ * unknown format version) with err naming the file and what is wrong;
+ * -ENOENT, -EACCES, ... come from open(2). A reader is read-only state:
+ * several scans of one reader may run at once in one thread; use one
+ * reader per thread.
  */
 int tt_reader__open(const char *dir, const char *name, struct tt_reader **out,
 		    char *err, size_t errlen);
@@ -212,6 +235,11 @@ struct tt_chunk {
 	const void *priv; /* segment the codes belong to; for tt_chunk__string */
 };
 
+/*
+ * Starts a scan of rows with id >= opts->from_row_id (opts may be NULL),
+ * in row id order. Returns 0 and *out, -ENOMEM, or -EBADMSG when segment
+ * metadata is impossible (the file was damaged after it was opened).
+ */
 int tt_reader__scan(struct tt_reader *reader, const struct tt_scan_opts *opts,
 		    struct tt_scan **out);
 /*
