@@ -231,12 +231,27 @@ static bool parse_members(struct bt_parser *p, struct bt_struct_def *sd,
 	return expect(p, BT_TOK_SEMI, "';' after the struct member");
 }
 
+/* After a bad member: skip past the '}' that closes the struct body. */
+static void sync_struct(struct bt_parser *p)
+{
+	int depth = 0;
+
+	while (!p->stop && !at(p, BT_TOK_EOF)) {
+		enum bt_tok_kind k = next(p).kind;
+
+		if (k == BT_TOK_LBRACE)
+			depth++;
+		else if (k == BT_TOK_RBRACE && depth-- == 0)
+			break;
+	}
+}
+
 void bt_parser__struct_def(struct bt_parser *p, size_t *cap)
 {
 	struct bt_token kw = next(p);
 	struct bt_struct_def *sd =
 		grow(p, &p->ast->structs, &p->ast->nstructs, cap, sizeof(*sd));
-	size_t mcap = 0;
+	size_t mcap = 0, word_len;
 
 	if (!sd)
 		return;
@@ -250,26 +265,27 @@ void bt_parser__struct_def(struct bt_parser *p, size_t *cap)
 	sd->name = next(p).str;
 	if (!expect(p, BT_TOK_LBRACE, "'{' after the struct name"))
 		goto fail;
-	while (!p->stop && !at(p, BT_TOK_RBRACE)) {
+	while (!at(p, BT_TOK_RBRACE)) {
+		if (p->stop)
+			return;
 		if (at(p, BT_TOK_EOF)) {
 			expected(p, peek(p), "'}' to end the struct");
 			goto fail;
 		}
-		if (!parse_members(p, sd, &mcap))
+		if (!parse_members(p, sd, &mcap)) {
+			sync_struct(p);
 			goto fail;
+		}
 	}
 	next(p); /* '}' */
 	/* The ';' is optional; look at the raw text so that a following
 	 * attach point is not lexed as tokens. */
-	bt_lexer__peek_word(&p->lx, &mcap);
+	bt_lexer__peek_word(&p->lx, &word_len);
 	if (p->lx.pos < p->lx.len && p->lx.src[p->lx.pos] == ';')
 		next(p);
 	return;
 fail:
 	p->ast->nstructs--;
-	bt_parser__sync_stmt(p);
-	if (at(p, BT_TOK_RBRACE))
-		next(p);
 }
 
 /* ---- directives ---------------------------------------------------------- */

@@ -507,6 +507,23 @@ TT_TEST(error_recovery)
 	bt_diags__free(d);
 }
 
+/* A bad struct member is one error; the probes after it still parse. */
+TT_TEST(struct_recovery)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast;
+
+	CHECK_INT(bt_parse("struct X { int; struct { int a; } b; int c; }\n"
+			   "BEGIN { $x = ; }",
+			   &ast, d),
+		  -EINVAL);
+	CHECK_INT(bt_diags__count(d), 2);
+	CHECK_STR(bt_diags__get(d, 0)->msg, "expected a member name, got ';'");
+	CHECK_INT(bt_diags__get(d, 1)->line, 2);
+	CHECK_INT(bt_diags__get(d, 1)->col, 14);
+	bt_diags__free(d);
+}
+
 TT_TEST(render_with_caret)
 {
 	struct bt_diags *d = bt_diags__new();
@@ -689,7 +706,7 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
 	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
 	TT_CASE(program_items), TT_CASE(error_messages),
-	TT_CASE(error_recovery), TT_CASE(render_with_caret),
-	TT_CASE(render_utf8_and_control), TT_CASE(depth_limits),
-	TT_CASE(error_flood_bounded), TT_CASE(bpftrace_tools_parse),
-	TT_CASE(names))
+	TT_CASE(error_recovery), TT_CASE(struct_recovery),
+	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
+	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
+	TT_CASE(bpftrace_tools_parse), TT_CASE(names))
