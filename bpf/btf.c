@@ -576,10 +576,14 @@ int bt_btf__pointee(const struct bt_btf *b, uint32_t id, uint32_t *target)
 
 /* ---- Members ------------------------------------------------------------------ */
 
-/* Searches composite id for name, descending into anonymous members. */
+/*
+ * Searches composite id for name, descending into anonymous members.
+ * *budget bounds the members visited: a malformed BTF could nest the same
+ * anonymous struct many times over, which would be exponential.
+ */
 static bool find_member(const struct bt_btf *b, uint32_t id, const char *name,
-			uint64_t base_bits, uint64_t *bits, uint32_t *bitsz,
-			uint32_t *mtype, int depth)
+			uint64_t base_bits, struct bt_btf_member *out,
+			int depth, long *budget)
 {
 	const struct btf_type *t = type(b, id);
 	const struct btf_member *m;
@@ -589,21 +593,21 @@ static bool find_member(const struct bt_btf *b, uint32_t id, const char *name,
 		return false;
 	m = btf_members(t);
 	n = btf_vlen(t);
-	for (uint16_t i = 0; i < n; i++, m++) {
+	for (uint16_t i = 0; i < n && --*budget > 0; i++, m++) {
 		const char *mn = str(b, m->name_off);
 		uint64_t off = base_bits + btf_member_bit_offset(t, i);
 
 		if (*mn) {
 			if (strcmp(mn, name))
 				continue;
-			*bits = off;
-			*bitsz = btf_member_bitfield_size(t, i);
-			*mtype = m->type;
+			out->offset = off / 8;
+			out->bit_shift = off % 8;
+			out->bit_size = btf_member_bitfield_size(t, i);
+			out->type = m->type;
 			return true;
 		}
-		/* Re-fetch t: recursion never modifies the BTF, so it stays. */
-		if (find_member(b, bt_btf__strip(b, m->type), name, off, bits,
-				bitsz, mtype, depth + 1))
+		if (find_member(b, bt_btf__strip(b, m->type), name, off, out,
+				depth + 1, budget))
 			return true;
 	}
 	return false;
@@ -621,9 +625,9 @@ static unsigned pow2_at_least(unsigned n)
 int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
 		   struct bt_btf_member *m, char *err, size_t errlen)
 {
-	uint32_t sid = bt_btf__strip(b, id), bitsz = 0, mtype = 0;
+	uint32_t sid = bt_btf__strip(b, id);
 	enum bt_btf_kind k = bt_btf__kind(b, sid);
-	uint64_t bits = 0;
+	long budget = 100000;
 	char tn[128];
 
 	bt_btf__type_str(b, id, tn, sizeof(tn));
@@ -631,25 +635,20 @@ int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
 		seterr(err, errlen, "'%s' is not a struct or union", tn);
 		return -EINVAL;
 	}
-	if (!name || !*name ||
-	    !find_member(b, sid, name, 0, &bits, &bitsz, &mtype, 0)) {
+	memset(m, 0, sizeof(*m));
+	if (!name || !*name || !find_member(b, sid, name, 0, m, 0, &budget)) {
 		seterr(err, errlen, "%s has no member '%s'", tn,
 		       name ? name : "");
 		return -ENOENT;
 	}
-	memset(m, 0, sizeof(*m));
-	m->type = mtype;
-	if (!bitsz) {
-		int64_t sz = bt_btf__size(b, mtype);
+	if (!m->bit_size) {
+		int64_t sz = bt_btf__size(b, m->type);
 
-		m->offset = bits / 8;
+		m->bit_shift = 0; /* plain members are byte aligned */
 		m->load_size = sz < 0 ? 0 : sz > 8 ? 8 : (uint32_t)sz;
 		return 0;
 	}
-	m->offset = bits / 8;
-	m->bit_size = bitsz;
-	m->bit_shift = bits % 8;
-	m->load_size = pow2_at_least((m->bit_shift + bitsz + 7) / 8);
+	m->load_size = pow2_at_least((m->bit_shift + m->bit_size + 7) / 8);
 	if (m->load_size > 8) {
 		seterr(err, errlen, "bitfield %s.%s spans more than 8 bytes",
 		       tn, name);
@@ -743,6 +742,7 @@ struct sbuf {
 	char *buf;
 	size_t len;
 	size_t pos; /* wanted length so far (may exceed len) */
+	long budget; /* types left to print: bounds malformed BTF */
 };
 
 static void sb_put(struct sbuf *s, const char *fmt, ...)
@@ -801,7 +801,7 @@ static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
 		sb_put(s, "void");
 		return;
 	}
-	if (depth > 16) {
+	if (depth > 16 || --s->budget < 0) {
 		sb_put(s, "...");
 		return;
 	}
@@ -849,9 +849,15 @@ static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
 			type_str(b, t->type, s, depth + 1);
 		}
 		return;
-	case BT_BTF_FUNC:
-		proto_str(b, type(b, t->type), name, s, depth);
-		return;
+	case BT_BTF_FUNC: {
+		const struct btf_type *fp = type(b, t->type);
+
+		if (fp && btf_is_func_proto(fp)) {
+			proto_str(b, fp, name, s, depth);
+			return;
+		}
+		break; /* malformed: just the name */
+	}
 	case BT_BTF_FUNC_PROTO:
 		proto_str(b, t, "", s, depth);
 		return;
@@ -864,7 +870,7 @@ static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
 int bt_btf__type_str(const struct bt_btf *b, uint32_t id, char *buf,
 		     size_t len)
 {
-	struct sbuf s = { buf, len, 0 };
+	struct sbuf s = { buf, len, 0, 1000 };
 
 	if (len)
 		buf[0] = 0;

@@ -18,3 +18,17 @@ $(BUILD)/fuzz/fuzz_frontend: bpf/fuzz_frontend.c $(FRONT_SRCS) \
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $(filter %.c,$^)
+
+# bench-compiler: startup, tcpretrans compile+load and per-event cost,
+# side by side with bpftrace (runs build/bt-run).
+BENCHES += $(BUILD)/bench-compiler
+$(BUILD)/bench-compiler: $(BUILD)/bench/compiler.o $(BUILD)/libbt.a $(BUILD)/libtt_store.a | $(BUILD)/bt-run
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# libFuzzer target over the kernel-interface parsers: tracefs formats, BTF,
+# ELF symbols (clang only); tests/bpf/fuzz_kernel.sh runs it briefly.
+FUZZERS += $(BUILD)/fuzz/fuzz_kernel
+$(BUILD)/fuzz/fuzz_kernel: bpf/fuzz_kernel.c bpf/btf.c bpf/btf_raw.c bpf/tracefs.c bpf/elf_sym.c
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ -lbpf -lelf -lz -lpthread
