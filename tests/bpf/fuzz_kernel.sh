@@ -2,7 +2,8 @@
 # Runs the kernel-interface parser fuzzer (bpf/fuzz_kernel.c) for a bounded
 # time from seeds made here: a real tracefs format, a hand-made BTF blob and
 # a small ELF executable. Any crash, leak or sanitizer report fails.
-TT_SUITE=bpf . "$(dirname "$0")/../lib.sh"
+TT_SUITE=bpf
+. "$(dirname "$0")/../lib.sh"
 fz=$TT_BUILD/fuzz/fuzz_kernel
 if ! make -s -C "$TT_ROOT" "${fz#$TT_ROOT/}" >/dev/null 2>&1 || [ ! -x "$fz" ]; then
 	skip fuzz_kernel "cannot build $fz (needs clang with libFuzzer)"
