@@ -243,6 +243,20 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 		return 0;
 	}
 	for (uint32_t i = 0; i < nsel; i++) {
+		/* Dense fast path for one or two keys; the rest look up. */
+		if (g->dense && q->nkeys <= 2) {
+			uint32_t a = q->nkeys > 0 ? x->ids[0][i] : 0;
+			uint32_t b = q->nkeys > 1 ? x->ids[1][i] : 0;
+
+			if (a < g->dcap0 && b < g->dcap1) {
+				int32_t s = g->dense[((size_t)a << g->dshift) | b];
+
+				if (s >= 0) {
+					x->gidx[i] = (uint32_t)s;
+					continue;
+				}
+			}
+		}
 		for (int k = 0; k < q->nkeys; k++)
 			x->tuple[k] = x->ids[k][i];
 		int64_t gi = groups__lookup(g, x->tuple);
@@ -251,7 +265,8 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 		x->gidx[i] = (uint32_t)gi;
 	}
 	for (int a = 0; a < q->naggs; a++) {
-		ret = agg__update_batch(&q->aggs[a], g->cells + a, g->naggs,
+		ret = agg__update_batch(&q->aggs[a], &g->pools[a],
+					g->cells + a, g->naggs,
 					x->gidx, x->slots[a],
 					rowwise[a] ? x->nulls[a] : NULL,
 					rowwise[a] ? x->svals[a] : NULL, nsel);
@@ -263,15 +278,9 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 
 int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals)
 {
-	if (rb->nrows == rb->cap) {
-		size_t cap = rb->cap ? rb->cap * 2 : 256;
-		struct ttq_value *v = realloc(rb->vals, cap * (nout + 1) *
-								sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		rb->vals = v;
-		rb->cap = cap;
-	}
+	if (bigvec__reserve((void **)&rb->vals, &rb->cap,
+			    (rb->nrows + 1) * nout + 1, sizeof(*rb->vals)))
+		return -ENOMEM;
 	struct ttq_value *dst = &rb->vals[rb->nrows * nout];
 	for (int i = 0; i < nout; i++) {
 		dst[i] = vals[i];
@@ -285,6 +294,13 @@ int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals)
 	}
 	rb->nrows++;
 	return 0;
+}
+
+void rowbuf__free(struct rowbuf *rb)
+{
+	bigvec__free(rb->vals, rb->cap, sizeof(*rb->vals));
+	arena__free(&rb->strings);
+	memset(rb, 0, sizeof(*rb));
 }
 
 static int chunk__rows(struct exec *x, struct rowbuf *rb,

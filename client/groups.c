@@ -10,12 +10,10 @@
  * columns reach the dictionaries once per distinct code per chunk (see
  * exec.c), so per-row work is array indexing.
  *
- * Aggregate cells are exact and mergeable: counts and sums add (integer
- * averages keep a 128-bit sum), min/max compare, percentiles keep every
- * value and pick the nearest rank at the end.
+ * Group state lives in bigvecs (see bigvec.c); aggregate cells are in
+ * agg.c.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,20 +40,17 @@ int groups__init(struct groups *g, struct ttq_query *q)
 		if (!g->kd)
 			return -ENOMEM;
 	}
+	g->pools = calloc(g->naggs + 1, sizeof(*g->pools));
+	if (!g->pools)
+		return -ENOMEM;
 	if (g->nkeys <= 2) {
 		g->dcap0 = g->dcap1 = 1;
-		g->dense = malloc(sizeof(*g->dense));
-		if (!g->dense)
+		if (bigvec__reserve((void **)&g->dense, &g->dense_cap, 1,
+				    sizeof(*g->dense)))
 			return -ENOMEM;
 		g->dense[0] = -1;
 	}
 	return 0;
-}
-
-void agg__cell_free(struct agg_cell *c)
-{
-	free(c->s);
-	free(c->vals);
 }
 
 void groups__fini(struct groups *g)
@@ -66,11 +61,14 @@ void groups__fini(struct groups *g)
 		arena__free(&g->kd[k].strs);
 	}
 	for (size_t i = 0; i < (size_t)g->ngroups * g->naggs; i++)
-		agg__cell_free(&g->cells[i]);
+		agg__cell_free(&g->q->aggs[i % g->naggs], &g->cells[i]);
+	for (int a = 0; g->pools && a < g->naggs; a++)
+		bigvec__free(g->pools[a].p, g->pools[a].cap, sizeof(uint64_t));
+	free(g->pools);
 	free(g->kd);
-	free(g->keyids);
-	free(g->cells);
-	free(g->dense);
+	bigvec__free(g->keyids, g->capkeys, sizeof(*g->keyids));
+	bigvec__free(g->cells, g->capcells, sizeof(*g->cells));
+	bigvec__free(g->dense, g->dense_cap, sizeof(*g->dense));
 	free(g->hslots);
 	memset(g, 0, sizeof(*g));
 }
@@ -185,12 +183,13 @@ static int dense__grow(struct groups *g, uint32_t k0, uint32_t k1)
 		c0 = pow2_at_least(k0 + 1 > c0 * 2 ? k0 + 1 : c0 * 2);
 	if (k1 >= c1)
 		c1 = pow2_at_least(k1 + 1 > c1 * 2 ? k1 + 1 : c1 * 2);
-	free(g->dense);
-	g->dense = NULL;
-	if ((uint64_t)c0 * c1 > DENSE_MAX)
+	if ((uint64_t)c0 * c1 > DENSE_MAX) {
+		bigvec__free(g->dense, g->dense_cap, sizeof(*g->dense));
+		g->dense = NULL;
 		return hash__rebuild(g, pow2_at_least(g->ngroups * 2 + 64));
-	g->dense = malloc((size_t)c0 * c1 * sizeof(*g->dense));
-	if (!g->dense)
+	}
+	if (bigvec__reserve((void **)&g->dense, &g->dense_cap,
+			    (size_t)c0 * c1, sizeof(*g->dense)))
 		return -ENOMEM;
 	memset(g->dense, 0xff, (size_t)c0 * c1 * sizeof(*g->dense));
 	g->dcap0 = c0;
@@ -208,21 +207,13 @@ static int dense__grow(struct groups *g, uint32_t k0, uint32_t k1)
 
 static int64_t group__new(struct groups *g, const uint32_t *ids)
 {
-	if (g->ngroups == g->capgroups) {
-		uint32_t cap = g->capgroups ? g->capgroups * 2 : 64;
-		uint32_t *k = realloc(g->keyids, (size_t)cap * (g->nkeys + 1) *
-							 sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		g->keyids = k;
-		struct agg_cell *c = realloc(g->cells, (size_t)cap *
-							       (g->naggs + 1) *
-							       sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		g->cells = c;
-		g->capgroups = cap;
-	}
+	size_t n = (size_t)g->ngroups + 1;
+
+	if (bigvec__reserve((void **)&g->keyids, &g->capkeys,
+			    n * g->nkeys + 1, sizeof(*g->keyids)) ||
+	    bigvec__reserve((void **)&g->cells, &g->capcells,
+			    n * g->naggs + 1, sizeof(*g->cells)))
+		return -ENOMEM;
 	uint32_t gi = g->ngroups++;
 	if (g->nkeys)
 		memcpy(&g->keyids[(size_t)gi * g->nkeys], ids,
@@ -270,275 +261,3 @@ int64_t groups__lookup(struct groups *g, const uint32_t *ids)
 	return gi;
 }
 
-/* ---- Aggregate cells ------------------------------------------------------ */
-
-uint64_t slot__from_value(const struct ttq_value *v)
-{
-	return v->u;
-}
-
-/* Three-way comparison of raw slots of type t. */
-static int slot_cmp(enum ttq_type t, uint64_t x, uint64_t y)
-{
-	if (t == TTQ_DOUBLE) {
-		double a, b;
-
-		memcpy(&a, &x, 8);
-		memcpy(&b, &y, 8);
-		return (a > b) - (a < b);
-	}
-	if (t == TTQ_UINT)
-		return (x > y) - (x < y);
-	return ((int64_t)x > (int64_t)y) - ((int64_t)x < (int64_t)y);
-}
-
-static int pct__push(struct agg_cell *c, uint64_t v)
-{
-	if (c->nvals == c->capvals) {
-		size_t cap = c->capvals ? c->capvals * 2 : 16;
-		uint64_t *nv = realloc(c->vals, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		c->vals = nv;
-		c->capvals = cap;
-	}
-	c->vals[c->nvals++] = v;
-	return 0;
-}
-
-static void sum__add(const struct aggdef *a, struct agg_cell *c, uint64_t s)
-{
-	double d;
-
-	switch (a->in) {
-	case TTQ_DOUBLE:
-		memcpy(&d, &s, 8);
-		c->v.d += d;
-		break;
-	case TTQ_UINT:
-		c->v.u += s;
-		c->wide += (__int128)s;
-		break;
-	default:
-		c->v.u += s;
-		c->wide += (__int128)(int64_t)s;
-		break;
-	}
-}
-
-int agg__update(const struct aggdef *a, struct agg_cell *c, uint64_t slot,
-		const struct ttq_value *sv)
-{
-	switch (a->kind) {
-	case AGG_MIN:
-	case AGG_MAX:
-		if (a->in == TTQ_STRING) {
-			if (!sv || sv->type != TTQ_STRING)
-				return 0;
-			struct ttq_value cur = { .type = TTQ_STRING };
-			cur.s.ptr = c->s;
-			cur.s.len = c->slen;
-			int cmp = c->n ? value__cmp(sv, &cur) : 0;
-			if (c->n && (a->kind == AGG_MIN ? cmp >= 0 : cmp <= 0))
-				return 0;
-			char *s = malloc(sv->s.len + 1);
-			if (!s)
-				return -ENOMEM;
-			memcpy(s, sv->s.ptr, sv->s.len);
-			free(c->s);
-			c->s = s;
-			c->slen = sv->s.len;
-			c->n = 1;
-			return 0;
-		}
-		if (!c->n || (slot_cmp(a->in, slot, c->v.u) < 0) ==
-				     (a->kind == AGG_MIN)) {
-			if (!c->n || slot_cmp(a->in, slot, c->v.u) != 0)
-				c->v.u = slot;
-		}
-		c->n = 1;
-		return 0;
-	case AGG_SUM:
-	case AGG_AVG:
-		sum__add(a, c, slot);
-		c->n++;
-		return 0;
-	case AGG_PCT:
-		c->n++;
-		return pct__push(c, slot);
-	default:
-		c->n++;
-		return 0;
-	}
-}
-
-int agg__update_batch(const struct aggdef *a, struct agg_cell *cells,
-		      size_t stride, const uint32_t *gidx,
-		      const uint64_t *slots, const uint8_t *nulls,
-		      const struct ttq_value *svals, uint32_t n)
-{
-	if (nulls || svals) {
-		for (uint32_t i = 0; i < n; i++) {
-			if (nulls && nulls[i])
-				continue;
-			int ret = agg__update(a, &cells[gidx[i] * stride],
-					      slots ? slots[i] : 0,
-					      svals ? &svals[i] : NULL);
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
-	/* The hot kinds get their own loops; the rest go cell by cell. */
-	if (a->kind == AGG_COUNT_STAR || a->kind == AGG_COUNT) {
-		for (uint32_t i = 0; i < n; i++)
-			cells[gidx[i] * stride].n++;
-		return 0;
-	}
-	if (a->kind == AGG_PCT) {
-		for (uint32_t i = 0; i < n; i++) {
-			struct agg_cell *c = &cells[gidx[i] * stride];
-
-			c->n++;
-			if (c->nvals < c->capvals)
-				c->vals[c->nvals++] = slots[i];
-			else if (pct__push(c, slots[i]))
-				return -ENOMEM;
-		}
-		return 0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		int ret = agg__update(a, &cells[gidx[i] * stride], slots[i],
-				      NULL);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int agg__merge(const struct aggdef *a, struct agg_cell *dst,
-	       const struct agg_cell *src)
-{
-	if (!src->n)
-		return 0;
-	switch (a->kind) {
-	case AGG_MIN:
-	case AGG_MAX:
-		if (a->in == TTQ_STRING) {
-			struct ttq_value v = { .type = TTQ_STRING };
-
-			v.s.ptr = src->s;
-			v.s.len = src->slen;
-			return agg__update(a, dst, 0, &v);
-		}
-		return agg__update(a, dst, src->v.u, NULL);
-	case AGG_SUM:
-	case AGG_AVG:
-		if (a->in == TTQ_DOUBLE)
-			dst->v.d += src->v.d;
-		else
-			dst->v.u += src->v.u;
-		dst->wide += src->wide;
-		dst->n += src->n;
-		return 0;
-	case AGG_PCT:
-		for (size_t i = 0; i < src->nvals; i++)
-			if (pct__push(dst, src->vals[i]))
-				return -ENOMEM;
-		dst->n += src->n;
-		return 0;
-	default:
-		dst->n += src->n;
-		return 0;
-	}
-}
-
-/* Quickselect: the k-th smallest slot (0-based); reorders v. */
-static uint64_t select_kth(enum ttq_type t, uint64_t *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-
-	while (lo < hi) {
-		uint64_t pivot = v[lo + (hi - lo) / 2];
-		size_t i = lo, j = hi;
-
-		while (i <= j) {
-			while (slot_cmp(t, v[i], pivot) < 0)
-				i++;
-			while (slot_cmp(t, v[j], pivot) > 0)
-				j--;
-			if (i <= j) {
-				uint64_t tmp = v[i];
-				v[i] = v[j];
-				v[j] = tmp;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
-	}
-	return v[k];
-}
-
-void agg__final(const struct aggdef *a, struct agg_cell *c,
-		struct ttq_value *out)
-{
-	out->type = a->out;
-	switch (a->kind) {
-	case AGG_COUNT_STAR:
-	case AGG_COUNT:
-		out->i = c->n;
-		return;
-	case AGG_MIN:
-	case AGG_MAX:
-		if (!c->n) {
-			out->type = TTQ_NULL;
-		} else if (a->in == TTQ_STRING) {
-			out->s.ptr = c->s;
-			out->s.len = c->slen;
-		} else {
-			out->u = c->v.u;
-		}
-		return;
-	case AGG_SUM:
-		if (!c->n)
-			out->type = TTQ_NULL;
-		else
-			out->u = c->v.u;
-		return;
-	case AGG_AVG:
-		if (!c->n) {
-			out->type = TTQ_NULL;
-		} else if (a->out == TTQ_DOUBLE) {
-			out->d = a->in == TTQ_DOUBLE ? c->v.d / c->n
-						     : (double)c->wide / c->n;
-		} else {
-			out->i = (int64_t)(c->wide / c->n);
-		}
-		return;
-	case AGG_PCT: {
-		if (!c->nvals) {
-			out->type = TTQ_NULL;
-			return;
-		}
-		size_t rank = (size_t)ceil(a->q * (double)c->nvals);
-		if (rank < 1)
-			rank = 1;
-		if (rank > c->nvals)
-			rank = c->nvals;
-		out->u = select_kth(a->in, c->vals, c->nvals, rank - 1);
-		return;
-	}
-	default:
-		out->type = TTQ_NULL;
-		return;
-	}
-}

@@ -66,22 +66,32 @@ static void put_value(struct wbuf *w, const struct ttq_value *v)
 }
 
 static void put_cell(struct wbuf *w, const struct aggdef *a,
-		     const struct agg_cell *c)
+		     const struct vpool *vp, const struct agg_cell *c)
 {
 	struct ttq_value s = { .type = TTQ_NULL };
+	bool pct = a->kind == AGG_PCT;
 
 	PUT(w, c->n);
-	PUT(w, c->v.u);
-	PUT(w, (uint64_t)c->wide);
-	PUT(w, (uint64_t)(c->wide >> 64));
-	if (a->in == TTQ_STRING && c->s) {
+	PUT(w, pct ? 0 : c->v.u);
+	PUT(w, pct ? 0 : c->hi);
+	if (a->in == TTQ_STRING && c->x.s) {
 		s.type = TTQ_STRING;
-		s.s.ptr = c->s;
-		s.s.len = c->slen;
+		s.s.ptr = c->x.s;
+		s.s.len = (uint32_t)c->hi;
 	}
 	put_value(w, &s);
-	PUT(w, (uint64_t)c->nvals);
-	put(w, c->vals, c->nvals * sizeof(uint64_t));
+	PUT(w, (uint64_t)(pct ? c->n : 0));
+	if (pct && c->n) {
+		uint64_t *v = malloc((size_t)c->n * sizeof(*v));
+
+		if (!v) {
+			w->err = -ENOMEM;
+			return;
+		}
+		agg__pct_values(vp, c, v);
+		put(w, v, (size_t)c->n * sizeof(*v));
+		free(v);
+	}
 }
 
 int ttq_partial__serialize(const struct ttq_partial *p, void **buf,
@@ -105,7 +115,7 @@ int ttq_partial__serialize(const struct ttq_partial *p, void **buf,
 				put_value(&w, groups__key(g, k,
 							  g->keyids[(size_t)gi * q->nkeys + k]));
 			for (int a = 0; a < q->naggs; a++)
-				put_cell(&w, &q->aggs[a],
+				put_cell(&w, &q->aggs[a], &g->pools[a],
 					 &g->cells[(size_t)gi * q->naggs + a]);
 		}
 	} else {
@@ -162,45 +172,42 @@ static bool get_value(struct rbuf *r, struct ttq_value *v)
 }
 
 /* Reads one cell; with dst, merges it there. */
-static int get_cell(struct rbuf *r, const struct aggdef *a,
+static int get_cell(struct rbuf *r, const struct aggdef *a, struct vpool *vp,
 		    struct agg_cell *dst)
 {
 	struct agg_cell c = { 0 };
 	struct ttq_value s;
-	uint64_t lo, hi, nvals;
+	uint64_t nvals;
 
 	get(r, &c.n, 8);
 	get(r, &c.v.u, 8);
-	get(r, &lo, 8);
-	get(r, &hi, 8);
-	c.wide = (__int128)(((unsigned __int128)hi << 64) | lo);
+	get(r, &c.hi, 8);
 	if (!get_value(r, &s) || !get(r, &nvals, 8) ||
-	    nvals > (r->len - r->off) / 8)
+	    nvals > (r->len - r->off) / 8 ||
+	    (a->kind == AGG_PCT && nvals != (uint64_t)c.n) || c.n < 0)
 		return -EPROTO;
-	if (!dst) {
-		r->off += nvals * 8;
+	const unsigned char *vals = r->p + r->off;
+	r->off += nvals * 8;
+	if (!dst)
+		return 0;
+	if (a->kind == AGG_PCT) {
+		for (uint64_t i = 0; i < nvals; i++) {
+			uint64_t v;
+
+			memcpy(&v, vals + i * 8, 8);
+			if (agg__pct_push(vp, dst, v))
+				return -ENOMEM;
+		}
 		return 0;
 	}
-	c.vals = (uint64_t *)(r->p + r->off);
-	c.nvals = nvals;
-	r->off += nvals * 8;
 	if (s.type == TTQ_STRING) {
-		c.s = (char *)s.s.ptr;
-		c.slen = s.s.len;
+		if (a->in != TTQ_STRING)
+			return 0;
+		c.x.s = (char *)s.s.ptr;
+		c.hi = s.s.len;
 	}
 	/* agg__merge copies what it keeps; c borrows the buffer. */
-	if (a->kind == AGG_PCT && nvals) {
-		uint64_t *copy = malloc(nvals * 8);
-
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, c.vals, nvals * 8);
-		c.vals = copy;
-		int ret = agg__merge(a, dst, &c);
-		free(copy);
-		return ret;
-	}
-	return agg__merge(a, dst, &c);
+	return agg__merge(a, vp, dst, NULL, &c);
 }
 
 static int merge_groups(struct ttq_partial *dst, struct rbuf *r, bool apply)
@@ -230,7 +237,8 @@ static int merge_groups(struct ttq_partial *dst, struct rbuf *r, bool apply)
 			struct agg_cell *c =
 				apply ? &dst->g.cells[(size_t)g * q->naggs + a]
 				      : NULL;
-			int ret = get_cell(r, &q->aggs[a], c);
+			int ret = get_cell(r, &q->aggs[a],
+					   apply ? &dst->g.pools[a] : NULL, c);
 
 			if (ret)
 				return ret;

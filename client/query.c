@@ -169,8 +169,7 @@ void ttq_partial__free(struct ttq_partial *p)
 		return;
 	if (p->q->is_agg)
 		groups__fini(&p->g);
-	free(p->rows.vals);
-	arena__free(&p->rows.strings);
+	rowbuf__free(&p->rows);
 	free(p);
 }
 

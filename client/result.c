@@ -46,7 +46,7 @@ static int finish__groups(struct ttq_partial *p, struct rowbuf *rb)
 			keys[k] = *groups__key(g, k,
 					       g->keyids[(size_t)gi * q->nkeys + k]);
 		for (int a = 0; a < q->naggs; a++)
-			agg__final(&q->aggs[a],
+			agg__final(&q->aggs[a], &g->pools[a],
 				   &g->cells[(size_t)gi * q->naggs + a],
 				   &aggs[a]);
 		e->used = 0;
@@ -98,38 +98,48 @@ static int result__init(struct ttq_result *r, const struct ttq_query *q)
 	return 0;
 }
 
-/* Sorts rows of rb, applies LIMIT and keeps the visible columns. */
+/*
+ * Sorts rows of rb, applies LIMIT and keeps the visible columns. With
+ * steal, rb's rows and strings move into the result (no copy when nothing
+ * needs reordering); otherwise strings are copied so the result outlives
+ * the partial.
+ */
 static int result__fill(struct ttq_result *r, const struct ttq_query *q,
-			struct rowbuf *rb)
+			struct rowbuf *rb, bool steal)
 {
-	size_t n = rb->nrows;
-	const struct ttq_value **rows = malloc((n + 1) * sizeof(*rows));
+	size_t n = rb->nrows, nv = (size_t)q->nvisible, nout = (size_t)q->nout;
 
-	if (!rows)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		rows[i] = &rb->vals[i * q->nout];
-	if (q->norder)
-		qsort_r(rows, n, sizeof(*rows), row_cmp, (void *)q);
 	if (q->limit >= 0 && (size_t)q->limit < n)
 		n = (size_t)q->limit;
-	r->vals = malloc((n * q->nvisible + 1) * sizeof(*r->vals));
-	if (!r->vals) {
-		free(rows);
+	if (steal && !q->norder && nv == nout) {
+		r->rows = *rb;
+		r->rows.nrows = n;
+		memset(rb, 0, sizeof(*rb));
+		return 0;
+	}
+	const struct ttq_value **rows = malloc((rb->nrows + 1) * sizeof(*rows));
+	if (!rows)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct ttq_value *dst = &r->vals[i * q->nvisible];
+	for (size_t i = 0; i < rb->nrows; i++)
+		rows[i] = &rb->vals[i * nout];
+	if (q->norder)
+		qsort_r(rows, rb->nrows, sizeof(*rows), row_cmp, (void *)q);
+	int ret = bigvec__reserve((void **)&r->rows.vals, &r->rows.cap,
+				  n * nv + 1, sizeof(*r->rows.vals));
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct ttq_value *dst = &r->rows.vals[i * nv];
 
-		memcpy(dst, rows[i], q->nvisible * sizeof(*dst));
-		if (copy_strings(r, dst, q->nvisible)) {
-			free(rows);
-			return -ENOMEM;
-		}
+		memcpy(dst, rows[i], nv * sizeof(*dst));
+		if (!steal)
+			ret = copy_strings(r, dst, (int)nv);
 	}
-	r->nrows = n;
+	if (steal) {
+		r->rows.strings = rb->strings;
+		rb->strings.head = NULL;
+	}
+	r->rows.nrows = n;
 	free(rows);
-	return 0;
+	return ret;
 }
 
 int ttq_partial__finish(struct ttq_partial *p, struct ttq_result **out,
@@ -146,15 +156,14 @@ int ttq_partial__finish(struct ttq_partial *p, struct ttq_result **out,
 		goto fail;
 	if (q->is_agg && (ret = finish__groups(p, &tmp)))
 		goto fail;
-	if ((ret = result__fill(r, q, q->is_agg ? &tmp : &p->rows)))
+	if ((ret = result__fill(r, q, q->is_agg ? &tmp : &p->rows,
+				q->is_agg)))
 		goto fail;
-	free(tmp.vals);
-	arena__free(&tmp.strings);
+	rowbuf__free(&tmp);
 	*out = r;
 	return 0;
 fail:
-	free(tmp.vals);
-	arena__free(&tmp.strings);
+	rowbuf__free(&tmp);
 	ttq_result__free(r);
 	ttq_error__set(err, -1, "out of memory finishing the query");
 	return ret;
@@ -167,7 +176,7 @@ size_t ttq_result__ncols(const struct ttq_result *r)
 
 size_t ttq_result__nrows(const struct ttq_result *r)
 {
-	return r->nrows;
+	return r->rows.nrows;
 }
 
 const char *ttq_result__col_name(const struct ttq_result *r, size_t col)
@@ -183,16 +192,16 @@ enum ttq_type ttq_result__col_type(const struct ttq_result *r, size_t col)
 const struct ttq_value *ttq_result__value(const struct ttq_result *r,
 					  size_t row, size_t col)
 {
-	if (row >= r->nrows || col >= (size_t)r->ncols)
+	if (row >= r->rows.nrows || col >= (size_t)r->ncols)
 		return NULL;
-	return &r->vals[row * r->ncols + col];
+	return &r->rows.vals[row * r->ncols + col];
 }
 
 void ttq_result__free(struct ttq_result *r)
 {
 	if (!r)
 		return;
-	free(r->vals);
+	rowbuf__free(&r->rows);
 	arena__free(&r->arena);
 	free(r);
 }

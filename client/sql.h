@@ -284,6 +284,13 @@ uint32_t filter__chunk(struct ttq_query *q, const struct tt_chunk *ch,
 
 struct keydict;
 
+/*
+ * One aggregate's state for one group. Kept to 32 bytes because there is
+ * one per group and aggregate: sums keep a 128-bit total as v (low 64
+ * bits) and hi; string min/max keep a malloc'd copy in s (length in hi);
+ * percentiles keep their values in the aggregate's vpool as a chain of
+ * blocks (v.u: first block + 1, hi: last block).
+ */
 struct agg_cell {
 	int64_t n;
 	union {
@@ -291,12 +298,22 @@ struct agg_cell {
 		uint64_t u;
 		double d;
 	} v;
-	__int128 wide; /* AGG_AVG over integers: exact sum */
-	char *s; /* string min/max (malloc'd) */
-	uint32_t slen;
-	uint64_t *vals; /* AGG_PCT: raw 64-bit values */
-	size_t nvals, capvals;
+	int64_t hi;
+	union {
+		char *s;       /* string min/max */
+		uint64_t tail; /* percentiles: tail block capacity << 32 | count */
+	} x;
 };
+
+/* Percentile values of every group of one aggregate, in chained blocks. */
+struct vpool {
+	uint64_t *p;
+	size_t cap, used; /* in uint64_t */
+};
+
+/* bigvec.c: arrays in their own growable mappings (see there). */
+int bigvec__reserve(void **p, size_t *cap, size_t need, size_t elem);
+void bigvec__free(void *p, size_t cap, size_t elem);
 
 struct groups {
 	struct ttq_query *q;
@@ -304,9 +321,12 @@ struct groups {
 	struct keydict *kd; /* nkeys dictionaries: key value <-> id */
 	uint32_t *keyids;   /* ngroups * nkeys */
 	struct agg_cell *cells; /* ngroups * naggs */
-	uint32_t ngroups, capgroups;
+	struct vpool *pools;    /* naggs */
+	uint32_t ngroups;
+	size_t capkeys, capcells;
 	/* Group lookup: dense array for <= 2 keys with small ids, else hash. */
 	int32_t *dense;
+	size_t dense_cap;
 	uint32_t dshift, dcap0, dcap1;
 	uint32_t *hslots; /* group index + 1; 0 empty */
 	uint32_t hcap;
@@ -323,34 +343,42 @@ const struct ttq_value *groups__key(const struct groups *g, int k,
 /* Group index for a tuple of key ids, created when new; -ENOMEM. */
 int64_t groups__lookup(struct groups *g, const uint32_t *ids);
 /* Folds one input slot (raw 64 bits, or a string) into a cell. */
-int agg__update(const struct aggdef *a, struct agg_cell *c, uint64_t slot,
-		const struct ttq_value *sv);
+int agg__update(const struct aggdef *a, struct vpool *vp, struct agg_cell *c,
+		uint64_t slot, const struct ttq_value *sv);
 /*
  * Folds n selected rows into their groups: cell of row i is
  * cells[gidx[i] * stride]; slots[i] is its input (NULL for count(*)),
  * nulls[i] (when nulls is not NULL) says the input is NULL and is skipped,
  * svals[i] is the input of string min/max.
  */
-int agg__update_batch(const struct aggdef *a, struct agg_cell *cells,
+int agg__update_batch(const struct aggdef *a, struct vpool *vp,
+		      struct agg_cell *cells,
 		      size_t stride, const uint32_t *gidx,
 		      const uint64_t *slots, const uint8_t *nulls,
 		      const struct ttq_value *svals, uint32_t n);
-void agg__cell_free(struct agg_cell *c);
-int agg__merge(const struct aggdef *a, struct agg_cell *dst,
+void agg__cell_free(const struct aggdef *a, struct agg_cell *c);
+/* Merges src (a cell of another partial; its values in svp) into dst. */
+int agg__merge(const struct aggdef *a, struct vpool *dvp,
+	       struct agg_cell *dst, const struct vpool *svp,
 	       const struct agg_cell *src);
-/* Final value of a cell. */
-void agg__final(const struct aggdef *a, struct agg_cell *c,
-		struct ttq_value *out);
+/* Final value of a cell (percentiles: -ENOMEM possible, value NULL). */
+void agg__final(const struct aggdef *a, const struct vpool *vp,
+		const struct agg_cell *c, struct ttq_value *out);
+/* Percentile values: appends one / copies all of a cell's (count: c->n). */
+int agg__pct_push(struct vpool *vp, struct agg_cell *c, uint64_t v);
+void agg__pct_values(const struct vpool *vp, const struct agg_cell *c,
+		     uint64_t *out);
 /* Raw 64 bits of a value of numeric-ish type. */
 uint64_t slot__from_value(const struct ttq_value *v);
 
 /* ---- Execution and partials ------------------------------------------------ */
 
 struct rowbuf {
-	struct ttq_value *vals; /* nrows * nout */
-	size_t nrows, cap;
+	struct ttq_value *vals; /* nrows * nout, a bigvec */
+	size_t nrows, cap;      /* cap in values */
 	struct arena strings;
 };
+void rowbuf__free(struct rowbuf *rb);
 
 struct ttq_partial {
 	struct ttq_query *q;
@@ -366,8 +394,7 @@ struct ttq_result {
 	int ncols;
 	const char **names;
 	enum ttq_type *types;
-	struct ttq_value *vals;
-	size_t nrows;
+	struct rowbuf rows; /* ncols values per row */
 	struct arena arena;
 };
 

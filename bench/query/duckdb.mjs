@@ -1,6 +1,7 @@
 // bench/query/duckdb.mjs - the DuckDB side of bench-query (see
 // bench_query.c): builds the same trace table from the same formula, runs
-// the same two queries with one thread, prints "duckdb q<N> <median ms>"
+// the same two queries with one thread, prints "duckdb q<N> <median wall
+// ms> <median process CPU ms>"
 // and writes each answer as sorted tab-separated lines next to tracetab's.
 //
 // usage: node duckdb.mjs NROWS BASE_NS OUTDIR RUNS
@@ -26,16 +27,20 @@ const queries = [
   `SELECT dst_ip, quantile_disc(value, 0.99) AS p99 FROM trace GROUP BY dst_ip`,
 ];
 for (let q = 0; q < queries.length; q++) {
-  const times = [];
+  const times = [], cpus = [];
   let reader;
   for (let k = 0; k < Number(runs); k++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
     reader = await con.runAndReadAll(queries[q]);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1e3);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
   const lines = reader.getRows().map((r) => r.map(String).join('\t'));
   lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   writeFileSync(`${outdir}/duck_q${q + 1}.tsv`, lines.join('\n') + '\n');
-  console.log(`duckdb q${q + 1} ${times[Math.floor(times.length / 2)].toFixed(1)}`);
+  const mid = Math.floor(times.length / 2);
+  console.log(`duckdb q${q + 1} ${times[mid].toFixed(1)} ${cpus[mid].toFixed(1)}`);
 }
