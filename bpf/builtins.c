@@ -152,7 +152,7 @@ static int ck_curtask(struct bt_sema *s, const struct bt_expr *e,
 		      struct bt_einfo *ei)
 {
 	uint32_t id = 0;
-	if (s->btf && bt_btf__find(s->btf, "task_struct", BT_BTF_STRUCT,
+	if (bt_sema__btf(s) && bt_btf__find(bt_sema__btf(s), "task_struct", BT_BTF_STRUCT,
 				   &id) < 0)
 		return err(s, e, "no struct task_struct in BTF");
 	return ty(ei, bt_type__ptr(id, false));

@@ -304,9 +304,9 @@ static int binary(struct bt_cg *cg, const struct bt_expr *e)
 		EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BPF_REG_10, slot));
 	}
 	/* Pointer arithmetic scales by the pointee's size, like C. */
-	if (l->type.kind == BT_T_PTR && l->type.btf && cg->s->btf &&
+	if (l->type.kind == BT_T_PTR && l->type.btf && bt_sema__btf(cg->s) &&
 	    (op == BT_BINOP_ADD || op == BT_BINOP_SUB)) {
-		int64_t sz = bt_btf__size(cg->s->btf, l->type.btf);
+		int64_t sz = bt_btf__size(bt_sema__btf(cg->s), l->type.btf);
 		if (sz > 1)
 			EMIT(cg, BT_ALU64_IMM(BPF_MUL, BPF_REG_1, (int32_t)sz));
 	}

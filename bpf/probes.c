@@ -133,7 +133,7 @@ static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	const char *fn = ap->parts[ap->nparts - 1];
 	if (!ap->has_wildcard) {
 		uint32_t id;
-		if (s->btf && bt_btf__func(s->btf, fn, &id, err, sizeof(err)) <
+		if (bt_sema__btf(s) && bt_btf__func(bt_sema__btf(s), fn, &id, err, sizeof(err)) <
 				      0)
 			return fail(s, ap, err);
 		if (one(ap, out) < 0)

@@ -30,9 +30,18 @@ int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
 	s->types = bt_types__new();
 	if (!s->types)
 		return -ENOMEM;
-	if (bt_btf__vmlinux(&s->btf, NULL, 0) < 0)
-		s->btf = NULL;
 	return 0;
+}
+
+/* Parsing vmlinux BTF costs tens of milliseconds: only when needed. */
+struct bt_btf *bt_sema__btf(struct bt_sema *s)
+{
+	if (!s->btf_tried) {
+		s->btf_tried = true;
+		if (bt_btf__vmlinux(&s->btf, NULL, 0) < 0)
+			s->btf = NULL;
+	}
+	return s->btf;
 }
 
 void bt_sema__release(struct bt_sema *s)

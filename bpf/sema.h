@@ -50,7 +50,8 @@ struct bt_sema {
 	struct bt_object *obj;
 	struct bt_diags *diags;
 	struct bt_types *types;
-	struct bt_btf *btf; /* NULL when the kernel has no BTF */
+	struct bt_btf *btf; /* use bt_sema__btf(): loaded on first use */
+	bool btf_tried;
 	bool table_mode;
 	/* The current unit. */
 	const struct bt_probe *probe;
@@ -68,6 +69,8 @@ struct bt_sema {
 int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
 		  struct bt_diags *diags, bool table_mode);
 void bt_sema__release(struct bt_sema *s);
+/* The kernel's BTF, loaded on first call; NULL when there is none. */
+struct bt_btf *bt_sema__btf(struct bt_sema *s);
 
 /* Types the probe body for one attach point. Returns 0 or -EINVAL. */
 int bt_sema__unit(struct bt_sema *s, const struct bt_probe *probe,

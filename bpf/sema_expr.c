@@ -45,21 +45,21 @@ static struct bt_einfo *constant(struct bt_sema *s, const struct bt_expr *e,
 static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
 		    struct bt_type *t)
 {
-	uint32_t sid = bt_btf__strip(s->btf, id);
+	uint32_t sid = bt_btf__strip(bt_sema__btf(s), id);
 	unsigned size;
 	bool sg, ch, bo;
 	memset(t, 0, sizeof(*t));
 	t->user = base->user;
-	switch (bt_btf__kind(s->btf, sid)) {
+	switch (bt_btf__kind(bt_sema__btf(s), sid)) {
 	case BT_BTF_INT:
 	case BT_BTF_ENUM:
-		if (bt_btf__int(s->btf, sid, &size, &sg, &ch, &bo) < 0)
+		if (bt_btf__int(bt_sema__btf(s), sid, &size, &sg, &ch, &bo) < 0)
 			return -1;
 		*t = bt_type__int(size, sg);
 		return 0;
 	case BT_BTF_PTR: {
 		uint32_t tgt;
-		bt_btf__pointee(s->btf, sid, &tgt);
+		bt_btf__pointee(bt_sema__btf(s), sid, &tgt);
 		*t = bt_type__ptr(tgt, base->user);
 		return 0;
 	}
@@ -67,12 +67,12 @@ static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
 	case BT_BTF_UNION:
 		t->kind = BT_T_RECORD;
 		t->btf = sid;
-		t->size = (uint32_t)bt_btf__size(s->btf, sid);
+		t->size = (uint32_t)bt_btf__size(bt_sema__btf(s), sid);
 		return 0;
 	case BT_BTF_ARRAY: {
 		uint32_t elem, count;
-		bt_btf__array(s->btf, sid, &elem, &count);
-		if (bt_btf__int(s->btf, elem, &size, &sg, &ch, &bo) == 0 &&
+		bt_btf__array(bt_sema__btf(s), sid, &elem, &count);
+		if (bt_btf__int(bt_sema__btf(s), elem, &size, &sg, &ch, &bo) == 0 &&
 		    ch && size == 1 && count > 0) {
 			*t = bt_type__str(count);
 			t->user = base->user;
@@ -80,7 +80,7 @@ static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
 		}
 		t->kind = BT_T_ARRAY;
 		t->btf = sid;
-		t->size = (uint32_t)bt_btf__size(s->btf, sid);
+		t->size = (uint32_t)bt_btf__size(bt_sema__btf(s), sid);
 		return 0;
 	}
 	default:
@@ -94,16 +94,16 @@ static struct bt_einfo *member_btf(struct bt_sema *s, const struct bt_expr *e,
 	char err[256];
 	struct bt_btf_member m;
 	uint32_t rec = bt->kind == BT_T_PTR ? bt->btf : bt->btf;
-	if (!s->btf)
+	if (!bt_sema__btf(s))
 		return fail(s, e, "no BTF: cannot resolve member '%s'",
 			    e->member.field);
-	if (bt_btf__member(s->btf, rec, e->member.field, &m, err,
+	if (bt_btf__member(bt_sema__btf(s), rec, e->member.field, &m, err,
 			   sizeof(err)) < 0)
 		return fail(s, e, "%s", err);
 	struct bt_type t;
 	if (from_btf(s, m.type, bt, &t) < 0) {
 		char tn[128];
-		bt_btf__type_str(s->btf, m.type, tn, sizeof(tn));
+		bt_btf__type_str(bt_sema__btf(s), m.type, tn, sizeof(tn));
 		return fail(s, e, "member has unsupported type '%s'", tn);
 	}
 	struct bt_einfo *ei = typed(s, e, t);
@@ -138,7 +138,7 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 		/* "struct sock *" -> the BTF pointee when it has one. */
 		snprintf(spelling, sizeof(spelling), "%s", fl->type);
 		char *star = strrchr(spelling, '*');
-		if (star && s->btf) {
+		if (star && bt_sema__btf(s)) {
 			*star = 0;
 			char *p = spelling;
 			if (!strncmp(p, "const ", 6))
@@ -146,7 +146,7 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 			size_t l = strlen(p);
 			while (l && p[l - 1] == ' ')
 				p[--l] = 0;
-			if (bt_btf__lookup(s->btf, p, &pointee, NULL, 0) < 0)
+			if (bt_btf__lookup(bt_sema__btf(s), p, &pointee, NULL, 0) < 0)
 				pointee = 0;
 		}
 		t = bt_type__ptr(pointee, fl->user_ptr);
@@ -175,8 +175,8 @@ static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
 	if (bt->kind == BT_T_ARGS)
 		return member_args(s, e);
 	if (bt->kind == BT_T_PTR && e->member.arrow) {
-		uint32_t sid = s->btf ? bt_btf__strip(s->btf, bt->btf) : 0;
-		enum bt_btf_kind k = bt_btf__kind(s->btf, sid);
+		uint32_t sid = bt_sema__btf(s) ? bt_btf__strip(bt_sema__btf(s), bt->btf) : 0;
+		enum bt_btf_kind k = bt_btf__kind(bt_sema__btf(s), sid);
 		if (k != BT_BTF_STRUCT && k != BT_BTF_UNION)
 			return fail(s, e,
 				    "'->%s' needs a pointer to a struct or "
@@ -214,7 +214,7 @@ static struct bt_einfo *ident(struct bt_sema *s, const struct bt_expr *e)
 	}
 	int64_t v;
 	if (bt_macro__lookup(name, &v) == 0 ||
-	    (s->btf && bt_btf__enum_value(s->btf, name, &v, NULL) == 0))
+	    (bt_sema__btf(s) && bt_btf__enum_value(bt_sema__btf(s), name, &v, NULL) == 0))
 		return constant(s, e, v, bt_type__int(8, true));
 	return fail(s, e, "unknown identifier '%s'", name);
 }
@@ -422,12 +422,12 @@ static int type_name(struct bt_sema *s, const struct bt_type_name *tn,
 	uint32_t id = 0;
 	char err[256];
 	if (tn->kind != BT_TYPE_VOID || tn->ptr_depth > 1) {
-		if (!s->btf) {
+		if (!bt_sema__btf(s)) {
 			bt_sema__error(s, tn->line, tn->col,
 				       "no BTF: unknown type '%s'", spelling);
 			return -1;
 		}
-		if (bt_btf__lookup(s->btf, spelling, &id, err, sizeof(err)) <
+		if (bt_btf__lookup(bt_sema__btf(s), spelling, &id, err, sizeof(err)) <
 		    0) {
 			bt_sema__error(s, tn->line, tn->col, "%s", err);
 			return -1;
@@ -464,7 +464,7 @@ static struct bt_einfo *index_(struct bt_sema *s, const struct bt_expr *e)
 		return NULL;
 	uint32_t elem = 0, count = 0;
 	if (b->type.kind == BT_T_ARRAY)
-		bt_btf__array(s->btf, b->type.btf, &elem, &count);
+		bt_btf__array(bt_sema__btf(s), b->type.btf, &elem, &count);
 	else if (b->type.kind == BT_T_PTR && b->type.btf)
 		elem = b->type.btf;
 	else
@@ -478,7 +478,7 @@ static struct bt_einfo *index_(struct bt_sema *s, const struct bt_expr *e)
 	struct bt_einfo *ei = typed(s, e, t);
 	if (ei) {
 		ei->load_size = t.size > 8 ? 8 : t.size;
-		ei->cval = bt_btf__size(s->btf, elem); /* element size */
+		ei->cval = bt_btf__size(bt_sema__btf(s), elem); /* element size */
 	}
 	return ei;
 }
@@ -540,10 +540,10 @@ static struct bt_einfo *size_of(struct bt_sema *s, const struct bt_expr *e)
 						     : "",
 			 tn->name);
 		char err[256];
-		if (!s->btf ||
-		    bt_btf__lookup(s->btf, spelling, &id, err, sizeof(err)) < 0)
+		if (!bt_sema__btf(s) ||
+		    bt_btf__lookup(bt_sema__btf(s), spelling, &id, err, sizeof(err)) < 0)
 			return fail(s, e, "unknown type '%s'", spelling);
-		return constant(s, e, bt_btf__size(s->btf, id),
+		return constant(s, e, bt_btf__size(bt_sema__btf(s), id),
 				bt_type__int(8, false));
 	}
 	return constant(s, e, t.size, bt_type__int(8, false));

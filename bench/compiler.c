@@ -1,0 +1,358 @@
+/*
+ * bench-compiler - the compiler side by side with bpftrace 0.17, same run:
+ *
+ *   startup    compile + load + attach of a one-probe tracepoint printf
+ *              program that exits at once (bt-run vs bpftrace), wall time
+ *              and peak RSS of the whole process;
+ *   tcpretrans compile + load of the seed's kprobe program (attach then
+ *              fails on this kernel for both tools): whole process, plus
+ *              tracetab's in-process compile + load alone;
+ *   per-event  added cost per sys_enter_getppid event of a printf probe,
+ *              rows decoded but not printed (bt-run --quiet) vs bpftrace
+ *              writing to /dev/null: getppid loop time with the probe
+ *              minus without, and records lost at that rate.
+ *
+ * Lines: "bench compiler.<figure> <value> <unit>" and ratios (> 1 means
+ * tracetab is better). bpftrace figures are skipped when it is missing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracetab/bt.h"
+
+#define RUNS 5
+#define EVENTS 1000000
+
+static const char *bt_run = "build/bt-run";
+
+static const char *startup_prog =
+	"tracepoint:syscalls:sys_enter_getppid "
+	"{ printf(\"pid:%d comm:%s\\n\", pid, comm); }\n"
+	"BEGIN { exit(); }";
+
+static const char *tcpretrans_prog =
+	"#include <linux/socket.h>\n#include <net/sock.h>\n"
+	"kprobe:tcp_retransmit_skb\n{\n"
+	"  $sk = (struct sock *)arg0;\n"
+	"  $inet_family = $sk->__sk_common.skc_family;\n"
+	"  $AF_INET = (uint16) 2;\n  $AF_INET6 = (uint16) 10;\n"
+	"  if ($inet_family == $AF_INET || $inet_family == $AF_INET6) {\n"
+	"    if ($inet_family == $AF_INET) {\n"
+	"      $daddr = ntop($sk->__sk_common.skc_daddr);\n"
+	"      $saddr = ntop($sk->__sk_common.skc_rcv_saddr);\n"
+	"    } else {\n"
+	"      $daddr = ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8);\n"
+	"      $saddr = "
+	"ntop($sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);\n"
+	"    }\n"
+	"    $sport = $sk->__sk_common.skc_num;\n"
+	"    $dport = $sk->__sk_common.skc_dport;\n"
+	"    $dport = ($dport >> 8) | (($dport << 8) & 0x00FF00);\n"
+	"    printf(\"time_:%llu src_ip:%s src_port:%d dst_ip:%s "
+	"dst_port:%d\",\n      nsecs, $saddr, $sport, $daddr, $dport);\n"
+	"  }\n}\n";
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Runs argv to completion, output discarded; wall ms and peak RSS MB. */
+static int run(char *const argv[], double *ms, double *rss_mb)
+{
+	double t0 = now_ms();
+	pid_t p = fork();
+	if (p == 0) {
+		int dn = open("/dev/null", O_RDWR);
+		dup2(dn, 1);
+		dup2(dn, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	struct rusage ru;
+	if (p < 0 || wait4(p, &st, 0, &ru) < 0)
+		return -1;
+	*ms = now_ms() - t0;
+	*rss_mb = (double)ru.ru_maxrss / 1024.0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median wall time and max RSS over RUNS runs; false if it never ran. */
+static bool measure(char *const argv[], double *ms, double *rss)
+{
+	double t[RUNS];
+	*rss = 0;
+	for (int i = 0; i < RUNS; i++) {
+		double r = 0;
+		if (run(argv, &t[i], &r) == 127 || t[i] < 0)
+			return false;
+		if (r > *rss)
+			*rss = r;
+	}
+	qsort(t, RUNS, sizeof(t[0]), cmp_d);
+	*ms = t[RUNS / 2];
+	return true;
+}
+
+static bool have_bpftrace(void)
+{
+	return access("/usr/bin/bpftrace", X_OK) == 0 ||
+	       access("/usr/sbin/bpftrace", X_OK) == 0;
+}
+
+static void pair(const char *fig, const char *src, bool file)
+{
+	char path[] = "/tmp/bench-compiler-XXXXXX";
+	double tm, tr, bm, br;
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, src, strlen(src)) < 0)
+		return;
+	close(fd);
+	char *bt[] = { (char *)bt_run, file ? path : "-e",
+		       file ? NULL : (char *)src, NULL };
+	char *bp[] = { "bpftrace", file ? path : "-e",
+		       file ? NULL : (char *)src, NULL };
+	if (measure(bt, &tm, &tr)) {
+		printf("bench compiler.%s_ms %.2f ms\n", fig, tm);
+		printf("bench compiler.%s_rss %.1f MB\n", fig, tr);
+	}
+	if (have_bpftrace() && measure(bp, &bm, &br)) {
+		printf("bench compiler.%s_bpftrace_ms %.2f ms\n", fig, bm);
+		printf("bench compiler.%s_bpftrace_rss %.1f MB\n", fig, br);
+		printf("bench compiler.%s_ms ratio %.1f vs bpftrace\n", fig,
+		       bm / tm);
+		printf("bench compiler.%s_rss ratio %.1f vs bpftrace\n", fig,
+		       br / tr);
+	}
+	unlink(path);
+	fflush(stdout);
+}
+
+/* In-process compile + load + attach of the startup program (median). */
+static void startup_inprocess(void)
+{
+	double t[RUNS];
+	for (int i = 0; i < RUNS; i++) {
+		struct bt_diags *d = bt_diags__new();
+		struct bt_program *p = NULL;
+		struct bt_compile_opts o = { .sz = sizeof(o),
+					     .ringbuf_bytes = 1u << 20 };
+		double t0 = now_ms();
+		int rc = bt_program__compile(startup_prog, &o, &p, d);
+		if (!rc)
+			rc = bt_program__load(p, d);
+		if (!rc)
+			rc = bt_program__attach(p, d);
+		t[i] = now_ms() - t0;
+		bt_program__free(p);
+		bt_diags__free(d);
+		if (rc)
+			return;
+	}
+	qsort(t, RUNS, sizeof(t[0]), cmp_d);
+	printf("bench compiler.startup_compile_load_attach_inprocess_ms %.2f "
+	       "ms\n",
+	       t[RUNS / 2]);
+}
+
+/* In-process compile + load of the tcpretrans program (median ms). */
+static void compile_load_inprocess(void)
+{
+	double t[RUNS];
+	for (int i = 0; i < RUNS; i++) {
+		struct bt_diags *d = bt_diags__new();
+		struct bt_program *p = NULL;
+		struct bt_compile_opts o = { .sz = sizeof(o),
+					     .table_mode = true,
+					     .ringbuf_bytes = 1u << 20 };
+		double t0 = now_ms();
+		int rc = bt_program__compile(tcpretrans_prog, &o, &p, d);
+		if (!rc)
+			rc = bt_program__load(p, d);
+		t[i] = now_ms() - t0;
+		bt_program__free(p);
+		bt_diags__free(d);
+		if (rc) {
+			fprintf(stderr, "tcpretrans does not compile/load\n");
+			return;
+		}
+	}
+	qsort(t, RUNS, sizeof(t[0]), cmp_d);
+	printf("bench compiler.tcpretrans_compile_load_inprocess_ms %.2f ms\n",
+	       t[RUNS / 2]);
+}
+
+/* ---- Per-event cost --------------------------------------------------------- */
+
+/*
+ * Forks a generator that waits for a byte on `go`, then makes EVENTS
+ * getppid calls and writes the loop's ns to `res`.
+ */
+static pid_t generator(int go[2], int res[2])
+{
+	if (pipe(go) < 0 || pipe(res) < 0)
+		return -1;
+	pid_t p = fork();
+	if (p == 0) {
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		double t0 = now_ms();
+		for (int i = 0; i < EVENTS; i++)
+			syscall(SYS_getppid);
+		double ns = (now_ms() - t0) * 1e6;
+		if (write(res[1], &ns, sizeof(ns)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	return p;
+}
+
+static double gen_finish(pid_t g, int go[2], int res[2])
+{
+	double ns = -1;
+	if (write(go[1], "g", 1) != 1 ||
+	    read(res[0], &ns, sizeof(ns)) != sizeof(ns))
+		ns = -1;
+	waitpid(g, NULL, 0);
+	for (int i = 0; i < 2; i++) {
+		close(go[i]);
+		close(res[i]);
+	}
+	return ns;
+}
+
+/* Starts a tracer for pid g with stderr to a pipe; waits for its READY
+ * (bt-run) or for `settle_ms` (bpftrace). */
+static pid_t tracer(char *const argv[], int *err_fd, int settle_ms)
+{
+	int ep[2];
+	if (pipe(ep) < 0)
+		return -1;
+	pid_t p = fork();
+	if (p == 0) {
+		int dn = open("/dev/null", O_RDWR);
+		dup2(dn, 1);
+		dup2(ep[1], 2);
+		close(ep[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(ep[1]);
+	*err_fd = ep[0];
+	if (settle_ms) {
+		usleep((useconds_t)settle_ms * 1000);
+		return p;
+	}
+	char buf[256];
+	size_t n = 0;
+	while (n < sizeof(buf) - 1) {
+		ssize_t k = read(ep[0], buf + n, 1);
+		if (k <= 0)
+			return -1;
+		n++;
+		buf[n] = 0;
+		if (strstr(buf, "READY\n"))
+			return p;
+	}
+	return -1;
+}
+
+static double event_cost(bool bpftrace, double base_ns, long *lost,
+			 long *rows)
+{
+	int go[2], res[2], ef;
+	pid_t g = generator(go, res);
+	char src[512];
+	snprintf(src, sizeof(src),
+		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ "
+		 "{ printf(\"pid:%%d comm:%%s n:%%d\\n\", pid, comm, tid); }",
+		 (int)g);
+	char *bt[] = { (char *)bt_run, "--quiet", "-e", src, NULL };
+	char *bp[] = { "bpftrace", "-e", src, NULL };
+	pid_t t = tracer(bpftrace ? bp : bt, &ef, bpftrace ? 3000 : 0);
+	if (t < 0) {
+		kill(g, SIGKILL);
+		gen_finish(g, go, res);
+		return -1;
+	}
+	double ns = gen_finish(g, go, res);
+	usleep(300000); /* let the consumer drain */
+	kill(t, SIGINT);
+	char buf[4096] = "";
+	size_t n = 0;
+	ssize_t k;
+	while (n < sizeof(buf) - 1 &&
+	       (k = read(ef, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = 0;
+	close(ef);
+	waitpid(t, NULL, 0);
+	const char *l = strstr(buf, "rows ");
+	if (l)
+		sscanf(l, "rows %ld lost %ld", rows, lost);
+	return (ns - base_ns) / EVENTS;
+}
+
+static void per_event(void)
+{
+	int go[2], res[2];
+	/* Baseline: the loop without any probe (best of three). */
+	double base = 1e30;
+	for (int i = 0; i < 3; i++) {
+		pid_t g = generator(go, res);
+		double ns = gen_finish(g, go, res);
+		if (ns > 0 && ns < base)
+			base = ns;
+	}
+	printf("bench compiler.getppid_base_ns %.1f ns\n", base / EVENTS);
+	long lost = -1, rows = -1;
+	double bt = event_cost(false, base, &lost, &rows);
+	if (bt < 0)
+		return;
+	printf("bench compiler.per_event_ns %.1f ns\n", bt);
+	printf("bench compiler.per_event_rows %ld rows\n", rows);
+	printf("bench compiler.per_event_lost %ld records\n", lost);
+	fflush(stdout);
+	if (!have_bpftrace())
+		return;
+	long bl = -1, br = -1;
+	double bp = event_cost(true, base, &bl, &br);
+	if (bp <= 0)
+		return;
+	printf("bench compiler.per_event_bpftrace_ns %.1f ns\n", bp);
+	printf("bench compiler.per_event_ns ratio %.1f vs bpftrace\n",
+	       bp / (bt > 1 ? bt : 1));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		bt_run = argv[1];
+	else if (access(bt_run, X_OK) != 0)
+		bt_run = "./bt-run";
+	pair("startup", startup_prog, false);
+	startup_inprocess();
+	pair("tcpretrans", tcpretrans_prog, true);
+	compile_load_inprocess();
+	per_event();
+	return 0;
+}
