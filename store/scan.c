@@ -20,6 +20,7 @@
  * returned.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,7 @@ struct tt_scan {
 	struct chunk_dict dict;
 	char *buf;
 	size_t bufcap;
-	char errmsg[PATH_MAX + 64];
+	char *errmsg; /* allocated on error only: scans must start cheaply */
 };
 
 static void snaps__reverse(struct snap *s, uint32_t a, uint32_t b)
@@ -283,6 +284,15 @@ static void scan__miss(struct tt_scan *sc, uint64_t end)
 	}
 }
 
+/* Records the error message for tt_scan__error; returns rc. */
+static int scan__fail(struct tt_scan *sc, int rc, const char *what)
+{
+	free(sc->errmsg);
+	if (asprintf(&sc->errmsg, "%s: %s", sc->r->path, what) < 0)
+		sc->errmsg = NULL;
+	return rc;
+}
+
 int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 {
 	const struct tt_layout *l;
@@ -297,11 +307,13 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 		const struct snap *s = &sc->snaps[sc->pos++];
 
 		rc = tt_seg__load(l, sc->r->base, s->seg, &v);
-		if (rc < 0)
-			return tt_err(sc->errmsg, sizeof(sc->errmsg), rc,
-				      "%s: corrupted table: segment %u has "
-				      "impossible metadata",
-				      sc->r->path, s->seg);
+		if (rc < 0) {
+			char what[80];
+
+			snprintf(what, sizeof(what), "corrupted table: segment "
+				 "%u has impossible metadata", s->seg);
+			return scan__fail(sc, rc, what);
+		}
 		if (rc == 0 || v.gen != s->gen) { /* recycled meanwhile */
 			scan__miss(sc, s->first + s->nrows);
 			continue;
@@ -320,9 +332,7 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 		}
 		rc = chunk__copy(sc, ch);
 		if (rc)
-			return tt_err(sc->errmsg, sizeof(sc->errmsg), rc,
-				      "%s: out of memory copying a chunk",
-				      sc->r->path);
+			return scan__fail(sc, rc, "out of memory copying a chunk");
 		if (tt_seg__unchanged(l, sc->r->base, v.seg, v.gen))
 			return 1;
 		sc->missed += ch->nrows;
@@ -343,7 +353,7 @@ bool tt_scan__validate(struct tt_scan *sc)
 
 const char *tt_scan__error(const struct tt_scan *sc)
 {
-	return sc ? sc->errmsg : "";
+	return sc && sc->errmsg ? sc->errmsg : "";
 }
 
 uint64_t tt_scan__missed_rows(const struct tt_scan *sc)
@@ -357,6 +367,7 @@ void tt_scan__free(struct tt_scan *sc)
 		return;
 	free(sc->snaps);
 	free(sc->buf);
+	free(sc->errmsg);
 	free(sc);
 }
 

@@ -26,7 +26,9 @@
  * models?", the fence-based writer).
  *
  * Reader: loads gen (acquire); odd means skip the segment, never wait.
- * Loads nrows (acquire), then the other metadata, then reads rows < nrows
+ * Loads nrows (acquire), then the other metadata, and checks gen again
+ * (after an acquire fence) so that the row range and row ids it goes by
+ * all belong to one generation; then it reads rows < nrows
  * (copying them, or letting the caller scan them in place), then issues an
  * acquire fence and loads gen again. Equal to the first load means nothing
  * read came from a later generation: if a read had observed any store made
@@ -123,6 +125,9 @@ int tt_seg__load(const struct tt_layout *l, const void *base, uint32_t seg,
 	v->min_time = __atomic_load_n(&m->min_time, __ATOMIC_RELAXED);
 	v->max_time = __atomic_load_n(&m->max_time, __ATOMIC_RELAXED);
 	v->disorder = __atomic_load_n(&m->disorder, __ATOMIC_RELAXED);
+	/* The metadata itself is read under the seqlock: all one generation. */
+	if (!tt_seg__unchanged(l, base, seg, v->gen))
+		return 0;
 	if (v->nrows > l->segment_rows ||
 	    v->first_row_id > UINT64_MAX - l->segment_rows)
 		return -EBADMSG;

@@ -52,8 +52,9 @@ struct tt_seg_view {
 
 /*
  * Loads segment seg's metadata. Returns 1 with *v filled when the segment
- * is stable (even generation; it may still be growing), 0 when it is in
- * flux (odd generation), -EBADMSG when a field is impossible (row count
+ * is stable (even generation, unchanged while its metadata was read; it
+ * may still be growing), 0 when it is in flux (odd or changing
+ * generation), -EBADMSG when a field is impossible (row count
  * above capacity, row ids overflowing): the file is corrupted.
  */
 int tt_seg__load(const struct tt_layout *l, const void *base, uint32_t seg,

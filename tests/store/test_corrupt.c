@@ -199,7 +199,7 @@ TT_TEST(corrupted_segment_metadata)
 		;
 	CHECK_INT(rc, -EBADMSG);
 	CHECK(strstr(tt_scan__error(sc), path));
-	CHECK(strstr(tt_scan__error(sc), "segment 2"));
+	CHECK(strstr(tt_scan__error(sc), "segment 2 "));
 	tt_scan__free(sc);
 	m->first_row_id = UINT64_MAX - 3;
 	m->nrows = 10;
