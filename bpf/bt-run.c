@@ -72,8 +72,11 @@ static int on_row(void *ctx, const struct bt_row *row)
 		print_table_row(r, row);
 	} else {
 		char buf[4096];
-		bt_program__format_row(r->prog, row, buf, sizeof(buf));
+		int n = bt_program__format_row(r->prog, row, buf, sizeof(buf));
 		fputs(buf, stdout);
+		/* One row per line even when the format has no newline. */
+		if (n <= 0 || buf[n - 1] != '\n')
+			putchar('\n');
 	}
 	return 0;
 }

@@ -75,6 +75,36 @@ static int by_value(const void *a, const void *b)
 	return (uint64_t)u < (uint64_t)v ? -1 : (uint64_t)u > (uint64_t)v;
 }
 
+/* Orders values of one type: integers numerically, strings bytewise. */
+static int cmp_value(const struct bt_type *t, const uint8_t *a,
+		     const uint8_t *b)
+{
+	if (t->kind == BT_T_INT) {
+		int64_t x = ival(t, a), y = ival(t, b);
+		if (!t->is_signed)
+			return (uint64_t)x < (uint64_t)y ? -1
+						       : (uint64_t)x > (uint64_t)y;
+		return x < y ? -1 : x > y;
+	}
+	if (t->kind == BT_T_TUPLE) {
+		for (size_t i = 0; i < t->tuple->n; i++) {
+			int c = cmp_value(&t->tuple->f[i], a + t->tuple->off[i],
+					  b + t->tuple->off[i]);
+			if (c)
+				return c;
+		}
+		return 0;
+	}
+	return strncmp((const char *)a, (const char *)b, t->size);
+}
+
+/* bpftrace prints maps of non-integer values in key order. */
+static int by_key(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	return cmp_value(&sort_map->key, x->key, y->key);
+}
+
 static void print_key(FILE *out, const struct bt_map_def *m,
 		      const uint8_t *key)
 {
@@ -125,10 +155,11 @@ static int print_map(const struct bt_map_def *m, FILE *out)
 	}
 	if (!e)
 		return -1;
-	if (m->value.kind == BT_T_INT) {
-		sort_map = m;
+	sort_map = m;
+	if (m->value.kind == BT_T_INT)
 		qsort(e, n, sizeof(*e), by_value);
-	}
+	else if (m->key.kind != BT_T_NONE)
+		qsort(e, n, sizeof(*e), by_key);
 	for (size_t i = 0; i < n; i++) {
 		fputs(m->name, out);
 		print_key(out, m, e[i].key);
