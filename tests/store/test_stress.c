@@ -20,7 +20,7 @@ static char dirbuf[64];
 static char err[512];
 
 struct reader_report {
-	uint64_t rows, chunks, discarded, missed, scans;
+	uint64_t rows, chunks, discarded, missed, scans, range_rows;
 	int bad;      /* 0, or what was wrong */
 	uint64_t bad_id;
 };
@@ -103,6 +103,46 @@ static void scan_once(struct tt_reader *r, uint64_t *next, uint32_t flags,
 	tt_scan__free(sc);
 }
 
+/*
+ * A time-range scan over the last `span` rows before *next: every row kept
+ * must be whole, and inside the range when the chunk says it is exact.
+ */
+static void scan_range(struct tt_reader *r, uint64_t next, uint64_t span,
+		       struct reader_report *rep)
+{
+	uint64_t from = next > span ? next - span : 0;
+	struct tt_scan_opts o = { .sz = sizeof(o), .has_time_range = true,
+				  .time_min = T0 + (int64_t)from * 10,
+				  .time_max = T0 + (int64_t)next * 10 };
+	struct tt_scan *sc;
+	struct tt_chunk ch;
+	uint64_t bad_id = 0;
+
+	if (tt_reader__scan(r, &o, &sc)) {
+		rep->bad = 22;
+		return;
+	}
+	while (tt_scan__next(sc, &ch) == 1) {
+		const int64_t *tm = ch.cols[0];
+		int bad = check_chunk(&ch, &bad_id);
+
+		for (uint32_t i = 0; i < ch.nrows && !bad && ch.exact; i++)
+			if (tm[i] < o.time_min || tm[i] > o.time_max)
+				bad = 12, bad_id = ch.first_row_id + i;
+		if (!tt_scan__validate(sc)) {
+			rep->discarded++;
+			continue;
+		}
+		if (bad) {
+			rep->bad = bad;
+			rep->bad_id = bad_id;
+			break;
+		}
+		rep->range_rows += ch.nrows;
+	}
+	tt_scan__free(sc);
+}
+
 static void reader(const char *dir, int fd, int which)
 {
 	struct reader_report rep = { 0 };
@@ -121,6 +161,8 @@ static void reader(const char *dir, int fd, int which)
 		uint32_t flags = (rep.scans + which) & 1 ? TT_SCAN_COPY : 0;
 
 		scan_once(r, &next, flags, &rep);
+		if (rep.scans % 4 == 0)
+			scan_range(r, next, 5000, &rep);
 	}
 	tt_reader__close(r);
 	if (write(fd, &rep, sizeof(rep)) != sizeof(rep))
@@ -158,15 +200,18 @@ TT_TEST(writer_and_two_readers)
 		close(fds[i][0]);
 		fprintf(stderr,
 			"reader %d: %llu rows in %llu chunks, %llu scans, "
-			"%llu chunks discarded, %llu rows missed\n",
+			"%llu chunks discarded, %llu rows missed, %llu rows "
+			"from time ranges\n",
 			i, (unsigned long long)rep[i].rows,
 			(unsigned long long)rep[i].chunks,
 			(unsigned long long)rep[i].scans,
 			(unsigned long long)rep[i].discarded,
-			(unsigned long long)rep[i].missed);
+			(unsigned long long)rep[i].missed,
+			(unsigned long long)rep[i].range_rows);
 		CHECKF(!rep[i].bad, "reader %d: bad row %llu (code %d)", i,
 		       (unsigned long long)rep[i].bad_id, rep[i].bad);
 		CHECK(rep[i].rows > 1000);
+		CHECK(rep[i].range_rows > 1000);
 	}
 	{
 		struct tt_reader *r = NULL;
