@@ -1,0 +1,84 @@
+#!/bin/bash
+# tests/bpf/bt_run.sh - build/bt-run as a user meets it: exit codes,
+# diagnostics rendered with file:line:col and a caret, rows printed one
+# per line (printf rendering and --table), END maps in bpftrace's format,
+# and the same output as bpftrace 0.17 for a BEGIN program when bpftrace
+# is installed.
+. "$(dirname "$0")/../lib.sh"
+BT=$TT_BUILD/bt-run
+[ -x "$BT" ] || { skip all "build/bt-run is not built"; tt_done; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Usage errors exit 2.
+"$BT" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && pass usage_exit_2 || fail usage_exit_2 "rc=$rc"
+
+# A compile error exits 1 with position and caret.
+printf 'BEGIN {\n  $x = nosuch;\n}\n' >"$tmp/bad.bt"
+"$BT" "$tmp/bad.bt" >"$tmp/out" 2>"$tmp/err"; rc=$?
+if [ $rc = 1 ] && grep -q "bad.bt:2:8: error: unknown identifier 'nosuch'" "$tmp/err" &&
+	grep -q '^    \$x = nosuch;' "$tmp/err" 2>/dev/null ||
+	grep -q '  \$x = nosuch;' "$tmp/err"; then
+	if sed -n 3p "$tmp/err" | grep -q '^ *\^$'; then
+		pass compile_error_caret
+	else
+		fail compile_error_caret "$(cat "$tmp/err")"
+	fi
+else
+	fail compile_error_caret "rc=$rc $(cat "$tmp/err")"
+fi
+
+# Rows one per line: two getppid calls by a known process.
+"$BT" -c 2 -t 5 -e "tracepoint:syscalls:sys_enter_getppid /comm == \"bt_run_probe\"/ { printf(\"pid:%d comm:%s\", pid, comm); }" \
+	>"$tmp/rows" 2>"$tmp/err" &
+bt=$!
+for _ in $(seq 50); do grep -q READY "$tmp/err" && break; sleep 0.1; done
+cp /usr/bin/perl "$tmp/bt_run_probe"
+"$tmp/bt_run_probe" -e 'getppid(); getppid(); print "$$\n"' >"$tmp/pid"
+wait $bt; rc=$?
+p=$(cat "$tmp/pid")
+want=$(printf 'pid:%s comm:bt_run_probe\npid:%s comm:bt_run_probe\n\n\n' "$p" "$p")
+[ $rc = 0 ] && [ "$(cat "$tmp/rows")" = "$want" ] && pass rows_one_per_line ||
+	fail rows_one_per_line "rc=$rc $(cat "$tmp/rows" "$tmp/err")"
+
+# --table prints schema names; time_ comes from the record.
+"$BT" -c 1 -t 5 --table --table-mode -e "tracepoint:syscalls:sys_enter_getppid /comm == \"bt_run_probe\"/ { printf(\"pid:%d comm:%s\", pid, comm); }" \
+	>"$tmp/rows" 2>"$tmp/err" &
+bt=$!
+for _ in $(seq 50); do grep -q READY "$tmp/err" && break; sleep 0.1; done
+"$tmp/bt_run_probe" -e 'getppid(); print "$$\n"' >"$tmp/pid"
+wait $bt
+p=$(cat "$tmp/pid")
+head -1 "$tmp/rows" | grep -Eq "^pid=$p comm=bt_run_probe time_=[0-9]+$" &&
+	pass table_columns || fail table_columns "$(cat "$tmp/rows" "$tmp/err")"
+
+# Table mode rules reach the user with both positions.
+"$BT" --table-mode -e 'tracepoint:syscalls:sys_enter_getppid { printf("a:%d", pid); }
+tracepoint:syscalls:sys_enter_getpid { printf("b:%d", pid); }' >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 1 ] && grep -q '<program>:2:40: error: .*first one (line 1:41)' "$tmp/err" &&
+	pass table_rule_positions || fail table_rule_positions "rc=$rc $(cat "$tmp/err")"
+
+# kprobes: compiled and verified, then refused at attach with the reason.
+"$BT" -e 'kprobe:do_sys_openat2 { printf("%d", arg0); }' >/dev/null 2>"$tmp/err"; rc=$?
+if grep -q 'kprobes are not available' "$tmp/err"; then
+	[ $rc = 1 ] && grep -q '<program>:1:1: error:' "$tmp/err" && pass kprobe_refused ||
+		fail kprobe_refused "rc=$rc $(cat "$tmp/err")"
+else
+	skip kprobe_refused "this kernel has kprobes"
+fi
+
+# BEGIN/END, maps and exit, compared with bpftrace when it is installed.
+prog='BEGIN { @a[3] = "c"; @a[1] = "a"; @n = count(); @s["x", 2] = sum(5); @m = max(9); printf("hello %d %s|%-4d|%x\n", 42, "w", 7, 255); exit(); } END { @e = 1; }'
+"$BT" -e "$prog" >"$tmp/ours" 2>"$tmp/err"; rc=$?
+want=$(printf 'hello 42 w|7   |ff\n\n\n@a[1]: a\n@a[3]: c\n@e: 1\n@m: 9\n@n: 1\n@s[x, 2]: 5\n')
+[ $rc = 0 ] && [ "$(cat "$tmp/ours")" = "$want" ] && pass begin_end_maps ||
+	fail begin_end_maps "rc=$rc $(cat "$tmp/ours" "$tmp/err")"
+if command -v bpftrace >/dev/null; then
+	timeout 30 bpftrace -e "$prog" 2>/dev/null | tail -n +2 >"$tmp/theirs"
+	diff "$tmp/ours" "$tmp/theirs" >"$tmp/diff" && pass same_as_bpftrace ||
+		fail same_as_bpftrace "$(cat "$tmp/diff")"
+else
+	skip same_as_bpftrace "bpftrace is not installed"
+fi
+tt_done
