@@ -637,6 +637,241 @@ TT_TEST(error_flood_bounded)
 	bt_diags__free(d);
 }
 
+/* Constant-folds an integer expression the way C (and bpftrace) would. */
+static bool eval(const struct bt_expr *e, int64_t *v)
+{
+	int64_t a, b, c;
+
+	switch (e->kind) {
+	case BT_EXPR_INT:
+		*v = (int64_t)e->integer.value;
+		return true;
+	case BT_EXPR_UNARY:
+		if (!eval(e->unary.operand, &a))
+			return false;
+		*v = e->unary.op == BT_UNOP_NEG	   ? -a
+		     : e->unary.op == BT_UNOP_LNOT ? !a
+		     : e->unary.op == BT_UNOP_BNOT ? ~a
+						   : 0;
+		return e->unary.op <= BT_UNOP_BNOT;
+	case BT_EXPR_TERNARY:
+		if (!eval(e->ternary.cond, &c) || !eval(e->ternary.then, &a) ||
+		    !eval(e->ternary.otherwise, &b))
+			return false;
+		*v = c ? a : b;
+		return true;
+	case BT_EXPR_BINARY:
+		if (!eval(e->binary.lhs, &a) || !eval(e->binary.rhs, &b))
+			return false;
+		switch (e->binary.op) {
+		case BT_BINOP_MUL:
+			*v = a * b;
+			break;
+		case BT_BINOP_DIV:
+			*v = b ? a / b : 0;
+			break;
+		case BT_BINOP_MOD:
+			*v = b ? a % b : 0;
+			break;
+		case BT_BINOP_ADD:
+			*v = a + b;
+			break;
+		case BT_BINOP_SUB:
+			*v = a - b;
+			break;
+		case BT_BINOP_SHL:
+			*v = (int64_t)((uint64_t)a << (b & 63));
+			break;
+		case BT_BINOP_SHR:
+			*v = (int64_t)((uint64_t)a >> (b & 63));
+			break;
+		case BT_BINOP_LT:
+			*v = a < b;
+			break;
+		case BT_BINOP_LE:
+			*v = a <= b;
+			break;
+		case BT_BINOP_GT:
+			*v = a > b;
+			break;
+		case BT_BINOP_GE:
+			*v = a >= b;
+			break;
+		case BT_BINOP_EQ:
+			*v = a == b;
+			break;
+		case BT_BINOP_NE:
+			*v = a != b;
+			break;
+		case BT_BINOP_BAND:
+			*v = a & b;
+			break;
+		case BT_BINOP_BXOR:
+			*v = a ^ b;
+			break;
+		case BT_BINOP_BOR:
+			*v = a | b;
+			break;
+		case BT_BINOP_LAND:
+			*v = a && b;
+			break;
+		case BT_BINOP_LOR:
+			*v = a || b;
+			break;
+		default:
+			return false;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Differential: bpftrace 0.17 computes each expression in a real BEGIN
+ * probe; folding our AST of the same text must give the same numbers, so
+ * our precedence and associativity are bpftrace's.
+ */
+TT_TEST(precedence_matches_bpftrace)
+{
+	static const char *const exprs[] = {
+		"1 + 2 * 3",	     "10 - 4 - 3",
+		"100 / 10 / 5",	     "7 % 4 * 3",
+		"2 * 3 % 4",	     "1 << 2 + 1",
+		"256 >> 2 >> 1",     "1 < 2 == 1",
+		"3 & 5 == 5",	     "6 ^ 3 & 1",
+		"1 | 6 ^ 3",	     "0 && 1 || 1",
+		"1 || 0 && 0",	     "0 ? 1 : 0 ? 2 : 3",
+		"1 ? 0 ? 4 : 5 : 6", "!0 + 1",
+		"~0 & 255",	     "-3 + 10",
+		"(1 + 2) * 3",	     "1 + 2 << 3 & 31 | 64",
+		"5 > 3 == 1",	     "2 + 3 > 4 && 7",
+		"12 - 2 * 3 - 1",    "1 << 4 >> 2 << 1",
+		"3 != 3 == 0",	     "9 & 12 | 3 ^ 5",
+		"- -5 * -2",	     "10 >= 10 ? 1 + 1 : 2 * 2",
+	};
+	const size_t n = sizeof(exprs) / sizeof(exprs[0]);
+	char prog[4096], cmd[4400], line[256];
+	size_t i, len = 0;
+	FILE *out;
+	int64_t got[64];
+	size_t ngot = 0;
+
+	if (system("command -v bpftrace >/dev/null 2>&1") != 0)
+		SKIP("bpftrace is not installed");
+	len += (size_t)snprintf(prog + len, sizeof(prog) - len, "BEGIN { ");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(prog + len, sizeof(prog) - len,
+					"printf(\"%%d\\n\", %s); ", exprs[i]);
+	snprintf(prog + len, sizeof(prog) - len, "exit(); }");
+	snprintf(cmd, sizeof(cmd), "timeout 60 bpftrace -e '%s' 2>/dev/null",
+		 prog);
+	out = popen(cmd, "r");
+	if (!out)
+		SKIP("cannot run bpftrace");
+	while (fgets(line, sizeof(line), out) && ngot < 64) {
+		char *end;
+		long long v = strtoll(line, &end, 10);
+
+		if (end != line && (*end == '\n' || !*end))
+			got[ngot++] = v;
+	}
+	if (pclose(out) != 0 || ngot == 0)
+		SKIP("bpftrace could not run its BEGIN probe here");
+	CHECK_INT(ngot, n);
+	for (i = 0; i < n; i++) {
+		char src[256];
+		struct bt_ast *ast;
+		int64_t v;
+
+		snprintf(src, sizeof(src), "BEGIN { %s }", exprs[i]);
+		CHECK_INT(bt_parse(src, &ast, NULL), 0);
+		CHECK(eval(ast->probes[0].body.stmts[0]->expr, &v));
+		bt_ast__free(ast);
+		CHECKF(v == got[i], "%s: ours %lld, bpftrace %lld", exprs[i],
+		       (long long)v, (long long)got[i]);
+	}
+}
+
+/* One-liners in the style of bpftrace's tutorial and reference guide. */
+TT_TEST(one_liners_parse)
+{
+	static const char *const progs[] = {
+		"BEGIN { printf(\"hello world\\n\"); }",
+		"tracepoint:syscalls:sys_enter_openat { printf(\"%s %s\\n\", "
+		"comm, "
+		"str(args->filename)); }",
+		"tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }",
+		"tracepoint:syscalls:sys_exit_read /pid == 18644/ { @bytes = "
+		"hist(args->ret); }",
+		"kretprobe:vfs_read { @bytes = lhist(retval, 0, 2000, 200); }",
+		"kprobe:vfs_read { @start[tid] = nsecs; } kretprobe:vfs_read "
+		"/@start[tid]/ { @ns[comm] = hist(nsecs - @start[tid]); "
+		"delete(@start[tid]); }",
+		"tracepoint:sched:sched* { @[probe] = count(); } interval:s:5 "
+		"{ "
+		"exit(); }",
+		"profile:hz:99 { @[kstack] = count(); }",
+		"kprobe:vfs_open { printf(\"open path: %s\\n\", str(((struct "
+		"path "
+		"*)arg0)->dentry->d_name.name)); }",
+		"uprobe:/bin/bash:readline { printf(\"%s\\n\", str(arg0)); }",
+		"uretprobe:/bin/bash:readline { printf(\"read a line\\n\"); }",
+		"tracepoint:syscalls:sys_enter_execve { join(args->argv); }",
+		"i:ms:100 { @[cpu] = stats(1); @a = avg(2); @m = min(3); @x = "
+		"max(4); @s = sum(5); }",
+		"t:syscalls:sys_enter_write /comm == \"bash\"/ { "
+		"printf(\"%r\\n\", "
+		"buf(args->buf, args->count)); }",
+		"k:tcp_sendmsg { @[ntop(((struct "
+		"sock*)arg0)->__sk_common.skc_daddr)] "
+		"= sum(arg2); }",
+		"BEGIN { printf(\"%s\\n\", strftime(\"%H:%M:%S\", nsecs)); "
+		"time(); "
+		"}",
+		"BEGIN { @m[1] = 1; print(@m); print(@m, 10, 2); clear(@m); "
+		"zero(@m); print(1 + 2) }",
+		"END { print(@, 10); clear(@); }",
+		"watchpoint:0x10000000:8:rw { printf(\"hit\\n\"); }",
+		"usdt:/usr/sbin/mysqld:mysql:query__start { @[str(arg0)] = "
+		"count(); "
+		"}",
+		"kprobe:f { $i = 0; while ($i < 10) { $i++; if ($i > 5) { "
+		"break; } "
+		"} }",
+		"BEGIN { if (strncmp(comm, \"bash\", 4) == 0) { "
+		"signal(\"KILL\"); "
+		"system(\"ls\"); } }",
+		"kprobe:f { @[ustack(perf, 10), kstack(5)] = count(); "
+		"printf(\"%s\\n\", ksym(reg(\"ip\"))); }",
+		"t:syscalls:sys_enter_kill { printf(\"%d %s %s %d\\n\", "
+		"cgroup, "
+		"cgroup_path(cgroup), username, rand % 10); }",
+		"BEGIN { @x = (1, \"a\"); $t = @x; printf(\"%d %s\\n\", $t.0, "
+		"$t.1); }",
+		"uprobe:/bin/sh:$1 { printf(\"%d\\n\", $# + $2); }",
+		"kfunc:vfs_read { printf(\"%d\\n\", args->count); } "
+		"kretfunc:vfs_read { @[retval] = count(); }",
+		"software:page-faults:100 { @[comm] = count(); } "
+		"hardware:cache-misses:1000000 { @[pid] = count(); }",
+		"t:sched:sched_process_exit { printf(\"%s\\n\", "
+		"str(curtask->mm->exe_file->f_path.dentry->d_name.name)); }",
+		"BEGIN { $x = (int64)-1; $y = (uint8)$x; @z = $x < 0 ? \"neg\" "
+		": "
+		"\"pos\"; unroll(4) { $y++ } exit() }",
+		"k:f { printf(\"%s\\n\", kaddr(\"jiffies\") ? uaddr(\"x\") : "
+		"0); "
+		"cat(\"/proc/loadavg\"); override(0) }",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		const char *d = parse_dump(progs[i]);
+
+		CHECKF(strncmp(d, "(probe", 6) == 0, "%s -> %s", progs[i], d);
+	}
+}
+
 /* Every tool bpftrace ships (Debian: /usr/sbin/ *.bt) parses. */
 TT_TEST(bpftrace_tools_parse)
 {
@@ -709,4 +944,5 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(error_recovery), TT_CASE(struct_recovery),
 	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
 	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
+	TT_CASE(precedence_matches_bpftrace), TT_CASE(one_liners_parse),
 	TT_CASE(bpftrace_tools_parse), TT_CASE(names))
