@@ -59,9 +59,16 @@ static int64_t now_ns(void)
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/* Points the writer's head at segment seg, which holds n rows. */
-static void head__attach(struct tt_table *t, uint32_t seg, uint32_t n)
+/*
+ * Points the writer's head at segment seg, which holds n rows, and indexes
+ * its dictionaries. Returns false when a dictionary is damaged (entries
+ * not back to back): new strings must then not go into this segment, or
+ * codes in its old rows could come to name them.
+ */
+static bool head__attach(struct tt_table *t, uint32_t seg, uint32_t n)
 {
+	bool intact = true;
+
 	char *body = tt_layout__body(&t->l, t->base, seg);
 	uint32_t *dn = tt_seg__dict_sizes(&t->l, t->base, seg);
 
@@ -75,13 +82,19 @@ static void head__attach(struct tt_table *t, uint32_t seg, uint32_t n)
 	for (uint32_t k = 0; k < t->nstr; k++) {
 		uint32_t c = t->str_col[k];
 
+		uint32_t want = n ? dn[c] : 0;
+
 		if (!t->dict[k].slots) /* not yet allocated: see open */
 			continue;
-		tt_dict__attach(&t->dict[k],
-				(struct tt_dict_entry *)(body + t->l.ent_off[c]),
-				body + t->l.arena_off[c], &dn[c],
-				n ? dn[c] : 0);
+		if (want > t->l.segment_rows)
+			want = t->l.segment_rows + 1; /* cannot all be kept */
+		intact &= tt_dict__attach(&t->dict[k],
+					  (struct tt_dict_entry *)(body +
+								   t->l.ent_off[c]),
+					  body + t->l.arena_off[c], &dn[c],
+					  want) == want;
 	}
+	return intact;
 }
 
 /* Seals the head and recycles the next segment of the ring as the head. */
@@ -331,7 +344,8 @@ int tt_table__open(const char *dir, const char *name,
 		rc = tt_err(err, errlen, -ENOMEM, "out of memory");
 	if (!rc) {
 		/* Dictionaries exist only now: index the head's again. */
-		head__attach(t, t->cur, t->cur_n);
+		if (!head__attach(t, t->cur, t->cur_n))
+			head__advance(t);
 		*out = t;
 		return 0;
 	}

@@ -254,6 +254,58 @@ TT_TEST(corrupted_dictionary)
 	tdir_rm(dir);
 }
 
+/*
+ * A damaged dictionary in the head segment: a reopening writer must not
+ * add strings to it (old codes could come to name them); it moves on.
+ */
+TT_TEST(writer_seals_head_with_damaged_dictionary)
+{
+	const char *dir = setup();
+	struct tt_table *t = NULL;
+	struct tt_reader *r = NULL;
+	struct tt_scan_opts o = { .sz = sizeof(o), .from_row_id = 1536 };
+	struct tt_scan *sc = NULL;
+	struct tt_chunk ch;
+	struct tt_layout l;
+	struct tt_dict_entry *ents;
+	struct drow row;
+	void *base;
+	size_t size;
+	uint32_t head = 3; /* 2000 rows in 512-row segments */
+
+	CHECKF(dir, "%s", err);
+	base = map_rw(&size);
+	CHECK(base);
+	CHECK(!tt_header__validate(base, size, path, &l, err, sizeof(err)));
+	CHECK_INT(tt_layout__meta(&l, base, head)->first_row_id, 1536);
+	ents = (void *)(tt_layout__body(&l, base, head) + l.ent_off[2]);
+	ents[1].off += 1;
+	{
+		struct tt_table_opts wo = { .sz = sizeof(wo),
+					    .group = (gid_t)-1 };
+		struct tt_schema s;
+
+		trace_schema(&s);
+		CHECKF(!tt_table__open(dir, "x", &s, &wo, &t, err, sizeof(err)),
+		       "%s", err);
+	}
+	CHECK_INT(tt_table__next_row_id(t), 2000);
+	drow_make(&row, 2000, 2000, 1000); /* "c2000": a new string */
+	CHECK(tt_table__append(t, row.v) == 2000);
+	CHECK(!tt_reader__open(dir, "x", &r, err, sizeof(err)));
+	CHECK(!tt_reader__scan(r, &o, &sc));
+	CHECK_INT(tt_scan__next(sc, &ch), 1);
+	CHECK_INT(ch.first_row_id, 1536);
+	CHECK_INT(ch.nrows, 2000 - 1536); /* the damaged head took no row */
+	CHECK_INT(tt_scan__next(sc, &ch), 1);
+	CHECK_INT(ch.first_row_id, 2000);
+	tt_scan__free(sc);
+	tt_reader__close(r);
+	tt_table__close(t);
+	munmap(base, size);
+	tdir_rm(dir);
+}
+
 TT_TEST(writer_refuses_damaged_file_unless_replacing)
 {
 	const char *dir = setup();
@@ -280,4 +332,5 @@ TT_TEST(writer_refuses_damaged_file_unless_replacing)
 TT_MAIN("store_corrupt", TT_CASE(truncated), TT_CASE(foreign_files),
 	TT_CASE(corrupted_header), TT_CASE(corrupted_segment_metadata),
 	TT_CASE(corrupted_dictionary),
+	TT_CASE(writer_seals_head_with_damaged_dictionary),
 	TT_CASE(writer_refuses_damaged_file_unless_replacing))
