@@ -40,22 +40,30 @@ engines__select() {
 	fi
 }
 
-# Waits until a capture prints its first line (bpftrace: "Attaching N
-# probes...") or dies; up to 30 s, since starts race on 2 shared cores.
-capture__wait() { # KEY FILE
+# Waits until a capture says it is attached (bpftrace: "Attaching N
+# probes..." on stdout, bt-run: READY on stderr) or dies; up to 30 s, since
+# starts race on 2 shared cores.
+capture__wait() { # KEY FILE PATTERN
 	local pid=${CAP_PID[$1]} i
 	for i in $(seq 300); do
-		[ -s "$2" ] && return 0
+		grep -q "$3" "$2" 2>/dev/null && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
 }
 
+# The program with a newline after each printf row: both engines print
+# rows as formatted text, and the seed's formats have no separator.
+program__lines() { # SCRIPT ENGINE
+	local prog=$WORK/$1.$2.bt
+	sed 's/printf("\([^"]*\)"/printf("\1\\n"/' "${PROG[$1]}" >"$prog"
+	echo "$prog"
+}
+
 bpftrace__start() { # SCRIPT
-	local s=$1 prog=$WORK/$1.bpftrace.bt
-	# bpftrace prints rows without separators; tracetab stores records.
-	sed 's/printf("\([^"]*\)"/printf("\1\\n"/' "${PROG[$s]}" >"$prog"
+	local s=$1 prog
+	prog=$(program__lines "$s" bpftrace)
 	if grep -q '^rawtracepoint:' "$prog"; then
 		skip "bpftrace/$s" "bpftrace 0.17 cannot attach raw tracepoints"
 		return
@@ -66,39 +74,37 @@ bpftrace__start() { # SCRIPT
 }
 
 btrun__start() { # SCRIPT
-	local s=$1
-	"$TT_BUILD/bt-run" "${PROG[$s]}" >"$WORK/$s.bt-run.rows" 2>"$WORK/$s.bt-run.err" &
+	local s=$1 prog
+	prog=$(program__lines "$s" bt-run)
+	"$TT_BUILD/bt-run" "$prog" >"$WORK/$s.bt-run.rows" 2>"$WORK/$s.bt-run.err" &
 	CAP_PID[$s.bt-run]=$!
 	PIDS+=($!)
 }
 
-# bt-run is usable once it compiles and runs a trivial tracepoint program.
+# bt-run is usable once it compiles and attaches a one-probe program.
 btrun__works() {
 	[ -x "$TT_BUILD/bt-run" ] || return 1
-	printf 'tracepoint:syscalls:sys_enter_getppid { printf("time_:%%llu pid:%%d", nsecs, pid); }\n' >"$WORK/probe.bt"
-	timeout 20 "$TT_BUILD/bt-run" "$WORK/probe.bt" >/dev/null 2>"$WORK/probe.err" &
-	local p=$!
-	sleep 3
-	kill -0 $p 2>/dev/null || { wait $p; return 1; }
-	kill -INT $p 2>/dev/null
-	wait $p 2>/dev/null
-	return 0
+	timeout 20 "$TT_BUILD/bt-run" -t 1 -e \
+		'tracepoint:syscalls:sys_enter_getppid { printf("time_:%llu pid:%d", nsecs, pid); }' \
+		>/dev/null 2>"$WORK/probe.err"
+	grep -q READY "$WORK/probe.err"
 }
 
+# Captures run with bt-run, tracetab's own compiler, once it works, and
+# with the reference bpftrace before that (or with TT_SCRIPTS_BPFTRACE=1).
 engines__start() {
 	local s e
 	engines__select
-	if [ $HAVE_BPFTRACE = 1 ]; then
-		CAPTURE_ENGINES="bpftrace"
-	else
-		skip "bpftrace/capture" "bpftrace not installed"
-	fi
 	if btrun__works; then
-		CAPTURE_ENGINES="$CAPTURE_ENGINES bt-run"
+		CAPTURE_ENGINES="bt-run"
 	elif [ -x "$TT_BUILD/bt-run" ]; then
 		skip "bt-run/capture" "build/bt-run cannot run a one-probe tracepoint program yet: $(head -c 300 "$WORK/probe.err" | tr '\n' ' ')"
 	else
 		skip "bt-run/capture" "build/bt-run is not built yet"
+	fi
+	if [ $HAVE_BPFTRACE = 1 ] &&
+		{ [ -z "$CAPTURE_ENGINES" ] || [ "${TT_SCRIPTS_BPFTRACE:-0}" = 1 ]; }; then
+		CAPTURE_ENGINES="$CAPTURE_ENGINES bpftrace"
 	fi
 	tracetab__start
 	for s in $SCRIPTS; do
@@ -113,15 +119,17 @@ engines__start() {
 	for s in $SCRIPTS; do
 		for e in $CAPTURE_ENGINES; do
 			[ -n "${CAP_PID[$s.$e]:-}" ] || continue
-			if ! capture__wait "$s.$e" "$WORK/$s.$e.rows"; then
+			case $e in
+			bpftrace) f=$WORK/$s.$e.rows pat=Attaching ;;
+			*) f=$WORK/$s.$e.err pat=READY ;;
+			esac
+			if ! capture__wait "$s.$e" "$f" "$pat"; then
 				fail "$e/$s/attach" "$(tail -c 400 "$WORK/$s.$e.err" | tr '\n' ' ')"
 				unset "CAP_PID[$s.$e]"
 			fi
 		done
 	done
-	# A capture's first line comes as it attaches; give the kernel a
-	# moment to have every probe live.
-	sleep 1
+	sleep 0.5
 }
 
 engines__stop() {

@@ -15,10 +15,13 @@ tt_status() { # NAME -> one line: state<TAB>error
 		sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' | head -1
 }
 
+
 tracetab__deploy() { # SCRIPT
 	local s=$1 out=$WORK/$1.deploy
-	if [ $TT_CLI = 1 ] && "$TT_BUILD/tracetab" run --help >/dev/null 2>&1; then
-		timeout 60 "$TT_BUILD/tracetab" --socket "$TT_SOCK" run "$TOOLS/$s" >"$out" 2>&1
+	if [ $TT_CLI = 1 ]; then
+		timeout 60 "$TT_BUILD/tracetab" --socket "$TT_SOCK" --store-dir "$WORK/store" \
+			run "$s" --scripts-dir "$TOOLS" --timeout 30s >"$out" 2>&1
+		echo "exit=$?" >>"$out"
 	else
 		"$ST" spec "$TOOLS/$s" | "$ST" send "$TT_SOCK" >"$out" 2>&1
 	fi
@@ -54,8 +57,10 @@ tracetab__start() {
 			else
 				fail "tracetab/$s/running" "state ${TT_STATE[$s]:-?}: $(tail -c 400 "$WORK/$s.deploy" | tr '\n' ' ')"
 			fi
-		elif [ "${TT_STATE[$s]}" = skipped ] && grep -qi kprobe "$WORK/$s.deploy"; then
-			# No program fits this kernel: the status must say why.
+		elif [ "${TT_STATE[$s]}" = skipped ] && grep -qi kprobe "$WORK/$s.deploy" &&
+			{ [ $TT_CLI = 0 ] || grep -q '^exit=5$' "$WORK/$s.deploy"; }; then
+			# No program fits this kernel: the status must say why, and
+			# tracetab run must exit 5.
 			pass "tracetab/$s/skipped_with_reason"
 		else
 			fail "tracetab/$s/skipped_with_reason" "state ${TT_STATE[$s]:-?}: $(tail -c 400 "$WORK/$s.deploy" | tr '\n' ' ')"
@@ -66,8 +71,10 @@ tracetab__start() {
 # tt_query NAME SQL REGEX: PASS when the CSV answer has a line matching
 # REGEX (extended).
 tt_query() {
-	local name=$1 sql=$2 re=$3 out=$WORK/query.out
-	if ! timeout 30 "$TT_BUILD/tracetab" query --format csv "$sql" >"$out" 2>&1; then
+	local name=$1 sql=$2 re=$3 out=$WORK/query.out s=${1%%/*}
+	if [ "${TT_STATE[$s]}" != running ]; then
+		skip "tracetab/$name" "deployment not running (see tracetab/$s/running)"
+	elif ! timeout 30 "$TT_BUILD/tracetab" --store-dir "$WORK/store" --format csv query "$sql" >"$out" 2>&1; then
 		fail "tracetab/$name" "query failed: $(head -c 300 "$out" | tr '\n' ' ')"
 	elif grep -qE "$re" "$out"; then
 		pass "tracetab/$name"
@@ -84,7 +91,6 @@ tracetab__check_all() {
 		return
 	fi
 	sleep 2 # the daemon ingests asynchronously
-	export TRACETAB_STORE_DIR=$WORK/store TRACETAB_SOCKET=$TT_SOCK
 	if [ -n "${PROVOKED[tcp]:-}" ]; then
 		tt_query tcp_retransmits/default_query "$("$ST" query "$TOOLS/tcp_retransmits")" \
 			'^"?127\.0\.0\.2"?,"?127\.0\.0\.1"?,[1-9][0-9]*$'
