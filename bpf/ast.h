@@ -52,8 +52,8 @@ struct bt_type_name {
 	/* BT_TYPE_INT: width in bits (8, 16, 32, 64) and signedness. */
 	unsigned bits;
 	bool is_signed;
-	/* STRUCT/UNION/ENUM: the tag; NAMED: the typedef; INT etc.: spelling.
-	 */
+	/* STRUCT/UNION/ENUM: the tag; NAMED: the typedef; INT: the bpftrace
+	 * name ("uint64" also for C's "unsigned long"); others: the word. */
 	const char *name;
 	unsigned ptr_depth; /* number of '*' */
 	/* Array declarator, `(int8[4])x` or `char comm[16]`: 0 when absent. */
@@ -189,7 +189,10 @@ struct bt_expr {
 			struct bt_expr *base; /* never NULL */
 			unsigned index;
 		} tuple_index;
-		/* BT_EXPR_SIZEOF: exactly one of type and expr is set. */
+		/* BT_EXPR_SIZEOF: exactly one of type and expr is set.
+		 * sizeof(NAME) with a NAME that is not a type word is stored
+		 * as expr IDENT: it may be a builtin or a typedef, which only
+		 * semantic analysis can tell. */
 		struct {
 			struct bt_type_name *type;
 			struct bt_expr *expr;
@@ -373,11 +376,14 @@ struct bt_ast {
 void bt_ast__free(struct bt_ast *ast);
 
 /*
- * Prints the AST as S-expressions, one probe per line block, e.g.
+ * Prints the AST as S-expressions, one statement per line, e.g.
  *     (probe (tracepoint syscalls sys_enter_openat)
- *       (pred (== (ident pid) (int 1)))
- *       (printf (str "%d\n") (ident pid)))
- * Parentheses make precedence visible; tests compare this text.
+ *       (pred (== pid 1))
+ *       (call printf "%d\n" pid)
+ *       (+= @n[comm] (* 2 $x)))
+ * Leaves print as written ($x, @m[k], 42, "s", pid); operators as (op a b);
+ * casts and sizeof show types in <...>. Parentheses make precedence
+ * visible; tests compare this text.
  */
 void bt_ast__dump(const struct bt_ast *ast, FILE *out);
 /* Prints a single expression in the same form (no newline). */

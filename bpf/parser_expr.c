@@ -374,6 +374,11 @@ struct bt_expr *bt_parser__ident(struct bt_parser *p)
 			e->ident.name = t.str;
 		return e;
 	}
+	if (!strcmp(t.str, "offsetof")) {
+		bt_parser__error(p, t.line, t.col,
+				 "offsetof() is not supported");
+		return NULL;
+	}
 	next(p);
 	e = new_expr(p, BT_EXPR_CALL, t.line, t.col);
 	if (!e)

@@ -293,6 +293,15 @@ static struct bt_stmt *parse_stmt_inner(struct bt_parser *p)
 			s = parse_delete(p);
 			break;
 		}
+		/* bpftrace 0.17 has no for loops; say so rather than
+		 * mis-parse for(...) as a call. */
+		if (!strcmp(t.str, "for") &&
+		    peek_n(p, 1)->kind == BT_TOK_LPAREN) {
+			bt_parser__error(p, t.line, t.col,
+					 "'for' loops are not supported; use "
+					 "while or unroll");
+			return NULL;
+		}
 		/* fallthrough */
 	default:
 		s = parse_simple(p);

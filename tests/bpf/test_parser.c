@@ -477,6 +477,11 @@ TT_TEST(error_messages)
 		 "ERR -22 1:17: tuple index too large"},
 		{", BEGIN {}",
 		 "ERR -22 1:1: expected an attach point, got ','"},
+		{"BEGIN { for ($i : 0..3) { } }",
+		 "ERR -22 1:9: 'for' loops are not supported; use while or "
+		 "unroll"},
+		{"BEGIN { $x = offsetof(struct s, f); }",
+		 "ERR -22 1:14: offsetof() is not supported"},
 	};
 	size_t i;
 
