@@ -295,9 +295,10 @@ static const char *const predefined[] = {"BPFTRACE_HAVE_BTF"};
 
 #define MAX_COND 32
 
+/* Blanks inside a directive line; '\r' so CRLF files work. */
 static const char *skip_blank(const char *s)
 {
-	while (*s == ' ' || *s == '\t')
+	while (*s == ' ' || *s == '\t' || *s == '\r')
 		s++;
 	return s;
 }

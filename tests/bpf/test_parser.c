@@ -407,6 +407,15 @@ TT_TEST(program_items)
 		  "(probe (BEGIN))\n");
 }
 
+/* Files with CRLF line ends parse like LF ones. */
+TT_TEST(crlf_lines)
+{
+	CHECK_STR(parse_dump("#include <a.h>\r\n#define N 3\r\n#ifdef N\r\n"
+			     "BEGIN {\r\n  $x = N;\r\n}\r\n#endif\r\n"),
+		  "(include \"a.h\")\n(define N 3)\n(probe (BEGIN)\n  (= $x "
+		  "N))\n");
+}
+
 /* Syntax errors: exact line:col and words. */
 TT_TEST(error_messages)
 {
@@ -945,7 +954,7 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(statements), TT_CASE(control_flow),
 	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
 	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
-	TT_CASE(program_items), TT_CASE(error_messages),
+	TT_CASE(program_items), TT_CASE(crlf_lines), TT_CASE(error_messages),
 	TT_CASE(error_recovery), TT_CASE(struct_recovery),
 	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
 	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
