@@ -30,8 +30,10 @@ static double now_s(void)
 static struct tt_table *open_table(const char *name, struct tt_schema *s,
 				   uint64_t max_bytes)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = max_bytes,
-				   .group = (gid_t)-1, .replace = true };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = max_bytes,
+				  .group = (gid_t)-1,
+				  .replace = true};
 	struct tt_table *t = NULL;
 
 	if (tt_table__open(dir, name, s, &o, &t, err, sizeof(err))) {
@@ -44,12 +46,12 @@ static struct tt_table *open_table(const char *name, struct tt_schema *s,
 /* Trace-like rows: time_, pid, comm (a few recurring names), value. */
 static void bench_append(void)
 {
-	static const char *const comms[] = { "bash", "sshd", "systemd",
-					     "kworker/0:1", "nginx", "postgres",
-					     "containerd", "python3" };
+	static const char *const comms[] = {"bash",	   "sshd",   "systemd",
+					    "kworker/0:1", "nginx",  "postgres",
+					    "containerd",  "python3"};
 	const uint64_t n = 30 * 1000 * 1000;
 	union tt_value v[4];
-	struct tt_schema s = { 0 };
+	struct tt_schema s = {0};
 	struct tt_table *t;
 	double t0, dt, rate;
 
@@ -82,7 +84,7 @@ static void bench_append(void)
 /* Fills (time_, v int64) with n rows, time_ nearly sorted. */
 static struct tt_table *fill_numeric(const char *name, uint64_t n)
 {
-	struct tt_schema s = { 0 };
+	struct tt_schema s = {0};
 	struct tt_table *t;
 	union tt_value v[2];
 	uint64_t rng = 1;
@@ -104,7 +106,7 @@ static struct tt_table *fill_numeric(const char *name, uint64_t n)
 
 static int64_t sum_table(struct tt_reader *r, uint64_t *rows)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	int64_t sum = 0;
@@ -186,8 +188,8 @@ static double lookup_us(struct tt_reader *r, uint64_t n, int q, uint64_t rng)
 	double t0 = now_s();
 
 	for (int i = 0; i < q; i++) {
-		struct tt_scan_opts o = { .sz = sizeof(o),
-					  .has_time_range = true };
+		struct tt_scan_opts o = {.sz = sizeof(o),
+					 .has_time_range = true};
 		struct tt_scan *sc;
 		struct tt_chunk ch;
 

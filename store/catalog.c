@@ -47,8 +47,8 @@ static int mdb_errno(int rc)
 	}
 }
 
-int tt_catalog__open(const char *state_dir, struct tt_catalog **out,
-		     char *err, size_t errlen)
+int tt_catalog__open(const char *state_dir, struct tt_catalog **out, char *err,
+		     size_t errlen)
 {
 	struct tt_catalog *cat;
 	int rc;
@@ -70,8 +70,8 @@ int tt_catalog__open(const char *state_dir, struct tt_catalog **out,
 	if (!rc)
 		rc = mdb_env_open(cat->env, state_dir, MDB_NOTLS, 0600);
 	if (rc) {
-		tt_err(err, errlen, mdb_errno(rc), "%s: catalog: %s",
-		       state_dir, mdb_strerror(rc));
+		tt_err(err, errlen, mdb_errno(rc), "%s: catalog: %s", state_dir,
+		       mdb_strerror(rc));
 		tt_catalog__close(cat);
 		return mdb_errno(rc);
 	}
@@ -131,7 +131,7 @@ static int key__make(MDB_val *k, const char *key)
 static int db__put(struct tt_catalog *cat, const char *db, const char *key,
 		   const void *val, size_t len)
 {
-	MDB_val k, v = { .mv_size = len, .mv_data = (void *)val };
+	MDB_val k, v = {.mv_size = len, .mv_data = (void *)val};
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	int rc;
@@ -241,7 +241,7 @@ int tt_catalog__get_table(struct tt_catalog *cat, const char *name,
 	    rec->version != SCHEMA_RECORD_VERSION ||
 	    rec->ncols > TT_MAX_COLUMNS ||
 	    len != offsetof(struct schema_record, cols) +
-			   rec->ncols * sizeof(rec->cols[0])) {
+			    rec->ncols * sizeof(rec->cols[0])) {
 		free(rec);
 		return -EBADMSG;
 	}
@@ -261,8 +261,8 @@ int tt_catalog__del_table(struct tt_catalog *cat, const char *name)
 
 /* ---- generic spaces ---- */
 
-int tt_catalog__put(struct tt_catalog *cat, const char *space,
-		    const char *key, const void *val, size_t len)
+int tt_catalog__put(struct tt_catalog *cat, const char *space, const char *key,
+		    const void *val, size_t len)
 {
 	char db[128];
 
@@ -271,8 +271,8 @@ int tt_catalog__put(struct tt_catalog *cat, const char *space,
 	return db__put(cat, db, key, val, len);
 }
 
-int tt_catalog__get(struct tt_catalog *cat, const char *space,
-		    const char *key, void **val, size_t *len)
+int tt_catalog__get(struct tt_catalog *cat, const char *space, const char *key,
+		    void **val, size_t *len)
 {
 	char db[128];
 
@@ -281,8 +281,7 @@ int tt_catalog__get(struct tt_catalog *cat, const char *space,
 	return db__get(cat, db, key, val, len);
 }
 
-int tt_catalog__del(struct tt_catalog *cat, const char *space,
-		    const char *key)
+int tt_catalog__del(struct tt_catalog *cat, const char *space, const char *key)
 {
 	char db[128];
 
@@ -313,10 +312,10 @@ int tt_catalog__each(struct tt_catalog *cat, const char *space,
 		mdb_txn_abort(txn);
 		return mdb_errno(mrc);
 	}
-	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	     !mrc && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		size_t n = k.mv_size < sizeof(key) ? k.mv_size :
-						     sizeof(key) - 1;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		size_t n =
+			k.mv_size < sizeof(key) ? k.mv_size : sizeof(key) - 1;
 
 		memcpy(key, k.mv_data, n);
 		key[n] = 0;

@@ -24,8 +24,8 @@
 #define STEP_NS 100000 /* 100 us between rows: 10 s of trace */
 #define SHOW_MAX 64
 
-static const char *const comms[] = { "bash", "sshd", "cron", "nginx",
-				      "postgres", "python3", "systemd" };
+static const char *const comms[] = {"bash",	"sshd",	   "cron",   "nginx",
+				    "postgres", "python3", "systemd"};
 
 static int64_t wall_ns(void)
 {
@@ -37,8 +37,8 @@ static int64_t wall_ns(void)
 
 static int fill(const char *dir, gid_t group, int64_t start)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .group = group };
-	struct tt_schema s = { 0 };
+	struct tt_table_opts o = {.sz = sizeof(o), .group = group};
+	struct tt_schema s = {0};
 	struct tt_table *t = NULL;
 	union tt_value v[4];
 	char err[512];
@@ -88,9 +88,11 @@ static void fmt_time(char *buf, size_t len, int64_t ns)
 static int collect(struct tt_reader *r, int64_t tmin, int64_t tmax,
 		   struct row *rows)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o), .has_time_range = true,
-				  .time_min = tmin, .time_max = tmax,
-				  .flags = TT_SCAN_COPY };
+	struct tt_scan_opts o = {.sz = sizeof(o),
+				 .has_time_range = true,
+				 .time_min = tmin,
+				 .time_max = tmax,
+				 .flags = TT_SCAN_COPY};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	int n = 0;
@@ -126,12 +128,12 @@ static int collect(struct tt_reader *r, int64_t tmin, int64_t tmax,
 
 static void print_table(const struct row *rows, int n)
 {
-	int w[4] = { 5, 3, 4, 10 }; /* header widths */
+	int w[4] = {5, 3, 4, 10}; /* header widths */
 
 	for (int i = 0; i < n; i++) {
-		int l[4] = { (int)strlen(rows[i].time), (int)strlen(rows[i].pid),
-			     (int)strlen(rows[i].comm),
-			     (int)strlen(rows[i].lat) };
+		int l[4] = {(int)strlen(rows[i].time), (int)strlen(rows[i].pid),
+			    (int)strlen(rows[i].comm),
+			    (int)strlen(rows[i].lat)};
 
 		for (int c = 0; c < 4; c++)
 			w[c] = l[c] > w[c] ? l[c] : w[c];
@@ -144,8 +146,7 @@ static void print_table(const struct row *rows, int n)
 	printf("(%d rows)\n", n);
 }
 
-static int reader_child(const char *dir, const struct passwd *pw,
-			int64_t start)
+static int reader_child(const char *dir, const struct passwd *pw, int64_t start)
 {
 	struct row rows[SHOW_MAX];
 	struct tt_reader *r = NULL;

@@ -36,8 +36,7 @@ static uint32_t hash_bytes(const char *s, uint32_t len)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-int tt_dict__init(struct tt_dict *d, uint32_t max_entries,
-		  uint32_t arena_bytes)
+int tt_dict__init(struct tt_dict *d, uint32_t max_entries, uint32_t arena_bytes)
 {
 	uint64_t cap = 16;
 
@@ -59,12 +58,13 @@ void tt_dict__free(struct tt_dict *d)
 	d->slots = NULL;
 }
 
-static bool entry__equal(const struct tt_dict *d, uint32_t code,
-			 const char *s, uint32_t len)
+static bool entry__equal(const struct tt_dict *d, uint32_t code, const char *s,
+			 uint32_t len)
 {
 	const struct tt_dict_entry *e = &d->ents[code];
 
-	return e->len == len && (!len || memcmp(d->arena + e->off, s, len) == 0);
+	return e->len == len &&
+	       (!len || memcmp(d->arena + e->off, s, len) == 0);
 }
 
 /* Slot holding the string, or the empty slot where it belongs. */

@@ -15,15 +15,15 @@
  * rebuilt when the writer moves to another segment.
  */
 struct tt_dict {
-	uint64_t *slots;            /* (hash << 32) | (code + 1); 0 is empty */
+	uint64_t *slots; /* (hash << 32) | (code + 1); 0 is empty */
 	uint32_t mask;
-	uint32_t n;                 /* entries */
-	uint32_t used;              /* arena bytes */
+	uint32_t n; /* entries */
+	uint32_t used; /* arena bytes */
 	uint32_t max_entries, arena_bytes;
 	struct tt_dict_entry *ents; /* shared */
-	char *arena;                /* shared */
-	uint32_t *shared_n;         /* shared size word */
-	uint32_t last;              /* last code returned; n when none */
+	char *arena; /* shared */
+	uint32_t *shared_n; /* shared size word */
+	uint32_t last; /* last code returned; n when none */
 };
 
 /* Allocates the index for max_entries strings. 0 or -ENOMEM. */

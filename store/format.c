@@ -55,7 +55,7 @@ int tt_layout__compute(struct tt_layout *l, const struct tt_schema *schema,
 	off = align_up(TT_MAX_COLUMNS * sizeof(uint32_t), 64);
 	l->summ_off = off;
 	off = align_up(off + (uint64_t)(segment_rows + TT_TIME_BLOCK - 1) /
-				     TT_TIME_BLOCK * sizeof(int64_t),
+				       TT_TIME_BLOCK * sizeof(int64_t),
 		       64);
 	for (uint32_t i = 0; i < schema->ncols; i++) {
 		l->width[i] = tt_type__width(schema->cols[i].type);
@@ -74,7 +74,7 @@ int tt_layout__compute(struct tt_layout *l, const struct tt_schema *schema,
 	l->seg_bytes = align_up(off, TT_PAGE);
 	l->dir_off = TT_HEADER_BYTES;
 	l->data_off = align_up(l->dir_off + (uint64_t)nsegs *
-					    sizeof(struct tt_seg_meta),
+						    sizeof(struct tt_seg_meta),
 			       TT_PAGE);
 	l->file_bytes = l->data_off + (uint64_t)nsegs * l->seg_bytes;
 	return 0;
@@ -119,10 +119,9 @@ int tt_layout__plan(struct tt_layout *l, const struct tt_schema *schema,
 	rc = tt_layout__compute(l, schema, segment_rows,
 				arena_for(segment_rows), 1);
 	if (rc)
-		return tt_err(err, errlen, rc,
-			      "segment_rows %u is outside [%u, %u]",
-			      segment_rows, TT_MIN_SEGMENT_ROWS,
-			      TT_MAX_SEGMENT_ROWS);
+		return tt_err(
+			err, errlen, rc, "segment_rows %u is outside [%u, %u]",
+			segment_rows, TT_MIN_SEGMENT_ROWS, TT_MAX_SEGMENT_ROWS);
 	/* Directory entries and page rounding: solve conservatively. */
 	nsegs = (max_bytes > l->data_off ? max_bytes - l->data_off : 0) /
 		(l->seg_bytes + sizeof(struct tt_seg_meta));
@@ -199,8 +198,8 @@ int tt_header__validate(const void *base, size_t size, const char *path,
 			      "%s: corrupted table header (checksum mismatch)",
 			      path);
 	if (tt_schema__validate(&h->schema, why, sizeof(why)))
-		return tt_err(err, errlen, -EBADMSG,
-			      "%s: corrupted schema: %s", path, why);
+		return tt_err(err, errlen, -EBADMSG, "%s: corrupted schema: %s",
+			      path, why);
 	if (h->header_bytes != TT_HEADER_BYTES || h->nsegs < 2 ||
 	    tt_layout__compute(l, &h->schema, h->segment_rows, h->arena_bytes,
 			       h->nsegs) ||

@@ -38,10 +38,10 @@
 #define TT_MIN_SEGMENT_ROWS 16u
 #define TT_MAX_SEGMENT_ROWS (1u << 24)
 #define TT_MAX_SEGMENTS (1u << 20)
-#define TT_AUTO_SEGMENTS 64u  /* ring length aimed at when sizing segments */
-#define TT_ARENA_PER_ROW 24u  /* string bytes per row budgeted per column */
+#define TT_AUTO_SEGMENTS 64u /* ring length aimed at when sizing segments */
+#define TT_ARENA_PER_ROW 24u /* string bytes per row budgeted per column */
 #define TT_MIN_ARENA 4096u
-#define TT_TIME_BLOCK 256u  /* rows per time-index summary entry */
+#define TT_TIME_BLOCK 256u /* rows per time-index summary entry */
 
 /* The immutable file header. */
 struct tt_file_header {
@@ -53,10 +53,10 @@ struct tt_file_header {
 	uint32_t segment_rows;
 	uint32_t arena_bytes;
 	uint32_t pad0;
-	uint64_t seg_bytes;   /* must equal the computed layout's */
+	uint64_t seg_bytes; /* must equal the computed layout's */
 	uint64_t created_ns;
 	struct tt_schema schema;
-	uint64_t checksum;    /* FNV-1a of every byte before this field */
+	uint64_t checksum; /* FNV-1a of every byte before this field */
 };
 
 /*
@@ -65,12 +65,12 @@ struct tt_file_header {
  * writer before it publishes the rows the values describe.
  */
 struct tt_seg_meta {
-	uint64_t gen;          /* odd while being recycled; 0: never used */
-	uint64_t nrows;        /* published rows */
+	uint64_t gen; /* odd while being recycled; 0: never used */
+	uint64_t nrows; /* published rows */
 	uint64_t first_row_id;
 	int64_t min_time;
 	int64_t max_time;
-	uint64_t disorder;     /* max drop of time_ below the running maximum */
+	uint64_t disorder; /* max drop of time_ below the running maximum */
 	uint64_t pad[2];
 };
 
@@ -83,15 +83,15 @@ struct tt_dict_entry {
 /* Offsets computed from the geometry; identical on both sides. */
 struct tt_layout {
 	uint32_t ncols, nsegs, segment_rows, arena_bytes;
-	uint64_t dir_off;             /* segment directory */
-	uint64_t data_off;            /* first segment body */
-	uint64_t seg_bytes;           /* one body, page-rounded */
-	uint64_t summ_off;            /* time summary, within a body */
-	uint64_t file_bytes;          /* whole file */
-	uint64_t col_off[TT_MAX_COLUMNS];   /* within a body */
-	uint64_t ent_off[TT_MAX_COLUMNS];   /* string columns only */
+	uint64_t dir_off; /* segment directory */
+	uint64_t data_off; /* first segment body */
+	uint64_t seg_bytes; /* one body, page-rounded */
+	uint64_t summ_off; /* time summary, within a body */
+	uint64_t file_bytes; /* whole file */
+	uint64_t col_off[TT_MAX_COLUMNS]; /* within a body */
+	uint64_t ent_off[TT_MAX_COLUMNS]; /* string columns only */
 	uint64_t arena_off[TT_MAX_COLUMNS]; /* string columns only */
-	uint8_t width[TT_MAX_COLUMNS];      /* bytes per value */
+	uint8_t width[TT_MAX_COLUMNS]; /* bytes per value */
 };
 
 /* Bytes per value of a column type (8, or 4 for dictionary codes). */
@@ -144,8 +144,8 @@ static inline char *tt_layout__body(const struct tt_layout *l, void *base,
 	return (char *)base + l->data_off + (uint64_t)seg * l->seg_bytes;
 }
 
-static inline int64_t *tt_layout__summary(const struct tt_layout *l,
-					  void *base, uint32_t seg)
+static inline int64_t *tt_layout__summary(const struct tt_layout *l, void *base,
+					  uint32_t seg)
 {
 	return (int64_t *)(tt_layout__body(l, base, seg) + l->summ_off);
 }

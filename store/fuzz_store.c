@@ -33,10 +33,12 @@ static struct tt_schema schema;
 
 static void make_base(void)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 48 << 10,
-				   .segment_rows = 16, .group = (gid_t)-1 };
-	static const char *const strs[] = { "", "a", "bash", "with\0nul",
-					    "a longer string for the arena" };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = 48 << 10,
+				  .segment_rows = 16,
+				  .group = (gid_t)-1};
+	static const char *const strs[] = {"", "a", "bash", "with\0nul",
+					   "a longer string for the arena"};
 	struct tt_table *t = NULL;
 	union tt_value v[4];
 	char err[256];
@@ -121,7 +123,7 @@ static size_t make_image(const uint8_t *d, size_t n, unsigned char *img,
 static void scan_all(struct tt_reader *r, uint8_t flags, const uint8_t *d,
 		     size_t n)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	volatile int64_t sink = 0;
@@ -143,7 +145,8 @@ static void scan_all(struct tt_reader *r, uint8_t flags, const uint8_t *d,
 			uint32_t len;
 
 			sink += tm[i];
-			if (!tt_chunk__string(&ch, 2, codes[i], &s, &len) && len)
+			if (!tt_chunk__string(&ch, 2, codes[i], &s, &len) &&
+			    len)
 				sink += s[0] + s[len - 1];
 		}
 		sink += tt_chunk__dict_size(&ch, 2);
@@ -182,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 		if (!tt_table__open(dir, "f", &schema, NULL, &t, err,
 				    sizeof(err))) {
-			union tt_value v[4] = { { 0 } };
+			union tt_value v[4] = {{0}};
 
 			for (int i = 0; i < 20; i++)
 				tt_table__append(t, v);

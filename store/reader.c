@@ -24,8 +24,7 @@
 #include "store/reader.h"
 
 /* Checks every segment's metadata once, so corruption is reported early. */
-static int reader__check_segments(struct tt_reader *r, char *err,
-				  size_t errlen)
+static int reader__check_segments(struct tt_reader *r, char *err, size_t errlen)
 {
 	struct tt_seg_view v;
 
@@ -49,8 +48,8 @@ static int reader__map(struct tt_reader *r, char *err, size_t errlen)
 		return tt_err(err, errlen, -errno, "%s: %s", r->path,
 			      strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		rc = tt_err(err, errlen, -EBADMSG,
-			    "%s: not a regular file", r->path);
+		rc = tt_err(err, errlen, -EBADMSG, "%s: not a regular file",
+			    r->path);
 	} else if (st.st_size < (off_t)sizeof(struct tt_file_header)) {
 		rc = tt_err(err, errlen, -EBADMSG,
 			    "%s: truncated table file (%lld bytes)", r->path,
@@ -204,7 +203,7 @@ static int cmp_names(const void *a, const void *b)
 int tt_store__list(const char *dir, int (*fn)(const char *name, void *ctx),
 		   void *ctx)
 {
-	char (*names)[TT_NAME_MAX] = NULL, name[TT_NAME_MAX];
+	char(*names)[TT_NAME_MAX] = NULL, name[TT_NAME_MAX];
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	int rc = 0;

@@ -11,9 +11,9 @@
 
 struct tt_reader {
 	char path[PATH_MAX];
-	const void *base;    /* PROT_READ mapping of the whole file */
+	const void *base; /* PROT_READ mapping of the whole file */
 	size_t size;
-	struct tt_layout l;  /* validated against the file size */
+	struct tt_layout l; /* validated against the file size */
 	struct tt_schema schema;
 	uint32_t time_col;
 };

@@ -108,9 +108,8 @@ static int scan__snapshot(struct tt_scan *sc)
 		if (rc == 0 || !v.nrows ||
 		    v.first_row_id + v.nrows <= sc->cursor)
 			continue;
-		sc->snaps[sc->nsnaps++] = (struct snap){ s, v.gen,
-							 v.first_row_id,
-							 v.nrows };
+		sc->snaps[sc->nsnaps++] =
+			(struct snap){s, v.gen, v.first_row_id, v.nrows};
 	}
 	snaps__sort(sc->snaps, sc->nsnaps);
 	return 0;
@@ -130,8 +129,9 @@ int tt_reader__scan(struct tt_reader *r, const struct tt_scan_opts *opts,
 		return -ENOMEM;
 	sc->r = r;
 	if (opts)
-		memcpy(&sc->o, opts, opts->sz && opts->sz < sizeof(sc->o) ?
-					     opts->sz : sizeof(sc->o));
+		memcpy(&sc->o, opts,
+		       opts->sz && opts->sz < sizeof(sc->o) ? opts->sz
+							    : sizeof(sc->o));
 	if (sc->o.has_time_range && sc->o.time_min > sc->o.time_max)
 		sc->pos = UINT32_MAX; /* empty range */
 	sc->cursor = sc->o.from_row_id;
@@ -252,11 +252,10 @@ static int chunk__fill(struct tt_scan *sc, const struct tt_seg_view *v,
 			return 0;
 		exact = v->disorder == 0 || (v->min_time >= sc->o.time_min &&
 					     v->max_time <= sc->o.time_max);
-		tt_seg__time_bounds((const int64_t *)(body +
-						      r->l.col_off[r->time_col]),
-				    (const int64_t *)(body + r->l.summ_off),
-				    v->disorder, sc->o.time_min,
-				    sc->o.time_max, &lo, &hi);
+		tt_seg__time_bounds(
+			(const int64_t *)(body + r->l.col_off[r->time_col]),
+			(const int64_t *)(body + r->l.summ_off), v->disorder,
+			sc->o.time_min, sc->o.time_max, &lo, &hi);
 		if (lo >= hi)
 			return 0;
 	}
@@ -268,8 +267,8 @@ static int chunk__fill(struct tt_scan *sc, const struct tt_seg_view *v,
 	ch->min_time = v->min_time;
 	ch->max_time = v->max_time;
 	for (uint32_t c = 0; c < r->l.ncols; c++)
-		ch->cols[c] = body + r->l.col_off[c] +
-			      (size_t)lo * r->l.width[c];
+		ch->cols[c] =
+			body + r->l.col_off[c] + (size_t)lo * r->l.width[c];
 	dict__share(sc, v->seg);
 	ch->priv = &sc->dict;
 	return 1;
@@ -310,8 +309,10 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 		if (rc < 0) {
 			char what[80];
 
-			snprintf(what, sizeof(what), "corrupted table: segment "
-				 "%u has impossible metadata", s->seg);
+			snprintf(what, sizeof(what),
+				 "corrupted table: segment "
+				 "%u has impossible metadata",
+				 s->seg);
 			return scan__fail(sc, rc, what);
 		}
 		if (rc == 0 || v.gen != s->gen) { /* recycled meanwhile */
@@ -332,7 +333,8 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 		}
 		rc = chunk__copy(sc, ch);
 		if (rc)
-			return scan__fail(sc, rc, "out of memory copying a chunk");
+			return scan__fail(sc, rc,
+					  "out of memory copying a chunk");
 		if (tt_seg__unchanged(l, sc->r->base, v.seg, v.gen))
 			return 1;
 		sc->missed += ch->nrows;

@@ -31,7 +31,8 @@ int tt_type__parse(const char *name)
 {
 	if (!name)
 		return -EINVAL;
-	for (unsigned t = 1; t < sizeof(type_names) / sizeof(type_names[0]); t++)
+	for (unsigned t = 1; t < sizeof(type_names) / sizeof(type_names[0]);
+	     t++)
 		if (strcmp(name, type_names[t]) == 0)
 			return (int)t;
 	return -EINVAL;

@@ -155,7 +155,9 @@ uint32_t tt_seg__dict_size(const struct tt_layout *l, const void *base,
 /* a + b and a - b clamped to the int64 range. */
 static int64_t clamp128(__int128 v)
 {
-	return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+	return v > INT64_MAX   ? INT64_MAX
+	       : v < INT64_MIN ? INT64_MIN
+			       : (int64_t)v;
 }
 
 static int64_t sat_add(int64_t a, uint64_t b)
@@ -191,9 +193,8 @@ static uint32_t search(const int64_t *t, uint32_t lo, uint32_t hi, int64_t x,
  * above tmax. The summary is small and hot, so a lookup touches few pages
  * of a large segment.
  */
-static void blocks__narrow(const int64_t *summ, uint64_t disorder,
-			   int64_t tmin, int64_t tmax, uint32_t *lo,
-			   uint32_t *hi)
+static void blocks__narrow(const int64_t *summ, uint64_t disorder, int64_t tmin,
+			   int64_t tmax, uint32_t *lo, uint32_t *hi)
 {
 	uint32_t nb = (*hi + TT_TIME_BLOCK - 1) / TT_TIME_BLOCK;
 	uint32_t a = search(summ, 0, nb, tmin, false);

@@ -67,6 +67,7 @@ static int64_t now_ns(void)
  */
 static bool head__attach(struct tt_table *t, uint32_t seg, uint32_t n)
 {
+	struct tt_dict_entry *ents;
 	bool intact = true;
 
 	char *body = tt_layout__body(&t->l, t->base, seg);
@@ -88,11 +89,10 @@ static bool head__attach(struct tt_table *t, uint32_t seg, uint32_t n)
 			continue;
 		if (want > t->l.segment_rows)
 			want = t->l.segment_rows + 1; /* cannot all be kept */
-		intact &= tt_dict__attach(&t->dict[k],
-					  (struct tt_dict_entry *)(body +
-								   t->l.ent_off[c]),
-					  body + t->l.arena_off[c], &dn[c],
-					  want) == want;
+		ents = (struct tt_dict_entry *)(body + t->l.ent_off[c]);
+		if (tt_dict__attach(&t->dict[k], ents, body + t->l.arena_off[c],
+				    &dn[c], want) != want)
+			intact = false;
 	}
 	return intact;
 }
@@ -110,8 +110,8 @@ static void head__advance(struct tt_table *t)
 static int map_file(struct tt_table *t, uint64_t bytes, char *err,
 		    size_t errlen)
 {
-	t->base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd,
-		       0);
+	t->base =
+		mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
 	if (t->base == MAP_FAILED) {
 		t->base = NULL;
 		return tt_err(err, errlen, -errno, "%s: mmap: %s", t->path,
@@ -128,8 +128,8 @@ static int table__create(struct tt_table *t, const char *dir,
 	int rc;
 
 	rc = tt_layout__plan(&t->l, &t->schema,
-			     o->max_bytes ? o->max_bytes :
-					    TT_TABLE_DEFAULT_BYTES,
+			     o->max_bytes ? o->max_bytes
+					  : TT_TABLE_DEFAULT_BYTES,
 			     o->segment_rows, err, errlen);
 	if (rc)
 		return rc;
@@ -147,9 +147,9 @@ static int table__create(struct tt_table *t, const char *dir,
 	}
 	rc = posix_fallocate(t->fd, 0, (off_t)t->l.file_bytes);
 	if (rc) {
-		rc = tt_err(err, errlen, -rc, "%s: preallocating %llu bytes: %s",
-			    tmp, (unsigned long long)t->l.file_bytes,
-			    strerror(rc));
+		rc = tt_err(err, errlen, -rc,
+			    "%s: preallocating %llu bytes: %s", tmp,
+			    (unsigned long long)t->l.file_bytes, strerror(rc));
 		goto fail;
 	}
 	rc = map_file(t, t->l.file_bytes, err, errlen);
@@ -213,8 +213,7 @@ static void head__reindex(struct tt_table *t)
 {
 	const int64_t *times = (const int64_t *)t->colp[t->time_col];
 	int64_t *summ = t->summ;
-	struct tt_seg_meta m = { .min_time = INT64_MAX,
-				 .max_time = INT64_MIN };
+	struct tt_seg_meta m = {.min_time = INT64_MAX, .max_time = INT64_MIN};
 
 	for (uint32_t i = 0; i < t->cur_n; i++)
 		tt_seg__note_time(&m, summ, i, times[i]);
@@ -236,8 +235,7 @@ static int table__reopen(struct tt_table *t, const struct tt_table_opts *o,
 			      strerror(errno));
 	if (flock(t->fd, LOCK_EX | LOCK_NB))
 		return tt_err(err, errlen, -EBUSY,
-			      "%s: another writer has the table open",
-			      t->path);
+			      "%s: another writer has the table open", t->path);
 	if (st.st_size < (off_t)sizeof(struct tt_file_header))
 		return tt_err(err, errlen, -EBADMSG,
 			      "%s: truncated table file (%lld bytes)", t->path,
@@ -325,13 +323,13 @@ int tt_table__open(const char *dir, const char *name,
 		   const struct tt_table_opts *opts, struct tt_table **out,
 		   char *err, size_t errlen)
 {
-	struct tt_table_opts o = { .group = (gid_t)-1 };
+	struct tt_table_opts o = {.group = (gid_t)-1};
 	struct tt_table *t;
 	int rc;
 
 	if (opts)
-		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz :
-								    sizeof(o));
+		memcpy(&o, opts,
+		       opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	if (!out || !schema)
 		return tt_err(err, errlen, -EINVAL, "missing argument");
 	*out = NULL;
@@ -359,8 +357,8 @@ static int row__intern(struct tt_table *t, const union tt_value *row,
 {
 	for (uint32_t k = 0; k < t->nstr; k++) {
 		const union tt_value *v = &row[t->str_col[k]];
-		int64_t code = tt_dict__intern(&t->dict[k], v->str.ptr,
-					       v->str.len);
+		int64_t code =
+			tt_dict__intern(&t->dict[k], v->str.ptr, v->str.len);
 
 		if (code < 0)
 			return (int)code;

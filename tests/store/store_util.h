@@ -113,7 +113,7 @@ static inline int64_t mono_ns(void)
 struct scan_result {
 	uint64_t rows, first, last, missed;
 	int bad; /* drow_check code of the first bad row, 0 when all fine */
-	int rc;  /* scan error */
+	int rc; /* scan error */
 };
 
 /*
@@ -124,9 +124,9 @@ static inline struct scan_result scan_all(struct tt_reader *r,
 					  uint64_t from_row_id, uint32_t flags,
 					  unsigned ncomm)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o), .from_row_id = from_row_id,
-				  .flags = flags };
-	struct scan_result res = { 0, UINT64_MAX, 0, 0, 0, 0 };
+	struct tt_scan_opts o = {
+		.sz = sizeof(o), .from_row_id = from_row_id, .flags = flags};
+	struct scan_result res = {0, UINT64_MAX, 0, 0, 0, 0};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	uint64_t next = from_row_id;

@@ -61,7 +61,8 @@ TT_TEST(spaces)
 	CHECK(!tt_catalog__open(dir, &cat, err, sizeof(err)));
 	CHECK_INT(tt_catalog__each(cat, "deployments", each_cb, out), 0);
 	CHECK_STR(out, "");
-	CHECK_INT(tt_catalog__get(cat, "deployments", "x", &val, &len), -ENOENT);
+	CHECK_INT(tt_catalog__get(cat, "deployments", "x", &val, &len),
+		  -ENOENT);
 	CHECK_INT(tt_catalog__put(cat, "deployments", "b", "2", 1), 0);
 	CHECK_INT(tt_catalog__put(cat, "deployments", "a", "1", 1), 0);
 	CHECK_INT(tt_catalog__put(cat, "deployments", "c", "3", 1), 0);

@@ -21,8 +21,10 @@ static char path[128];
 /* A fresh table "x" with 2000 rows; fills path. */
 static const char *setup(void)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .segment_rows = 512, .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = 1 << 20,
+				  .segment_rows = 512,
+				  .group = (gid_t)-1};
 	const char *dir = tdir_make(dirbuf);
 	struct tt_table *t = NULL;
 	struct tt_schema s;
@@ -82,8 +84,12 @@ TT_TEST(truncated)
 {
 	const char *dir = setup();
 	/* Shrinking only: growing back would pad with zeros. */
-	off_t sizes[] = { 0, TT_HEADER_BYTES + 64,
-			  sizeof(struct tt_file_header) - 1, 100, 7, 0 };
+	off_t sizes[] = {0,
+			 TT_HEADER_BYTES + 64,
+			 sizeof(struct tt_file_header) - 1,
+			 100,
+			 7,
+			 0};
 	struct stat st;
 
 	CHECKF(dir, "%s", err);
@@ -99,7 +105,8 @@ TT_TEST(truncated)
 TT_TEST(foreign_files)
 {
 	const char *dir = setup();
-	static const char elf[] = "\x7f" "ELF\x02\x01\x01 and then some bytes";
+	static const char elf[] = "\x7f"
+				  "ELF\x02\x01\x01 and then some bytes";
 	char big[20000];
 	int fd;
 
@@ -175,7 +182,7 @@ TT_TEST(corrupted_segment_metadata)
 	const char *dir = setup();
 	struct tt_reader *r = NULL;
 	struct tt_scan *sc = NULL;
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_chunk ch;
 	struct tt_layout l;
 	struct tt_seg_meta *m;
@@ -214,7 +221,7 @@ TT_TEST(corrupted_dictionary)
 	const char *dir = setup();
 	struct tt_reader *r = NULL;
 	struct tt_scan *sc = NULL;
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_chunk ch;
 	struct tt_layout l;
 	struct tt_dict_entry *ents;
@@ -244,7 +251,8 @@ TT_TEST(corrupted_dictionary)
 		CHECK(tt_chunk__dict_size(&ch, 2) <= 512);
 		CHECK_INT(tt_chunk__string(&ch, 2, 1, &s, &len), -ERANGE);
 		CHECK_INT(tt_chunk__string(&ch, 2, 2, &s, &len), -ERANGE);
-		CHECK_INT(tt_chunk__string(&ch, 2, codes[5], &s, &len), -ERANGE);
+		CHECK_INT(tt_chunk__string(&ch, 2, codes[5], &s, &len),
+			  -ERANGE);
 		CHECK_INT(tt_chunk__string(&ch, 2, 3, &s, &len), 0);
 		CHECK(len == 2 && !memcmp(s, "c3", 2));
 		tt_scan__free(sc);
@@ -263,7 +271,7 @@ TT_TEST(writer_seals_head_with_damaged_dictionary)
 	const char *dir = setup();
 	struct tt_table *t = NULL;
 	struct tt_reader *r = NULL;
-	struct tt_scan_opts o = { .sz = sizeof(o), .from_row_id = 1536 };
+	struct tt_scan_opts o = {.sz = sizeof(o), .from_row_id = 1536};
 	struct tt_scan *sc = NULL;
 	struct tt_chunk ch;
 	struct tt_layout l;
@@ -281,8 +289,8 @@ TT_TEST(writer_seals_head_with_damaged_dictionary)
 	ents = (void *)(tt_layout__body(&l, base, head) + l.ent_off[2]);
 	ents[1].off += 1;
 	{
-		struct tt_table_opts wo = { .sz = sizeof(wo),
-					    .group = (gid_t)-1 };
+		struct tt_table_opts wo = {.sz = sizeof(wo),
+					   .group = (gid_t)-1};
 		struct tt_schema s;
 
 		trace_schema(&s);
@@ -309,8 +317,8 @@ TT_TEST(writer_seals_head_with_damaged_dictionary)
 TT_TEST(writer_refuses_damaged_file_unless_replacing)
 {
 	const char *dir = setup();
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .group = (gid_t)-1 };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .max_bytes = 1 << 20, .group = (gid_t)-1};
 	struct tt_table *t = NULL;
 	struct tt_schema s;
 

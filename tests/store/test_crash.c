@@ -21,8 +21,10 @@ static char err[512];
 
 static int open_writer(const char *dir, struct tt_table **t)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 4 << 20,
-				   .segment_rows = 512, .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = 4 << 20,
+				  .segment_rows = 512,
+				  .group = (gid_t)-1};
 	struct tt_schema s;
 
 	trace_schema(&s);
@@ -81,7 +83,8 @@ TT_TEST(sigkill_mid_append)
 
 		if (pid == 0)
 			writer(dir);
-		/* Readers work while the writer runs (half a ring per round)... */
+		/* Readers work while the writer runs (half a ring per round)...
+		 */
 		while (!bad && tt_reader__stats(r, &after) == 0 &&
 		       after.next_row_id < target && mono_ns() < limit)
 			bad = scan_for(r, 0);
@@ -108,7 +111,8 @@ TT_TEST(sigkill_mid_append)
 		CHECK_INT(res.rows, after.next_row_id - after.oldest_row_id);
 		CHECK_INT(res.missed, after.oldest_row_id);
 	}
-	CHECK(before.next_row_id > 10ull * before.segments * before.segment_rows);
+	CHECK(before.next_row_id >
+	      10ull * before.segments * before.segment_rows);
 	tt_reader__close(r);
 	tdir_rm(dir);
 }
@@ -141,7 +145,8 @@ TT_TEST(half_recycled_segment_is_repaired)
 	snprintf(path, sizeof(path), "%s/c.tt", dir);
 	fd = open(path, O_RDWR);
 	CHECK(fd >= 0 && fstat(fd, &st) == 0);
-	base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    0);
 	close(fd);
 	CHECK(base != MAP_FAILED);
 	CHECK(!tt_header__validate(base, st.st_size, path, &l, err,

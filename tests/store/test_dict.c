@@ -16,9 +16,10 @@ static char err[512];
 static struct tt_table *open_trace(const char *dir, uint64_t max_bytes,
 				   uint32_t segment_rows)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = max_bytes,
-				   .segment_rows = segment_rows,
-				   .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = max_bytes,
+				  .segment_rows = segment_rows,
+				  .group = (gid_t)-1};
 	struct tt_schema s;
 	struct tt_table *t = NULL;
 
@@ -31,7 +32,7 @@ static struct tt_table *open_trace(const char *dir, uint64_t max_bytes,
 static int first_chunk(struct tt_reader *r, struct tt_scan **sc,
 		       struct tt_chunk *ch)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 
 	if (tt_reader__scan(r, &o, sc))
 		return -1;
@@ -72,15 +73,15 @@ TT_TEST(repeated_strings_share_codes)
 
 TT_TEST(any_bytes_round_trip)
 {
-	static const char *const vals[] = { "", "a", "with\0nul", "\xff\xfe",
-					    "tab\there" };
-	static const uint32_t lens[] = { 0, 1, 8, 2, 8 };
+	static const char *const vals[] = {"", "a", "with\0nul", "\xff\xfe",
+					   "tab\there"};
+	static const uint32_t lens[] = {0, 1, 8, 2, 8};
 	const char *dir = tdir_make(dirbuf);
 	struct tt_table *t = open_trace(dir, 1 << 20, 1024);
 	struct tt_reader *r = NULL;
 	struct tt_scan *sc = NULL;
 	struct tt_chunk ch;
-	union tt_value v[4] = { { 0 } };
+	union tt_value v[4] = {{0}};
 	const uint32_t *codes;
 	const char *s;
 	uint32_t len;
@@ -124,7 +125,7 @@ TT_TEST(null_empty_string_first)
 	struct tt_reader *r = NULL;
 	struct tt_scan *sc = NULL;
 	struct tt_chunk ch;
-	union tt_value v[4] = { { 0 } };
+	union tt_value v[4] = {{0}};
 	const char *s;
 	uint32_t len = 99;
 
@@ -147,10 +148,10 @@ TT_TEST(long_strings_seal_segments_early)
 	const char *dir = tdir_make(dirbuf);
 	struct tt_table *t = open_trace(dir, 8 << 20, 1024);
 	struct tt_reader *r = NULL;
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_scan *sc = NULL;
 	struct tt_chunk ch;
-	union tt_value v[4] = { { 0 } };
+	union tt_value v[4] = {{0}};
 	static char big[100000];
 	uint64_t rows = 0, chunks = 0;
 	const char *s;
@@ -219,8 +220,8 @@ TT_TEST(ten_million_distinct_strings_stay_in_cap)
 	}
 	snprintf(path, sizeof(path), "%s/d.tt", dir);
 	CHECK_INT(stat(path, &st), 0);
-	CHECKF((uint64_t)st.st_size <= cap && (uint64_t)st.st_blocks * 512 <=
-						      cap + 4096,
+	CHECKF((uint64_t)st.st_size <= cap &&
+		       (uint64_t)st.st_blocks * 512 <= cap + 4096,
 	       "file %lld bytes, %lld allocated, cap %llu",
 	       (long long)st.st_size, (long long)st.st_blocks * 512,
 	       (unsigned long long)cap);

@@ -18,7 +18,7 @@ TT_TEST(type_names_round_trip)
 
 TT_TEST(add_and_find)
 {
-	struct tt_schema s = { 0 };
+	struct tt_schema s = {0};
 
 	CHECK_INT(tt_schema__add(&s, "time_", TT_TYPE_TIME), 0);
 	CHECK_INT(tt_schema__add(&s, "comm", TT_TYPE_STRING), 0);
@@ -34,7 +34,7 @@ TT_TEST(add_and_find)
 
 TT_TEST(long_names_rejected)
 {
-	struct tt_schema s = { 0 };
+	struct tt_schema s = {0};
 	char name[TT_NAME_MAX + 1];
 
 	memset(name, 'a', sizeof(name) - 1);
@@ -46,7 +46,7 @@ TT_TEST(long_names_rejected)
 
 TT_TEST(too_many_columns)
 {
-	struct tt_schema s = { 0 };
+	struct tt_schema s = {0};
 	char name[16];
 
 	for (int i = 0; i < TT_MAX_COLUMNS; i++) {
@@ -58,7 +58,7 @@ TT_TEST(too_many_columns)
 
 TT_TEST(equal)
 {
-	struct tt_schema a = { 0 }, b = { 0 };
+	struct tt_schema a = {0}, b = {0};
 
 	tt_schema__add(&a, "time_", TT_TYPE_TIME);
 	tt_schema__add(&b, "time_", TT_TYPE_TIME);
@@ -71,7 +71,7 @@ TT_TEST(equal)
 
 TT_TEST(validate)
 {
-	struct tt_schema s = { 0 };
+	struct tt_schema s = {0};
 	char err[128] = "";
 
 	CHECK_INT(tt_schema__validate(&s, err, sizeof(err)), -EINVAL);
@@ -94,5 +94,5 @@ TT_TEST(validate)
 }
 
 TT_MAIN("store_schema", TT_CASE(type_names_round_trip), TT_CASE(add_and_find),
-	TT_CASE(long_names_rejected), TT_CASE(too_many_columns),
-	TT_CASE(equal), TT_CASE(validate))
+	TT_CASE(long_names_rejected), TT_CASE(too_many_columns), TT_CASE(equal),
+	TT_CASE(validate))

@@ -21,14 +21,16 @@ static char err[512];
 
 struct reader_report {
 	uint64_t rows, chunks, discarded, missed, scans, range_rows;
-	int bad;      /* 0, or what was wrong */
+	int bad; /* 0, or what was wrong */
 	uint64_t bad_id;
 };
 
 static void writer(const char *dir)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .segment_rows = 256, .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = 1 << 20,
+				  .segment_rows = 256,
+				  .group = (gid_t)-1};
 	struct tt_table *t = NULL;
 	struct tt_schema s;
 	struct drow row;
@@ -69,8 +71,8 @@ static int check_chunk(const struct tt_chunk *ch, uint64_t *bad_id)
 static void scan_once(struct tt_reader *r, uint64_t *next, uint32_t flags,
 		      struct reader_report *rep)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o), .from_row_id = *next,
-				  .flags = flags };
+	struct tt_scan_opts o = {
+		.sz = sizeof(o), .from_row_id = *next, .flags = flags};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	uint64_t bad_id = 0;
@@ -111,9 +113,10 @@ static void scan_range(struct tt_reader *r, uint64_t next, uint64_t span,
 		       struct reader_report *rep)
 {
 	uint64_t from = next > span ? next - span : 0;
-	struct tt_scan_opts o = { .sz = sizeof(o), .has_time_range = true,
-				  .time_min = T0 + (int64_t)from * 10,
-				  .time_max = T0 + (int64_t)next * 10 };
+	struct tt_scan_opts o = {.sz = sizeof(o),
+				 .has_time_range = true,
+				 .time_min = T0 + (int64_t)from * 10,
+				 .time_max = T0 + (int64_t)next * 10};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	uint64_t bad_id = 0;
@@ -145,7 +148,7 @@ static void scan_range(struct tt_reader *r, uint64_t next, uint64_t span,
 
 static void reader(const char *dir, int fd, int which)
 {
-	struct reader_report rep = { 0 };
+	struct reader_report rep = {0};
 	struct tt_reader *r = NULL;
 	int64_t end = mono_ns() + RUN_NS;
 	uint64_t next = 0;

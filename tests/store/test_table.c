@@ -16,9 +16,10 @@ static char err[512];
 static struct tt_table *open_table(const char *dir, uint64_t max_bytes,
 				   uint32_t segment_rows)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = max_bytes,
-				   .segment_rows = segment_rows,
-				   .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = max_bytes,
+				  .segment_rows = segment_rows,
+				  .group = (gid_t)-1};
 	struct tt_schema s;
 	struct tt_table *t = NULL;
 
@@ -108,8 +109,8 @@ TT_TEST(reopen_keeps_rows)
 TT_TEST(file_mode_size_and_group)
 {
 	const char *dir = tdir_make(dirbuf);
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 3 << 20,
-				   .group = 65534 };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .max_bytes = 3 << 20, .group = 65534};
 	struct tt_table *t = NULL;
 	struct tt_schema s;
 	char path[128];
@@ -134,8 +135,8 @@ TT_TEST(file_mode_size_and_group)
 TT_TEST(schema_change_needs_replace)
 {
 	const char *dir = tdir_make(dirbuf);
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .group = (gid_t)-1 };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .max_bytes = 1 << 20, .group = (gid_t)-1};
 	struct tt_table *t = open_table(dir, 1 << 20, 0), *t2 = NULL;
 	struct tt_reader *r = NULL;
 	struct tt_schema s;
@@ -186,9 +187,9 @@ static int collect(const char *name, void *ctx)
 TT_TEST(list_and_drop)
 {
 	const char *dir = tdir_make(dirbuf);
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .group = (gid_t)-1 };
-	const char *names[] = { "zeta", "alpha", "mid" };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .max_bytes = 1 << 20, .group = (gid_t)-1};
+	const char *names[] = {"zeta", "alpha", "mid"};
 	struct tt_schema s;
 	char got[256] = "", path[128];
 	struct tt_table *t;
@@ -223,9 +224,9 @@ TT_TEST(list_and_drop)
 TT_TEST(bad_arguments)
 {
 	const char *dir = tdir_make(dirbuf);
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1000,
-				   .group = (gid_t)-1 };
-	struct tt_schema s = { 0 };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .max_bytes = 1000, .group = (gid_t)-1};
+	struct tt_schema s = {0};
 	struct tt_table *t = NULL;
 	struct tt_reader *r = NULL;
 
@@ -282,10 +283,11 @@ TT_TEST(retention_wraps_around)
 TT_TEST(max_age_recycles_old_segments)
 {
 	const char *dir = tdir_make(dirbuf);
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .segment_rows = 100,
-				   .max_age_ns = 1000000000,
-				   .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = 1 << 20,
+				  .segment_rows = 100,
+				  .max_age_ns = 1000000000,
+				  .group = (gid_t)-1};
 	struct tt_table *t = NULL;
 	struct tt_reader *r = NULL;
 	struct scan_result res;
@@ -323,5 +325,4 @@ TT_MAIN("store_table", TT_CASE(append_and_read_back),
 	TT_CASE(reopen_keeps_rows), TT_CASE(file_mode_size_and_group),
 	TT_CASE(schema_change_needs_replace), TT_CASE(second_writer_refused),
 	TT_CASE(list_and_drop), TT_CASE(bad_arguments),
-	TT_CASE(retention_wraps_around),
-	TT_CASE(max_age_recycles_old_segments))
+	TT_CASE(retention_wraps_around), TT_CASE(max_age_recycles_old_segments))

@@ -38,9 +38,10 @@ static int64_t make_time(enum order o, uint64_t id)
 
 static struct tt_reader *build_seg(enum order o, uint32_t segment_rows)
 {
-	struct tt_table_opts opts = { .sz = sizeof(opts), .max_bytes = 8 << 20,
-				      .segment_rows = segment_rows,
-				      .group = (gid_t)-1 };
+	struct tt_table_opts opts = {.sz = sizeof(opts),
+				     .max_bytes = 8 << 20,
+				     .segment_rows = segment_rows,
+				     .group = (gid_t)-1};
 	const char *dir = tdir_make(dirbuf);
 	struct tt_table *t = NULL;
 	struct tt_reader *r = NULL;
@@ -72,9 +73,11 @@ static struct tt_reader *build(enum order o)
 static int64_t lookup(struct tt_reader *r, int64_t tmin, int64_t tmax,
 		      uint32_t flags, uint64_t *seen)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o), .has_time_range = true,
-				  .time_min = tmin, .time_max = tmax,
-				  .flags = flags };
+	struct tt_scan_opts o = {.sz = sizeof(o),
+				 .has_time_range = true,
+				 .time_min = tmin,
+				 .time_max = tmax,
+				 .flags = flags};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	int64_t hits = 0;
@@ -116,10 +119,11 @@ static int check_ranges(struct tt_reader *r, double *overscan)
 
 	for (int q = 0; q < 400; q++) {
 		int64_t base = times[xorshift() % NROWS] - 50;
-		int64_t width = (int64_t)(xorshift() % (q % 4 == 0 ? 100000 : 100));
+		int64_t width =
+			(int64_t)(xorshift() % (q % 4 == 0 ? 100000 : 100));
 		int64_t want = brute(base, base + width);
-		int64_t got = lookup(r, base, base + width, q & 1 ? TT_SCAN_COPY : 0,
-				     &seen);
+		int64_t got = lookup(r, base, base + width,
+				     q & 1 ? TT_SCAN_COPY : 0, &seen);
 
 		if (got != want) {
 			fprintf(stderr, "[%lld, %lld]: got %lld want %lld\n",
@@ -142,7 +146,8 @@ TT_TEST(sorted_lookup_is_exact)
 
 	CHECKF(r, "%s", err);
 	CHECK_INT(check_ranges(r, &over), 0);
-	CHECKF(over == 1.0, "sorted data returned %.2fx the matching rows", over);
+	CHECKF(over == 1.0, "sorted data returned %.2fx the matching rows",
+	       over);
 	/* Everything, nothing, an inverted range, the extremes. */
 	CHECK_INT(lookup(r, INT64_MIN, INT64_MAX, 0, &seen), NROWS);
 	CHECK_INT(lookup(r, 0, 5, 0, &seen), 0);
@@ -198,9 +203,10 @@ TT_TEST(unsorted_lookup_is_correct)
 TT_TEST(segments_are_pruned)
 {
 	struct tt_reader *r = build(SORTED);
-	struct tt_scan_opts o = { .sz = sizeof(o), .has_time_range = true,
-				  .time_min = times[20500],
-				  .time_max = times[20500] };
+	struct tt_scan_opts o = {.sz = sizeof(o),
+				 .has_time_range = true,
+				 .time_min = times[20500],
+				 .time_max = times[20500]};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	int chunks = 0;
@@ -210,7 +216,8 @@ TT_TEST(segments_are_pruned)
 	while (tt_scan__next(sc, &ch) == 1) {
 		chunks++;
 		CHECK(ch.sorted && ch.exact);
-		CHECK(ch.min_time <= times[20500] && ch.max_time >= times[20500]);
+		CHECK(ch.min_time <= times[20500] &&
+		      ch.max_time >= times[20500]);
 	}
 	CHECK_INT(chunks, 1);
 	CHECK_INT(tt_scan__missed_rows(sc), 0);
@@ -221,5 +228,5 @@ TT_TEST(segments_are_pruned)
 
 TT_MAIN("store_time", TT_CASE(sorted_lookup_is_exact),
 	TT_CASE(nearly_sorted_lookup_is_correct_and_tight),
-	TT_CASE(unsorted_lookup_is_correct), TT_CASE(big_segments_use_block_summary),
-	TT_CASE(segments_are_pruned))
+	TT_CASE(unsorted_lookup_is_correct),
+	TT_CASE(big_segments_use_block_summary), TT_CASE(segments_are_pruned))

@@ -21,8 +21,8 @@ static char err[512];
 
 static int make_table(const char *dir, gid_t group)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .max_bytes = 1 << 20,
-				   .group = group };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .max_bytes = 1 << 20, .group = group};
 	struct tt_table *t = NULL;
 	struct tt_schema s;
 	struct drow row;
@@ -57,7 +57,7 @@ static int reader_child(const char *dir)
 {
 	struct tt_reader *r = NULL;
 	struct tt_table *t = NULL;
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
 	struct scan_result res;
@@ -131,7 +131,8 @@ TT_TEST(nobody_in_group_reads_but_cannot_write)
 	const char *dir;
 
 	if (geteuid() != 0)
-		SKIP("needs root to create root-owned files and drop privileges");
+		SKIP("needs root to create root-owned files and drop "
+		     "privileges");
 	dir = tdir_make(dirbuf);
 	CHECKF(!make_table(dir, NOBODY), "%s", err);
 	CHECK_INT(run_as_child(reader_child, dir), 0);
@@ -143,7 +144,8 @@ TT_TEST(nobody_outside_group_cannot_read)
 	const char *dir;
 
 	if (geteuid() != 0)
-		SKIP("needs root to create root-owned files and drop privileges");
+		SKIP("needs root to create root-owned files and drop "
+		     "privileges");
 	dir = tdir_make(dirbuf);
 	CHECKF(!make_table(dir, 0), "%s", err);
 	CHECK_INT(run_as_child(outsider_child, dir), 0);
