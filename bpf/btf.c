@@ -113,54 +113,16 @@ int bt_btf__vmlinux(struct bt_btf **out, char *err, size_t errlen)
 	return 0;
 }
 
-/* BTF inside an ELF file (.BTF section), through libbpf. */
-static int read_elf_btf(const char *path, char **data, size_t *size)
-{
-	struct btf *btf = btf__parse_elf(path, NULL);
-	const void *raw;
-	__u32 len;
-
-	if (!btf)
-		return errno ? -errno : -EINVAL;
-	raw = btf__raw_data(btf, &len);
-	*data = raw ? malloc(len) : NULL;
-	if (*data)
-		memcpy(*data, raw, len);
-	*size = len;
-	btf__free(btf);
-	return *data ? 0 : -ENOMEM;
-}
-
-static bool is_elf(const char *path)
-{
-	char m[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool elf = fd >= 0 && read(fd, m, 4) == 4 && !memcmp(m, "\x7f" "ELF", 4);
-
-	if (fd >= 0)
-		close(fd);
-	return elf;
-}
-
 int bt_btf__open(const char *path, struct bt_btf **out, char *err,
 		 size_t errlen)
 {
 	struct bt_btf *b = alloc();
 	char why[128] = "";
-	size_t size;
-	char *data;
 	int ret;
 
 	if (!b)
 		return -ENOMEM;
-	if (is_elf(path)) {
-		ret = read_elf_btf(path, &data, &size);
-		if (!ret)
-			ret = btf_raw__init(&b->raw, data, size, why,
-					    sizeof(why));
-	} else {
-		ret = btf_raw__load(&b->raw, path, why, sizeof(why));
-	}
+	ret = btf_raw__load(&b->raw, path, why, sizeof(why));
 	if (ret) {
 		seterr(err, errlen, "cannot load BTF from %s: %s", path,
 		       *why ? why : strerror(-ret));
@@ -198,44 +160,35 @@ static const char *str(const struct bt_btf *b, uint32_t off)
 	return btf_raw__str(&b->raw, off);
 }
 
+/* BTF_KIND_* to the kinds the compiler distinguishes (unlisted: OTHER). */
+static const enum bt_btf_kind kinds[] = {
+	[BTF_KIND_INT] = BT_BTF_INT,
+	[BTF_KIND_PTR] = BT_BTF_PTR,
+	[BTF_KIND_ARRAY] = BT_BTF_ARRAY,
+	[BTF_KIND_STRUCT] = BT_BTF_STRUCT,
+	[BTF_KIND_UNION] = BT_BTF_UNION,
+	[BTF_KIND_ENUM] = BT_BTF_ENUM,
+	[BTF_KIND_ENUM64] = BT_BTF_ENUM,
+	[BTF_KIND_FWD] = BT_BTF_FWD,
+	[BTF_KIND_TYPEDEF] = BT_BTF_TYPEDEF,
+	[BTF_KIND_CONST] = BT_BTF_MODIFIER,
+	[BTF_KIND_VOLATILE] = BT_BTF_MODIFIER,
+	[BTF_KIND_RESTRICT] = BT_BTF_MODIFIER,
+	[BTF_KIND_TYPE_TAG] = BT_BTF_MODIFIER,
+	[BTF_KIND_FUNC] = BT_BTF_FUNC,
+	[BTF_KIND_FUNC_PROTO] = BT_BTF_FUNC_PROTO,
+	[BTF_KIND_FLOAT] = BT_BTF_FLOAT,
+};
+
 enum bt_btf_kind bt_btf__kind(const struct bt_btf *b, uint32_t id)
 {
 	const struct btf_type *t = type(b, id);
+	unsigned k = t ? btf_kind(t) : 0;
 
 	if (!t)
 		return BT_BTF_VOID;
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		return BT_BTF_INT;
-	case BTF_KIND_PTR:
-		return BT_BTF_PTR;
-	case BTF_KIND_ARRAY:
-		return BT_BTF_ARRAY;
-	case BTF_KIND_STRUCT:
-		return BT_BTF_STRUCT;
-	case BTF_KIND_UNION:
-		return BT_BTF_UNION;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-		return BT_BTF_ENUM;
-	case BTF_KIND_FWD:
-		return BT_BTF_FWD;
-	case BTF_KIND_TYPEDEF:
-		return BT_BTF_TYPEDEF;
-	case BTF_KIND_CONST:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-		return BT_BTF_MODIFIER;
-	case BTF_KIND_FUNC:
-		return BT_BTF_FUNC;
-	case BTF_KIND_FUNC_PROTO:
-		return BT_BTF_FUNC_PROTO;
-	case BTF_KIND_FLOAT:
-		return BT_BTF_FLOAT;
-	default:
-		return BT_BTF_OTHER;
-	}
+	return k < sizeof(kinds) / sizeof(kinds[0]) && kinds[k] ? kinds[k] :
+								  BT_BTF_OTHER;
 }
 
 uint32_t bt_btf__strip(const struct bt_btf *b, uint32_t id)
@@ -260,28 +213,19 @@ const char *bt_btf__name(const struct bt_btf *b, uint32_t id)
 
 /* ---- Finding types by name ------------------------------------------------- */
 
+/* The BTF_KIND_* that bt_btf__find searches for a kind, -1 if none. */
 static int libbpf_kind(enum bt_btf_kind kind)
 {
-	switch (kind) {
-	case BT_BTF_STRUCT:
-		return BTF_KIND_STRUCT;
-	case BT_BTF_UNION:
-		return BTF_KIND_UNION;
-	case BT_BTF_ENUM:
-		return BTF_KIND_ENUM;
-	case BT_BTF_TYPEDEF:
-		return BTF_KIND_TYPEDEF;
-	case BT_BTF_INT:
-		return BTF_KIND_INT;
-	case BT_BTF_FUNC:
-		return BTF_KIND_FUNC;
-	case BT_BTF_FWD:
-		return BTF_KIND_FWD;
-	case BT_BTF_FLOAT:
-		return BTF_KIND_FLOAT;
-	default:
+	static const int map[] = {
+		[BT_BTF_STRUCT] = BTF_KIND_STRUCT,   [BT_BTF_UNION] = BTF_KIND_UNION,
+		[BT_BTF_ENUM] = BTF_KIND_ENUM,	     [BT_BTF_TYPEDEF] = BTF_KIND_TYPEDEF,
+		[BT_BTF_INT] = BTF_KIND_INT,	     [BT_BTF_FUNC] = BTF_KIND_FUNC,
+		[BT_BTF_FWD] = BTF_KIND_FWD,	     [BT_BTF_FLOAT] = BTF_KIND_FLOAT,
+	};
+
+	if ((unsigned)kind >= sizeof(map) / sizeof(map[0]) || !map[kind])
 		return -1;
-	}
+	return map[kind];
 }
 
 /* Builds the name hash (functions, or the rest) on first use. */

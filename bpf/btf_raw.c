@@ -10,6 +10,7 @@
  * hash built on first use, probed in insertion (= id) order, so the lowest
  * id wins as with libbpf's btf__find_by_name_kind.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <bpf/btf.h> /* libbpf, for BTF inside ELF files only */
 
 #include "bpf/btf_raw.h"
 
@@ -53,17 +56,40 @@ static int read_file(int fd, char **data, size_t *size)
 static int init(struct btf_raw *r, char *data, size_t size, bool mapped,
 		char *err, size_t errlen);
 
+/* The .BTF section of an ELF file, through libbpf, in a malloc'd copy. */
+static int read_elf_btf(const char *path, char **data, size_t *size)
+{
+	struct btf *btf = btf__parse_elf(path, NULL);
+	const void *raw;
+	__u32 len;
+
+	if (!btf)
+		return errno ? -errno : -EINVAL;
+	raw = btf__raw_data(btf, &len);
+	*data = raw ? malloc(len) : NULL;
+	if (*data)
+		memcpy(*data, raw, len);
+	*size = len;
+	btf__free(btf);
+	return *data ? 0 : -ENOMEM;
+}
+
 int btf_raw__load(struct btf_raw *r, const char *path, char *err,
 		  size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	char magic[4], *data;
 	struct stat st;
 	size_t size;
-	char *data;
 
 	memset(r, 0, sizeof(*r));
 	if (fd < 0)
 		return -errno;
+	if (pread(fd, magic, 4, 0) == 4 && !memcmp(magic, ELFMAG, SELFMAG)) {
+		close(fd);
+		ret = read_elf_btf(path, &data, &size);
+		return ret ? ret : init(r, data, size, false, err, errlen);
+	}
 	/* Mapping avoids copying the kernel's 5+ MB; sysfs allows it. */
 	if (!fstat(fd, &st) && st.st_size > 0) {
 		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);

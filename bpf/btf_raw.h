@@ -36,7 +36,8 @@ struct btf_raw {
 };
 
 /*
- * Maps (or, where mmap is refused, reads) a raw BTF file and indexes it.
+ * Maps (or, where mmap is refused, reads) a raw BTF file and indexes it;
+ * for an ELF file, indexes a copy of its .BTF section (read by libbpf).
  * Returns 0, -errno from open/read, -EINVAL (not BTF, truncated, unknown
  * kind; message in err), or -ENOMEM.
  */

@@ -302,8 +302,45 @@ TT_TEST(open_errors)
 	bt_btf__free(b);
 }
 
+/* BTF inside an ELF object (.BTF section), made by clang for BPF. */
+TT_TEST(open_elf_object)
+{
+	char dir[] = "/tmp/tt_btf_XXXXXX", cmd[512], obj[64];
+	struct bt_btf_member m;
+	struct bt_btf *b = NULL;
+	char err[256];
+	uint32_t id;
+	FILE *f;
+
+	if (system("command -v clang >/dev/null 2>&1"))
+		SKIP("no clang to make a BPF object with BTF");
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(cmd, sizeof(cmd), "%s/s.c", dir);
+	f = fopen(cmd, "w");
+	CHECK(f != NULL);
+	fputs("struct tt_s { int a; long b; char c[3]; }; struct tt_s g;\n", f);
+	fclose(f);
+	snprintf(obj, sizeof(obj), "%s/s.o", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "clang -g -O2 -target bpf -c %s/s.c -o %s 2>/dev/null", dir, obj);
+	if (system(cmd))
+		SKIP("clang cannot target bpf here");
+	CHECKF(bt_btf__open(obj, &b, err, sizeof(err)) == 0, "%s", err);
+	CHECK_INT(bt_btf__lookup(b, "struct tt_s", &id, NULL, 0), 0);
+	CHECK_INT(bt_btf__size(b, id), 24);
+	CHECK_INT(bt_btf__member(b, id, "b", &m, NULL, 0), 0);
+	CHECK_INT(m.offset, 8);
+	CHECK_INT(bt_btf__member(b, id, "c", &m, NULL, 0), 0);
+	CHECK_INT(m.offset, 16);
+	CHECK_INT(bt_btf__size(b, m.type), 3);
+	bt_btf__free(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 TT_MAIN("bpf/btf", TT_CASE(vmlinux_is_shared), TT_CASE(task_struct_real_parent),
 	TT_CASE(sock_common_anonymous_members), TT_CASE(bitfield_recipe),
 	TT_CASE(enum_constants), TT_CASE(arrays_and_ints),
 	TT_CASE(lookup_spellings), TT_CASE(member_errors), TT_CASE(functions),
-	TT_CASE(type_str_truncates), TT_CASE(open_errors))
+	TT_CASE(type_str_truncates), TT_CASE(open_errors),
+	TT_CASE(open_elf_object))
