@@ -102,6 +102,56 @@ static bool split_parts(struct bt_parser *p, const char *raw,
 	return true;
 }
 
+/* Edit distance of a and b, capped at 3 (only "close" matters). */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int row[32], prev, tmp;
+
+	if (la >= 32 || lb >= 32)
+		return 3;
+	for (j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			int best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* A provider name close to a misspelt one (full names only), or NULL. */
+static const char *suggest_provider(const char *name)
+{
+	const char *best = NULL;
+	int best_d = 3;
+	size_t i;
+
+	if (strlen(name) < 4)
+		return NULL;
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+		int d = strlen(providers[i].name) < 4
+				? 3
+				: distance(name, providers[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = providers[i].name;
+		}
+	}
+	return best;
+}
+
 static bool parse_attach(struct bt_parser *p, const struct bt_token *t,
 			 struct bt_attach_point *ap)
 {
@@ -119,7 +169,13 @@ static bool parse_attach(struct bt_parser *p, const struct bt_token *t,
 			ap->provider = bt_probe_kind__name(ap->kind);
 			return true;
 		}
-	bt_parser__error(p, t->line, t->col, "unknown probe type '%s'", name);
+	if (suggest_provider(name))
+		bt_parser__error(p, t->line, t->col,
+				 "unknown probe type '%s' (did you mean '%s'?)",
+				 name, suggest_provider(name));
+	else
+		bt_parser__error(p, t->line, t->col, "unknown probe type '%s'",
+				 name);
 	return false;
 }
 

@@ -428,6 +428,13 @@ TT_TEST(error_messages)
 		 "ERR -22 2:10: unterminated string"},
 		{"BEGIN { $x = `a; }", "ERR -22 1:14: unknown character '`'"},
 		{"foo:bar { }", "ERR -22 1:1: unknown probe type 'foo'"},
+		{"tracepiont:a:b { }",
+		 "ERR -22 1:1: unknown probe type "
+		 "'tracepiont' (did you mean 'tracepoint'?)"},
+		{"kretprob:f { }", "ERR -22 1:1: unknown probe type 'kretprob' "
+				   "(did you mean 'kretprobe'?)"},
+		{"BEGN { }", "ERR -22 1:1: unknown probe type 'BEGN' (did you "
+			     "mean 'BEGIN'?)"},
 		{"BEGIN { if ($x { } }", "ERR -22 1:16: expected ')', got '{'"},
 		{"BEGIN { $x = 1;",
 		 "ERR -22 1:16: expected '}' to close the block opened at 1:7"},
