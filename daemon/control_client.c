@@ -98,7 +98,9 @@ static ssize_t read_line(struct ttc_control *ctl)
 	size_t scanned = 0;
 
 	for (;;) {
-		char *nl = memchr(ctl->buf + scanned, '\n', ctl->len - scanned);
+		char *nl = ctl->len > scanned ? memchr(ctl->buf + scanned, '\n',
+						       ctl->len - scanned) :
+					       NULL;
 		ssize_t r;
 
 		if (nl)

@@ -368,7 +368,7 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 static int conn__process(struct conn *c)
 {
 	for (;;) {
-		char *nl = memchr(c->in, '\n', c->in_len);
+		char *nl = c->in_len ? memchr(c->in, '\n', c->in_len) : NULL;
 		size_t n = nl ? (size_t)(nl - c->in) : 0;
 		json_t *reply = NULL;
 		int rc;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -129,6 +130,9 @@ static inline int td_start(struct td *d)
 		return -errno;
 	if (pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		/* A crashed test must not leave a daemon behind. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		dup2(fd, 2);
 		execl(bin, bin, "--store-dir", d->store, "--state-dir",
