@@ -32,3 +32,18 @@ $(BUILD)/fuzz/fuzz_kernel: bpf/fuzz_kernel.c bpf/btf.c bpf/btf_raw.c bpf/tracefs
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ -lbpf -lelf -lz -lpthread
+
+# libFuzzer target over parse + semantic analysis + code generation (no
+# load); tests/bpf/fuzz_sema.sh runs it briefly.
+BT_FUZZ_SRCS := $(filter-out bpf/fuzz_%.c,$(BT_SRCS)) store/schema.c store/format.c
+FUZZERS += $(BUILD)/fuzz/fuzz_sema
+$(BUILD)/fuzz/fuzz_sema: bpf/fuzz_sema.c $(BT_FUZZ_SRCS) $(wildcard bpf/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(filter %.c,$^) -lbpf -lelf -lz -lpthread
+
+# Kernel-interface benchmark: BTF readiness vs libbpf (bench/kernel.c).
+BENCHES += $(BUILD)/bench-kernel
+$(BUILD)/bench-kernel: $(BUILD)/bench/kernel.o $(BUILD)/libbt.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
