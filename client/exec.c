@@ -33,6 +33,13 @@ struct exec {
 	uint8_t **nulls;
 	struct ttq_value **svals;
 	struct arena chunk_strs;
+	/*
+	 * count(*) per group, counted here rather than in the 32-byte cells:
+	 * the random increments then touch 8 bytes per group, which keeps
+	 * 200k groups' counters in cache. Folded into the cells at the end.
+	 */
+	int64_t *counts;
+	size_t counts_cap;
 };
 
 static int exec__init(struct exec *x, struct ttq_query *q)
@@ -78,6 +85,7 @@ static void exec__fini(struct exec *x)
 	free(x->svals);
 	free(x->sel);
 	free(x->gidx);
+	bigvec__free(x->counts, x->counts_cap, sizeof(*x->counts));
 	arena__free(&x->chunk_strs);
 	tt_scan__free(x->scan);
 }
@@ -216,6 +224,26 @@ static int gather(struct exec *x, int a, const struct tt_chunk *ch,
 	return 1; /* nulls and svals are meaningful */
 }
 
+static int counts__add(struct exec *x, const struct groups *g, uint32_t nsel)
+{
+	if (bigvec__reserve((void **)&x->counts, &x->counts_cap, g->ngroups,
+			    sizeof(*x->counts)))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nsel; i++)
+		x->counts[x->gidx[i]]++;
+	return 0;
+}
+
+/* Adds the side counters into every count(*) cell. */
+static void counts__fold(struct exec *x, struct groups *g)
+{
+	for (uint32_t gi = 0; x->counts && gi < g->ngroups; gi++)
+		for (int a = 0; a < g->naggs; a++)
+			if (x->q->aggs[a].kind == AGG_COUNT_STAR)
+				g->cells[(size_t)gi * g->naggs + a].n +=
+					x->counts[gi];
+}
+
 static int chunk__aggregate(struct exec *x, struct groups *g,
 			    const struct tt_chunk *ch, uint32_t nsel)
 {
@@ -264,7 +292,14 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 			return (int)gi;
 		x->gidx[i] = (uint32_t)gi;
 	}
+	bool counted = false;
 	for (int a = 0; a < q->naggs; a++) {
+		if (q->aggs[a].kind == AGG_COUNT_STAR) {
+			if (!counted && counts__add(x, g, nsel))
+				return -ENOMEM;
+			counted = true;
+			continue;
+		}
 		ret = agg__update_batch(&q->aggs[a], &g->pools[a],
 					g->cells + a, g->naggs,
 					x->gidx, x->slots[a],
@@ -276,7 +311,8 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 	return 0;
 }
 
-int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals)
+int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals,
+		 const bool *keep)
 {
 	if (bigvec__reserve((void **)&rb->vals, &rb->cap,
 			    (rb->nrows + 1) * nout + 1, sizeof(*rb->vals)))
@@ -284,7 +320,7 @@ int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals)
 	struct ttq_value *dst = &rb->vals[rb->nrows * nout];
 	for (int i = 0; i < nout; i++) {
 		dst[i] = vals[i];
-		if (vals[i].type == TTQ_STRING) {
+		if (vals[i].type == TTQ_STRING && !(keep && keep[i])) {
 			char *s = arena__strndup(&rb->strings, vals[i].s.ptr,
 						 vals[i].s.len);
 			if (!s)
@@ -318,7 +354,7 @@ static int chunk__rows(struct exec *x, struct rowbuf *rb,
 		e->used = 0;
 		for (int c = 0; c < q->nout; c++)
 			expr__eval(q->out[c], e, &vals[c]);
-		if (rowbuf__push(rb, q->nout, vals))
+		if (rowbuf__push(rb, q->nout, vals, NULL))
 			return -ENOMEM;
 		if (!q->norder && q->limit >= 0 &&
 		    rb->nrows >= (size_t)q->limit)
@@ -370,6 +406,8 @@ int exec__run(struct ttq_query *q, struct ttq_partial *p,
 	}
 	if (ret > 0)
 		ret = 0;
+	if (q->is_agg)
+		counts__fold(&x, &p->g);
 	q->missed += tt_scan__missed_rows(x.scan);
 out:
 	exec__fini(&x);

@@ -132,6 +132,12 @@ int groups__intern(struct groups *g, int k, const struct ttq_value *v,
 	return 0;
 }
 
+void groups__give_strings(struct groups *g, struct arena *dst)
+{
+	for (int k = 0; k < g->nkeys; k++)
+		arena__move(dst, &g->kd[k].strs);
+}
+
 const struct ttq_value *groups__key(const struct groups *g, int k, uint32_t id)
 {
 	return &g->kd[k].vals[id];

@@ -262,7 +262,7 @@ static int merge_rows(struct ttq_partial *dst, struct rbuf *r, bool apply)
 		for (int c = 0; c < q->nout; c++)
 			if (!get_value(r, &vals[c]))
 				return -EPROTO;
-		if (apply && rowbuf__push(&dst->rows, q->nout, vals))
+		if (apply && rowbuf__push(&dst->rows, q->nout, vals, NULL))
 			return -ENOMEM;
 	}
 	return 0;

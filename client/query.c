@@ -199,7 +199,7 @@ int ttq_query__run(struct ttq_query *q, struct ttq_result **out,
 
 	if (ret)
 		return ret;
-	ret = ttq_partial__finish(p, out, err);
+	ret = partial__finish(p, out, err, true);
 	ttq_partial__free(p);
 	return ret;
 }

@@ -25,14 +25,23 @@ static int copy_strings(struct ttq_result *r, struct ttq_value *v, int n)
 	return 0;
 }
 
-/* Evaluates HAVING and the outputs of every group into rb. */
-static int finish__groups(struct ttq_partial *p, struct rowbuf *rb)
+/*
+ * Evaluates HAVING and the outputs of every group into rb. With consume,
+ * columns that are plain group keys keep pointing at the key dictionary's
+ * strings (which then move into the result) instead of being copied.
+ */
+static int finish__groups(struct ttq_partial *p, struct rowbuf *rb,
+			  bool consume)
 {
 	struct ttq_query *q = p->q;
 	struct groups *g = &p->g;
 	struct ttq_value keys[q->nkeys + 1], aggs[q->naggs + 1],
 		vals[q->nout + 1];
+	bool keep[q->nout + 1];
 	struct ectx *e = q->ectx;
+
+	for (int c = 0; c < q->nout; c++)
+		keep[c] = consume && q->out[c]->kind == N_KEY;
 
 	/* No GROUP BY: one row even over no rows (count(*) = 0). */
 	if (!q->nkeys && !g->ngroups && groups__lookup(g, NULL) < 0)
@@ -59,7 +68,7 @@ static int finish__groups(struct ttq_partial *p, struct rowbuf *rb)
 		}
 		for (int c = 0; c < q->nout; c++)
 			expr__eval(q->out[c], e, &vals[c]);
-		if (rowbuf__push(rb, q->nout, vals))
+		if (rowbuf__push(rb, q->nout, vals, keep))
 			return -ENOMEM;
 	}
 	return 0;
@@ -145,6 +154,12 @@ static int result__fill(struct ttq_result *r, const struct ttq_query *q,
 int ttq_partial__finish(struct ttq_partial *p, struct ttq_result **out,
 			struct ttq_error *err)
 {
+	return partial__finish(p, out, err, false);
+}
+
+int partial__finish(struct ttq_partial *p, struct ttq_result **out,
+		    struct ttq_error *err, bool consume)
+{
 	struct ttq_query *q = p->q;
 	struct ttq_result *r = calloc(1, sizeof(*r));
 	struct rowbuf tmp = { 0 };
@@ -154,12 +169,14 @@ int ttq_partial__finish(struct ttq_partial *p, struct ttq_result **out,
 		goto fail;
 	if ((ret = result__init(r, q)))
 		goto fail;
-	if (q->is_agg && (ret = finish__groups(p, &tmp)))
+	if (q->is_agg && (ret = finish__groups(p, &tmp, consume)))
 		goto fail;
 	if ((ret = result__fill(r, q, q->is_agg ? &tmp : &p->rows,
 				q->is_agg)))
 		goto fail;
 	rowbuf__free(&tmp);
+	if (consume && q->is_agg)
+		groups__give_strings(&p->g, &r->arena);
 	*out = r;
 	return 0;
 fail:

@@ -32,6 +32,8 @@ struct arena {
 void *arena__alloc(struct arena *a, size_t n); /* zeroed; NULL on ENOMEM */
 char *arena__strndup(struct arena *a, const char *s, size_t n);
 void arena__free(struct arena *a);
+/* Moves every block of src into dst (src ends empty). */
+void arena__move(struct arena *dst, struct arena *src);
 
 void ttq_error__set(struct ttq_error *err, int pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -337,6 +339,8 @@ void groups__fini(struct groups *g);
 /* Id of a key value in dictionary k (interned; strings copied). */
 int groups__intern(struct groups *g, int k, const struct ttq_value *v,
 		   uint32_t *id);
+/* Moves the key strings into dst (the partial must not be used after). */
+void groups__give_strings(struct groups *g, struct arena *dst);
 /* Key value of an id. */
 const struct ttq_value *groups__key(const struct groups *g, int k,
 				    uint32_t id);
@@ -386,7 +390,10 @@ struct ttq_partial {
 	struct rowbuf rows; /* !is_agg */
 };
 
-int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals);
+/* Appends a row; strings are copied unless keep[c] says column c's
+ * strings outlive the buffer anyway (keep may be NULL). */
+int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals,
+		 const bool *keep);
 int exec__run(struct ttq_query *q, struct ttq_partial *p,
 	      struct ttq_error *err);
 
@@ -397,5 +404,10 @@ struct ttq_result {
 	struct rowbuf rows; /* ncols values per row */
 	struct arena arena;
 };
+
+/* Finish; with consume, p's key strings move into the result, and p may
+ * only be freed afterwards (the local ttq_query__run path). */
+int partial__finish(struct ttq_partial *p, struct ttq_result **out,
+		    struct ttq_error *err, bool consume);
 
 #endif

@@ -19,13 +19,14 @@ struct arena_blk {
 	max_align_t data[];
 };
 
-void *arena__alloc(struct arena *a, size_t n)
+/* Uninitialised bytes; arena__alloc zeroes them. */
+static void *arena__raw(struct arena *a, size_t n)
 {
 	struct arena_blk *b = a->head;
 
 	n = (n + 15) & ~(size_t)15;
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 16384 ? n : 16384;
+		size_t cap = n > 65536 ? n : 65536;
 
 		b = malloc(sizeof(*b) + cap);
 		if (!b)
@@ -37,17 +38,41 @@ void *arena__alloc(struct arena *a, size_t n)
 	}
 	void *p = (char *)b->data + b->used;
 	b->used += n;
-	memset(p, 0, n);
+	return p;
+}
+
+void *arena__alloc(struct arena *a, size_t n)
+{
+	void *p = arena__raw(a, n);
+
+	if (p)
+		memset(p, 0, n);
 	return p;
 }
 
 char *arena__strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena__alloc(a, n + 1);
+	char *p = arena__raw(a, n + 1);
 
-	if (p && n)
+	if (!p)
+		return NULL;
+	if (n)
 		memcpy(p, s, n);
+	p[n] = 0;
 	return p;
+}
+
+void arena__move(struct arena *dst, struct arena *src)
+{
+	struct arena_blk *t = src->head;
+
+	if (!t)
+		return;
+	while (t->next)
+		t = t->next;
+	t->next = dst->head;
+	dst->head = src->head;
+	src->head = NULL;
 }
 
 void arena__free(struct arena *a)
