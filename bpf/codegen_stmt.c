@@ -17,6 +17,7 @@
 #include "bpf/probes.h"
 
 #define EMIT(cg, i) bt_emit__insn(&(cg)->e, (i))
+#define BT_MAX_INSNS 1000000
 
 static bool stmt(struct bt_cg *cg, const struct bt_stmt *st);
 
@@ -26,9 +27,18 @@ static bool stmt(struct bt_cg *cg, const struct bt_stmt *st);
  */
 bool bt_cg__block(struct bt_cg *cg, const struct bt_block *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
+		/* The kernel loads at most 1M instructions; nested unrolls
+		 * could otherwise grow without bound. */
+		if (cg->e.n > BT_MAX_INSNS) {
+			bt_cg__fail(cg, b->line, b->col,
+				    "probe too large: more than 1000000 BPF "
+				    "instructions");
+			return false;
+		}
 		if (!stmt(cg, b->stmts[i]))
 			return false;
+	}
 	return true;
 }
 

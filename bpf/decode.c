@@ -116,7 +116,9 @@ static void render(const struct bt_printf_arg *a, const union tt_value *v,
 		tmp[n] = 0;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 		snprintf(out, olen, a->conv == 's' ? spec : "%s", tmp);
 		return;
 	}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# tests/bpf/fuzz_sema.sh - runs bpf/fuzz_sema.c (parse, semantic analysis
+# and code generation against this kernel's BTF and tracefs; nothing is
+# loaded) for FUZZ_SECONDS (default 20). Seeds are the bundled tools and
+# typed snippets, each prefixed with the mode byte the target reads (odd:
+# table mode). A crash, sanitizer report, leak or timeout fails the test
+# and the input is kept under build/fuzz/.
+TT_SUITE=bpf/fuzz_sema
+. "$(dirname "$0")/../lib.sh"
+
+secs=${FUZZ_SECONDS:-20}
+bin=$TT_BUILD/fuzz/fuzz_sema
+command -v clang >/dev/null || { skip run "clang is not installed"; tt_done; }
+if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$bin" 2>&1); then
+	fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+	tt_done
+fi
+pass build
+
+work=$(mktemp -d /tmp/tt-fuzz-sema.XXXXXX)
+trap '[ -n "$TT_KEEP" ] || rm -rf "$work"' EXIT
+mkdir -p "$work/corpus"
+i=0
+for f in "$TT_ROOT"/bpf/tools/*/*.bt; do
+	[ -f "$f" ] || continue
+	{ printf '\001'; cat "$f"; } >"$work/corpus/tool$((i++))"
+done
+while IFS= read -r line; do
+	printf '\000%s' "$line" >"$work/corpus/snippet$((i++))"
+	printf '\001%s' "$line" >"$work/corpus/snippet$((i++))"
+done <<'SNIPPETS'
+tracepoint:syscalls:sys_enter_openat /pid == 1/ { printf("%s %d", str(args->filename), args->flags); }
+tracepoint:sched:sched_process_exec { printf("f:%s p:%d", str(args->filename), curtask->real_parent->tgid); }
+tracepoint:sock:inet_sock_set_state { $sk = (struct sock *)args->skaddr; printf("%d %s", $sk->__sk_common.skc_num, ntop(args->saddr)); }
+BEGIN { @a[1, "x"] = (2, "y"); @c = count(); @s = sum(3); @m = min(-1); @x = max(2); $t = @a[1, "x"]; delete(@c); exit(); }
+END { $x = 1; $x += 2; $x <<= 1; @y = $x > 3 ? "big" : "small"; if ($x) { return; } }
+rawtracepoint:sys_enter { printf("%d %d", arg0, arg1); }
+kretprobe:tcp_sendmsg { @r[retval] = count(); }
+interval:ms:10 { @t = elapsed; @n++; unroll(3) { @n += bswap((uint16)1); } }
+uprobe:/bin/sh:main { printf("%s %d", func, arg0); }
+tracepoint:syscalls:sys_enter_getppid { printf("time_:%llu c:%s n:%d", nsecs, comm, sizeof(struct task_struct)); }
+SNIPPETS
+
+cat >"$work/dict" <<'DICT'
+"tracepoint:syscalls:sys_enter_openat"
+"tracepoint:sched:sched_switch"
+"rawtracepoint:sys_enter"
+"BEGIN"
+"END"
+"args->"
+"filename"
+"curtask->"
+"real_parent"
+"->tgid"
+"(struct sock *)"
+"__sk_common."
+"skc_dport"
+"str("
+"ntop("
+"bswap("
+"count()"
+"sum("
+"min("
+"max("
+"printf(\""
+"time_:%llu"
+"%s"
+"%d"
+"exit()"
+"delete("
+"@m["
+"$x"
+"comm"
+"pid"
+"nsecs"
+"retval"
+"arg0"
+"unroll(3)"
+"return;"
+"TCP_ESTABLISHED"
+"AF_INET"
+DICT
+
+cd "$work" || exit 1
+if "$bin" -max_total_time="$secs" -max_len=2048 -timeout=10 -rss_limit_mb=1024 \
+	-dict="$work/dict" "$work/corpus" >"$work/log" 2>&1; then
+	pass run
+else
+	crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)
+	keep=""
+	if [ -n "$crash" ]; then
+		keep=$TT_BUILD/fuzz/$(basename "$crash")
+		cp "$crash" "$keep"
+	fi
+	fail run "$(grep -E 'ERROR|SUMMARY' "$work/log" | head -3 | tr '\n' ' ') input: $keep"
+fi
+tt_done
