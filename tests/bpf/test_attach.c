@@ -212,6 +212,29 @@ TT_TEST(uprobe_counts_exactly)
 	       err);
 }
 
+/* A library function found by name: libc's getpid, called N times. */
+TT_TEST(uprobe_on_libc)
+{
+	struct fixture f = { .map = map_new(), .prog = -1 };
+	char path[PATH_MAX];
+	struct bt_elf_sym s;
+
+	CHECKF(bt_elf__find_target("libc", getpid(), path, sizeof(path), f.err,
+				   sizeof(f.err)) == 0,
+	       "%s", f.err);
+	CHECKF(bt_elf__resolve(path, "getpid", &s, f.err, sizeof(f.err)) == 0,
+	       "%s", f.err);
+	f.prog = counter(BPF_PROG_TYPE_KPROBE, f.map);
+	CHECK(f.prog >= 0);
+	CHECKF(bt_attach__uprobe(f.prog, path, s.file_offset, false, -1, &f.link,
+				 f.err, sizeof(f.err)) == 0,
+	       "%s", f.err);
+	for (int i = 0; i < N_CALLS; i++)
+		getpid();
+	CHECK_INT(slot(f.map, 0), N_CALLS);
+	fixture_close(&f);
+}
+
 TT_TEST(uprobe_errors)
 {
 	struct fixture f = { .map = map_new(), .prog = -1 };
@@ -476,7 +499,8 @@ TT_TEST(btf_offsets_read_socket)
 
 TT_MAIN("bpf/attach", TT_CASE(tracepoint_counts_exactly),
 	TT_CASE(tracepoint_errors), TT_CASE(raw_tracepoint_counts_exactly),
-	TT_CASE(uprobe_counts_exactly), TT_CASE(uprobe_errors),
+	TT_CASE(uprobe_counts_exactly), TT_CASE(uprobe_on_libc),
+	TT_CASE(uprobe_errors),
 	TT_CASE(kprobe_loads_attach_explains),
 	TT_CASE(interval_fires_on_one_cpu), TT_CASE(profile_fires_on_every_cpu),
 	TT_CASE(software_events), TT_CASE(btf_offsets_read_parent_pid),
