@@ -615,9 +615,10 @@ int bt_tracefs__expand(const char *category_glob, const char *name_glob,
 	snprintf(events, sizeof(events), "%s/events", root);
 	dh = opendir(events);
 	if (!dh) {
+		ret = -errno;
 		seterr(err, errlen, "cannot read %s: %s", events,
-		       strerror(errno));
-		return -errno;
+		       strerror(-ret));
+		return ret;
 	}
 	while (!ret && (d = readdir(dh))) {
 		if (d->d_name[0] == '.' ||
