@@ -53,6 +53,28 @@ static inline void trace_schema(struct tt_schema *s)
 }
 
 /*
+ * Opens (creating) trace table `name` in dir with the given cap and
+ * segment size, the creator's group; NULL with err filled on failure.
+ */
+static inline struct tt_table *trace_open(const char *dir, const char *name,
+					  uint64_t max_bytes,
+					  uint32_t segment_rows, char *err,
+					  size_t errlen)
+{
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .max_bytes = max_bytes,
+				  .segment_rows = segment_rows,
+				  .group = (gid_t)-1};
+	struct tt_schema s;
+	struct tt_table *t = NULL;
+
+	trace_schema(&s);
+	if (tt_table__open(dir, name, &s, &o, &t, err, errlen))
+		fprintf(stderr, "open: %s\n", err);
+	return t;
+}
+
+/*
  * A row derived entirely from its id, so any reader can check a row is
  * whole: pid = id * 7, comm = "c<id % ncomm>", value = id ^ 0x5a5a.
  */

@@ -57,6 +57,19 @@ static void *map_rw(size_t *size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Maps the file read-write and computes its layout; NULL on failure. */
+static void *map_layout(struct tt_layout *l, size_t *size)
+{
+	void *base = map_rw(size);
+
+	if (base &&
+	    tt_header__validate(base, *size, path, l, err, sizeof(err))) {
+		munmap(base, *size);
+		return NULL;
+	}
+	return base;
+}
+
 static void reseal(void *base)
 {
 	struct tt_file_header *h = base;
@@ -191,9 +204,8 @@ TT_TEST(corrupted_segment_metadata)
 	int rc;
 
 	CHECKF(dir, "%s", err);
-	base = map_rw(&size);
+	base = map_layout(&l, &size);
 	CHECK(base);
-	CHECK(!tt_header__validate(base, size, path, &l, err, sizeof(err)));
 	m = tt_layout__meta(&l, base, 2);
 	m->nrows = 1u << 30;
 	CHECK_INT(open_err(dir, "segment 2"), -EBADMSG);
@@ -232,9 +244,8 @@ TT_TEST(corrupted_dictionary)
 	size_t size;
 
 	CHECKF(dir, "%s", err);
-	base = map_rw(&size);
+	base = map_layout(&l, &size);
 	CHECK(base);
-	CHECK(!tt_header__validate(base, size, path, &l, err, sizeof(err)));
 	ents = (void *)(tt_layout__body(&l, base, 0) + l.ent_off[2]);
 	codes = (void *)(tt_layout__body(&l, base, 0) + l.col_off[2]);
 	dn = (void *)tt_layout__body(&l, base, 0);
@@ -282,9 +293,8 @@ TT_TEST(writer_seals_head_with_damaged_dictionary)
 	uint32_t head = 3; /* 2000 rows in 512-row segments */
 
 	CHECKF(dir, "%s", err);
-	base = map_rw(&size);
+	base = map_layout(&l, &size);
 	CHECK(base);
-	CHECK(!tt_header__validate(base, size, path, &l, err, sizeof(err)));
 	CHECK_INT(tt_layout__meta(&l, base, head)->first_row_id, 1536);
 	ents = (void *)(tt_layout__body(&l, base, head) + l.ent_off[2]);
 	ents[1].off += 1;

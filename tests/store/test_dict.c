@@ -16,17 +16,7 @@ static char err[512];
 static struct tt_table *open_trace(const char *dir, uint64_t max_bytes,
 				   uint32_t segment_rows)
 {
-	struct tt_table_opts o = {.sz = sizeof(o),
-				  .max_bytes = max_bytes,
-				  .segment_rows = segment_rows,
-				  .group = (gid_t)-1};
-	struct tt_schema s;
-	struct tt_table *t = NULL;
-
-	trace_schema(&s);
-	if (tt_table__open(dir, "d", &s, &o, &t, err, sizeof(err)))
-		fprintf(stderr, "open: %s\n", err);
-	return t;
+	return trace_open(dir, "d", max_bytes, segment_rows, err, sizeof(err));
 }
 
 static int first_chunk(struct tt_reader *r, struct tt_scan **sc,
