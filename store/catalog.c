@@ -56,9 +56,10 @@ int tt_catalog__open(const char *state_dir, struct tt_catalog **out, char *err,
 	if (!state_dir || !out)
 		return tt_err(err, errlen, -EINVAL, "missing argument");
 	*out = NULL;
-	if (mkdir(state_dir, 0700) && errno != EEXIST)
-		return tt_err(err, errlen, -errno, "%s: mkdir: %s", state_dir,
-			      strerror(errno));
+	rc = tt_dir__make(state_dir, 0700);
+	if (rc)
+		return tt_err(err, errlen, rc, "%s: mkdir: %s", state_dir,
+			      strerror(-rc));
 	cat = calloc(1, sizeof(*cat));
 	if (!cat)
 		return tt_err(err, errlen, -ENOMEM, "out of memory");

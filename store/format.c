@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/format.h"
 
@@ -212,6 +213,25 @@ int tt_header__validate(const void *base, size_t size, const char *path,
 			      "says %llu)",
 			      path, size, (unsigned long long)l->file_bytes);
 	return 0;
+}
+
+int tt_dir__make(const char *dir, unsigned mode)
+{
+	char buf[4096];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, mode) && errno != EEXIST ? -errno : 0;
 }
 
 int tt_name__path(char *buf, size_t len, const char *dir, const char *name)

@@ -153,6 +153,12 @@ static inline int64_t *tt_layout__summary(const struct tt_layout *l, void *base,
 /* Table names follow column-name rules; 0 or -EINVAL. */
 int tt_name__check(const char *name);
 
+/*
+ * Creates dir and any missing parents with mode (like mkdir -p). Returns
+ * 0 (also when it exists) or a negative errno.
+ */
+int tt_dir__make(const char *dir, unsigned mode);
+
 /* "dir/name.tt" into buf; -ENAMETOOLONG when it does not fit. */
 int tt_name__path(char *buf, size_t len, const char *dir, const char *name);
 

@@ -279,9 +279,10 @@ static int table__init(struct tt_table *t, const char *dir, const char *name,
 	if (tt_name__path(t->path, sizeof(t->path), dir, name))
 		return tt_err(err, errlen, -ENAMETOOLONG,
 			      "store directory path too long");
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return tt_err(err, errlen, -errno, "%s: mkdir: %s", dir,
-			      strerror(errno));
+	rc = tt_dir__make(dir, 0755);
+	if (rc)
+		return tt_err(err, errlen, rc, "%s: mkdir: %s", dir,
+			      strerror(-rc));
 	memset(&t->schema, 0, sizeof(t->schema));
 	t->schema.ncols = schema->ncols;
 	for (uint32_t i = 0; i < schema->ncols; i++) {

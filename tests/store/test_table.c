@@ -212,6 +212,27 @@ TT_TEST(list_and_drop)
 	tdir_rm(dir);
 }
 
+TT_TEST(store_directory_created_with_parents)
+{
+	const char *dir = tdir_make(dirbuf);
+	char sub[128], mid[128];
+	struct tt_table *t;
+	struct stat st;
+
+	snprintf(mid, sizeof(mid), "%s/a", dir);
+	snprintf(sub, sizeof(sub), "%s/a/b/", dir);
+	t = open_table(sub, 1 << 20, 0);
+	CHECK(t);
+	CHECK_INT(stat(sub, &st), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	CHECK_INT(st.st_mode & 0777, 0755);
+	tt_table__close(t);
+	CHECK_INT(tt_store__drop(sub, "trace"), 0);
+	CHECK_INT(rmdir(sub), 0);
+	CHECK_INT(rmdir(mid), 0);
+	tdir_rm(dir);
+}
+
 TT_TEST(bad_arguments)
 {
 	const char *dir = tdir_make(dirbuf);
@@ -315,5 +336,6 @@ TT_TEST(max_age_recycles_old_segments)
 TT_MAIN("store_table", TT_CASE(append_and_read_back),
 	TT_CASE(reopen_keeps_rows), TT_CASE(file_mode_size_and_group),
 	TT_CASE(schema_change_needs_replace), TT_CASE(second_writer_refused),
-	TT_CASE(list_and_drop), TT_CASE(bad_arguments),
-	TT_CASE(retention_wraps_around), TT_CASE(max_age_recycles_old_segments))
+	TT_CASE(list_and_drop), TT_CASE(store_directory_created_with_parents),
+	TT_CASE(bad_arguments), TT_CASE(retention_wraps_around),
+	TT_CASE(max_age_recycles_old_segments))
