@@ -14,3 +14,10 @@ TESTS += $(wildcard tests/daemon/*.sh)
 BENCHES += $(BUILD)/bench-ingest
 $(BUILD)/bench-ingest: $(BUILD)/daemon/bench/ingest.o $(BUILD)/libtt_control.a $(BUILD)/libtt_store.a | $(BUILD)/tracetabd
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+# libFuzzer target over spec, TTL and version parsing (clang only).
+FUZZERS += $(BUILD)/fuzz/fuzz_daemon_spec
+$(BUILD)/fuzz/fuzz_daemon_spec: tests/daemon/fuzz_spec.c daemon/spec.c daemon/spec.h include/tracetab/control.h
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(filter %.c,$^) -ljansson
