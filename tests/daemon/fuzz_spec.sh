@@ -18,7 +18,7 @@ if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$bin" 2>&1); then
 fi
 pass build
 
-work=$(mktemp -d /tmp/tt-fuzz-store.XXXXXX)
+work=$(mktemp -d /tmp/tt-fuzz-daemon.XXXXXX)
 trap '[ -n "$TT_KEEP" ] || rm -rf "$work"' EXIT
 mkdir -p "$work/corpus"
 # Seeds: a full spec, a minimal one, and strings for the small parsers.
