@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,38 @@ TT_TEST(libc_getpid_offset)
 	CHECK_INT(s.file_offset, want);
 }
 
+/* The symbol's address and size as readelf prints them. */
+TT_TEST(libc_getpid_matches_readelf)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 64], line[512];
+	unsigned long long value = 0, size = 0;
+	struct bt_elf_sym s;
+	bool seen = false;
+	FILE *p;
+
+	if (system("command -v readelf >/dev/null 2>&1"))
+		SKIP("no readelf");
+	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0), 0);
+	snprintf(cmd, sizeof(cmd), "readelf -W --dyn-syms '%s'", path);
+	p = popen(cmd, "r");
+	CHECK(p != NULL);
+	while (fgets(line, sizeof(line), p)) {
+		char name[256];
+
+		if (sscanf(line, "%*s %llx %llu %*s %*s %*s %*s %255s", &value,
+			   &size, name) == 3 &&
+		    (!strcmp(name, "getpid") || !strncmp(name, "getpid@", 7))) {
+			seen = true;
+			break;
+		}
+	}
+	pclose(p);
+	CHECK(seen);
+	CHECK_INT(bt_elf__resolve(path, "getpid", &s, NULL, 0), 0);
+	CHECK_INT(s.vaddr, value);
+	CHECK_INT(s.size, size);
+}
+
 TT_TEST(wildcards)
 {
 	struct bt_elf_syms l = { 0 };
@@ -186,5 +219,6 @@ TT_TEST(targets)
 }
 
 TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
-	TT_CASE(libc_getpid_offset), TT_CASE(wildcards), TT_CASE(errors),
+	TT_CASE(libc_getpid_offset), TT_CASE(libc_getpid_matches_readelf),
+	TT_CASE(wildcards), TT_CASE(errors),
 	TT_CASE(targets))
