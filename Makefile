@@ -78,11 +78,14 @@ asan-tests: $(ASAN_TESTS)
 bench: deps build-all $(BENCHES)
 	@bench/run-bench.sh "$(NAME)" $(BENCHES)
 
+demo:
+	@scripts/demo.sh
+
 fuzz: $(FUZZERS)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all build-all deps test asan-tests bench fuzz clean
+.PHONY: all build-all demo deps test asan-tests bench fuzz clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
