@@ -70,7 +70,7 @@ enum bt_expr_kind {
 	BT_EXPR_MAP, /* @name, @name[k1, k2] */
 	BT_EXPR_POSITIONAL, /* $1 .. $N */
 	BT_EXPR_NARGS, /* $# */
-	BT_EXPR_IDENT, /* builtin, enum constant or #define: pid, AF_INET */
+	BT_EXPR_IDENT, /* builtin or constant: pid, AF_INET (see bt_define) */
 	BT_EXPR_CALL, /* name(args...) */
 	BT_EXPR_UNARY, /* - ! ~ * & */
 	BT_EXPR_BINARY, /* a op b */
@@ -343,7 +343,11 @@ struct bt_struct_def {
 /*
  * `#define NAME value`: value is the rest of the line (trimmed, comments
  * removed); expr is that text parsed as an expression, or NULL when it is
- * empty or does not parse (semantic analysis decides whether that matters).
+ * empty or does not parse. Like the C preprocessor bpftrace runs, the
+ * parser expands every later bare identifier NAME into a copy of expr
+ * placed at the use site, so consumers never see NAME itself; a NAME whose
+ * value is not an expression stays a BT_EXPR_IDENT (which semantic
+ * analysis reports as unknown).
  */
 struct bt_define {
 	int line, col;

@@ -40,7 +40,12 @@ struct bt_parser {
 	 * of cond_taken once its #else was seen. */
 	unsigned cond_depth;
 	uint64_t cond_active, cond_taken;
+	/* Nodes copied by #define expansion, bounded because each define
+	 * can double the size of the next. */
+	size_t expanded;
 };
+
+#define BT_PARSER_MAX_EXPANDED 100000
 
 /* ---- parser.c: tokens, errors, memory, depth ------------------------------
  */

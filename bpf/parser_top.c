@@ -506,9 +506,18 @@ static struct bt_expr *parse_define_value(struct bt_parser *p, size_t off,
 	sub.lx.line = line;
 	sub.lx.line_start = line_start;
 	sub.lx.quiet = true;
+	sub.expanded = p->expanded; /* one expansion budget per program */
 	e = bt_parser__expr(&sub);
+	p->expanded = sub.expanded;
 	if (sub.nomem)
 		p->nomem = p->stop = true;
+	if (sub.expanded > BT_PARSER_MAX_EXPANDED && !p->stop) {
+		bt_parser__error(p, line, (int)(off - line_start) + 1,
+				 "#define expansion too large (over %d nodes)",
+				 BT_PARSER_MAX_EXPANDED);
+		p->stop = true;
+		return NULL;
+	}
 	return e && at(&sub, BT_TOK_EOF) && !sub.nerrors ? e : NULL;
 }
 

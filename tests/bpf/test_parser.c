@@ -407,13 +407,65 @@ TT_TEST(program_items)
 		  "(probe (BEGIN))\n");
 }
 
+/* #define constants expand where they are used, like cpp. */
+TT_TEST(define_expansion)
+{
+	struct bt_ast *ast;
+	const struct bt_expr *e;
+
+	CHECK_STR(parse_dump("#define N 5\n#define M (N * 2)\n"
+			     "#define S \"str\"\n#define X {\n"
+			     "BEGIN { $a = N + M; printf(S); @m[N] = X; $y = "
+			     "$n.N }"),
+		  "(define N 5)\n(define M (* 5 2))\n(define S \"str\")\n"
+		  "(define X \"{\")\n(probe (BEGIN)\n"
+		  "  (= $a (+ 5 (* 5 2)))\n  (call printf \"str\")\n"
+		  "  (= @m[5] X)\n  (= $y (. $n N)))\n");
+	/* Only names defined earlier expand; a define cannot expand itself. */
+	CHECK_STR(
+		parse_dump("BEGIN { $a = N }\n#define N N + 1\nEND { $b = N }"),
+		"(define N (+ N 1))\n(probe (BEGIN)\n  (= $a N))\n"
+		"(probe (END)\n  (= $b (+ N 1)))\n");
+	/* The latest definition wins, even when it is not an expression. */
+	CHECK(strstr(parse_dump("#define N 5\n#define N {\nBEGIN { $x = N }"),
+		     "(= $x N)") != NULL);
+	/* The copy sits at the use site. */
+	CHECK_INT(bt_parse("#define M (1 + 2)\nBEGIN {\n  $x = M;\n}", &ast,
+			   NULL),
+		  0);
+	e = ast->probes[0].body.stmts[0]->assign.value;
+	CHECK_INT(e->kind, BT_EXPR_BINARY);
+	CHECK_INT(e->line, 3);
+	CHECK_INT(e->col, 8);
+	CHECK_INT(e->binary.rhs->line, 3);
+	CHECK(e != ast->defines[0].expr);
+	bt_ast__free(ast);
+}
+
+/* Each define may double the next; the expansion stays bounded. */
+TT_TEST(define_blowup_bounded)
+{
+	char src[8192];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(src + n, sizeof(src) - n, "#define A0 (1 + 1)\n");
+	for (i = 1; i < 60; i++)
+		n += (size_t)snprintf(src + n, sizeof(src) - n,
+				      "#define A%d (A%d + A%d)\n", i, i - 1,
+				      i - 1);
+	snprintf(src + n, sizeof(src) - n, "BEGIN { $x = A59 + A59; }");
+	CHECK(strstr(parse_dump(src), "expansion too large") != NULL ||
+	      strstr(parse_dump(src), "nested too deeply") != NULL);
+}
+
 /* Files with CRLF line ends parse like LF ones. */
 TT_TEST(crlf_lines)
 {
 	CHECK_STR(parse_dump("#include <a.h>\r\n#define N 3\r\n#ifdef N\r\n"
 			     "BEGIN {\r\n  $x = N;\r\n}\r\n#endif\r\n"),
 		  "(include \"a.h\")\n(define N 3)\n(probe (BEGIN)\n  (= $x "
-		  "N))\n");
+		  "3))\n");
 }
 
 /* Syntax errors: exact line:col and words. */
@@ -961,7 +1013,8 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(statements), TT_CASE(control_flow),
 	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
 	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
-	TT_CASE(program_items), TT_CASE(crlf_lines), TT_CASE(error_messages),
+	TT_CASE(program_items), TT_CASE(crlf_lines), TT_CASE(define_expansion),
+	TT_CASE(define_blowup_bounded), TT_CASE(error_messages),
 	TT_CASE(error_recovery), TT_CASE(struct_recovery),
 	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
 	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
