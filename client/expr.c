@@ -9,6 +9,7 @@
  * and NULL conditions are false. Integer arithmetic wraps (no UB);
  * division by zero is NULL.
  */
+#include <math.h>
 #include <string.h>
 
 #include "client/sql.h"
@@ -184,7 +185,7 @@ static void eval_double(enum op op, double x, double y, struct ttq_value *out)
 			out->type = TTQ_NULL;
 			return;
 		}
-		out->d = op == OP_DIV ? x / y : x - y * (double)(int64_t)(x / y);
+		out->d = op == OP_DIV ? x / y : fmod(x, y);
 		break;
 	}
 }

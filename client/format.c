@@ -24,10 +24,12 @@ static int format_time(int64_t ns, unsigned flags, char *buf, size_t len)
 	}
 	time_t t = (time_t)sec;
 	if (flags & TTQ_FMT_UTC) {
-		gmtime_r(&t, &tm);
+		if (!gmtime_r(&t, &tm))
+			return snprintf(buf, len, "%lld", (long long)ns);
 		snprintf(zone, sizeof(zone), "Z");
 	} else {
-		localtime_r(&t, &tm);
+		if (!localtime_r(&t, &tm))
+			return snprintf(buf, len, "%lld", (long long)ns);
 		int off = (int)(tm.tm_gmtoff / 60);
 		if (off)
 			snprintf(zone, sizeof(zone), "%c%02d:%02d",

@@ -16,3 +16,12 @@ BINS += $(BUILD)/tests/client/tt-writer
 BENCHES += $(BUILD)/bench-query
 $(BUILD)/bench-query: $(BUILD)/bench/query/bench_query.o $(BUILD)/libtt_query.a $(BUILD)/libtt_store.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# libFuzzer target over the SQL front end, planner, executor and the
+# partial decoder (clang); tests/client/fuzz_sql.sh runs it briefly.
+FUZZERS += $(BUILD)/fuzz/fuzz_sql
+$(BUILD)/fuzz/fuzz_sql: client/fuzz_sql.c $(TTQ_SRCS) $(STORE_SRCS) $(wildcard client/*.h store/*.h) include/tracetab/query.h include/tracetab/store.h
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(filter %.c,$^) -llmdb -lpthread -lm

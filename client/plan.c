@@ -305,8 +305,13 @@ static void coerce_time_literal(struct node *col, struct node *lit)
 		end++;
 	if (*end)
 		return;
+	int64_t ns;
+	/* Out of the int64 nanosecond range: stays a string (type error). */
+	if (__builtin_mul_overflow((int64_t)timegm(&tm), 1000000000LL, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)ms * 1000000, &ns))
+		return;
 	lit->lit.type = lit->type = TTQ_TIME;
-	lit->lit.i = ((int64_t)timegm(&tm) * 1000 + ms) * 1000000;
+	lit->lit.i = ns;
 }
 
 static const struct func *find_func(struct node *n, struct ttq_error *err)
