@@ -641,32 +641,67 @@ int bt_tracefs__expand(const char *category_glob, const char *name_glob,
 	return (int)out->n;
 }
 
+/*
+ * The name a list line holds, or NULL to skip it. available_filter_functions
+ * lines are "name [module]"; /proc/kallsyms lines are "addr type name
+ * [module]", where only text symbols count, and compiler clones
+ * ("x.isra.0", "x.cold") and patchable-entry padding ("__pfx_x") are not
+ * functions one can probe.
+ */
+static char *func_name(char *line, bool kallsyms)
+{
+	char *type, *name;
+
+	if (!kallsyms) {
+		line[strcspn(line, " \t")] = 0;
+		return *line ? line : NULL;
+	}
+	type = strchr(line, ' ');
+	if (!type || (type[1] != 't' && type[1] != 'T') || type[2] != ' ')
+		return NULL;
+	name = type + 3;
+	name[strcspn(name, " \t")] = 0;
+	if (!*name || strchr(name, '.') || !strncmp(name, "__pfx_", 6))
+		return NULL;
+	return name;
+}
+
 int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 			     char *err, size_t errlen)
 {
-	char path[300], *text, *line, *next;
+	char path[300], *text, *line, *next, *name;
 	const char *root;
+	bool kallsyms = false;
 	size_t cap = 0;
-	int ret = bt_tracefs__root(&root, err, errlen);
+	int ret = bt_tracefs__root(&root, NULL, 0);
 
 	out->n = 0;
 	out->v = NULL;
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/available_filter_functions", root);
-	ret = read_file(path, &text, NULL);
+	if (!glob || !*glob) {
+		seterr(err, errlen, "empty kernel function pattern");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/available_filter_functions",
+		 ret ? "/sys/kernel/tracing" : root);
+	ret = ret ? ret : read_file(path, &text, NULL);
+	if (ret && ret != -ENOMEM) {
+		/* Unreadable (no ftrace, or refused): kallsyms has the names. */
+		kallsyms = true;
+		ret = read_file("/proc/kallsyms", &text, NULL);
+	}
 	if (ret) {
-		seterr(err, errlen, "cannot read %s: %s", path,
-		       strerror(-ret));
+		seterr(err, errlen,
+		       "cannot list kernel functions (%s, /proc/kallsyms): %s",
+		       path, strerror(-ret));
 		return ret == -ENOMEM ? ret : -ENOENT;
 	}
 	for (line = text; line && *line && !ret; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
-		line[strcspn(line, " \t")] = 0; /* drop " [module]" */
-		if (*line && bt_glob__match(glob, line))
-			ret = strlist_push(out, &cap, line);
+		name = func_name(line, kallsyms);
+		if (name && bt_glob__match(glob, name))
+			ret = strlist_push(out, &cap, name);
 	}
 	free(text);
 	if (!ret && !out->n) {

@@ -113,9 +113,11 @@ int bt_tracefs__expand(const char *category_glob, const char *name_glob,
 		       struct bt_strlist *out, char *err, size_t errlen);
 
 /*
- * Kernel functions matching a glob, from available_filter_functions
- * (module annotations removed), sorted and unique. Returns the number
- * found (> 0) with *out, or -ENOENT (none match, or the file is missing)
+ * Kernel functions matching a glob, from available_filter_functions, or
+ * where that cannot be read, from the text symbols of /proc/kallsyms
+ * (without compiler clones like "x.isra.0"); module annotations removed,
+ * sorted and unique. Returns the number found (> 0) with *out, -ENOENT
+ * (none match, or neither list is readable) or -EINVAL (empty pattern)
  * with a message.
  */
 int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
