@@ -26,6 +26,8 @@ struct bt_cg {
 	struct bt_sema *s;
 	struct bt_emit e;
 	int exit_label; /* epilogue: r0 = 0; exit */
+	int nloops;     /* enclosing while loops (sema bounds the nesting) */
+	int loop_break[BT_AST_MAX_DEPTH], loop_continue[BT_AST_MAX_DEPTH];
 	bool failed;
 };
 

@@ -147,6 +147,11 @@ static int args_member(struct bt_cg *cg, const struct bt_expr *e,
 		EMIT(cg, BT_MOV64_REG(BPF_REG_0, BT_REG_CTX));
 		return read_str(cg, e, &kern, m);
 	}
+	if (m->type.kind == BT_T_ARRAY) { /* its address in the record */
+		EMIT(cg, BT_MOV64_REG(BPF_REG_0, BT_REG_CTX));
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_0, f->offset));
+		return 0;
+	}
 	unsigned sz = f->size;
 	EMIT(cg, BT_LDX(bt_emit__size(sz), BPF_REG_0, BT_REG_CTX, f->offset));
 	if (m->type.kind == BT_T_INT && m->type.is_signed)

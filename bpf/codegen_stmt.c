@@ -109,6 +109,28 @@ static bool stmt(struct bt_cg *cg, const struct bt_stmt *st)
 			through = bt_cg__block(cg, &st->unroll.body);
 		break;
 	}
+	case BT_STMT_WHILE: {
+		/* A bounded loop: the verifier proves it ends (kernel 5.3+). */
+		int top = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
+		bt_emit__place(&cg->e, top);
+		bt_cg__expr(cg, st->while_.cond);
+		bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, end);
+		bt_emit__stack_reset(&cg->e, mark);
+		cg->loop_break[cg->nloops] = end;
+		cg->loop_continue[cg->nloops++] = top;
+		if (bt_cg__block(cg, &st->while_.body))
+			bt_emit__ja(&cg->e, top);
+		cg->nloops--;
+		bt_emit__place(&cg->e, end);
+		break;
+	}
+	case BT_STMT_BREAK:
+	case BT_STMT_CONTINUE:
+		bt_emit__ja(&cg->e, st->kind == BT_STMT_BREAK
+					    ? cg->loop_break[cg->nloops - 1]
+					    : cg->loop_continue[cg->nloops - 1]);
+		through = false;
+		break;
 	case BT_STMT_RETURN:
 		bt_emit__ja(&cg->e, cg->exit_label);
 		through = false;

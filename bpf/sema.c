@@ -438,13 +438,19 @@ static int stmt(struct bt_sema *s, const struct bt_stmt *st)
 	}
 	case BT_STMT_BLOCK:
 		return block(s, &st->block);
-	case BT_STMT_WHILE:
-		bt_sema__error(s, st->line, st->col,
-			       "while loops are not supported yet");
-		return -1;
-	default:
-		bt_sema__error(s, st->line, st->col,
-			       "break/continue outside a loop");
+	case BT_STMT_WHILE: {
+		if (cond(s, st->while_.cond) < 0)
+			return -1;
+		s->loops++;
+		int rc = block(s, &st->while_.body);
+		s->loops--;
+		return rc;
+	}
+	default: /* break, continue */
+		if (s->loops > 0)
+			return 0;
+		bt_sema__error(s, st->line, st->col, "%s outside a while loop",
+			       st->kind == BT_STMT_BREAK ? "break" : "continue");
 		return -1;
 	}
 }
@@ -469,6 +475,7 @@ int bt_sema__unit(struct bt_sema *s, const struct bt_probe *probe,
 		memset(s->info, 0, s->info_cap * sizeof(*s->info));
 	s->nvars = 0;
 	s->errors = 0;
+	s->loops = 0;
 	if (probe->predicate && cond(s, probe->predicate) < 0)
 		return -EINVAL;
 	block(s, &probe->body);

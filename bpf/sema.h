@@ -61,6 +61,7 @@ struct bt_sema {
 	struct bt_var *vars;
 	size_t nvars, vars_cap;
 	int errors; /* diagnostics added for this unit */
+	int loops;  /* while loops around the statement being checked */
 	/* Table mode: the first row printf, for "both positions" messages. */
 	int row_printf;
 	int exit_printf; /* printf id of exit records, -1 until needed */

@@ -132,6 +132,12 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 	} else if (fl->array_count && fl->size / fl->array_count == 1 &&
 		   strstr(fl->type, "char")) {
 		t = bt_type__str(fl->array_count);
+	} else if (fl->array_count) {
+		/* u8 saddr[4], unsigned long args[6]: indexable, ntop-able. */
+		t.kind = BT_T_ARRAY;
+		t.size = fl->size;
+		t.elem_size = (uint16_t)(fl->size / fl->array_count);
+		t.elem_signed = fl->is_signed;
 	} else if (fl->is_pointer) {
 		uint32_t pointee = 0;
 		char spelling[140];
@@ -456,6 +462,25 @@ static struct bt_einfo *cast(struct bt_sema *s, const struct bt_expr *e)
 	return typed(s, e, t);
 }
 
+/* Indexing an array of integers described by a tracepoint field. */
+static struct bt_einfo *tp_index(struct bt_sema *s, const struct bt_expr *e,
+				 const struct bt_einfo *b,
+				 const struct bt_einfo *i)
+{
+	unsigned es = b->type.elem_size;
+	if (es != 1 && es != 2 && es != 4 && es != 8)
+		return fail(s, e, "%s", "unsupported array element size");
+	uint32_t count = b->type.size / es;
+	if (i->is_const && (i->cval < 0 || i->cval >= count))
+		return fail(s, e, "%s", "index out of the array's bounds");
+	struct bt_einfo *ei = typed(s, e, bt_type__int(es, b->type.elem_signed));
+	if (ei) {
+		ei->load_size = es;
+		ei->cval = es;
+	}
+	return ei;
+}
+
 static struct bt_einfo *index_(struct bt_sema *s, const struct bt_expr *e)
 {
 	struct bt_einfo *b = bt_sema__expr(s, e->index.base);
@@ -463,6 +488,8 @@ static struct bt_einfo *index_(struct bt_sema *s, const struct bt_expr *e)
 	if (!b || !i)
 		return NULL;
 	uint32_t elem = 0, count = 0;
+	if (b->type.kind == BT_T_ARRAY && !b->type.btf)
+		return tp_index(s, e, b, i);
 	if (b->type.kind == BT_T_ARRAY)
 		bt_btf__array(bt_sema__btf(s), b->type.btf, &elem, &count);
 	else if (b->type.kind == BT_T_PTR && b->type.btf)

@@ -50,6 +50,9 @@ struct bt_type {
 	bool user;      /* PTR/ARRAY/RECORD: address is in user memory */
 	bool ctx;       /* PTR/RECORD/ARRAY: address relative to the context */
 	uint32_t btf;   /* PTR: pointee id; RECORD/ARRAY: own id */
+	/* ARRAY without BTF (tracepoint fields): element integers. */
+	uint16_t elem_size;
+	bool elem_signed;
 	const struct bt_tuple *tuple; /* TUPLE */
 };
 

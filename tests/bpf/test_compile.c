@@ -211,6 +211,8 @@ TT_TEST(probe_context_errors)
 
 TT_TEST(syntax_error_position)
 {
+	CHECK_ERROR("BEGIN {\n  if (1) { break; }\n}", false, 2, 12,
+		    "break outside a while loop");
 	CHECK_ERROR("BEGIN {\n  $x = ;\n}", false, 2, 8, "");
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,33 @@ __attribute__((noinline, used)) long bt_test_uprobe_target(long a, long b)
 	return a * 100 + b;
 }
 
+__attribute__((noinline, used)) int bt_test_uprobe_str(const char *s, int n)
+{
+	__asm__ volatile("" ::: "memory");
+	return (int)strlen(s) + n;
+}
+
+TT_TEST(uprobe_user_string)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	CHECK(n > 0);
+	exe[n] = 0;
+	char *src = fmt("uprobe:%s:bt_test_uprobe_str /pid == %d/ {\n"
+			"  printf(\"%%s|%%s|%%d\", str(arg0), str(arg0, 4), "
+			"(int32)arg1);\n}",
+			exe, getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	char word[] = "hello world";
+	int v = bt_test_uprobe_str(word, -7);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(v, 4);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "hello world|hel|-7");
+}
+
 TT_TEST(uprobe_args_and_retval)
 {
 	char exe[4096];
@@ -373,6 +401,63 @@ TT_TEST(wildcard_tracepoints)
 	CHECK_STR(r.text[1], "tracepoint:syscalls:sys_enter_getpid");
 }
 
+TT_TEST(shared_body_and_tp_arrays)
+{
+	/* Two probes, one body; an unsigned long args[6] field indexed. */
+	char *src = fmt("tracepoint:raw_syscalls:sys_enter,\n"
+			"tracepoint:syscalls:sys_enter_getppid\n"
+			"/pid == %d && (probe == "
+			"\"tracepoint:syscalls:sys_enter_getppid\" || "
+			"args->id == %d)/ {\n"
+			"  printf(\"%%s\", probe);\n}",
+			getpid(), SYS_getppid);
+	struct rows r = { .prog = start(src, false) };
+	CHECK(!r.prog); /* args->id does not exist in sys_enter_getppid */
+	CHECKF(strstr(errbuf, "test:3:") &&
+		       strstr(errbuf, "has no field 'id'"),
+	       "%s", errbuf);
+	src = fmt("tracepoint:raw_syscalls:sys_enter /pid == %d && "
+		  "args->id == %d/ { printf(\"a %%d %%d\", args->args[0], "
+		  "args->args[1]); }\n"
+		  "tracepoint:syscalls:sys_enter_kill,\n"
+		  "tracepoint:syscalls:sys_enter_tkill /pid == %d/ {\n"
+		  "  printf(\"b %%d %%d\", args->sig, probe == "
+		  "\"tracepoint:syscalls:sys_enter_kill\");\n}",
+		  getpid(), SYS_kill, getpid());
+	r.prog = start(src, false);
+	CHECKF(r.prog, "%s", errbuf);
+	kill(getpid(), 0);
+	syscall(SYS_tkill, gettid(), 0);
+	drain(&r, 3);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 3);
+	/* Both tracepoints fire on kill(2), in an order of the kernel's
+	 * choosing; tkill comes after both. */
+	char a[64];
+	snprintf(a, sizeof(a), "a %d 0", getpid());
+	bool a_first = !strcmp(r.text[0], a);
+	CHECK_STR(r.text[a_first ? 0 : 1], a);
+	CHECK_STR(r.text[a_first ? 1 : 0], "b 0 1");
+	CHECK_STR(r.text[2], "b 0 0");
+}
+
+TT_TEST(while_loop)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  $i = 0; $s = 0;\n"
+			"  while ($i < 10) { $i++; if ($i == 3) { continue; }\n"
+			"    if ($i > 7) { break; } $s += $i; }\n"
+			"  printf(\"%%d %%d\", $i, $s);\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	syscall(SYS_getppid);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "8 25");
+}
+
 TT_TEST(rawtracepoint_args)
 {
 	/* sys_enter(regs, id): arg1 is the syscall number. */
@@ -395,4 +480,6 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(sock_chain_ports), TT_CASE(uprobe_args_and_retval),
 	TT_CASE(interval_fires), TT_CASE(begin_end_maps_exit),
 	TT_CASE(aggregations_read_back), TT_CASE(operators_and_control_flow),
-	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args))
+	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args),
+	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
+	TT_CASE(while_loop))
