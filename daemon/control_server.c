@@ -335,6 +335,8 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 		return error_reply(TT_CONTROL_EBADREQ, EINVAL,
 				   "request is not a JSON object on one line");
 	}
+	ttd_debug("control: uid %d pid %d: op %.32s", (int)c->uid, (int)c->pid,
+		  op ? op : "(missing)");
 	for (size_t i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(ops[i].op, op) != 0)
 			continue;

@@ -18,7 +18,7 @@
 #define PRINTF "printf(\"pid:%d comm:%s v:%d\\n\", pid, comm, tid)"
 #define PROBE "tracepoint:syscalls:sys_enter_getppid"
 
-static unsigned long long events = 500000;
+static unsigned long long events = 1000000;
 
 static double cpu_seconds(pid_t pid)
 {
