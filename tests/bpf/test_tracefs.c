@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bpf/tracefs.h"
 #include "tests/tt_test.h"
@@ -38,6 +42,44 @@ static long raw_id(const char *r, const char *cat, const char *name)
 		id = -1;
 	fclose(f);
 	return id;
+}
+
+/*
+ * In a private mount namespace without tracefs, bt_tracefs__root mounts
+ * it. Runs in a child that has not used tracefs yet (this test comes
+ * first), so the cached root cannot hide a failure: the child checks that
+ * events/ is gone before and back after.
+ */
+TT_TEST(mounts_tracefs_when_missing)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP("needs root to mount");
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		const char *r = NULL;
+
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(3);
+		umount2("/sys/kernel/debug/tracing", MNT_DETACH);
+		umount2("/sys/kernel/debug", MNT_DETACH);
+		umount2("/sys/kernel/tracing", MNT_DETACH);
+		if (!access("/sys/kernel/tracing/events", F_OK))
+			_exit(4); /* could not unmount: not a real test */
+		if (bt_tracefs__root(&r, NULL, 0) ||
+		    strcmp(r, "/sys/kernel/tracing"))
+			_exit(1);
+		_exit(access("/sys/kernel/tracing/events/syscalls", F_OK) ? 2 : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	if (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 4)
+		SKIP("cannot make a private mount namespace without tracefs");
+	CHECKF(WEXITSTATUS(status) == 0, "child status %d",
+	       WEXITSTATUS(status));
 }
 
 TT_TEST(globs)
@@ -317,7 +359,7 @@ TT_TEST(kernel_funcs)
 	CHECK_INT(bt_tracefs__kernel_funcs("", &l, NULL, 0), -EINVAL);
 }
 
-TT_MAIN("bpf/tracefs", TT_CASE(globs), TT_CASE(openat_format),
+TT_MAIN("bpf/tracefs", TT_CASE(mounts_tracefs_when_missing), TT_CASE(globs), TT_CASE(openat_format),
 	TT_CASE(exec_data_loc), TT_CASE(fixed_arrays), TT_CASE(parse_synthetic),
 	TT_CASE(parse_rejects_garbage), TT_CASE(missing_and_hostile_names),
 	TT_CASE(expand_matches_glob3), TT_CASE(expand_categories),
