@@ -320,7 +320,7 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 	static const char help[] =
 		"usage: tracetab status [NAME]\n"
 		"  deployments: name, table, state (pending running failed skipped\n"
-		"  terminated), program chosen (index), status message, rows\n"
+		"  terminated), program chosen (1 = first), status message, rows\n"
 		"  ingested, records lost in the kernel, expiry\n";
 	static const char *const names[] = { "name",	 "table", "state",
 					     "program", "message", "rows",
@@ -351,7 +351,9 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 		row[0] = json_cell(json_object_get(d, "name"));
 		row[1] = json_cell(json_object_get(d, "table"));
 		row[2] = json_cell(json_object_get(d, "state"));
-		row[3] = json_cell(json_object_get(d, "program"));
+		/* Programs are numbered from 1, as in the status messages. */
+		json_int_t prog = json_integer_value(json_object_get(d, "program"));
+		row[3] = prog >= 0 ? ttc_int(prog + 1) : ttc_str(NULL);
 		row[4] = json_cell(json_is_string(err) ? err
 					  : json_object_get(d, "reason"));
 		row[5] = json_cell(json_object_get(d, "rows"));

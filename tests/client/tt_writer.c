@@ -4,7 +4,7 @@
  * paced, so tests can query, tail and race a live writer.
  *
  *   tt-writer DIR TABLE FROM TO [--rate ROWS_PER_S] [--segment-rows N]
- *             [--max-bytes B] [--base NS]
+ *             [--max-bytes B] [--base NS] [--group GID]
  *
  * Rows FROM..TO-1 are appended (row i carries value (i*37)%1000, pid i%50,
  * ...); the time of row i is base + i ms, base defaulting to now - TO ms.
@@ -38,6 +38,8 @@ int main(int argc, char **argv)
 			o.max_bytes = strtoull(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--base"))
 			base = strtoll(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--group"))
+			o.group = (gid_t)atoi(argv[i + 1]);
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (!base)
