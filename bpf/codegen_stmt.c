@@ -151,9 +151,10 @@ static bool stmt(struct bt_cg *cg, const struct bt_stmt *st)
 static void prologue(struct bt_cg *cg)
 {
 	EMIT(cg, BT_MOV64_REG(BT_REG_CTX, BPF_REG_1));
-	/* r9 = &scratch[0] (per-CPU); without it nothing can be emitted. */
+	/* r9 = &scratch[slot] (per-CPU); without it nothing can be emitted. */
 	int key = bt_cg__slot(cg, 8, 0, 0);
-	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, key, 0));
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, key,
+			   bt_scratch_slot(cg->s->uap->kind)));
 	bt_emit__ld_map(&cg->e, BPF_REG_1, BT_MAP_SCRATCH);
 	EMIT(cg, BT_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_2, key));

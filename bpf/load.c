@@ -35,7 +35,7 @@ static void internal_maps(struct bt_object *obj, int ncpu)
 	m[BT_MAP_SCRATCH].type = BPF_MAP_TYPE_PERCPU_ARRAY;
 	m[BT_MAP_SCRATCH].key_size = 4;
 	m[BT_MAP_SCRATCH].value_size = BT_SCRATCH_BYTES;
-	m[BT_MAP_SCRATCH].max_entries = 1;
+	m[BT_MAP_SCRATCH].max_entries = BT_SCRATCH_SLOTS;
 	snprintf(m[BT_MAP_GLOBALS].name, 64, "bt_globals");
 	m[BT_MAP_GLOBALS].type = BPF_MAP_TYPE_ARRAY;
 	m[BT_MAP_GLOBALS].key_size = 4;

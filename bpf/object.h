@@ -38,6 +38,28 @@ enum {
 /* Size of the per-CPU scratch buffer in which records are assembled. */
 #define BT_SCRATCH_BYTES 4096
 
+/*
+ * Scratch slots, one per execution context that can interrupt another on
+ * the same CPU: task context (tracepoints, kprobes, uprobes, raw
+ * tracepoints; the kernel never nests tracing programs there), perf
+ * events (timer interrupts, which can land in the middle of a task
+ * context probe), and BEGIN/END runs.
+ */
+#define BT_SCRATCH_SLOTS 3
+static inline int bt_scratch_slot(enum bt_probe_kind kind)
+{
+	switch (kind) {
+	case BT_PROBE_INTERVAL:
+	case BT_PROBE_PROFILE:
+		return 1;
+	case BT_PROBE_BEGIN:
+	case BT_PROBE_END:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
 /* Values user space writes before the probes fire. */
 struct bt_globals {
 	uint64_t start_ns; /* CLOCK_MONOTONIC at attach: elapsed's origin */

@@ -306,6 +306,21 @@ TT_TEST(interval_fires)
 	CHECK_STR(r.text[2], "tick 3");
 }
 
+TT_TEST(profile_fires_on_cpus)
+{
+	struct rows r = { .prog = start("profile:hz:200 { @s[cpu] = count(); "
+					"printf(\"%d\", cpu); }",
+					false) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 10);
+	bt_program__free(r.prog);
+	CHECK(r.n >= 10);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	for (int i = 0; i < r.n; i++)
+		CHECKF(atol(r.text[i]) >= 0 && atol(r.text[i]) < ncpu, "cpu %s",
+		       r.text[i]);
+}
+
 /* Runs END and returns what bt_program__finish printed (static). */
 static const char *finish(struct bt_program *p)
 {
@@ -482,4 +497,4 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(aggregations_read_back), TT_CASE(operators_and_control_flow),
 	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args),
 	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
-	TT_CASE(while_loop))
+	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus))
