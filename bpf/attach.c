@@ -107,13 +107,19 @@ static int perf_open(struct perf_event_attr *attr, pid_t pid, int cpu)
 	return fd < 0 ? -errno : fd;
 }
 
-static const char *why(int ret)
+/* Words for an errno; bind says whether it came from binding a program. */
+static const char *why_bind(int ret, bool bind)
 {
 	if (ret == -EACCES || ret == -EPERM)
 		return "permission denied (needs root or CAP_PERFMON+CAP_BPF)";
-	if (ret == -EINVAL)
+	if (ret == -EINVAL && bind)
 		return "invalid argument (wrong program type for this probe?)";
 	return strerror(-ret);
+}
+
+static const char *why(int ret)
+{
+	return why_bind(ret, true);
 }
 
 /* Binds prog to the perf event in slot i of l and enables it. */
@@ -125,8 +131,7 @@ static int perf_bind(struct bt_link *l, size_t i, int prog_fd)
 	if (lfd >= 0) {
 		l->link_fd[i] = lfd;
 	} else if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0) {
-		/* Prefer the link's error: it is the modern path. */
-		return lfd == -EINVAL || errno == EINVAL ? -EINVAL : -errno;
+		return -errno; /* older kernels: no perf links */
 	}
 	ret = ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0);
 	return ret < 0 ? -errno : 0;
@@ -150,7 +155,7 @@ static int perf_attach(int prog_fd, struct perf_event_attr *attr, pid_t pid,
 		ret = perf_open(attr, pid, cpus ? cpus[i] : -1);
 		if (ret < 0) {
 			seterr(err, errlen, "cannot open perf event for %s: %s",
-			       what, why(ret));
+			       what, why_bind(ret, false));
 			break;
 		}
 		l->perf_fd[i] = ret;
