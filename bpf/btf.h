@@ -10,6 +10,9 @@
  * struct, array, pointer or integer accept it through typedefs and
  * const/volatile/restrict/type-tag modifiers (they strip them first).
  *
+ * A bt_btf may be used from several threads: lazily built indexes and
+ * synthetic pointer types are added under its lock.
+ *
  * Errors: negative errno. -ENOENT when a name does not exist, -EINVAL when
  * an id has the wrong kind for the call (e.g. member lookup on an int).
  * Calls taking (err, errlen) also write a one-line message naming the thing
@@ -66,7 +69,9 @@ void bt_btf__free(struct bt_btf *b);
 
 /*
  * Finds a type by name and kind: BT_BTF_STRUCT, _UNION, _ENUM, _TYPEDEF,
- * _INT, _FUNC. Returns 0 and *id, or -ENOENT.
+ * _INT, _FUNC, _FWD, _FLOAT (the lowest id wins). The first lookup builds a
+ * name index (a few ms for the kernel; functions have their own index,
+ * built on the first function lookup). Returns 0 and *id, or -ENOENT.
  */
 int bt_btf__find(const struct bt_btf *b, const char *name,
 		 enum bt_btf_kind kind, uint32_t *id);
@@ -77,7 +82,8 @@ int bt_btf__find(const struct bt_btf *b, const char *name,
  * "pid_t", optionally followed by one or more '*' ("struct sock *"), which
  * yields a pointer type id (created in this bt_btf if the kernel has none;
  * ids created that way stay valid for the bt_btf's life).
- * Returns 0 and *id, or -ENOENT ("unknown type 'struct nosuch'").
+ * Returns 0 and *id, -ENOENT ("unknown type 'struct nosuch'"), -EINVAL
+ * for plain "void", -ENOSPC past 4096 synthetic pointer types.
  */
 int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,
 		   char *err, size_t errlen);
