@@ -78,7 +78,7 @@ int bt_btf__find(const struct bt_btf *b, const char *name,
 
 /*
  * Finds a type written the way a program spells it in a cast: "struct
- * sock", "union bpf_attr", "enum tcp_state", "u32", "unsigned int",
+ * sock", "union bpf_attr", "enum bpf_map_type", "u32", "unsigned int",
  * "pid_t", optionally followed by one or more '*' ("struct sock *"), which
  * yields a pointer type id (created in this bt_btf if the kernel has none;
  * ids created that way stay valid for the bt_btf's life).

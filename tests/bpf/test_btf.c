@@ -7,6 +7,7 @@
  * and compares them with what user space knows (getppid, socket ports).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -302,6 +303,51 @@ TT_TEST(open_errors)
 	bt_btf__free(b);
 }
 
+struct racer {
+	struct bt_btf *b;
+	uint32_t task, ptr3, func, enum_id;
+	int64_t v;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+
+	bt_btf__find(r->b, "task_struct", BT_BTF_STRUCT, &r->task);
+	bt_btf__lookup(r->b, "struct sock ***", &r->ptr3, NULL, 0);
+	bt_btf__func(r->b, "do_nanosleep", &r->func, NULL, 0);
+	bt_btf__enum_value(r->b, "BPF_MAP_TYPE_RINGBUF", &r->v, &r->enum_id);
+	return NULL;
+}
+
+/* Threads racing to build the lazy indexes and pointer types agree. */
+TT_TEST(concurrent_first_use)
+{
+	struct racer r[4] = { 0 };
+	pthread_t th[4];
+	struct bt_btf *b;
+
+	if (bt_btf__open("/sys/kernel/btf/vmlinux", &b, NULL, 0))
+		SKIP("no /sys/kernel/btf/vmlinux");
+	for (int i = 0; i < 4; i++) {
+		r[i].b = b;
+		CHECK(!pthread_create(&th[i], NULL, race, &r[i]));
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		CHECK(r[i].task && r[i].ptr3 && r[i].func && r[i].enum_id);
+		CHECK_INT(r[i].task, r[0].task);
+		CHECK_INT(r[i].ptr3, r[0].ptr3);
+		CHECK_INT(r[i].func, r[0].func);
+		CHECK_INT(r[i].v, 27);
+	}
+	char s[64];
+	bt_btf__type_str(b, r[0].ptr3, s, sizeof(s));
+	CHECK_STR(s, "struct sock ***");
+	bt_btf__free(b);
+}
+
 /* BTF inside an ELF object (.BTF section), made by clang for BPF. */
 TT_TEST(open_elf_object)
 {
@@ -343,4 +389,4 @@ TT_MAIN("bpf/btf", TT_CASE(vmlinux_is_shared), TT_CASE(task_struct_real_parent),
 	TT_CASE(enum_constants), TT_CASE(arrays_and_ints),
 	TT_CASE(lookup_spellings), TT_CASE(member_errors), TT_CASE(functions),
 	TT_CASE(type_str_truncates), TT_CASE(open_errors),
-	TT_CASE(open_elf_object))
+	TT_CASE(open_elf_object), TT_CASE(concurrent_first_use))
