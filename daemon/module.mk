@@ -21,3 +21,9 @@ $(BUILD)/fuzz/fuzz_daemon_spec: tests/daemon/fuzz_spec.c daemon/spec.c daemon/sp
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $(filter %.c,$^) -ljansson
+# The integration tests start the daemon found above them in the build
+# tree, so the sanitized tests run a sanitized daemon.
+$(BUILD)/asan/tracetabd: $(BUILD)/asan/daemon/main.o $(BUILD)/asan/libttd.a $(BUILD)/asan/libbt.a $(BUILD)/asan/libtt_store.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(tests/daemon_T:%=$(BUILD)/%): | $(BUILD)/tracetabd
+$(tests/daemon_T:%=$(BUILD)/asan/%): | $(BUILD)/asan/tracetabd
