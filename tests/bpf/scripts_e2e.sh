@@ -5,9 +5,10 @@
 # the reference bpftrace (dry run: parse, types from this kernel's BTF,
 # code generation), and then the events are provoked for real and the rows
 # are checked:
-#   tcp_retransmits, tcp_drops  TCP transfer 127.0.0.2 -> 127.0.0.1 inside
-#                               a network namespace made here, nftables
-#                               dropping 30% of the data segments on input
+#   tcp_retransmits, tcp_drops  TCP transfers 127.0.0.2 -> 127.0.0.1 and
+#                               ::2 -> ::1 inside a network namespace made
+#                               here, nftables dropping 30% of the data
+#                               segments on input
 #   sync_snoop                  sync(1), dd conv=fsync / conv=fdatasync
 #   nap_time                    nanosleep(2), clock_nanosleep(2), sleep(1)
 #   capable                     unshare -n as root (granted) and as nobody
@@ -31,6 +32,7 @@ BIN=$TT_BUILD/scripts
 WORK=$(mktemp -d /tmp/tt_scripts.XXXXXX)
 NS=tt_scripts_$$
 PORT=$((20000 + $$ % 20000))
+PORT6=$((PORT + 1))
 SCRIPTS="capable dc_snoop md_flush nap_time oom_kill sync_snoop tcp_drops tcp_retransmits"
 PIDS=()
 CGDIR=

@@ -14,19 +14,26 @@ drop_reason() {
 		grep -o '[0-9]*' | head -1
 }
 
+# Two lossy transfers inside a fresh network namespace, IPv4 on $PORT and
+# IPv6 on $PORT6, each from a second loopback address to the first so that
+# source and destination differ. nftables drops 30% of the data segments
+# (not the handshake, whose timeouts would take seconds) on input, after
+# they were sent: the senders retransmit them.
 provoke__tcp() {
 	ip netns add "$NS" &&
 		ip -n "$NS" link set lo up &&
 		ip -n "$NS" addr add 127.0.0.2/8 dev lo &&
+		ip -n "$NS" addr add ::2/128 dev lo nodad &&
 		ip netns exec "$NS" nft -f - <<-EOF || return 1
 			table inet tt_scripts {
 				chain input {
 					type filter hook input priority 0; policy accept;
-					tcp dport $PORT ip length > 200 numgen random mod 10 < 3 drop
+					tcp dport { $PORT, $PORT6 } meta length > 200 numgen random mod 10 < 3 drop
 				}
 			}
 		EOF
-	ip netns exec "$NS" "$BIN/provoke" tcp 127.0.0.2 127.0.0.1 "$PORT" 300000
+	ip netns exec "$NS" "$BIN/provoke" tcp 127.0.0.2 127.0.0.1 "$PORT" 300000 &&
+		ip netns exec "$NS" "$BIN/provoke" tcp ::2 ::1 "$PORT6" 300000
 }
 
 provoke__sync() {
@@ -118,19 +125,26 @@ declare -A PROVOKED
 
 expect__tcp_retransmits() {
 	[ -n "${PROVOKED[tcp]:-}" ] || return
-	# Every segment of the lossy transfer leaves 127.0.0.2 for 127.0.0.1.
-	rows__expect "$1" tcp_retransmits client_to_server \
-		"time_:[0-9]+ pid:[0-9]+ pid_start_time:[0-9]+ src_ip:127\.0\.0\.2 src_port:[0-9]+ dst_ip:127\.0\.0\.1 dst_port:$PORT state:[A-Z_0-9]+"
+	local p="time_:[0-9]+ pid:[0-9]+ pid_start_time:[0-9]+"
+	# Every data segment of the lossy transfers leaves the client.
+	rows__expect "$1" tcp_retransmits ipv4 \
+		"$p src_ip:127\.0\.0\.2 src_port:[0-9]+ dst_ip:127\.0\.0\.1 dst_port:$PORT state:[A-Z_0-9]+"
+	rows__expect "$1" tcp_retransmits ipv6 \
+		"$p src_ip:::2 src_port:[0-9]+ dst_ip:::1 dst_port:$PORT6 state:[A-Z_0-9]+"
 }
 
 expect__tcp_drops() {
 	[ -n "${PROVOKED[tcp]:-}" ] || return
 	local nf
 	nf=$(drop_reason NETFILTER_DROP)
+	local p="time_:[0-9]+ pid:[0-9]+ pid_start_time:[0-9]+"
 	# nftables drops on input, before the socket lookup: the packet's own
 	# addresses, reason NETFILTER_DROP.
-	rows__expect "$1" tcp_drops netfilter_drops \
-		"time_:[0-9]+ pid:[0-9]+ pid_start_time:[0-9]+ src_ip:127\.0\.0\.2 src_port:[0-9]+ dst_ip:127\.0\.0\.1 dst_port:$PORT state:[A-Z_0-9]* reason:${nf:-NETFILTER_DROP}"
+	rows__expect "$1" tcp_drops ipv4_netfilter \
+		"$p src_ip:127\.0\.0\.2 src_port:[0-9]+ dst_ip:127\.0\.0\.1 dst_port:$PORT state:[A-Z_0-9]* reason:${nf:-NETFILTER_DROP}"
+	rows__expect_known "$1" tcp_drops ipv6_netfilter \
+		"$p src_ip:::2 src_port:[0-9]+ dst_ip:::1 dst_port:$PORT6 state:[A-Z_0-9]* reason:${nf:-NETFILTER_DROP}" \
+		"$p src_ip::: src_port:[0-9]+ dst_ip::: dst_port:$PORT6 state:[A-Z_0-9]* reason:${nf:-NETFILTER_DROP}"
 }
 
 expect__sync_snoop() {

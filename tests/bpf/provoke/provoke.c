@@ -3,7 +3,8 @@
  * end-to-end tests in tests/bpf/scripts_e2e.sh. Each subcommand does one
  * real thing and exits 0 when it did it:
  *
- *   provoke tcp SRC DST PORT BYTES  TCP transfer SRC -> DST:PORT (IPv4):
+ *   provoke tcp SRC DST PORT BYTES  TCP transfer SRC -> DST:PORT (IPv4 or
+ *                                   IPv6 addresses):
  *                                   a server thread on DST:PORT reads
  *                                   BYTES and answers "ok". Over a lossy
  *                                   link it forces retransmits and drops.
@@ -34,12 +35,20 @@ struct server {
 	long got;
 };
 
-static int addr__parse(const char *ip, int port, struct sockaddr_in *sa)
+static int addr__parse(const char *ip, int port, struct sockaddr_storage *ss)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons(port);
-	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1 ? 0 : -1;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
 static void *server__run(void *arg)
@@ -81,7 +90,7 @@ static int client__send(int fd, long bytes)
 
 static int cmd__tcp(const char *src, const char *dst, int port, long bytes)
 {
-	struct sockaddr_in lsa, csa, ssa;
+	struct sockaddr_storage lsa, csa, ssa;
 	struct server s = { .want = bytes };
 	pthread_t th;
 	char ok[2];
@@ -92,14 +101,14 @@ static int cmd__tcp(const char *src, const char *dst, int port, long bytes)
 		fprintf(stderr, "provoke tcp: bad address\n");
 		return 1;
 	}
-	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	s.lfd = socket(lsa.ss_family, SOCK_STREAM, 0);
 	setsockopt(s.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(s.lfd, (void *)&lsa, sizeof(lsa)) || listen(s.lfd, 1)) {
 		perror("provoke tcp: listen");
 		return 1;
 	}
 	pthread_create(&th, NULL, server__run, &s);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(csa.ss_family, SOCK_STREAM, 0);
 	if (bind(fd, (void *)&csa, sizeof(csa)) ||
 	    connect(fd, (void *)&ssa, sizeof(ssa)) || client__send(fd, bytes) ||
 	    shutdown(fd, SHUT_WR) || read(fd, ok, 2) != 2) {
