@@ -276,16 +276,18 @@ static pid_t tracer(char *const argv[], int *err_fd, int settle_ms)
 	return -1;
 }
 
-static double event_cost(bool bpftrace, double base_ns, long *lost,
-			 long *rows)
+#define PRINTF_BODY "{ printf(\"pid:%d comm:%s n:%d\\n\", pid, comm, tid); }"
+#define EMPTY_BODY "{ }"
+
+static double event_cost(bool bpftrace, const char *body, double base_ns,
+			 long *lost, long *rows)
 {
 	int go[2], res[2], ef;
 	pid_t g = generator(go, res);
 	char src[512];
 	snprintf(src, sizeof(src),
-		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ "
-		 "{ printf(\"pid:%%d comm:%%s n:%%d\\n\", pid, comm, tid); }",
-		 (int)g);
+		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ %s",
+		 (int)g, body);
 	char *bt[] = { (char *)bt_run, "--quiet", "-e", src, NULL };
 	char *bp[] = { "bpftrace", "-e", src, NULL };
 	pid_t t = tracer(bpftrace ? bp : bt, &ef, bpftrace ? 3000 : 0);
@@ -325,7 +327,13 @@ static void per_event(void)
 	}
 	printf("bench compiler.getppid_base_ns %.1f ns\n", base / EVENTS);
 	long lost = -1, rows = -1;
-	double bt = event_cost(false, base, &lost, &rows);
+	/* The floor: an enabled tracepoint running a program that only
+	 * evaluates its predicate. */
+	double empty = event_cost(false, EMPTY_BODY, base, &lost, &rows);
+	if (empty >= 0)
+		printf("bench compiler.per_event_empty_probe_ns %.1f ns\n",
+		       empty);
+	double bt = event_cost(false, PRINTF_BODY, base, &lost, &rows);
 	if (bt < 0)
 		return;
 	printf("bench compiler.per_event_ns %.1f ns\n", bt);
@@ -335,7 +343,7 @@ static void per_event(void)
 	if (!have_bpftrace())
 		return;
 	long bl = -1, br = -1;
-	double bp = event_cost(true, base, &bl, &br);
+	double bp = event_cost(true, PRINTF_BODY, base, &bl, &br);
 	if (bp <= 0)
 		return;
 	printf("bench compiler.per_event_bpftrace_ns %.1f ns\n", bp);

@@ -24,6 +24,7 @@
 /* x86-64 struct pt_regs offsets. */
 static const int16_t regs_args[] = { 112, 104, 96, 88, 72, 64 };
 #define PT_REGS_AX 80
+#define PT_REGS_SP 152
 
 void bt_probe__free_units(struct bt_unit_ap *u, int n)
 {
@@ -214,11 +215,30 @@ static int expand_timer(struct bt_sema *s, const struct bt_attach_point *ap,
 	return 1;
 }
 
+/*
+ * Arguments past the sixth are on the stack at function entry: the return
+ * address at sp, then arg6 at sp + 8, arg7 at sp + 16, ...
+ */
 static bool regs_arg(struct bt_cg *cg, unsigned n)
 {
-	if (n >= sizeof(regs_args) / sizeof(regs_args[0]))
-		return false;
-	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BT_REG_CTX, regs_args[n]));
+	unsigned nregs = sizeof(regs_args) / sizeof(regs_args[0]);
+	if (n < nregs) {
+		EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BT_REG_CTX, regs_args[n]));
+		return true;
+	}
+	bool user = cg->s->uap->kind == BT_PROBE_UPROBE;
+	int mark = cg->e.stack;
+	int slot = bt_cg__slot(cg, 8, 0, 0);
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, slot, 0));
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_3, BT_REG_CTX, PT_REGS_SP));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_3, (int32_t)(8 * (n - nregs + 1))));
+	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BPF_REG_10));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, slot));
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_2, 8));
+	EMIT(cg, BT_CALL(user ? BPF_FUNC_probe_read_user
+			      : BPF_FUNC_probe_read_kernel));
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BPF_REG_10, slot));
+	bt_emit__stack_reset(&cg->e, mark);
 	return true;
 }
 

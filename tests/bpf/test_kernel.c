@@ -246,6 +246,33 @@ __attribute__((noinline, used)) int bt_test_uprobe_str(const char *s, int n)
 	return (int)strlen(s) + n;
 }
 
+__attribute__((noinline, used)) long bt_test_uprobe_many(long a, long b, long c,
+							long d, long e, long f,
+							long g, long h)
+{
+	__asm__ volatile("" ::: "memory");
+	return a + b + c + d + e + f + g + h;
+}
+
+TT_TEST(uprobe_stack_args)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	CHECK(n > 0);
+	exe[n] = 0;
+	char *src = fmt("uprobe:%s:bt_test_uprobe_many /pid == %d/ {\n"
+			"  printf(\"%%d %%d %%d\", arg0, arg6, arg7);\n}",
+			exe, getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	long v = bt_test_uprobe_many(1, 2, 3, 4, 5, 6, 70, 80);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(v, 171);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "1 70 80");
+}
+
 TT_TEST(uprobe_user_string)
 {
 	char exe[4096];
@@ -497,4 +524,5 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(aggregations_read_back), TT_CASE(operators_and_control_flow),
 	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args),
 	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
-	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus))
+	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
+	TT_CASE(uprobe_stack_args))
