@@ -248,6 +248,13 @@ int bt_parse_n(const char *src, size_t len, struct bt_ast **out,
 	struct bt_arena *arena = bt_arena__new();
 
 	*out = NULL;
+	if (!src && len) {
+		bt_arena__free(arena);
+		bt_diags__add(diags, 0, 0, "no program text");
+		return -EINVAL;
+	}
+	if (!src)
+		src = "";
 	if (!arena)
 		return -ENOMEM;
 	memset(&p, 0, sizeof(p));
@@ -271,5 +278,10 @@ int bt_parse_n(const char *src, size_t len, struct bt_ast **out,
 
 int bt_parse(const char *src, struct bt_ast **out, struct bt_diags *diags)
 {
-	return bt_parse_n(src, src ? strlen(src) : 0, out, diags);
+	if (!src) {
+		*out = NULL;
+		bt_diags__add(diags, 0, 0, "no program text");
+		return -EINVAL;
+	}
+	return bt_parse_n(src, strlen(src), out, diags);
 }

@@ -19,6 +19,7 @@
  * negative errno with *out set to NULL:
  *   -EINVAL  syntax errors; each added to diags with line:col (the parser
  *            recovers at statement boundaries, so there may be several)
+ *            (a NULL src is "no program text")
  *   -ENOMEM  out of memory
  * diags may be NULL (errors are then only returned).
  */

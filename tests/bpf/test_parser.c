@@ -998,6 +998,24 @@ TT_TEST(bpftrace_tools_parse)
 		SKIP("bpftrace tools not installed");
 }
 
+TT_TEST(null_and_empty_input)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast = (struct bt_ast *)1;
+
+	CHECK_INT(bt_parse(NULL, &ast, d), -EINVAL);
+	CHECK(ast == NULL);
+	CHECK_STR(bt_diags__get(d, 0)->msg, "no program text");
+	CHECK_INT(bt_parse_n(NULL, 0, &ast, d), -EINVAL);
+	CHECK_STR(bt_diags__get(d, 1)->msg, "the program has no probes");
+	CHECK_INT(bt_parse_n("BEGIN {}", 5, &ast, NULL), -EINVAL);
+	CHECK_INT(bt_parse_n("BEGIN {}xyz", 8, &ast, NULL), 0);
+	CHECK_INT(ast->nprobes, 1);
+	bt_ast__free(ast);
+	bt_ast__free(NULL);
+	bt_diags__free(d);
+}
+
 TT_TEST(names)
 {
 	CHECK_STR(bt_binop__str(BT_BINOP_SHL), "<<");
@@ -1019,4 +1037,5 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
 	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
 	TT_CASE(precedence_matches_bpftrace), TT_CASE(one_liners_parse),
-	TT_CASE(bpftrace_tools_parse), TT_CASE(names))
+	TT_CASE(bpftrace_tools_parse), TT_CASE(null_and_empty_input),
+	TT_CASE(names))
