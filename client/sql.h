@@ -238,6 +238,10 @@ struct ttq_query {
 int query__scratch(struct ttq_query *q, uint32_t n);
 
 int plan__build(struct ttq_query *q, struct ttq_error *err);
+/* Resolved expression -> types set on every node (typecheck.c); aggregate
+ * calls allowed when agg_ok. Returns 0, -EINVAL or -ENOENT with err. */
+int plan__check(struct ttq_query *q, struct node *n, bool agg_ok,
+		struct ttq_error *err);
 /* Column type of the store mapped to a value type. */
 enum ttq_type plan__col_type(uint32_t tt_type);
 /* Column of `n` when n depends on exactly one column and it is a string
