@@ -140,6 +140,9 @@ static int name_conv(struct fmt_parser *fp, struct bt_fmt_conv *c)
 
 	while (tok > 0 && !is_space((unsigned char)fp->s[tok - 1]))
 		tok--;
+	/* Opening punctuation is not part of a label: "(pid:%d)". */
+	while (tok < start && strchr("([{<'\"", fp->s[tok]) && fp->s[tok])
+		tok++;
 	n = start - tok;
 	if (n >= 2 && fp->s[start - 1] == ':' &&
 	    !memchr(fp->s + tok, '%', n - 1)) {

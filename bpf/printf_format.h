@@ -15,7 +15,8 @@
  *
  * Column names (the seed's table rules): the format is split on
  * whitespace into tokens; a conversion written as `name:%fmt` at the start
- * of its token takes `name` as its column name. The label must be an
+ * of its token (after any opening "([{<'\"") takes `name` as its column
+ * name: "pid:%d" and "(pid:%d)" both name the column pid. The label must be an
  * identifier ([A-Za-z_][A-Za-z0-9_]*, shorter than TT_NAME_MAX) or it is an
  * error at the label. A conversion that is not the first in its token
  * ("%s:%d") or has no label is unlabelled and is named col<N>, where N is

@@ -119,6 +119,8 @@ TT_TEST(column_names)
 	CHECK_STR(names(":%d"), "col1");
 	CHECK_STR(names("lat_us:%-8lu\tret:%d"), "lat_us*,ret*");
 	CHECK_STR(names("\nA:%d"), "A*");
+	CHECK_STR(names("(pid:%d) [ret:%d] \"s:%s\""), "pid*,ret*,s*");
+	CHECK_STR(names("(:%d"), "col1");
 	CHECK_STR(names("no conversions %% here"), "");
 	CHECK_STR(names(""), "");
 }
