@@ -10,9 +10,9 @@
  * resumes at from_row_id: row ids only increase, so nothing is returned
  * twice.
  *
- * A time range prunes segments by their min/max time_ and narrows the
- * rest by binary search (store/segment.c explains why this is correct for
- * nearly sorted input).
+ * A time range prunes segments by their min/max time_ (at the snapshot,
+ * and again when their turn comes) and narrows the rest by binary search
+ * (store/segment.c explains why this is correct for nearly sorted input).
  *
  * Zero-copy chunks point into the shared mapping, so the caller validates
  * after use (tt_scan__validate); with TT_SCAN_COPY the rows and the
@@ -37,6 +37,7 @@ struct chunk_dict {
 
 struct snap {
 	uint32_t seg;
+	bool pruned; /* outside the time range when the scan started */
 	uint64_t gen, first, nrows;
 };
 
@@ -92,6 +93,13 @@ static void snaps__sort(struct snap *s, uint32_t n)
 	}
 }
 
+/* True when no row of the segment can be in the scan's time range. */
+static bool scan__outside(const struct tt_scan *sc, const struct tt_seg_view *v)
+{
+	return sc->o.has_time_range &&
+	       (v->max_time < sc->o.time_min || v->min_time > sc->o.time_max);
+}
+
 static int scan__snapshot(struct tt_scan *sc)
 {
 	const struct tt_layout *l = &sc->r->l;
@@ -109,7 +117,8 @@ static int scan__snapshot(struct tt_scan *sc)
 		    v.first_row_id + v.nrows <= sc->cursor)
 			continue;
 		sc->snaps[sc->nsnaps++] =
-			(struct snap){s, v.gen, v.first_row_id, v.nrows};
+			(struct snap){s, scan__outside(sc, &v), v.gen,
+				      v.first_row_id, v.nrows};
 	}
 	snaps__sort(sc->snaps, sc->nsnaps);
 	return 0;
@@ -247,8 +256,7 @@ static int chunk__fill(struct tt_scan *sc, const struct tt_seg_view *v,
 		lo = (uint32_t)(sc->cursor - v->first_row_id);
 	sc->cursor = v->first_row_id + v->nrows;
 	if (sc->o.has_time_range) {
-		if (v->max_time < sc->o.time_min ||
-		    v->min_time > sc->o.time_max)
+		if (scan__outside(sc, v))
 			return 0;
 		exact = v->disorder == 0 || (v->min_time >= sc->o.time_min &&
 					     v->max_time <= sc->o.time_max);
@@ -305,6 +313,15 @@ int tt_scan__next(struct tt_scan *sc, struct tt_chunk *ch)
 	while (sc->pos < sc->nsnaps) {
 		const struct snap *s = &sc->snaps[sc->pos++];
 
+		/*
+		 * Rows it gains later belong to a later scan, like those of
+		 * segments started after the snapshot.
+		 */
+		if (s->pruned) {
+			if (s->first + s->nrows > sc->cursor)
+				sc->cursor = s->first + s->nrows;
+			continue;
+		}
 		rc = tt_seg__load(l, sc->r->base, s->seg, &v);
 		if (rc < 0) {
 			char what[80];

@@ -170,14 +170,21 @@ static int64_t sat_sub(int64_t a, uint64_t b)
 	return clamp128((__int128)a - b);
 }
 
-/* First index in [lo, hi) whose time is > x (strict) or >= x. */
+/*
+ * First index in [lo, hi) whose time is > x (strict) or >= x. Both
+ * possible next probes are prefetched, so that in a large cold segment
+ * two cache misses overlap instead of following each other.
+ */
 static uint32_t search(const int64_t *t, uint32_t lo, uint32_t hi, int64_t x,
 		       bool strict)
 {
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int64_t v = t[mid];
+		int64_t v;
 
+		__builtin_prefetch(&t[lo + (mid - lo) / 2]);
+		__builtin_prefetch(&t[mid + 1 + (hi - mid - 1) / 2]);
+		v = t[mid];
 		if (strict ? v <= x : v < x)
 			lo = mid + 1;
 		else
