@@ -94,7 +94,8 @@ static bool lb_enum(const struct btf *btf, const char *name)
 		if (!btf_is_enum(t))
 			continue;
 		for (int i = 0; i < btf_vlen(t); i++)
-			if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+			if (!strcmp(btf__name_by_offset(
+					    btf, btf_enum(t)[i].name_off),
 				    name))
 				return true;
 	}
@@ -127,13 +128,15 @@ int main(void)
 	for (int i = 0; i < RUNS; i++) {
 		t = cpu_ms();
 		if (ours() != 5) {
-			fprintf(stderr, "bench-kernel: tracetab lookups failed\n");
+			fprintf(stderr,
+				"bench-kernel: tracetab lookups failed\n");
 			return 1;
 		}
 		o[i] = cpu_ms() - t;
 		t = cpu_ms();
 		if (anchor() != 5) {
-			fprintf(stderr, "bench-kernel: libbpf lookups failed\n");
+			fprintf(stderr,
+				"bench-kernel: libbpf lookups failed\n");
 			return 1;
 		}
 		a[i] = cpu_ms() - t;

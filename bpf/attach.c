@@ -31,8 +31,8 @@
 
 struct bt_link {
 	size_t n;
-	int *perf_fd;       /* -1 where not a perf event */
-	int *link_fd;       /* BPF link or raw tracepoint fd, -1 if none */
+	int *perf_fd; /* -1 where not a perf event */
+	int *link_fd; /* BPF link or raw tracepoint fd, -1 if none */
 	char kprobe_event[64]; /* tracefs kprobe to delete, "" if none */
 };
 
@@ -94,7 +94,8 @@ size_t bt_link__count(const struct bt_link *l)
 	return l ? l->n : 0;
 }
 
-/* ---- Perf events --------------------------------------------------------------- */
+/* ---- Perf events
+ * --------------------------------------------------------------- */
 
 static int perf_open(struct perf_event_attr *attr, pid_t pid, int cpu)
 {
@@ -236,7 +237,8 @@ static int perf_attach_all_cpus(int prog_fd, struct perf_event_attr *attr,
 	return ret;
 }
 
-/* ---- Tracepoints ------------------------------------------------------------------ */
+/* ---- Tracepoints
+ * ------------------------------------------------------------------ */
 
 /* Tracepoint-type perf event on tracefs event id (fires on every CPU). */
 static int attach_trace_id(int prog_fd, int id, const char *what,
@@ -283,8 +285,9 @@ int bt_attach__raw_tracepoint(int prog_fd, const char *name,
 			seterr(err, errlen, "raw tracepoint %s does not exist",
 			       name);
 		else
-			seterr(err, errlen, "cannot attach raw tracepoint %s: %s",
-			       name, why(fd));
+			seterr(err, errlen,
+			       "cannot attach raw tracepoint %s: %s", name,
+			       why(fd));
 		return fd;
 	}
 	l = link_new(1);
@@ -297,7 +300,8 @@ int bt_attach__raw_tracepoint(int prog_fd, const char *name,
 	return 0;
 }
 
-/* ---- kprobes and uprobes ------------------------------------------------------- */
+/* ---- kprobes and uprobes
+ * ------------------------------------------------------- */
 
 /* Reads a small integer file (a PMU's type); -errno if missing. */
 static int read_int_file(const char *path)
@@ -384,15 +388,15 @@ static int kprobe_legacy(int prog_fd, const char *kevents, const char *func,
 		if (fd >= 0)
 			close(fd);
 		seterr(err, errlen, "cannot create %s: %s", what,
-		       ret == -ENOENT || ret == -EINVAL ?
-			       "no such kernel function" :
-			       strerror(-ret));
+		       ret == -ENOENT || ret == -EINVAL
+			       ? "no such kernel function"
+			       : strerror(-ret));
 		return ret == -EINVAL ? -ENOENT : ret;
 	}
 	close(fd);
 	id = bt_tracefs__tracepoint_id("kprobes", name, err, errlen);
-	ret = id < 0 ? id :
-		       attach_trace_id(prog_fd, id, what, out, err, errlen);
+	ret = id < 0 ? id
+		     : attach_trace_id(prog_fd, id, what, out, err, errlen);
 	if (ret) {
 		kprobe_event_remove(name);
 		return ret;
@@ -406,8 +410,7 @@ int bt_attach__kprobe(int prog_fd, const char *func, uint64_t offset,
 		      bool retprobe, struct bt_link **out, char *err,
 		      size_t errlen)
 {
-	struct perf_event_attr attr = { .sample_period = 1,
-					.wakeup_events = 1 };
+	struct perf_event_attr attr = {.sample_period = 1, .wakeup_events = 1};
 	char what[256], kevents[300];
 	const char *root;
 	int type = pmu_type("kprobe"), cpu0 = 0, ret;
@@ -427,8 +430,8 @@ int bt_attach__kprobe(int prog_fd, const char *func, uint64_t offset,
 				  errlen);
 		if (ret == -ENOENT || ret == -EINVAL)
 			seterr(err, errlen, "cannot attach %s: %s", what,
-			       ret == -ENOENT ? "no such kernel function" :
-						why(ret));
+			       ret == -ENOENT ? "no such kernel function"
+					      : why(ret));
 		return ret;
 	}
 	if (!bt_tracefs__root(&root, NULL, 0)) {
@@ -445,8 +448,7 @@ int bt_attach__uprobe(int prog_fd, const char *path, uint64_t file_offset,
 		      bool retprobe, pid_t pid, struct bt_link **out, char *err,
 		      size_t errlen)
 {
-	struct perf_event_attr attr = { .sample_period = 1,
-					.wakeup_events = 1 };
+	struct perf_event_attr attr = {.sample_period = 1, .wakeup_events = 1};
 	char what[512];
 	int type = pmu_type("uprobe"), cpu0 = 0, ret;
 
@@ -478,7 +480,8 @@ int bt_attach__uprobe(int prog_fd, const char *path, uint64_t file_offset,
 			   pid > 0 ? NULL : &cpu0, 1, what, out, err, errlen);
 }
 
-/* ---- Timers and software events --------------------------------------------- */
+/* ---- Timers and software events ---------------------------------------------
+ */
 
 int bt_attach__interval(int prog_fd, uint64_t period_ns, struct bt_link **out,
 			char *err, size_t errlen)
@@ -541,28 +544,28 @@ static const struct {
 	const char *name, *alias;
 	unsigned config;
 } sw_events[] = {
-	{ "cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK },
-	{ "task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK },
-	{ "page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS },
-	{ "context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES },
-	{ "cpu-migrations", NULL, PERF_COUNT_SW_CPU_MIGRATIONS },
-	{ "minor-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MIN },
-	{ "major-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MAJ },
-	{ "alignment-faults", NULL, PERF_COUNT_SW_ALIGNMENT_FAULTS },
-	{ "emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS },
-	{ "dummy", NULL, PERF_COUNT_SW_DUMMY },
-	{ "bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT },
+	{"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK},
+	{"task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK},
+	{"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS},
+	{"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES},
+	{"cpu-migrations", NULL, PERF_COUNT_SW_CPU_MIGRATIONS},
+	{"minor-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MIN},
+	{"major-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MAJ},
+	{"alignment-faults", NULL, PERF_COUNT_SW_ALIGNMENT_FAULTS},
+	{"emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS},
+	{"dummy", NULL, PERF_COUNT_SW_DUMMY},
+	{"bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT},
 };
 
 int bt_attach__software(int prog_fd, const char *event, uint64_t period,
 			struct bt_link **out, char *err, size_t errlen)
 {
-	struct perf_event_attr attr = { .type = PERF_TYPE_SOFTWARE,
-					.sample_period = period };
+	struct perf_event_attr attr = {.type = PERF_TYPE_SOFTWARE,
+				       .sample_period = period};
 	char what[128];
 
-	for (size_t i = 0; event && i < sizeof(sw_events) / sizeof(sw_events[0]);
-	     i++) {
+	for (size_t i = 0;
+	     event && i < sizeof(sw_events) / sizeof(sw_events[0]); i++) {
 		if (strcmp(event, sw_events[i].name) &&
 		    (!sw_events[i].alias || strcmp(event, sw_events[i].alias)))
 			continue;

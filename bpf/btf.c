@@ -58,7 +58,8 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- Opening --------------------------------------------------------------- */
+/* ---- Opening ---------------------------------------------------------------
+ */
 
 static struct bt_btf *alloc(void)
 {
@@ -89,8 +90,8 @@ static void vmlinux_load(void)
 	struct bt_btf *b = alloc();
 	char why[128] = "";
 
-	vmlinux_err = b ? btf_raw__load(&b->raw, path, why, sizeof(why)) :
-			  -ENOMEM;
+	vmlinux_err =
+		b ? btf_raw__load(&b->raw, path, why, sizeof(why)) : -ENOMEM;
 	if (vmlinux_err) {
 		snprintf(vmlinux_msg, sizeof(vmlinux_msg),
 			 "cannot load kernel BTF (%s): %s", path,
@@ -139,7 +140,8 @@ void bt_btf__free(struct bt_btf *b)
 		release(b);
 }
 
-/* ---- Kinds and stripping ----------------------------------------------------- */
+/* ---- Kinds and stripping
+ * ----------------------------------------------------- */
 
 static uint32_t nextra(const struct bt_btf *b)
 {
@@ -187,8 +189,8 @@ enum bt_btf_kind bt_btf__kind(const struct bt_btf *b, uint32_t id)
 
 	if (!t)
 		return BT_BTF_VOID;
-	return k < sizeof(kinds) / sizeof(kinds[0]) && kinds[k] ? kinds[k] :
-								  BT_BTF_OTHER;
+	return k < sizeof(kinds) / sizeof(kinds[0]) && kinds[k] ? kinds[k]
+								: BT_BTF_OTHER;
 }
 
 uint32_t bt_btf__strip(const struct bt_btf *b, uint32_t id)
@@ -211,16 +213,21 @@ const char *bt_btf__name(const struct bt_btf *b, uint32_t id)
 	return t ? str(b, t->name_off) : "";
 }
 
-/* ---- Finding types by name ------------------------------------------------- */
+/* ---- Finding types by name -------------------------------------------------
+ */
 
 /* The BTF_KIND_* that bt_btf__find searches for a kind, -1 if none. */
 static int libbpf_kind(enum bt_btf_kind kind)
 {
 	static const int map[] = {
-		[BT_BTF_STRUCT] = BTF_KIND_STRUCT,   [BT_BTF_UNION] = BTF_KIND_UNION,
-		[BT_BTF_ENUM] = BTF_KIND_ENUM,	     [BT_BTF_TYPEDEF] = BTF_KIND_TYPEDEF,
-		[BT_BTF_INT] = BTF_KIND_INT,	     [BT_BTF_FUNC] = BTF_KIND_FUNC,
-		[BT_BTF_FWD] = BTF_KIND_FWD,	     [BT_BTF_FLOAT] = BTF_KIND_FLOAT,
+		[BT_BTF_STRUCT] = BTF_KIND_STRUCT,
+		[BT_BTF_UNION] = BTF_KIND_UNION,
+		[BT_BTF_ENUM] = BTF_KIND_ENUM,
+		[BT_BTF_TYPEDEF] = BTF_KIND_TYPEDEF,
+		[BT_BTF_INT] = BTF_KIND_INT,
+		[BT_BTF_FUNC] = BTF_KIND_FUNC,
+		[BT_BTF_FWD] = BTF_KIND_FWD,
+		[BT_BTF_FLOAT] = BTF_KIND_FLOAT,
 	};
 
 	if ((unsigned)kind >= sizeof(map) / sizeof(map[0]) || !map[kind])
@@ -266,19 +273,19 @@ int bt_btf__find(const struct bt_btf *b, const char *name,
 
 /* C spellings of integer types mapped to the names BTF (gcc) uses. */
 static const char *const int_alias[][2] = {
-	{ "unsigned", "unsigned int" },
-	{ "signed", "int" },
-	{ "signed int", "int" },
-	{ "long", "long int" },
-	{ "signed long", "long int" },
-	{ "unsigned long", "long unsigned int" },
-	{ "unsigned long int", "long unsigned int" },
-	{ "long long", "long long int" },
-	{ "unsigned long long", "long long unsigned int" },
-	{ "unsigned long long int", "long long unsigned int" },
-	{ "short", "short int" },
-	{ "unsigned short", "short unsigned int" },
-	{ "unsigned short int", "short unsigned int" },
+	{"unsigned", "unsigned int"},
+	{"signed", "int"},
+	{"signed int", "int"},
+	{"long", "long int"},
+	{"signed long", "long int"},
+	{"unsigned long", "long unsigned int"},
+	{"unsigned long int", "long unsigned int"},
+	{"long long", "long long int"},
+	{"unsigned long long", "long long unsigned int"},
+	{"unsigned long long int", "long long unsigned int"},
+	{"short", "short int"},
+	{"unsigned short", "short unsigned int"},
+	{"unsigned short int", "short unsigned int"},
 };
 
 /* Copies src to dst collapsing runs of blanks to one space, trimming. */
@@ -305,9 +312,9 @@ static int find_base(const struct bt_btf *b, const char *base, uint32_t *id)
 		const char *prefix;
 		enum bt_btf_kind kind;
 	} tagged[] = {
-		{ "struct ", BT_BTF_STRUCT },
-		{ "union ", BT_BTF_UNION },
-		{ "enum ", BT_BTF_ENUM },
+		{"struct ", BT_BTF_STRUCT},
+		{"union ", BT_BTF_UNION},
+		{"enum ", BT_BTF_ENUM},
 	};
 
 	if (!strncmp(base, "const ", 6))
@@ -426,7 +433,8 @@ int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,
 	return 0;
 }
 
-/* ---- Sizes, integers, arrays, pointers ----------------------------------------- */
+/* ---- Sizes, integers, arrays, pointers
+ * ----------------------------------------- */
 
 static int64_t size_of(const struct bt_btf *b, uint32_t id, int depth)
 {
@@ -448,7 +456,8 @@ static int64_t size_of(const struct bt_btf *b, uint32_t id, int depth)
 		return 8;
 	case BT_BTF_ARRAY:
 		elem = size_of(b, btf_array(t)->type, depth + 1);
-		if (elem < 0 || (elem && btf_array(t)->nelems > INT64_MAX / elem))
+		if (elem < 0 ||
+		    (elem && btf_array(t)->nelems > INT64_MAX / elem))
 			return -EINVAL;
 		return elem * btf_array(t)->nelems;
 	default:
@@ -518,7 +527,8 @@ int bt_btf__pointee(const struct bt_btf *b, uint32_t id, uint32_t *target)
 	return 0;
 }
 
-/* ---- Members ------------------------------------------------------------------ */
+/* ---- Members
+ * ------------------------------------------------------------------ */
 
 /*
  * Searches composite id for name, descending into anonymous members.
@@ -601,10 +611,11 @@ int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
 	return 0;
 }
 
-/* ---- Enum constants ------------------------------------------------------------ */
+/* ---- Enum constants
+ * ------------------------------------------------------------ */
 
-int bt_btf__enum_value(const struct bt_btf *b, const char *name,
-		       int64_t *value, uint32_t *enum_id)
+int bt_btf__enum_value(const struct bt_btf *b, const char *name, int64_t *value,
+		       uint32_t *enum_id)
 {
 	struct bt_btf *mb = (struct bt_btf *)b; /* lazy index only */
 	int ret = 0;
@@ -621,7 +632,8 @@ int bt_btf__enum_value(const struct bt_btf *b, const char *name,
 	return ret ? ret : btf_raw__enum(&b->raw, name, value, enum_id);
 }
 
-/* ---- Functions ---------------------------------------------------------------- */
+/* ---- Functions
+ * ---------------------------------------------------------------- */
 
 int bt_btf__func(const struct bt_btf *b, const char *name, uint32_t *id,
 		 char *err, size_t errlen)
@@ -680,7 +692,8 @@ int bt_btf__func_ret(const struct bt_btf *b, uint32_t func, uint32_t *type_id)
 	return 0;
 }
 
-/* ---- Type names ---------------------------------------------------------------- */
+/* ---- Type names
+ * ---------------------------------------------------------------- */
 
 struct sbuf {
 	char *buf;
@@ -782,9 +795,9 @@ static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
 			type_str(b, t->type, s, depth + 1);
 			return;
 		}
-		name = btf_is_const(t)	  ? "const" :
-		       btf_is_volatile(t) ? "volatile" :
-					    "restrict";
+		name = btf_is_const(t)	    ? "const"
+		       : btf_is_volatile(t) ? "volatile"
+					    : "restrict";
 		if (bt_btf__kind(b, t->type) == BT_BTF_PTR) {
 			type_str(b, t->type, s, depth + 1);
 			sb_put(s, " %s", name);
@@ -811,10 +824,9 @@ static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
 	sb_put(s, "%s%s", tag, *name ? name : "(anon)");
 }
 
-int bt_btf__type_str(const struct bt_btf *b, uint32_t id, char *buf,
-		     size_t len)
+int bt_btf__type_str(const struct bt_btf *b, uint32_t id, char *buf, size_t len)
 {
-	struct sbuf s = { buf, len, 0, 1000 };
+	struct sbuf s = {buf, len, 0, 1000};
 
 	if (len)
 		buf[0] = 0;

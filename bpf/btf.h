@@ -134,9 +134,9 @@ int bt_btf__pointee(const struct bt_btf *b, uint32_t id, uint32_t *target);
  * is the member's size capped at 8 and bit_shift is 0.
  */
 struct bt_btf_member {
-	uint32_t type;      /* member type id, unstripped */
-	uint32_t offset;    /* bytes from the start of the outer struct */
-	uint32_t bit_size;  /* 0 unless a bitfield */
+	uint32_t type; /* member type id, unstripped */
+	uint32_t offset; /* bytes from the start of the outer struct */
+	uint32_t bit_size; /* 0 unless a bitfield */
 	uint32_t bit_shift; /* bitfields: right shift after the load */
 	uint32_t load_size; /* bytes to read for a bitfield/scalar (<= 8) */
 };
@@ -157,8 +157,8 @@ int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
  * definition wins; indexed on first use). Returns 0 with *value and the
  * enum's type id in *enum_id (may be NULL), or -ENOENT.
  */
-int bt_btf__enum_value(const struct bt_btf *b, const char *name,
-		       int64_t *value, uint32_t *enum_id);
+int bt_btf__enum_value(const struct bt_btf *b, const char *name, int64_t *value,
+		       uint32_t *enum_id);
 
 /*
  * Finds a kernel function (BTF FUNC) by name; a kernel function that BTF

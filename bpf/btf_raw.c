@@ -74,8 +74,7 @@ static int read_elf_btf(const char *path, char **data, size_t *size)
 	return *data ? 0 : -ENOMEM;
 }
 
-int btf_raw__load(struct btf_raw *r, const char *path, char *err,
-		  size_t errlen)
+int btf_raw__load(struct btf_raw *r, const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 	char magic[4], *data;
@@ -177,8 +176,9 @@ static int index_types(struct btf_raw *r, uint32_t len, char *err,
 				    r->n);
 		extra = extra_len(t);
 		if (extra < 0)
-			return fail(err, errlen, "BTF type %u has unknown kind %u",
-				    r->n, BTF_INFO_KIND(t->info));
+			return fail(err, errlen,
+				    "BTF type %u has unknown kind %u", r->n,
+				    BTF_INFO_KIND(t->info));
 		if ((uint64_t)len - pos - sizeof(*t) < (uint64_t)extra)
 			return fail(err, errlen, "BTF type %u is truncated",
 				    r->n);
@@ -288,7 +288,8 @@ int btf_raw__index_names(struct btf_raw *r, bool funcs)
 		const char *name = btf_raw__str(r, t->name_off);
 		uint32_t i;
 
-		if (!*name || (BTF_INFO_KIND(t->info) == BTF_KIND_FUNC) != funcs)
+		if (!*name ||
+		    (BTF_INFO_KIND(t->info) == BTF_KIND_FUNC) != funcs)
 			continue;
 		for (i = hash_str(name) & mask; h[i]; i = (i + 1) & mask)
 			;
@@ -318,17 +319,16 @@ uint32_t btf_raw__find(const struct btf_raw *r, const char *name, int kind)
 }
 
 /* Name and value of constant i of enum t (ENUM or ENUM64). */
-static const char *enum_entry(const struct btf_raw *r,
-			      const struct btf_type *t, uint32_t i,
-			      int64_t *value)
+static const char *enum_entry(const struct btf_raw *r, const struct btf_type *t,
+			      uint32_t i, int64_t *value)
 {
 	if (BTF_INFO_KIND(t->info) == BTF_KIND_ENUM) {
 		const struct btf_enum *e = (const void *)(t + 1);
 
 		if (value) /* kind_flag set: the enum is signed */
-			*value = BTF_INFO_KFLAG(t->info) ?
-					 (int64_t)e[i].val :
-					 (int64_t)(uint32_t)e[i].val;
+			*value = BTF_INFO_KFLAG(t->info)
+					 ? (int64_t)e[i].val
+					 : (int64_t)(uint32_t)e[i].val;
 		return btf_raw__str(r, e[i].name_off);
 	}
 	const uint32_t *e = (const uint32_t *)(t + 1) + 3 * i;
@@ -374,7 +374,7 @@ int btf_raw__index_enums(struct btf_raw *r)
 			for (i = hash_str(name) & mask; h[i].type;
 			     i = (i + 1) & mask)
 				;
-			h[i] = (struct btf_raw_enum){ .type = id, .index = k };
+			h[i] = (struct btf_raw_enum){.type = id, .index = k};
 		}
 	}
 	r->enums = h;
@@ -390,7 +390,8 @@ int btf_raw__enum(const struct btf_raw *r, const char *name, int64_t *value,
 
 	if (!h || !name || !*name)
 		return -ENOENT;
-	for (uint32_t i = hash_str(name) & mask; h[i].type; i = (i + 1) & mask) {
+	for (uint32_t i = hash_str(name) & mask; h[i].type;
+	     i = (i + 1) & mask) {
 		const struct btf_type *t = btf_raw__type(r, h[i].type);
 		int64_t v;
 

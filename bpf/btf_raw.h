@@ -20,10 +20,10 @@ struct btf_raw {
 	size_t size;
 	bool mapped;
 	const char *types; /* type section */
-	const char *strs;  /* string section */
+	const char *strs; /* string section */
 	uint32_t strs_len;
 	uint32_t *off; /* off[id]: offset of type id in types; id 0 = void */
-	uint32_t n;    /* ids 0..n-1 */
+	uint32_t n; /* ids 0..n-1 */
 	/* Open addressing, type ids by name (0 = empty): one table for
 	 * functions, built only when one is looked up, one for the rest. */
 	uint32_t *hash[2];
@@ -31,7 +31,7 @@ struct btf_raw {
 	/* Enum constants: (type id, index) pairs hashed by constant name. */
 	struct btf_raw_enum {
 		uint32_t type, index; /* type 0 = empty slot */
-	} *enums;
+	} * enums;
 	uint32_t enums_mask;
 };
 

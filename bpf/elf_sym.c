@@ -42,7 +42,8 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- Opening ELF files ---------------------------------------------------- */
+/* ---- Opening ELF files ----------------------------------------------------
+ */
 
 struct elf_file {
 	int fd;
@@ -59,13 +60,15 @@ static int elf_file__open(struct elf_file *f, const char *path, char *err,
 	if (f->fd < 0) {
 		int ret = -errno;
 
-		seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		seterr(err, errlen, "cannot open %s: %s", path,
+		       strerror(errno));
 		return ret;
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		goto bad;
 	f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
-	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !gelf_getehdr(f->elf, &eh))
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF ||
+	    !gelf_getehdr(f->elf, &eh))
 		goto bad;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		goto bad;
@@ -105,7 +108,8 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 	return -ERANGE;
 }
 
-/* ---- Walking symbols -------------------------------------------------------- */
+/* ---- Walking symbols --------------------------------------------------------
+ */
 
 /* Called per defined symbol; nonzero stops the walk and is returned. */
 typedef int (*sym_fn)(void *ctx, const char *name, const GElf_Sym *sym);
@@ -144,7 +148,8 @@ static int walk_syms(Elf *elf, Elf64_Word shtype, bool funcs_only, sym_fn fn,
 			const char *name;
 			int ret;
 
-			if (!gelf_getsym(data, i, &s) || !usable(&s, funcs_only))
+			if (!gelf_getsym(data, i, &s) ||
+			    !usable(&s, funcs_only))
 				continue;
 			name = elf_strptr(elf, sh.sh_link, s.st_name);
 			if (!name || !*name)
@@ -183,7 +188,7 @@ static int find_cb(void *ctx, const char *name, const GElf_Sym *sym)
 int bt_elf__resolve(const char *path, const char *symbol,
 		    struct bt_elf_sym *out, char *err, size_t errlen)
 {
-	struct find_ctx c = { .want = symbol };
+	struct find_ctx c = {.want = symbol};
 	struct elf_file f;
 	uint64_t off;
 	int ret;
@@ -216,7 +221,8 @@ int bt_elf__resolve(const char *path, const char *symbol,
 	return 0;
 }
 
-/* ---- Wildcards ---------------------------------------------------------------- */
+/* ---- Wildcards
+ * ---------------------------------------------------------------- */
 
 struct match_ctx {
 	const char *glob;
@@ -234,7 +240,8 @@ static int match_cb(void *ctx, const char *name, const GElf_Sym *sym)
 
 	if (n != strlen(name) || !bt_glob__match(c->glob, name) ||
 	    vaddr_to_offset(c->elf, sym->st_value, &off))
-		return 0; /* versioned duplicates: the plain name is also there */
+		return 0; /* versioned duplicates: the plain name is also there
+			   */
 	if (c->out->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 64;
 		struct bt_elf_sym *nv = realloc(c->out->v, nc * sizeof(*nv));
@@ -297,7 +304,7 @@ void bt_elf_syms__free(struct bt_elf_syms *l)
 int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 		  char *err, size_t errlen)
 {
-	struct match_ctx c = { .glob = glob, .out = out };
+	struct match_ctx c = {.glob = glob, .out = out};
 	struct elf_file f;
 	int ret;
 
@@ -328,7 +335,8 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 	return (int)out->n;
 }
 
-/* ---- Targets: paths, libraries, programs -------------------------------------- */
+/* ---- Targets: paths, libraries, programs
+ * -------------------------------------- */
 
 static bool is_elf(const char *path)
 {
@@ -400,8 +408,13 @@ static int lib_in_maps(pid_t pid, const char *want, char *path, size_t len)
 static int lib_in_dirs(const char *want, char *path, size_t len)
 {
 	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-		"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+		"/lib/x86_64-linux-gnu",
+		"/usr/lib/x86_64-linux-gnu",
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+		"/usr/local/lib",
 	};
 	char best[NAME_MAX + 1], cand[PATH_MAX];
 

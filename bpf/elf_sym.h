@@ -22,9 +22,9 @@
 
 /* A resolved symbol. */
 struct bt_elf_sym {
-	char *name;           /* malloc'd (in lists) */
-	uint64_t vaddr;       /* st_value */
-	uint64_t size;        /* st_size */
+	char *name; /* malloc'd (in lists) */
+	uint64_t vaddr; /* st_value */
+	uint64_t size; /* st_size */
 	uint64_t file_offset; /* what a uprobe needs */
 };
 

@@ -27,8 +27,8 @@ static struct bt_features cached;
 
 /* r0 = 0; exit */
 static const struct bpf_insn ret0[] = {
-	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
-	{ .code = BPF_JMP | BPF_EXIT },
+	{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+	{.code = BPF_JMP | BPF_EXIT},
 };
 
 static int load(enum bpf_prog_type type, struct bpf_prog_load_opts *opts)
@@ -133,8 +133,8 @@ static void probe_all(void)
 	f->btf = bt_btf__vmlinux(&b, NULL, 0) == 0;
 	f->kprobe = has_pmu("kprobe") || has_tracefs_file("kprobe_events");
 	f->uprobe = has_pmu("uprobe") || has_tracefs_file("uprobe_events");
-	f->tracepoint = !bt_tracefs__root(&root, NULL, 0) &&
-			has_pmu("tracepoint");
+	f->tracepoint =
+		!bt_tracefs__root(&root, NULL, 0) && has_pmu("tracepoint");
 	f->fentry = f->btf && probe_fentry();
 	f->raw_tracepoint = probe_raw_tracepoint();
 	f->ringbuf = probe_ringbuf();

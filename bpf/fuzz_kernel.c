@@ -81,7 +81,7 @@ static void fuzz_btf(const uint8_t *data, size_t size)
 
 static void fuzz_elf(const uint8_t *data, size_t size)
 {
-	struct bt_elf_syms l = { 0 };
+	struct bt_elf_syms l = {0};
 	struct bt_elf_sym s;
 	char path[64], err[256];
 	int fd = as_file(data, size, path, sizeof(path));

@@ -44,7 +44,8 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- Globs and string lists ---------------------------------------------------- */
+/* ---- Globs and string lists
+ * ---------------------------------------------------- */
 
 bool bt_glob__match(const char *pat, const char *s)
 {
@@ -125,7 +126,8 @@ static void strlist_sort_unique(struct bt_strlist *l)
 	l->n = o;
 }
 
-/* ---- Finding tracefs -------------------------------------------------------------- */
+/* ---- Finding tracefs
+ * -------------------------------------------------------------- */
 
 static pthread_once_t root_once = PTHREAD_ONCE_INIT;
 static const char *root_path;
@@ -237,7 +239,8 @@ static int event_path(const char *cat, const char *name, const char *file,
 	return 0;
 }
 
-/* ---- Format files ------------------------------------------------------------------ */
+/* ---- Format files
+ * ------------------------------------------------------------------ */
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -256,14 +259,14 @@ static unsigned elem_size(const char *type)
 		const char *name;
 		unsigned size;
 	} sizes[] = {
-		{ "char", 1 },	   { "unsigned char", 1 }, { "signed char", 1 },
-		{ "u8", 1 },	   { "__u8", 1 },	   { "s8", 1 },
-		{ "bool", 1 },	   { "u16", 2 },	   { "__u16", 2 },
-		{ "s16", 2 },	   { "__be16", 2 },	   { "short", 2 },
-		{ "u32", 4 },	   { "__u32", 4 },	   { "s32", 4 },
-		{ "int", 4 },	   { "unsigned int", 4 },  { "__be32", 4 },
-		{ "pid_t", 4 },	   { "u64", 8 },	   { "__u64", 8 },
-		{ "s64", 8 },	   { "long", 8 },	   { "unsigned long", 8 },
+		{"char", 1},  {"unsigned char", 1}, {"signed char", 1},
+		{"u8", 1},    {"__u8", 1},	    {"s8", 1},
+		{"bool", 1},  {"u16", 2},	    {"__u16", 2},
+		{"s16", 2},   {"__be16", 2},	    {"short", 2},
+		{"u32", 4},   {"__u32", 4},	    {"s32", 4},
+		{"int", 4},   {"unsigned int", 4},  {"__be32", 4},
+		{"pid_t", 4}, {"u64", 8},	    {"__u64", 8},
+		{"s64", 8},   {"long", 8},	    {"unsigned long", 8},
 	};
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
@@ -361,9 +364,9 @@ static void classify(struct bt_tp_field *f, const char *category)
 	if (!strncmp(f->type, "__rel_loc ", 10))
 		f->data_loc = f->rel_loc = true;
 	f->is_pointer = tl && f->type[tl - 1] == '*';
-	f->user_ptr = f->is_pointer &&
-		      (strstr(f->type, "__user") ||
-		       (category && !strcmp(category, "syscalls")));
+	f->user_ptr =
+		f->is_pointer && (strstr(f->type, "__user") ||
+				  (category && !strcmp(category, "syscalls")));
 	if (f->array_count & 0x80000000u) {
 		unsigned es = f->array_count & 0x7fffffffu;
 		char *br = strchr(f->type, '[');
@@ -474,8 +477,9 @@ int bt_tp_format__parse(const char *text, size_t len, const char *category,
 		ret = parse_line(fmt, line, category);
 	}
 	if (ret == -EINVAL)
-		seterr(err, errlen, "malformed tracepoint format, line %d: %.80s",
-		       lineno, line);
+		seterr(err, errlen,
+		       "malformed tracepoint format, line %d: %.80s", lineno,
+		       line);
 	free(copy);
 	if (!ret && !fmt->nfields && !fmt->ncommon) {
 		seterr(err, errlen, "tracepoint format has no fields");
@@ -530,8 +534,8 @@ int bt_tracefs__format(const char *category, const char *name,
 	return ret;
 }
 
-int bt_tracefs__tracepoint_id(const char *category, const char *name,
-			      char *err, size_t errlen)
+int bt_tracefs__tracepoint_id(const char *category, const char *name, char *err,
+			      size_t errlen)
 {
 	char path[512], *text, *end;
 	unsigned long id;
@@ -554,7 +558,8 @@ int bt_tracefs__tracepoint_id(const char *category, const char *name,
 	return ret;
 }
 
-/* ---- Wildcards ---------------------------------------------------------------------- */
+/* ---- Wildcards
+ * ---------------------------------------------------------------------- */
 
 static bool is_dir(const char *dir, const struct dirent *d)
 {
@@ -685,7 +690,8 @@ int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 		 ret ? "/sys/kernel/tracing" : root);
 	ret = ret ? ret : read_file(path, &text, NULL);
 	if (ret && ret != -ENOMEM) {
-		/* Unreadable (no ftrace, or refused): kallsyms has the names. */
+		/* Unreadable (no ftrace, or refused): kallsyms has the names.
+		 */
 		kallsyms = true;
 		ret = read_file("/proc/kallsyms", &text, NULL);
 	}

@@ -46,17 +46,18 @@ int bt_tracefs__root(const char **path, char *err, size_t errlen);
 /* One field of a tracepoint record. */
 struct bt_tp_field {
 	char name[64];
-	char type[128];   /* C type text without the name: "const char *",
-			     "char[16]" for "char comm[16]", "__data_loc char[]" */
-	uint32_t offset;  /* bytes from the start of the record */
-	uint32_t size;    /* bytes the field occupies in the record */
+	char type[128]; /* C type text without the name: "const char *",
+			   "char[16]" for "char comm[16]", "__data_loc char[]"
+			 */
+	uint32_t offset; /* bytes from the start of the record */
+	uint32_t size; /* bytes the field occupies in the record */
 	uint32_t array_count; /* N for "x[N]", 0 if not a fixed array */
 	bool is_signed;
-	bool data_loc;    /* __data_loc/__rel_loc: u32 (len << 16 | offset) */
-	bool rel_loc;     /* __rel_loc: offset is relative to the field end */
-	bool is_pointer;  /* the type text ends in '*' */
-	bool user_ptr;    /* pointer into user memory: "__user" in the type, or
-			     any pointer of a syscalls:* tracepoint */
+	bool data_loc; /* __data_loc/__rel_loc: u32 (len << 16 | offset) */
+	bool rel_loc; /* __rel_loc: offset is relative to the field end */
+	bool is_pointer; /* the type text ends in '*' */
+	bool user_ptr; /* pointer into user memory: "__user" in the type, or
+			  any pointer of a syscalls:* tracepoint */
 };
 
 /* A parsed format file. */
@@ -64,11 +65,11 @@ struct bt_tp_format {
 	char category[64];
 	char name[128];
 	uint32_t id;
-	size_t ncommon;               /* common_* fields, kept for offsets */
+	size_t ncommon; /* common_* fields, kept for offsets */
 	struct bt_tp_field *common;
-	size_t nfields;               /* the tracepoint's own fields */
+	size_t nfields; /* the tracepoint's own fields */
 	struct bt_tp_field *fields;
-	uint32_t size;                /* end of the last field (record size) */
+	uint32_t size; /* end of the last field (record size) */
 };
 
 /*
@@ -99,8 +100,8 @@ void bt_tp_format__free(struct bt_tp_format *f);
  * The tracepoint's id (events/<category>/<name>/id) for perf_event_open.
  * Returns the id (>= 0), or -ENOENT with a message.
  */
-int bt_tracefs__tracepoint_id(const char *category, const char *name,
-			      char *err, size_t errlen);
+int bt_tracefs__tracepoint_id(const char *category, const char *name, char *err,
+			      size_t errlen);
 
 /*
  * Expands category and name globs into the existing tracepoints, as

@@ -26,9 +26,12 @@ static inline void asm_emit(struct asm_prog *p, struct bpf_insn i)
 		p->v[p->n++] = i;
 }
 
-#define INSN(c, d, s, o, i)                                                 \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s),   \
-			    .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                \
+	((struct bpf_insn){.code = (c),    \
+			   .dst_reg = (d), \
+			   .src_reg = (s), \
+			   .off = (o),     \
+			   .imm = (i)})
 
 static inline void mov_imm(struct asm_prog *p, int dst, int imm)
 {
@@ -106,8 +109,8 @@ static inline void slot_inc(struct asm_prog *p, int slot)
 {
 	slot_ptr(p, slot);
 	mov_imm(p, BPF_REG_1, 1);
-	asm_emit(p, INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_1,
-			 0, BPF_ADD));
+	asm_emit(p, INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_1, 0,
+			 BPF_ADD));
 }
 
 /* map[slot] = reg (reg must be r6-r9: calls clobber r0-r5). */

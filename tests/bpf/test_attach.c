@@ -65,7 +65,7 @@ static int load(enum bpf_prog_type type, struct asm_prog *p)
 /* A program counting this process's events into slot 0. */
 static int counter(enum bpf_prog_type type, int map)
 {
-	struct asm_prog p = { .map_fd = map };
+	struct asm_prog p = {.map_fd = map};
 
 	mov_reg(&p, BPF_REG_6, BPF_REG_1);
 	only_tgid(&p, getpid());
@@ -96,7 +96,7 @@ static void fixture_close(struct fixture *f)
 
 TT_TEST(tracepoint_counts_exactly)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 
 	CHECK(f.map >= 0);
 	f.prog = counter(BPF_PROG_TYPE_TRACEPOINT, f.map);
@@ -117,7 +117,7 @@ TT_TEST(tracepoint_counts_exactly)
 
 TT_TEST(tracepoint_errors)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 
 	f.prog = counter(BPF_PROG_TYPE_TRACEPOINT, f.map);
 	CHECK(f.prog >= 0);
@@ -143,8 +143,8 @@ TT_TEST(tracepoint_errors)
 /* Raw sys_enter: args[1] is the syscall number. */
 TT_TEST(raw_tracepoint_counts_exactly)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
-	struct asm_prog p = { .map_fd = f.map };
+	struct fixture f = {.map = map_new(), .prog = -1};
+	struct asm_prog p = {.map_fd = f.map};
 
 	mov_reg(&p, BPF_REG_6, BPF_REG_1);
 	only_tgid(&p, getpid());
@@ -180,7 +180,7 @@ static int (*volatile target_fn)(int) = tt_uprobe_target;
 
 static int uprobe_count(bool ret, pid_t pid, char *err, size_t errlen)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 	char path[PATH_MAX];
 	struct bt_elf_sym s;
 	int sum = 0, got = -1;
@@ -215,7 +215,7 @@ TT_TEST(uprobe_counts_exactly)
 /* A library function found by name: libc's getpid, called N times. */
 TT_TEST(uprobe_on_libc)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 	char path[PATH_MAX];
 	struct bt_elf_sym s;
 
@@ -226,8 +226,8 @@ TT_TEST(uprobe_on_libc)
 	       "%s", f.err);
 	f.prog = counter(BPF_PROG_TYPE_KPROBE, f.map);
 	CHECK(f.prog >= 0);
-	CHECKF(bt_attach__uprobe(f.prog, path, s.file_offset, false, -1, &f.link,
-				 f.err, sizeof(f.err)) == 0,
+	CHECKF(bt_attach__uprobe(f.prog, path, s.file_offset, false, -1,
+				 &f.link, f.err, sizeof(f.err)) == 0,
 	       "%s", f.err);
 	for (int i = 0; i < N_CALLS; i++)
 		getpid();
@@ -237,7 +237,7 @@ TT_TEST(uprobe_on_libc)
 
 TT_TEST(uprobe_errors)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 
 	f.prog = counter(BPF_PROG_TYPE_KPROBE, f.map);
 	CHECK(f.prog >= 0);
@@ -257,7 +257,7 @@ TT_TEST(uprobe_errors)
  */
 TT_TEST(kprobe_loads_attach_explains)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 	struct bt_features feat;
 	int ret;
 
@@ -290,14 +290,15 @@ static void spin_ms(int ms)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	do
 		clock_gettime(CLOCK_MONOTONIC, &b);
-	while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 <
+	while ((b.tv_sec - a.tv_sec) * 1000 +
+		       (b.tv_nsec - a.tv_nsec) / 1000000 <
 	       ms);
 }
 
 /* A perf-event program counting every firing, in any context. */
 static int any_counter(int map)
 {
-	struct asm_prog p = { .map_fd = map };
+	struct asm_prog p = {.map_fd = map};
 
 	slot_inc(&p, 0);
 	return load(BPF_PROG_TYPE_PERF_EVENT, &p);
@@ -305,7 +306,7 @@ static int any_counter(int map)
 
 TT_TEST(interval_fires_on_one_cpu)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 	uint64_t n;
 
 	f.prog = any_counter(f.map);
@@ -319,21 +320,22 @@ TT_TEST(interval_fires_on_one_cpu)
 	/* 30 periods of 10 ms; generous bounds for a loaded machine. */
 	CHECKF(n >= 10 && n <= 40, "fired %llu times in 300 ms",
 	       (unsigned long long)n);
-	CHECK_INT(bt_attach__interval(f.prog, 10, &f.link, f.err, sizeof(f.err)),
-		  -EINVAL);
+	CHECK_INT(
+		bt_attach__interval(f.prog, 10, &f.link, f.err, sizeof(f.err)),
+		-EINVAL);
 	fixture_close(&f);
 }
 
 TT_TEST(profile_fires_on_every_cpu)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t n;
 
 	f.prog = any_counter(f.map);
 	CHECK(f.prog >= 0);
-	CHECKF(bt_attach__profile(f.prog, 200, &f.link, f.err,
-				  sizeof(f.err)) == 0,
+	CHECKF(bt_attach__profile(f.prog, 200, &f.link, f.err, sizeof(f.err)) ==
+		       0,
 	       "%s", f.err);
 	CHECK_INT(bt_link__count(f.link), ncpu);
 	spin_ms(300);
@@ -348,7 +350,7 @@ TT_TEST(profile_fires_on_every_cpu)
 
 TT_TEST(software_events)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
+	struct fixture f = {.map = map_new(), .prog = -1};
 	uint64_t n;
 
 	f.prog = any_counter(f.map);
@@ -374,8 +376,8 @@ TT_TEST(software_events)
 /* curtask->real_parent->tgid, read in BPF at BTF offsets, is getppid(). */
 TT_TEST(btf_offsets_read_parent_pid)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
-	struct asm_prog p = { .map_fd = f.map };
+	struct fixture f = {.map = map_new(), .prog = -1};
+	struct asm_prog p = {.map_fd = f.map};
 	struct bt_btf_member parent, tgid;
 	struct bt_btf *b;
 	uint32_t task;
@@ -415,11 +417,11 @@ static uint64_t bitfield(uint64_t raw, const struct bt_btf_member *m)
  */
 TT_TEST(btf_offsets_read_socket)
 {
-	struct fixture f = { .map = map_new(), .prog = -1 };
-	struct asm_prog p = { .map_fd = f.map };
+	struct fixture f = {.map = map_new(), .prog = -1};
+	struct asm_prog p = {.map_fd = f.map};
 	struct bt_btf_member dport, num, tx, rx;
 	const struct bt_tp_field *skaddr, *newstate, *fdport;
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(a);
 	struct bt_tp_format *fmt = NULL;
 	int64_t established;
@@ -429,7 +431,8 @@ TT_TEST(btf_offsets_read_socket)
 
 	if (bt_btf__vmlinux(&b, NULL, 0))
 		SKIP("no kernel BTF");
-	CHECK_INT(bt_tracefs__format("sock", "inet_sock_set_state", &fmt, NULL, 0),
+	CHECK_INT(bt_tracefs__format("sock", "inet_sock_set_state", &fmt, NULL,
+				     0),
 		  0);
 	skaddr = bt_tp_format__field(fmt, "skaddr");
 	newstate = bt_tp_format__field(fmt, "newstate");
@@ -437,10 +440,12 @@ TT_TEST(btf_offsets_read_socket)
 	CHECK(skaddr && newstate && newstate->size == 4 && fdport &&
 	      fdport->size == 2);
 	CHECK_INT(bt_btf__lookup(b, "struct sock", &sock, NULL, 0), 0);
-	CHECK_INT(bt_btf__enum_value(b, "TCP_ESTABLISHED", &established, NULL), 0);
+	CHECK_INT(bt_btf__enum_value(b, "TCP_ESTABLISHED", &established, NULL),
+		  0);
 	CHECK_INT(bt_btf__member(b, sock, "__sk_common", &dport, NULL, 0), 0);
 	CHECK_INT(dport.offset, 0); /* so sock_common offsets apply to sock */
-	CHECK_INT(bt_btf__member(b, dport.type, "skc_dport", &dport, NULL, 0), 0);
+	CHECK_INT(bt_btf__member(b, dport.type, "skc_dport", &dport, NULL, 0),
+		  0);
 	CHECK_INT(bt_btf__lookup(b, "struct sock_common", &sock, NULL, 0), 0);
 	CHECK_INT(bt_btf__member(b, sock, "skc_num", &num, NULL, 0), 0);
 	CHECK_INT(bt_btf__lookup(b, "struct sock", &sock, NULL, 0), 0);
@@ -490,7 +495,8 @@ TT_TEST(btf_offsets_read_socket)
 	bt_tp_format__free(fmt);
 
 	CHECK_INT(slot(f.map, 0), 1);
-	CHECK_INT(slot(f.map, 2), a.sin_port); /* network order, like skc_dport */
+	CHECK_INT(slot(f.map, 2),
+		  a.sin_port); /* network order, like skc_dport */
 	CHECK_INT(slot(f.map, 3), ntohs(local.sin_port));
 	CHECK_INT(bitfield(slot(f.map, 4), &tx), 1);
 	CHECK_INT(bitfield(slot(f.map, 5), &rx), 0);
@@ -500,8 +506,7 @@ TT_TEST(btf_offsets_read_socket)
 TT_MAIN("bpf/attach", TT_CASE(tracepoint_counts_exactly),
 	TT_CASE(tracepoint_errors), TT_CASE(raw_tracepoint_counts_exactly),
 	TT_CASE(uprobe_counts_exactly), TT_CASE(uprobe_on_libc),
-	TT_CASE(uprobe_errors),
-	TT_CASE(kprobe_loads_attach_explains),
+	TT_CASE(uprobe_errors), TT_CASE(kprobe_loads_attach_explains),
 	TT_CASE(interval_fires_on_one_cpu), TT_CASE(profile_fires_on_every_cpu),
 	TT_CASE(software_events), TT_CASE(btf_offsets_read_parent_pid),
 	TT_CASE(btf_offsets_read_socket))

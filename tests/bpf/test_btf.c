@@ -24,10 +24,10 @@ static struct bt_btf *vmlinux(void)
 	return b;
 }
 
-#define NEED_BTF(b)                                                        \
-	struct bt_btf *b = vmlinux();                                      \
-	if (!b)                                                            \
-		SKIP("no kernel BTF at /sys/kernel/btf/vmlinux")
+#define NEED_BTF(b)                   \
+	struct bt_btf *b = vmlinux(); \
+	if (!b)                       \
+	SKIP("no kernel BTF at /sys/kernel/btf/vmlinux")
 
 static uint32_t find(struct bt_btf *b, const char *spelling)
 {
@@ -81,7 +81,8 @@ TT_TEST(task_struct_real_parent)
 TT_TEST(sock_common_anonymous_members)
 {
 	NEED_BTF(b);
-	uint32_t sock = find(b, "struct sock"), common = find(b, "struct sock_common");
+	uint32_t sock = find(b, "struct sock"),
+		 common = find(b, "struct sock_common");
 	struct bt_btf_member skc, dport, num, pair, via;
 	char err[256];
 
@@ -92,7 +93,8 @@ TT_TEST(sock_common_anonymous_members)
 	CHECK_INT(bt_btf__member(b, common, "skc_dport", &dport, NULL, 0), 0);
 	CHECK_INT(bt_btf__member(b, common, "skc_num", &num, NULL, 0), 0);
 	CHECK_INT(bt_btf__member(b, common, "skc_portpair", &pair, NULL, 0), 0);
-	/* union { __portpair skc_portpair; struct { __be16 dport; u16 num; } } */
+	/* union { __portpair skc_portpair; struct { __be16 dport; u16 num; } }
+	 */
 	CHECK_INT(dport.offset, pair.offset);
 	CHECK_INT(num.offset, dport.offset + 2);
 	CHECK_INT(dport.load_size, 2);
@@ -109,9 +111,9 @@ TT_TEST(sock_common_anonymous_members)
 TT_TEST(bitfield_recipe)
 {
 	NEED_BTF(b);
-	static const char *const names[] = { "sk_no_check_tx", "sk_no_check_rx",
-					     "sk_userlocks", "sk_kern_sock",
-					     "sk_gso_disabled" };
+	static const char *const names[] = {"sk_no_check_tx", "sk_no_check_rx",
+					    "sk_userlocks", "sk_kern_sock",
+					    "sk_gso_disabled"};
 	uint32_t sock = find(b, "struct sock");
 	struct bt_btf_member m, tx, rx;
 	int found = 0;
@@ -266,7 +268,9 @@ TT_TEST(functions)
 	bt_btf__type_str(b, t, s, sizeof(s));
 	CHECK_STR(s, "int");
 	bt_btf__type_str(b, f, s, sizeof(s));
-	CHECK_STR(s, "int tcp_retransmit_skb(struct sock *, struct sk_buff *, int)");
+	CHECK_STR(
+		s,
+		"int tcp_retransmit_skb(struct sock *, struct sk_buff *, int)");
 	CHECK_INT(bt_btf__func(b, "no_such_function_x", &f, err, sizeof(err)),
 		  -ENOENT);
 	CHECK_STR(err, "no kernel function 'no_such_function_x' in BTF");
@@ -277,7 +281,8 @@ TT_TEST(type_str_truncates)
 {
 	NEED_BTF(b);
 	char s[8];
-	int n = bt_btf__type_str(b, find(b, "struct task_struct *"), s, sizeof(s));
+	int n = bt_btf__type_str(b, find(b, "struct task_struct *"), s,
+				 sizeof(s));
 
 	CHECK_INT(n, 20);
 	CHECK_STR(s, "struct ");
@@ -295,11 +300,13 @@ TT_TEST(open_errors)
 	CHECK(bt_btf__open("/etc/passwd", &b, err, sizeof(err)) < 0);
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		SKIP("no /sys/kernel/btf/vmlinux");
-	CHECK_INT(bt_btf__open("/sys/kernel/btf/vmlinux", &b, err, sizeof(err)), 0);
+	CHECK_INT(bt_btf__open("/sys/kernel/btf/vmlinux", &b, err, sizeof(err)),
+		  0);
 	uint32_t id;
 	CHECK_INT(bt_btf__find(b, "task_struct", BT_BTF_STRUCT, &id), 0);
 	/* Pointer creation in a private copy. */
-	CHECK_INT(bt_btf__lookup(b, "struct task_struct ****", &id, NULL, 0), 0);
+	CHECK_INT(bt_btf__lookup(b, "struct task_struct ****", &id, NULL, 0),
+		  0);
 	bt_btf__free(b);
 }
 
@@ -323,7 +330,7 @@ static void *race(void *arg)
 /* Threads racing to build the lazy indexes and pointer types agree. */
 TT_TEST(concurrent_first_use)
 {
-	struct racer r[4] = { 0 };
+	struct racer r[4] = {0};
 	pthread_t th[4];
 	struct bt_btf *b;
 
@@ -368,7 +375,8 @@ TT_TEST(open_elf_object)
 	fclose(f);
 	snprintf(obj, sizeof(obj), "%s/s.o", dir);
 	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -c %s/s.c -o %s 2>/dev/null", dir, obj);
+		 "clang -g -O2 -target bpf -c %s/s.c -o %s 2>/dev/null", dir,
+		 obj);
 	if (system(cmd))
 		SKIP("clang cannot target bpf here");
 	CHECKF(bt_btf__open(obj, &b, err, sizeof(err)) == 0, "%s", err);

@@ -120,7 +120,8 @@ TT_TEST(libc_getpid_matches_readelf)
 
 	if (system("command -v readelf >/dev/null 2>&1"))
 		SKIP("no readelf");
-	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0), 0);
+	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0),
+		  0);
 	snprintf(cmd, sizeof(cmd), "readelf -W --dyn-syms '%s'", path);
 	p = popen(cmd, "r");
 	CHECK(p != NULL);
@@ -143,7 +144,7 @@ TT_TEST(libc_getpid_matches_readelf)
 
 TT_TEST(wildcards)
 {
-	struct bt_elf_syms l = { 0 };
+	struct bt_elf_syms l = {0};
 	char err[256];
 	uint64_t want;
 	char path[PATH_MAX];
@@ -154,9 +155,9 @@ TT_TEST(wildcards)
 	CHECK_STR(l.v[0].name, "tt_elf_fn_one");
 	CHECK_STR(l.v[1].name, "tt_elf_fn_three");
 	CHECK_STR(l.v[2].name, "tt_elf_fn_two");
-	CHECK_INT(maps_offset((void *)tt_elf_fn_three, &want, path,
-			      sizeof(path)),
-		  0);
+	CHECK_INT(
+		maps_offset((void *)tt_elf_fn_three, &want, path, sizeof(path)),
+		0);
 	CHECK_INT(l.v[1].file_offset, want);
 	bt_elf_syms__free(&l);
 	CHECK(l.n == 0 && l.v == NULL);
@@ -181,10 +182,11 @@ TT_TEST(errors)
 	CHECK(strstr(err, "no symbol 'no_such_symbol_x'") != NULL);
 	CHECK_INT(bt_elf__resolve("/etc/passwd", "x", &s, err, sizeof(err)),
 		  -ENOEXEC);
-	CHECK_STR(err, "/etc/passwd is not an ELF executable or shared library");
-	CHECK_INT(bt_elf__resolve("/nonexistent/file", "x", &s, err,
-				  sizeof(err)),
-		  -ENOENT);
+	CHECK_STR(err,
+		  "/etc/passwd is not an ELF executable or shared library");
+	CHECK_INT(
+		bt_elf__resolve("/nonexistent/file", "x", &s, err, sizeof(err)),
+		-ENOENT);
 	CHECK_INT(bt_elf__resolve("/proc/self/exe", "", &s, NULL, 0), -EINVAL);
 	CHECK_INT(bt_elf__resolve("/dev/null", "x", &s, NULL, 0), -ENOEXEC);
 }
@@ -203,8 +205,8 @@ TT_TEST(targets)
 				      err, sizeof(err)),
 		  -ENOENT);
 	CHECK_STR(err, "library 'libnosuchlib_x' not found");
-	CHECK_INT(bt_elf__find_target("nosuchprog_x", 0, path, sizeof(path), err,
-				      sizeof(err)),
+	CHECK_INT(bt_elf__find_target("nosuchprog_x", 0, path, sizeof(path),
+				      err, sizeof(err)),
 		  -ENOENT);
 	CHECK_INT(bt_elf__find_target("/no/such/file", 0, path, sizeof(path),
 				      err, sizeof(err)),
@@ -214,11 +216,11 @@ TT_TEST(targets)
 	CHECK_INT(bt_elf__find_target("libc", 0, path, 4, NULL, 0),
 		  -ENAMETOOLONG);
 	/* "libc" must not pick libcap or libcrypt. */
-	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0), 0);
+	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0),
+		  0);
 	CHECK(strstr(strrchr(path, '/'), "/libc.so.") != NULL);
 }
 
 TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
 	TT_CASE(libc_getpid_offset), TT_CASE(libc_getpid_matches_readelf),
-	TT_CASE(wildcards), TT_CASE(errors),
-	TT_CASE(targets))
+	TT_CASE(wildcards), TT_CASE(errors), TT_CASE(targets))

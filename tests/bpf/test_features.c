@@ -26,7 +26,8 @@ static int kconfig(const char *name)
 	if (access("/proc/config.gz", R_OK))
 		return -1;
 	snprintf(cmd, sizeof(cmd),
-		 "zcat /proc/config.gz 2>/dev/null | grep -E '^(# )?CONFIG_%s[= ]'",
+		 "zcat /proc/config.gz 2>/dev/null | grep -E '^(# "
+		 ")?CONFIG_%s[= ]'",
 		 name);
 	p = popen(cmd, "r");
 	if (!p)
@@ -77,7 +78,8 @@ TT_TEST(matches_sysfs)
 	CHECK_INT(f.btf, access("/sys/kernel/btf/vmlinux", R_OK) == 0);
 	CHECK_INT(f.uprobe,
 		  access("/sys/bus/event_source/devices/uprobe", F_OK) == 0 ||
-			  access("/sys/kernel/tracing/uprobe_events", F_OK) == 0);
+			  access("/sys/kernel/tracing/uprobe_events", F_OK) ==
+				  0);
 	if (f.kernel_major > 5 || (f.kernel_major == 5 && f.kernel_minor >= 8))
 		CHECK(f.ringbuf);
 	if (f.kernel_major >= 5)
@@ -89,8 +91,8 @@ TT_TEST(matches_sysfs)
 TT_TEST(matches_attach)
 {
 	static const struct bpf_insn ret0[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	struct bt_features f;
 	struct bt_link *l = NULL;

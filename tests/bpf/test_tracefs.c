@@ -22,10 +22,10 @@ static const char *root(void)
 	return bt_tracefs__root(&r, NULL, 0) ? NULL : r;
 }
 
-#define NEED_TRACEFS(r)                                                    \
-	const char *r = root();                                            \
-	if (!r)                                                            \
-		SKIP("tracefs is not available")
+#define NEED_TRACEFS(r)         \
+	const char *r = root(); \
+	if (!r)                 \
+	SKIP("tracefs is not available")
 
 /* The number in events/<cat>/<name>/id, read directly. */
 static long raw_id(const char *r, const char *cat, const char *name)
@@ -73,7 +73,8 @@ TT_TEST(mounts_tracefs_when_missing)
 		if (bt_tracefs__root(&r, NULL, 0) ||
 		    strcmp(r, "/sys/kernel/tracing"))
 			_exit(1);
-		_exit(access("/sys/kernel/tracing/events/syscalls", F_OK) ? 2 : 0);
+		_exit(access("/sys/kernel/tracing/events/syscalls", F_OK) ? 2
+									  : 0);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
 	if (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 4)
@@ -145,8 +146,9 @@ TT_TEST(exec_data_loc)
 	const struct bt_tp_field *fn, *pid;
 
 	(void)r;
-	CHECK_INT(bt_tracefs__format("sched", "sched_process_exec", &f, NULL, 0),
-		  0);
+	CHECK_INT(
+		bt_tracefs__format("sched", "sched_process_exec", &f, NULL, 0),
+		0);
 	fn = bt_tp_format__field(f, "filename");
 	pid = bt_tp_format__field(f, "pid");
 	CHECK(fn && pid);
@@ -182,12 +184,16 @@ TT_TEST(parse_synthetic)
 {
 	static const char text[] =
 		"name: t\nID: 7\nformat:\n"
-		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned short "
+		"common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
 		"\n"
-		"\tfield:__u8 saddr[sizeof(struct sockaddr_in6)];\toffset:8;\tsize:28;\tsigned:0;\n"
-		"\tfield:__u16 ports[NR_PORTS];\toffset:36;\tsize:8;\tsigned:0;\n"
+		"\tfield:__u8 saddr[sizeof(struct "
+		"sockaddr_in6)];\toffset:8;\tsize:28;\tsigned:0;\n"
+		"\tfield:__u16 "
+		"ports[NR_PORTS];\toffset:36;\tsize:8;\tsigned:0;\n"
 		"\tfield:__rel_loc char[] s;\toffset:44;\tsize:4;\tsigned:0;\n"
-		"\tfield:const char __user * p;\toffset:48;\tsize:8;\tsigned:0;\n"
+		"\tfield:const char __user * "
+		"p;\toffset:48;\tsize:8;\tsigned:0;\n"
 		"\tfield:long v;\toffset:56;\tsize:8;\tsigned:1;\n"
 		"\nprint fmt: \"x\", REC->v\n";
 	struct bt_tp_format *f = NULL;
@@ -268,14 +274,15 @@ TT_TEST(missing_and_hostile_names)
 					    sizeof(err)),
 		  -EINVAL);
 	CHECK_INT(bt_tracefs__format("", "x", &f, err, sizeof(err)), -EINVAL);
-	CHECK_INT(bt_tracefs__format(NULL, NULL, &f, err, sizeof(err)), -EINVAL);
+	CHECK_INT(bt_tracefs__format(NULL, NULL, &f, err, sizeof(err)),
+		  -EINVAL);
 }
 
 /* Our expansion equals glob(3) on the events directory. */
 TT_TEST(expand_matches_glob3)
 {
 	NEED_TRACEFS(r);
-	struct bt_strlist l = { 0 };
+	struct bt_strlist l = {0};
 	char pat[512], want[512];
 	glob_t g;
 	int n;
@@ -304,12 +311,13 @@ TT_TEST(expand_matches_glob3)
 TT_TEST(expand_categories)
 {
 	NEED_TRACEFS(r);
-	struct bt_strlist l = { 0 };
+	struct bt_strlist l = {0};
 	char err[256];
 	bool exec = false, exit_ = false;
 
 	(void)r;
-	CHECK(bt_tracefs__expand("sch?d", "sched_process_ex*", &l, NULL, 0) >= 2);
+	CHECK(bt_tracefs__expand("sch?d", "sched_process_ex*", &l, NULL, 0) >=
+	      2);
 	for (size_t i = 0; i < l.n; i++) {
 		exec |= !strcmp(l.v[i], "sched:sched_process_exec");
 		exit_ |= !strcmp(l.v[i], "sched:sched_process_exit");
@@ -320,8 +328,9 @@ TT_TEST(expand_categories)
 	CHECK_INT(bt_tracefs__expand("sched", "sched_switch", &l, NULL, 0), 1);
 	CHECK_STR(l.v[0], "sched:sched_switch");
 	bt_strlist__free(&l);
-	CHECK_INT(bt_tracefs__expand("syscalls", "nosuch*", &l, err, sizeof(err)),
-		  -ENOENT);
+	CHECK_INT(
+		bt_tracefs__expand("syscalls", "nosuch*", &l, err, sizeof(err)),
+		-ENOENT);
 	CHECK_STR(err, "no tracepoint matches syscalls:nosuch*");
 	CHECK(l.v == NULL && l.n == 0);
 	CHECK_INT(bt_tracefs__expand("..", "*", &l, NULL, 0), -ENOENT);
@@ -332,7 +341,7 @@ TT_TEST(expand_categories)
 /* Whatever the source, vfs_read is a kernel function and matches. */
 TT_TEST(kernel_funcs)
 {
-	struct bt_strlist l = { 0 };
+	struct bt_strlist l = {0};
 	char err[256];
 	bool read = false, write = false;
 	int n;
@@ -359,8 +368,8 @@ TT_TEST(kernel_funcs)
 	CHECK_INT(bt_tracefs__kernel_funcs("", &l, NULL, 0), -EINVAL);
 }
 
-TT_MAIN("bpf/tracefs", TT_CASE(mounts_tracefs_when_missing), TT_CASE(globs), TT_CASE(openat_format),
-	TT_CASE(exec_data_loc), TT_CASE(fixed_arrays), TT_CASE(parse_synthetic),
-	TT_CASE(parse_rejects_garbage), TT_CASE(missing_and_hostile_names),
-	TT_CASE(expand_matches_glob3), TT_CASE(expand_categories),
-	TT_CASE(kernel_funcs))
+TT_MAIN("bpf/tracefs", TT_CASE(mounts_tracefs_when_missing), TT_CASE(globs),
+	TT_CASE(openat_format), TT_CASE(exec_data_loc), TT_CASE(fixed_arrays),
+	TT_CASE(parse_synthetic), TT_CASE(parse_rejects_garbage),
+	TT_CASE(missing_and_hostile_names), TT_CASE(expand_matches_glob3),
+	TT_CASE(expand_categories), TT_CASE(kernel_funcs))
