@@ -384,6 +384,13 @@ int exec__run(struct ttq_query *q, struct ttq_partial *p,
 	q->missed = 0;
 	if ((ret = exec__init(&x, q)))
 		goto out;
+	/*
+	 * Start at the oldest row stored now: rows recycled before the query
+	 * began are not "missed", only those recycled while it scans.
+	 */
+	struct tt_reader_stats st;
+	if (!tt_reader__stats(q->reader, &st))
+		opts.from_row_id = st.oldest_row_id;
 	opts.has_time_range = q->has_time_range;
 	opts.time_min = q->tmin;
 	opts.time_max = q->tmax;

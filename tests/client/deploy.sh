@@ -71,6 +71,11 @@ rc=$?
 sleep 0.2
 n=$(t query "SELECT count(*) FROM nap_time WHERE comm = 'sleep'" --format csv | tail -1)
 [ "${n:-0}" -ge 1 ] && pass run_script_rows || fail run_script_rows "count $n"
+# --watch re-runs the query until stopped.
+timeout 2 "$tt" --socket "$dir/sock" --store-dir "$dir/store" run nap_time --watch \
+	--interval 300ms --format csv >"$dir/watch" 2>/dev/null
+heads=$(grep -c '^comm,pcomm,naps$' "$dir/watch")
+[ "$heads" -ge 3 ] && pass run_watch_refreshes || fail run_watch_refreshes "$heads refreshes"
 [ "$(code t run no_such_script)" = 4 ] && pass run_unknown_script || fail run_unknown_script
 
 # Unprivileged users may read status but not deploy.
