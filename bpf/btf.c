@@ -29,6 +29,7 @@
 #include <bpf/btf.h> /* libbpf's: the build quotes project headers */
 
 #include "bpf/btf.h"
+#include "bpf/btf_int.h"
 #include "bpf/btf_raw.h"
 
 #define MAX_EXTRA 4096 /* synthetic pointer types per bt_btf */
@@ -148,7 +149,7 @@ static uint32_t nextra(const struct bt_btf *b)
 	return __atomic_load_n(&b->nextra, __ATOMIC_ACQUIRE);
 }
 
-static const struct btf_type *type(const struct bt_btf *b, uint32_t id)
+const struct btf_type *bt_btf__rec(const struct bt_btf *b, uint32_t id)
 {
 	if (id < b->raw.n)
 		return btf_raw__type(&b->raw, id);
@@ -157,7 +158,7 @@ static const struct btf_type *type(const struct bt_btf *b, uint32_t id)
 	return NULL;
 }
 
-static const char *str(const struct bt_btf *b, uint32_t off)
+const char *bt_btf__str(const struct bt_btf *b, uint32_t off)
 {
 	return btf_raw__str(&b->raw, off);
 }
@@ -184,7 +185,7 @@ static const enum bt_btf_kind kinds[] = {
 
 enum bt_btf_kind bt_btf__kind(const struct bt_btf *b, uint32_t id)
 {
-	const struct btf_type *t = type(b, id);
+	const struct btf_type *t = bt_btf__rec(b, id);
 	unsigned k = t ? btf_kind(t) : 0;
 
 	if (!t)
@@ -201,16 +202,16 @@ uint32_t bt_btf__strip(const struct bt_btf *b, uint32_t id)
 
 		if (k != BT_BTF_TYPEDEF && k != BT_BTF_MODIFIER)
 			return id;
-		id = type(b, id)->type;
+		id = bt_btf__rec(b, id)->type;
 	}
 	return 0;
 }
 
 const char *bt_btf__name(const struct bt_btf *b, uint32_t id)
 {
-	const struct btf_type *t = type(b, id);
+	const struct btf_type *t = bt_btf__rec(b, id);
 
-	return t ? str(b, t->name_off) : "";
+	return t ? bt_btf__str(b, t->name_off) : "";
 }
 
 /* ---- Finding types by name -------------------------------------------------
@@ -442,7 +443,7 @@ static int64_t size_of(const struct bt_btf *b, uint32_t id, int depth)
 	int64_t elem;
 
 	id = bt_btf__strip(b, id);
-	t = type(b, id);
+	t = bt_btf__rec(b, id);
 	if (!t || depth > 32)
 		return -EINVAL;
 	switch (bt_btf__kind(b, id)) {
@@ -477,7 +478,7 @@ int bt_btf__int(const struct bt_btf *b, uint32_t id, unsigned *size,
 	bool sgn = false, chr = false, bln = false;
 
 	id = bt_btf__strip(b, id);
-	t = type(b, id);
+	t = bt_btf__rec(b, id);
 	if (!t)
 		return -EINVAL;
 	if (btf_is_int(t)) {
@@ -508,7 +509,7 @@ int bt_btf__int(const struct bt_btf *b, uint32_t id, unsigned *size,
 int bt_btf__array(const struct bt_btf *b, uint32_t id, uint32_t *elem,
 		  uint32_t *count)
 {
-	const struct btf_type *t = type(b, bt_btf__strip(b, id));
+	const struct btf_type *t = bt_btf__rec(b, bt_btf__strip(b, id));
 
 	if (!t || !btf_is_array(t))
 		return -EINVAL;
@@ -519,7 +520,7 @@ int bt_btf__array(const struct bt_btf *b, uint32_t id, uint32_t *elem,
 
 int bt_btf__pointee(const struct bt_btf *b, uint32_t id, uint32_t *target)
 {
-	const struct btf_type *t = type(b, bt_btf__strip(b, id));
+	const struct btf_type *t = bt_btf__rec(b, bt_btf__strip(b, id));
 
 	if (!t || !btf_is_ptr(t))
 		return -EINVAL;
@@ -539,7 +540,7 @@ static bool find_member(const struct bt_btf *b, uint32_t id, const char *name,
 			uint64_t base_bits, struct bt_btf_member *out,
 			int depth, long *budget)
 {
-	const struct btf_type *t = type(b, id);
+	const struct btf_type *t = bt_btf__rec(b, id);
 	const struct btf_member *m;
 	uint16_t n;
 
@@ -548,7 +549,7 @@ static bool find_member(const struct bt_btf *b, uint32_t id, const char *name,
 	m = btf_members(t);
 	n = btf_vlen(t);
 	for (uint16_t i = 0; i < n && --*budget > 0; i++, m++) {
-		const char *mn = str(b, m->name_off);
+		const char *mn = bt_btf__str(b, m->name_off);
 		uint64_t off = base_bits + btf_member_bit_offset(t, i);
 
 		if (*mn) {
@@ -649,10 +650,10 @@ int bt_btf__func(const struct bt_btf *b, const char *name, uint32_t *id,
 /* The FUNC_PROTO of a FUNC, or the FUNC_PROTO itself; NULL otherwise. */
 static const struct btf_type *proto(const struct bt_btf *b, uint32_t id)
 {
-	const struct btf_type *t = type(b, id);
+	const struct btf_type *t = bt_btf__rec(b, id);
 
 	if (t && btf_is_func(t))
-		t = type(b, t->type);
+		t = bt_btf__rec(b, t->type);
 	return t && btf_is_func_proto(t) ? t : NULL;
 }
 
@@ -675,7 +676,7 @@ int bt_btf__func_param(const struct bt_btf *b, uint32_t func, unsigned i,
 		return -ERANGE;
 	p = btf_params(t) + i;
 	if (name) {
-		*name = str(b, p->name_off);
+		*name = bt_btf__str(b, p->name_off);
 	}
 	if (type_id)
 		*type_id = p->type;
@@ -690,148 +691,4 @@ int bt_btf__func_ret(const struct bt_btf *b, uint32_t func, uint32_t *type_id)
 		return -EINVAL;
 	*type_id = t->type;
 	return 0;
-}
-
-/* ---- Type names
- * ---------------------------------------------------------------- */
-
-struct sbuf {
-	char *buf;
-	size_t len;
-	size_t pos; /* wanted length so far (may exceed len) */
-	long budget; /* types left to print: bounds malformed BTF */
-};
-
-static void sb_put(struct sbuf *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_put(struct sbuf *s, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = s->pos < s->len ? s->len - s->pos : 0;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? s->buf + s->pos : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		s->pos += n;
-}
-
-static char sb_last(const struct sbuf *s)
-{
-	if (!s->pos || s->pos > s->len)
-		return 0;
-	return s->buf[s->pos - 1];
-}
-
-static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
-		     int depth);
-
-static void proto_str(const struct bt_btf *b, const struct btf_type *t,
-		      const char *mid, struct sbuf *s, int depth)
-{
-	const struct btf_param *p = btf_params(t);
-	uint16_t n = btf_vlen(t);
-
-	type_str(b, t->type, s, depth + 1);
-	sb_put(s, " %s(", mid);
-	for (uint16_t i = 0; i < n; i++) {
-		if (i)
-			sb_put(s, ", ");
-		if (p[i].type == 0)
-			sb_put(s, "...");
-		else
-			type_str(b, p[i].type, s, depth + 1);
-	}
-	sb_put(s, ")");
-}
-
-static void type_str(const struct bt_btf *b, uint32_t id, struct sbuf *s,
-		     int depth)
-{
-	const struct btf_type *t = type(b, id);
-	const char *name = bt_btf__name(b, id);
-	const char *tag = "";
-
-	if (!t) {
-		sb_put(s, "void");
-		return;
-	}
-	if (depth > 16 || --s->budget < 0) {
-		sb_put(s, "...");
-		return;
-	}
-	switch (bt_btf__kind(b, id)) {
-	case BT_BTF_STRUCT:
-		tag = "struct ";
-		break;
-	case BT_BTF_UNION:
-		tag = "union ";
-		break;
-	case BT_BTF_ENUM:
-		tag = "enum ";
-		break;
-	case BT_BTF_FWD:
-		tag = btf_kflag(t) ? "union " : "struct ";
-		break;
-	case BT_BTF_PTR: {
-		const struct btf_type *to = type(b, t->type);
-
-		if (to && btf_is_func_proto(to)) {
-			proto_str(b, to, "(*)", s, depth);
-			return;
-		}
-		type_str(b, t->type, s, depth + 1);
-		sb_put(s, sb_last(s) == '*' ? "*" : " *");
-		return;
-	}
-	case BT_BTF_ARRAY:
-		type_str(b, btf_array(t)->type, s, depth + 1);
-		sb_put(s, "[%u]", btf_array(t)->nelems);
-		return;
-	case BT_BTF_MODIFIER:
-		if (btf_is_type_tag(t)) {
-			type_str(b, t->type, s, depth + 1);
-			return;
-		}
-		name = btf_is_const(t)	    ? "const"
-		       : btf_is_volatile(t) ? "volatile"
-					    : "restrict";
-		if (bt_btf__kind(b, t->type) == BT_BTF_PTR) {
-			type_str(b, t->type, s, depth + 1);
-			sb_put(s, " %s", name);
-		} else {
-			sb_put(s, "%s ", name);
-			type_str(b, t->type, s, depth + 1);
-		}
-		return;
-	case BT_BTF_FUNC: {
-		const struct btf_type *fp = type(b, t->type);
-
-		if (fp && btf_is_func_proto(fp)) {
-			proto_str(b, fp, name, s, depth);
-			return;
-		}
-		break; /* malformed: just the name */
-	}
-	case BT_BTF_FUNC_PROTO:
-		proto_str(b, t, "", s, depth);
-		return;
-	default:
-		break;
-	}
-	sb_put(s, "%s%s", tag, *name ? name : "(anon)");
-}
-
-int bt_btf__type_str(const struct bt_btf *b, uint32_t id, char *buf, size_t len)
-{
-	struct sbuf s = {buf, len, 0, 1000};
-
-	if (len)
-		buf[0] = 0;
-	type_str(b, id, &s, 0);
-	if (len)
-		buf[s.pos < len ? s.pos : len - 1] = 0;
-	return (int)s.pos;
 }
