@@ -7,6 +7,7 @@
  * Times are the benchmark thread's CPU time (see now_s).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,15 @@ static void bench_lookup(uint64_t n, const char *label)
 	tt_store__drop(dir, "lookup");
 }
 
+/* Runs on every exit, failures included: leave nothing in /dev/shm. */
+static void cleanup(void)
+{
+	tt_store__drop(dir, "append");
+	tt_store__drop(dir, "scan");
+	tt_store__drop(dir, "lookup");
+	rmdir(dir);
+}
+
 int main(void)
 {
 	strcpy(dir, "/dev/shm/tt-bench-XXXXXX");
@@ -273,12 +283,13 @@ int main(void)
 		perror("bench-store: mkdtemp");
 		return 1;
 	}
+	atexit(cleanup);
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe ends output, not cleanup */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_append();
 	bench_scan();
 	bench_lookup(1000000, "1M");
 	bench_lookup(10000000, "10M");
 	bench_lookup(100000000, "100M");
-	rmdir(dir);
 	return 0;
 }
