@@ -51,6 +51,7 @@ static inline int bt_scratch_slot(enum bt_probe_kind kind)
 	switch (kind) {
 	case BT_PROBE_INTERVAL:
 	case BT_PROBE_PROFILE:
+	case BT_PROBE_SOFTWARE:
 		return 1;
 	case BT_PROBE_BEGIN:
 	case BT_PROBE_END:

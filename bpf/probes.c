@@ -219,6 +219,27 @@ static int expand_timer(struct bt_sema *s, const struct bt_attach_point *ap,
  * Arguments past the sixth are on the stack at function entry: the return
  * address at sp, then arg6 at sp + 8, arg7 at sp + 16, ...
  */
+/* software:event[:count]: a software perf event on every CPU. */
+static int expand_software(struct bt_sema *s, const struct bt_attach_point *ap,
+			   struct bt_unit_ap **out)
+{
+	if (need_parts(s, ap, 1, 2, "software:event[:count]") < 0)
+		return -1;
+	uint64_t period = 1000; /* bpftrace's default sample period */
+	if (ap->nparts == 2) {
+		char *end;
+		period = strtoull(ap->parts[1], &end, 10);
+		if (*end || period == 0)
+			return fail(s, ap, "the software event count must be a "
+					   "positive integer");
+	}
+	if (one(ap, out) < 0)
+		return -1;
+	(*out)->target = strdup(ap->parts[0]);
+	(*out)->value = period;
+	return 1;
+}
+
 static bool regs_arg(struct bt_cg *cg, unsigned n)
 {
 	unsigned nregs = sizeof(regs_args) / sizeof(regs_args[0]);
@@ -299,6 +320,12 @@ static int at_profile(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 	return bt_attach__profile(fd, u->value, out, err, len);
 }
 
+static int at_software(int fd, const struct bt_unit_ap *u,
+		       struct bt_link **out, char *err, size_t len)
+{
+	return bt_attach__software(fd, u->target, u->value, out, err, len);
+}
+
 static const struct bt_probe_info probes[] = {
 	{ BT_PROBE_BEGIN, BPF_PROG_TYPE_RAW_TRACEPOINT, expand_plain, NULL,
 	  NULL, NULL },
@@ -320,6 +347,8 @@ static const struct bt_probe_info probes[] = {
 	  NULL, at_interval },
 	{ BT_PROBE_PROFILE, BPF_PROG_TYPE_PERF_EVENT, expand_timer, NULL,
 	  NULL, at_profile },
+	{ BT_PROBE_SOFTWARE, BPF_PROG_TYPE_PERF_EVENT, expand_software, NULL,
+	  NULL, at_software },
 };
 
 const struct bt_probe_info *bt_probe__info(enum bt_probe_kind kind)

@@ -37,6 +37,25 @@ static uint32_t ring_size(uint32_t want)
 	return r;
 }
 
+/* A probe kind this compiler has no entry for, said in plain words. */
+static void unsupported(struct bt_sema *s, const struct bt_attach_point *ap)
+{
+	struct bt_features f;
+	bt_features__probe(&f);
+	const char *name = bt_probe_kind__name(ap->kind);
+	if ((ap->kind == BT_PROBE_FENTRY || ap->kind == BT_PROBE_FEXIT) &&
+	    !f.fentry)
+		bt_sema__error(s, ap->line, ap->col,
+			       "%s probes are not available on this kernel "
+			       "(no BPF trampolines); use kprobe or a "
+			       "tracepoint",
+			       name);
+	else
+		bt_sema__error(s, ap->line, ap->col,
+			       "%s probes are not supported by this compiler",
+			       name);
+}
+
 /* Compiles one probe block: every attach point, expanded, is a unit. */
 static int compile_probe(struct bt_sema *s, const struct bt_probe *probe)
 {
@@ -45,9 +64,7 @@ static int compile_probe(struct bt_sema *s, const struct bt_probe *probe)
 		const struct bt_attach_point *ap = &probe->points[i];
 		const struct bt_probe_info *pi = bt_probe__info(ap->kind);
 		if (!pi) {
-			bt_sema__error(s, ap->line, ap->col,
-				       "%s probes are not supported",
-				       bt_probe_kind__name(ap->kind));
+			unsupported(s, ap);
 			rc = -EINVAL;
 			continue;
 		}

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -348,6 +349,26 @@ TT_TEST(profile_fires_on_cpus)
 		       r.text[i]);
 }
 
+TT_TEST(software_page_faults)
+{
+	char *src = fmt("software:page-faults:1 /pid == %d/ { @f = count(); "
+			"printf(\"f\"); }",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	/* Touch 64 fresh pages: at least 64 faults. */
+	size_t len = 64 * 4096;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED);
+	for (size_t i = 0; i < len; i += 4096)
+		m[i] = 1;
+	munmap(m, len);
+	drain(&r, 64);
+	bt_program__free(r.prog);
+	CHECKF(r.n >= 64, "%d faults", r.n);
+}
+
 /* Runs END and returns what bt_program__finish printed (static). */
 static const char *finish(struct bt_program *p)
 {
@@ -525,4 +546,4 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args),
 	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
 	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
-	TT_CASE(uprobe_stack_args))
+	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults))
