@@ -46,9 +46,13 @@
  * memory is bounds-checked (the file is untrusted anyway).
  *
  * A writer killed at any point leaves either an odd generation (killed
- * while recycling: the next writer recycles the segment again) or an even
- * one with a valid published prefix (killed while appending: the row being
- * written was never published, so it simply does not exist).
+ * while recycling: the next writer recycles the segment again, reusing
+ * the odd value) or an even one with a valid published prefix (killed
+ * while appending: the row being written was never published, so it
+ * simply does not exist). The next writer recomputes the head's time
+ * index from its published rows and stores it in place: values exact for
+ * all published rows are also correct bounds for any prefix a reader
+ * loaded.
  *
  * Time index: per segment min/max time_ and `disorder`, the largest amount
  * by which a row's time_ fell below the maximum of the rows before it (0:
