@@ -82,7 +82,9 @@ struct bt_compile_opts {
 	 * Off (bt-run): printf anywhere, any formats.
 	 */
 	bool table_mode;
-	uint32_t ringbuf_bytes; /* 0: 4 MiB */
+	/* Ring buffer size, rounded up to a power of two >= 4096; 0: 4 MiB.
+	 * Creating the ring is most of the load time (4 MiB ~ 20 ms). */
+	uint32_t ringbuf_bytes;
 };
 
 struct bt_program;
@@ -101,18 +103,36 @@ int bt_program__compile(const char *source, const struct bt_compile_opts *opts,
  */
 const struct tt_schema *bt_program__schema(const struct bt_program *prog);
 
-/* Creates maps, loads programs; verifier rejections carry the log tail. */
+/*
+ * Creates maps, loads programs. A verifier rejection is a diagnostic at
+ * the probe with the last lines of the verifier log; returns its errno.
+ */
 int bt_program__load(struct bt_program *prog, struct bt_diags *diags);
-/* Attaches every probe and runs BEGIN. */
+/*
+ * Runs BEGIN (BPF_PROG_TEST_RUN) and attaches every probe. On failure
+ * (e.g. -EOPNOTSUPP "kprobes are not available on this kernel ...") the
+ * diagnostic is at the attach point and nothing stays attached.
+ */
 int bt_program__attach(struct bt_program *prog, struct bt_diags *diags);
 
-/* Ring buffer fd, pollable (EPOLLIN/POLLIN) for new records. */
+/*
+ * Ring buffer fd, pollable (EPOLLIN/POLLIN) for new records. Wake-ups are
+ * batched in BPF: the fd only becomes readable once the ring is a quarter
+ * full (or a program called exit()), so consumers must also call
+ * bt_program__consume on a short timer (e.g. every 10 ms). Returns -1
+ * before bt_program__load.
+ */
 int bt_program__ring_fd(const struct bt_program *prog);
 
 /*
- * A decoded printf record. row follows bt_program__schema(); the time_
- * value is CLOCK_MONOTONIC ns (the daemon converts it to wall clock).
- * String values point into the ring buffer and live only for the call.
+ * A decoded printf record. values[i] is the i-th printf argument; when the
+ * program has no time_ argument, values[nargs] is the record's timestamp.
+ * In table mode this is exactly bt_program__schema() order; outside table
+ * mode the schema describes the first printf only and rows of other
+ * printfs follow their own arguments (use bt_program__format_row). The
+ * time_ value is CLOCK_MONOTONIC ns (the daemon converts it to wall
+ * clock). String values (strings, ntop addresses) point into the ring
+ * buffer or the program and live only for the call.
  */
 struct bt_row {
 	uint32_t printf_id;
@@ -139,7 +159,12 @@ uint64_t bt_program__decode_errors(const struct bt_program *prog);
 /* True once the program called exit(). */
 bool bt_program__exited(const struct bt_program *prog);
 
-/* Runs END and prints the maps to out in bpftrace's format (bt-run). */
+/*
+ * Runs END (once), drains the ring buffer with the callback of the last
+ * bt_program__consume call (rows END printed, last events), then prints
+ * the maps to out in bpftrace's format: two newlines, then every map in
+ * name order (out may be NULL). Returns 0 or a negative errno from END.
+ */
 int bt_program__finish(struct bt_program *prog, FILE *out);
 
 /* Detaches, closes every fd, frees. NULL is fine. */
