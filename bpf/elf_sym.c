@@ -111,8 +111,14 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 /* ---- Walking symbols --------------------------------------------------------
  */
 
-/* Called per defined symbol; nonzero stops the walk and is returned. */
-typedef int (*sym_fn)(void *ctx, const char *name, const GElf_Sym *sym);
+/*
+ * Called per defined symbol; nonzero stops the walk and is returned.
+ * hidden: a non-default version in .gnu.version ("memcpy@GLIBC_2.2.5"
+ * beside the default "memcpy@@GLIBC_2.14"), which callers of the plain name
+ * do not reach.
+ */
+typedef int (*sym_fn)(void *ctx, const char *name, const GElf_Sym *sym,
+		      bool hidden);
 
 static bool usable(const GElf_Sym *s, bool funcs_only)
 {
@@ -125,10 +131,30 @@ static bool usable(const GElf_Sym *s, bool funcs_only)
 	return !funcs_only && type == STT_OBJECT;
 }
 
+/* The .gnu.version data (one entry per .dynsym symbol), or NULL. */
+static Elf_Data *versym_data(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
+			return elf_getdata(scn, NULL);
+	return NULL;
+}
+
+static bool is_hidden(Elf_Data *versym, size_t i)
+{
+	GElf_Versym v;
+
+	return versym && gelf_getversym(versym, i, &v) && (v & 0x8000);
+}
+
 /* Walks the symbols of sections of type `shtype`. */
 static int walk_syms(Elf *elf, Elf64_Word shtype, bool funcs_only, sym_fn fn,
 		     void *ctx)
 {
+	Elf_Data *versym = shtype == SHT_DYNSYM ? versym_data(elf) : NULL;
 	Elf_Scn *scn = NULL;
 
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -154,7 +180,7 @@ static int walk_syms(Elf *elf, Elf64_Word shtype, bool funcs_only, sym_fn fn,
 			name = elf_strptr(elf, sh.sh_link, s.st_name);
 			if (!name || !*name)
 				continue;
-			ret = fn(ctx, name, &s);
+			ret = fn(ctx, name, &s, is_hidden(versym, i));
 			if (ret)
 				return ret;
 		}
@@ -173,16 +199,20 @@ static bool name_is(const char *name, const char *want)
 struct find_ctx {
 	const char *want;
 	GElf_Sym sym;
+	bool found; /* a hidden version only, so far */
 };
 
-static int find_cb(void *ctx, const char *name, const GElf_Sym *sym)
+/* Stops at the first default-version match; keeps a hidden one in case. */
+static int find_cb(void *ctx, const char *name, const GElf_Sym *sym,
+		   bool hidden)
 {
 	struct find_ctx *c = ctx;
 
-	if (!name_is(name, c->want))
+	if (!name_is(name, c->want) || (hidden && c->found))
 		return 0;
 	c->sym = *sym;
-	return 1;
+	c->found = true;
+	return !hidden;
 }
 
 int bt_elf__resolve(const char *path, const char *symbol,
@@ -201,7 +231,7 @@ int bt_elf__resolve(const char *path, const char *symbol,
 	if (ret)
 		return ret;
 	if (!walk_syms(f.elf, SHT_SYMTAB, false, find_cb, &c) &&
-	    !walk_syms(f.elf, SHT_DYNSYM, false, find_cb, &c)) {
+	    !walk_syms(f.elf, SHT_DYNSYM, false, find_cb, &c) && !c.found) {
 		elf_file__close(&f);
 		seterr(err, errlen, "no symbol '%s' in %s", symbol, path);
 		return -ENOENT;
@@ -231,17 +261,18 @@ struct match_ctx {
 	size_t cap;
 };
 
-static int match_cb(void *ctx, const char *name, const GElf_Sym *sym)
+static int match_cb(void *ctx, const char *name, const GElf_Sym *sym,
+		    bool hidden)
 {
 	struct match_ctx *c = ctx;
 	struct bt_elf_sym *s;
 	size_t n = strcspn(name, "@");
 	uint64_t off;
 
-	if (n != strlen(name) || !bt_glob__match(c->glob, name) ||
+	/* Old versions: the default one of the same name is listed too. */
+	if (hidden || n != strlen(name) || !bt_glob__match(c->glob, name) ||
 	    vaddr_to_offset(c->elf, sym->st_value, &off))
-		return 0; /* versioned duplicates: the plain name is also there
-			   */
+		return 0;
 	if (c->out->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 64;
 		struct bt_elf_sym *nv = realloc(c->out->v, nc * sizeof(*nv));

@@ -142,6 +142,55 @@ TT_TEST(libc_getpid_matches_readelf)
 	CHECK_INT(s.size, size);
 }
 
+/*
+ * libc exports old versions beside the default (memcpy@GLIBC_2.2.5 and
+ * memcpy@@GLIBC_2.14): the plain name means the default, "@@" in readelf.
+ */
+TT_TEST(default_symbol_versions)
+{
+	static const char *const names[] = {"memcpy", "realpath", "regexec"};
+	char path[PATH_MAX], cmd[PATH_MAX + 64], line[512], want[64];
+	struct bt_elf_syms l = {0};
+	struct bt_elf_sym s;
+	int checked = 0;
+
+	if (system("command -v readelf >/dev/null 2>&1"))
+		SKIP("no readelf");
+	CHECK_INT(bt_elf__find_target("libc", 0, path, sizeof(path), NULL, 0),
+		  0);
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		unsigned long long value = 0;
+		bool seen = false;
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "readelf -W --dyn-syms '%s'", path);
+		snprintf(want, sizeof(want), "%s@@", names[k]);
+		p = popen(cmd, "r");
+		CHECK(p != NULL);
+		while (!seen && fgets(line, sizeof(line), p)) {
+			char name[256];
+
+			seen = sscanf(line,
+				      "%*s %llx %*s %*s %*s %*s %*s %255s",
+				      &value, name) == 2 &&
+			       !strncmp(name, want, strlen(want));
+		}
+		pclose(p);
+		if (!seen)
+			continue; /* this libc has one version only */
+		CHECK_INT(bt_elf__resolve(path, names[k], &s, NULL, 0), 0);
+		CHECKF(s.vaddr == value, "%s at 0x%llx, default is 0x%llx",
+		       names[k], (unsigned long long)s.vaddr, value);
+		CHECK_INT(bt_elf__match(path, names[k], &l, NULL, 0), 1);
+		CHECK_INT(l.v[0].vaddr, value);
+		bt_elf_syms__free(&l);
+		checked++;
+	}
+	if (!checked)
+		SKIP("this libc has no multi-version symbols among %s...",
+		     names[0]);
+}
+
 TT_TEST(wildcards)
 {
 	struct bt_elf_syms l = {0};
@@ -223,4 +272,5 @@ TT_TEST(targets)
 
 TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
 	TT_CASE(libc_getpid_offset), TT_CASE(libc_getpid_matches_readelf),
-	TT_CASE(wildcards), TT_CASE(errors), TT_CASE(targets))
+	TT_CASE(default_symbol_versions), TT_CASE(wildcards), TT_CASE(errors),
+	TT_CASE(targets))
