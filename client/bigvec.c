@@ -4,7 +4,7 @@
  *
  * Each array is its own anonymous mapping: growing is mremap (the kernel
  * moves page tables, never bytes) and the new part is pre-faulted in one
- * madvise(MADV_POPULATE_WRITE) call. Doubling a realloc'd array instead
+ * madvise(MADV_POPULATE_WRITE) call, in huge pages when large. Doubling a realloc'd array instead
  * copies every byte again and takes one page fault per 4 KiB, which under
  * a paravirtualised MMU costs more than the query's own work.
  */
@@ -43,7 +43,13 @@ int bigvec__reserve(void **p, size_t *cap, size_t need, size_t elem)
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (np == MAP_FAILED)
 		return -ENOMEM;
-	/* Best effort: older kernels fault the pages in one by one. */
+	/*
+	 * Best effort: huge pages where the kernel offers them on request
+	 * (one fault per 2 MiB), then the new part faulted in one call; older
+	 * kernels fault the pages in one by one.
+	 */
+	if (bytes >= (2u << 20))
+		madvise(np, bytes, MADV_HUGEPAGE);
 	madvise((char *)np + old, bytes - old, MADV_POPULATE_WRITE);
 	*p = np;
 	*cap = bytes / elem;

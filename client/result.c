@@ -46,6 +46,11 @@ static int finish__groups(struct ttq_partial *p, struct rowbuf *rb,
 	/* No GROUP BY: one row even over no rows (count(*) = 0). */
 	if (!q->nkeys && !g->ngroups && groups__lookup(g, NULL) < 0)
 		return -ENOMEM;
+	/* One reservation for every group's row: no regrowth while filling. */
+	if (bigvec__reserve((void **)&rb->vals, &rb->cap,
+			    ((size_t)g->ngroups + 1) * q->nout + 1,
+			    sizeof(*rb->vals)))
+		return -ENOMEM;
 	e->chunk = NULL;
 	e->ocol = -1;
 	e->keys = keys;
