@@ -356,22 +356,30 @@ test_service_run() {
 	chmod 0700 "$ROOT/var/lib/tracetab"
 	# A private mount namespace (as PrivateMounts=yes): the /sys the daemon
 	# needs for BTF and tracefs, and any tracefs it mounts, vanish with it.
-	unshare -m --propagation private bash -c \
+	# strace records every system call the daemon makes, to hold them
+	# against the unit's SystemCallFilter= afterwards.
+	local tracer=() top
+	command -v strace >/dev/null && tracer=(strace -f -qq -o "$TMP/strace.log")
+	"${tracer[@]}" unshare -m --propagation private bash -c \
 		'mount --rbind /sys "$0/sys" && exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"' \
 		"$ROOT" setpriv --bounding-set "-all,$caps" --no-new-privs \
 		"${argv[@]}" >"$TMP/daemon.log" 2>&1 &
-	pid=$!
+	top=$!
+	pid=$top
 	for ((i = 0; i < 100; i++)); do
 		[ -S "$sock" ] && break
-		kill -0 $pid 2>/dev/null || break
+		kill -0 $top 2>/dev/null || break
 		sleep 0.1
 	done
-	if [ -S "$sock" ]; then
+	# Under strace the daemon is strace's child (unshare, chroot, env and
+	# setpriv all exec in place).
+	[ ${#tracer[@]} -gt 0 ] && pid=$(pgrep -P $top)
+	if [ -S "$sock" ] && [ -n "$pid" ]; then
 		pass "service_cmdline_starts (${argv[*]})"
 	else
 		fail service_cmdline_starts "$(tail -3 "$TMP/daemon.log" | tr '\n' ' ')"
-		kill $pid 2>/dev/null
-		wait $pid 2>/dev/null
+		kill $top 2>/dev/null
+		wait $top 2>/dev/null
 		return
 	fi
 	check service_status in_root tracetab status
@@ -411,8 +419,53 @@ test_service_run() {
 		pass service_non_admin_cannot_deploy
 	fi
 	kill -TERM $pid
-	if wait $pid; then pass service_sigterm_clean_exit; else
+	if wait $top; then pass service_sigterm_clean_exit; else
 		fail service_sigterm_clean_exit "exit status $? $(tail -2 "$TMP/daemon.log" | tr '\n' ' ')"; fi
+	if [ ${#tracer[@]} -gt 0 ]; then
+		check_syscalls "$TMP/strace.log"
+	else
+		skip service_syscalls_allowed "strace is not installed"
+	fi
+}
+
+# filter_names ITEM...: the system call names a SystemCallFilter= list
+# allows, @groups expanded recursively by the root's own systemd-analyze.
+filter_names() {
+	local -A seen
+	local todo=("$@") item
+	while [ ${#todo[@]} -gt 0 ]; do
+		item=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -n "${seen[$item]}" ] && continue
+		seen[$item]=1
+		if [[ $item == @* ]]; then
+			todo+=($(in_root systemd-analyze syscall-filter "$item" |
+				sed -n '2,$p' | grep -v '^ *#' | awk 'NF {print $1}'))
+		else
+			echo "$item"
+		fi
+	done | sort -u
+}
+
+# Every system call the daemon made from its execve to its exit (start-up,
+# deploy, ingest, queries, SIGTERM) is allowed by the unit's filter, so the
+# seccomp filter systemd installs cannot break it.
+check_syscalls() {
+	local log=$1 bad
+	awk '/execve\("\/usr\/sbin\/tracetabd"/ {on = 1; next} on' "$log" |
+		sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p; s/^[0-9]+ +<\.\.\. ([a-z0-9_]+) resumed>.*/\1/p' |
+		sort -u >"$TMP/syscalls.used"
+	filter_names $(unit_value SystemCallFilter) >"$TMP/syscalls.allowed"
+	bad=$(comm -23 "$TMP/syscalls.used" "$TMP/syscalls.allowed" | tr '\n' ' ')
+	# A deploy happened, so bpf(2) must be among them (else the trace
+	# was not the daemon's).
+	if ! grep -qx bpf "$TMP/syscalls.used"; then
+		fail service_syscalls_allowed "strace recorded no bpf() call of tracetabd"
+	elif [ -z "$bad" ]; then
+		pass "service_syscalls_allowed ($(wc -l <"$TMP/syscalls.used") distinct: $(grep -xE 'bpf|perf_event_open|io_uring_[a-z]+|mount' "$TMP/syscalls.used" | tr '\n' ' ')...)"
+	else
+		fail service_syscalls_allowed "not in SystemCallFilter=: $bad"
+	fi
 }
 
 # man_opts PAGE: the long options the OPTIONS and COMMANDS sections of a
