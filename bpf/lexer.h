@@ -132,7 +132,7 @@ int bt_lexer__next(struct bt_lexer *lx, struct bt_token *tok);
 
 /*
  * Skips blanks and comments, then reads one attach point as raw text
- * (BT_TOK_ATTACH): letters, digits and "_-./*?+$[]:@", up to anything
+ * (BT_TOK_ATTACH): letters, digits and the characters _ - . / * ? + $ [ ] : @ up to anything
  * else (blank, ',', '{', a comment...). A '/' belongs to the attach point
  * only in the file argument of uprobe/uretprobe/usdt (and their aliases u,
  * ur, U); elsewhere it starts the predicate. Quoted parts ("/a b") keep
