@@ -132,11 +132,11 @@ int bt_lexer__next(struct bt_lexer *lx, struct bt_token *tok);
 
 /*
  * Skips blanks and comments, then reads one attach point as raw text
- * (BT_TOK_ATTACH): letters, digits and the characters _ - . / * ? + $ [ ] : @ up to anything
- * else (blank, ',', '{', a comment...). A '/' belongs to the attach point
- * only in the file argument of uprobe/uretprobe/usdt (and their aliases u,
- * ur, U); elsewhere it starts the predicate. Quoted parts ("/a b") keep
- * their quotes. Returns 0 or -ENOMEM; an empty attach point is a
+ * (BT_TOK_ATTACH): letters, digits and the characters _ - . / * ? + $ [ ] : @
+ * up to anything else (blank, ',', '{', a comment...). A '/' belongs to the
+ * attach point only in the file argument of uprobe/uretprobe/usdt (and their
+ * aliases u, ur, U); elsewhere it starts the predicate. Quoted parts ("/a b")
+ * keep their quotes. Returns 0 or -ENOMEM; an empty attach point is a
  * BT_TOK_ERROR without diagnostic (the parser says what it expected); an
  * unterminated quote is a BT_TOK_ERROR with one.
  */
