@@ -46,8 +46,9 @@ static int64_t block__new(struct vpool *vp, uint32_t cap)
 static int pct__grow(struct vpool *vp, struct agg_cell *c)
 {
 	uint32_t cap = (uint32_t)(c->x.tail >> 32);
-	uint32_t ncap = !cap ? BLOCK_MIN : cap * 2 > BLOCK_MAX ? BLOCK_MAX
-								 : cap * 2;
+	uint32_t ncap = !cap		      ? BLOCK_MIN
+			: cap * 2 > BLOCK_MAX ? BLOCK_MAX
+					      : cap * 2;
 	int64_t o = block__new(vp, ncap);
 
 	if (o < 0)
@@ -84,8 +85,8 @@ void agg__pct_values(const struct vpool *vp, const struct agg_cell *c,
 	size_t k = 0;
 
 	for (uint64_t o = c->v.u; o; o = vp->p[o - 1]) {
-		uint32_t n = vp->p[o - 1] ? (uint32_t)vp->p[o]
-					  : (uint32_t)c->x.tail;
+		uint32_t n =
+			vp->p[o - 1] ? (uint32_t)vp->p[o] : (uint32_t)c->x.tail;
 
 		memcpy(out + k, &vp->p[o + 1], n * sizeof(uint64_t));
 		k += n;
@@ -140,7 +141,7 @@ static int minmax__string(const struct aggdef *a, struct agg_cell *c,
 	if (!sv || sv->type != TTQ_STRING)
 		return 0;
 	if (c->n) {
-		struct ttq_value cur = { .type = TTQ_STRING };
+		struct ttq_value cur = {.type = TTQ_STRING};
 
 		cur.s.ptr = c->x.s;
 		cur.s.len = (uint32_t)c->hi;
@@ -167,8 +168,8 @@ int agg__update(const struct aggdef *a, struct vpool *vp, struct agg_cell *c,
 	case AGG_MAX:
 		if (a->in == TTQ_STRING)
 			return minmax__string(a, c, sv);
-		if (!c->n || (slot_cmp(a->in, slot, c->v.u) < 0) ==
-				     (a->kind == AGG_MIN))
+		if (!c->n ||
+		    (slot_cmp(a->in, slot, c->v.u) < 0) == (a->kind == AGG_MIN))
 			if (!c->n || slot_cmp(a->in, slot, c->v.u) != 0)
 				c->v.u = slot;
 		c->n = 1;
@@ -211,14 +212,14 @@ int agg__update_batch(const struct aggdef *a, struct vpool *vp,
 		if (nulls && nulls[i])
 			continue;
 		ret = agg__update(a, vp, &cells[gidx[i] * stride],
-				  slots ? slots[i] : 0, svals ? &svals[i] : NULL);
+				  slots ? slots[i] : 0,
+				  svals ? &svals[i] : NULL);
 	}
 	return ret;
 }
 
-int agg__merge(const struct aggdef *a, struct vpool *dvp,
-	       struct agg_cell *dst, const struct vpool *svp,
-	       const struct agg_cell *src)
+int agg__merge(const struct aggdef *a, struct vpool *dvp, struct agg_cell *dst,
+	       const struct vpool *svp, const struct agg_cell *src)
 {
 	if (!src->n)
 		return 0;
@@ -226,7 +227,7 @@ int agg__merge(const struct aggdef *a, struct vpool *dvp,
 	case AGG_MIN:
 	case AGG_MAX:
 		if (a->in == TTQ_STRING) {
-			struct ttq_value v = { .type = TTQ_STRING };
+			struct ttq_value v = {.type = TTQ_STRING};
 
 			v.s.ptr = src->x.s;
 			v.s.len = (uint32_t)src->hi;

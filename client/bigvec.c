@@ -4,9 +4,10 @@
  *
  * Each array is its own anonymous mapping: growing is mremap (the kernel
  * moves page tables, never bytes) and the new part is pre-faulted in one
- * madvise(MADV_POPULATE_WRITE) call, in huge pages when large. Doubling a realloc'd array instead
- * copies every byte again and takes one page fault per 4 KiB, which under
- * a paravirtualised MMU costs more than the query's own work.
+ * madvise(MADV_POPULATE_WRITE) call, in huge pages when large. Doubling a
+ * realloc'd array instead copies every byte again and takes one page fault per
+ * 4 KiB, which under a paravirtualised MMU costs more than the query's own
+ * work.
  */
 #include <errno.h>
 #include <string.h>

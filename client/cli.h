@@ -15,10 +15,10 @@
 /* Exit codes scripts can rely on (documented in `tracetab --help`). */
 enum ttc_exit {
 	TTC_EXIT_OK = 0,
-	TTC_EXIT_ERROR = 1,      /* anything that went wrong at run time */
-	TTC_EXIT_USAGE = 2,      /* bad command line */
-	TTC_EXIT_NODAEMON = 3,   /* tracetabd not reachable */
-	TTC_EXIT_NOTFOUND = 4,   /* no such table, column or deployment */
+	TTC_EXIT_ERROR = 1, /* anything that went wrong at run time */
+	TTC_EXIT_USAGE = 2, /* bad command line */
+	TTC_EXIT_NODAEMON = 3, /* tracetabd not reachable */
+	TTC_EXIT_NOTFOUND = 4, /* no such table, column or deployment */
 	TTC_EXIT_DEPLOYFAIL = 5, /* the deployment failed or was skipped */
 };
 
@@ -29,7 +29,7 @@ struct ttc_global {
 	const char *socket;
 	enum ttc_format format;
 	unsigned fmt_flags; /* TTQ_FMT_UTC */
-	int64_t since_ns;   /* 0: none */
+	int64_t since_ns; /* 0: none */
 	bool help;
 };
 
@@ -60,8 +60,7 @@ struct ttc_rows {
 /* Prints rows in the chosen format to stdout. */
 void ttc_output__print(const struct ttc_global *g, const struct ttc_rows *rows);
 /* Prints a query result. */
-void ttc_output__result(const struct ttc_global *g,
-			const struct ttq_result *r);
+void ttc_output__result(const struct ttc_global *g, const struct ttq_result *r);
 /* Streaming (tail): header once, then one line per row. */
 void ttc_output__header(const struct ttc_global *g, size_t ncols,
 			const char *const *names);

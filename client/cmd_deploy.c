@@ -40,11 +40,13 @@ int ttc_control(struct ttc_global *g, json_t *req, json_t **reply)
 	}
 	const char *msg = ttc_control__reply_error(*reply);
 	if (msg) {
-		const char *code = json_string_value(json_object_get(*reply, "code"));
+		const char *code =
+			json_string_value(json_object_get(*reply, "code"));
 
 		fprintf(stderr, "tracetab: %s\n", msg);
-		ret = code && !strcmp(code, TT_CONTROL_ENOENT) ? TTC_EXIT_NOTFOUND
-							       : TTC_EXIT_ERROR;
+		ret = code && !strcmp(code, TT_CONTROL_ENOENT)
+			      ? TTC_EXIT_NOTFOUND
+			      : TTC_EXIT_ERROR;
 		json_decref(*reply);
 		*reply = NULL;
 		return ret;
@@ -103,9 +105,8 @@ int ttc_program__add(json_t *programs, const char *path, json_t **selectors)
 		return TTC_EXIT_ERROR;
 	}
 	*selectors = json_object();
-	json_array_append_new(programs,
-			      json_pack("{s:s, s:o}", "source", src,
-					"selectors", *selectors));
+	json_array_append_new(programs, json_pack("{s:s, s:o}", "source", src,
+						  "selectors", *selectors));
 	free(src);
 	return 0;
 }
@@ -142,7 +143,9 @@ static int deploy__arg(int id, const char *val, void *ctx)
 		break;
 	}
 	if (!a->cur) {
-		fprintf(stderr, "tracetab: deploy: selectors follow the program they select (PROG.bt or --program FILE first)\n");
+		fprintf(stderr,
+			"tracetab: deploy: selectors follow the program they "
+			"select (PROG.bt or --program FILE first)\n");
 		return TTC_EXIT_USAGE;
 	}
 	if (id != OPT_REQUIRES) {
@@ -173,7 +176,10 @@ int ttc_status__report(const json_t *st)
 		return TTC_EXIT_ERROR;
 	fprintf(stderr, "%s: %s%s%s\n",
 		json_string_value(json_object_get(st, "name")), state,
-		error || reason ? ": " : "", error ? error : reason ? reason : "");
+		error || reason ? ": " : "",
+		error	 ? error
+		: reason ? reason
+			 : "");
 	return !strcmp(state, "failed") || !strcmp(state, "skipped")
 		       ? TTC_EXIT_DEPLOYFAIL
 		       : TTC_EXIT_OK;
@@ -182,29 +188,38 @@ int ttc_status__report(const json_t *st)
 int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
-		"usage: tracetab deploy NAME --table T [--ttl 10m] [--replace-table]\n"
-		"                       PROG.bt [selectors] [--program FILE [selectors]]...\n"
-		"  Deploys (or refreshes, or replaces) NAME. Each program's selectors\n"
-		"  follow it; a node runs the first program whose selectors all match:\n"
-		"    --min-kernel V  --max-kernel V   kernel version bounds, inclusive\n"
-		"                                     (5.18 as a maximum covers 5.18.x)\n"
+		"usage: tracetab deploy NAME --table T [--ttl 10m] "
+		"[--replace-table]\n"
+		"                       PROG.bt [selectors] [--program FILE "
+		"[selectors]]...\n"
+		"  Deploys (or refreshes, or replaces) NAME. Each program's "
+		"selectors\n"
+		"  follow it; a node runs the first program whose selectors "
+		"all match:\n"
+		"    --min-kernel V  --max-kernel V   kernel version bounds, "
+		"inclusive\n"
+		"                                     (5.18 as a maximum "
+		"covers 5.18.x)\n"
 		"    --host NAME                      only on this host\n"
-		"    --requires F[,F]                 kernel features: kprobe fentry uprobe btf\n"
+		"    --requires F[,F]                 kernel features: kprobe "
+		"fentry uprobe btf\n"
 		"  --ttl: 500ms 30s 10m 1h 2d or none (default none)\n"
-		"  --replace-table: allow a schema change of an existing table\n"
-		"  Exit 5 when this node cannot run it (failed or skipped), with why.\n";
+		"  --replace-table: allow a schema change of an existing "
+		"table\n"
+		"  Exit 5 when this node cannot run it (failed or skipped), "
+		"with why.\n";
 	static const struct ttc_opt opts[] = {
-		{ "--table", true, OPT_TABLE },
-		{ "--ttl", true, OPT_TTL },
-		{ "--program", true, OPT_PROGRAM },
-		{ "--min-kernel", true, OPT_MIN_KERNEL },
-		{ "--max-kernel", true, OPT_MAX_KERNEL },
-		{ "--host", true, OPT_HOST },
-		{ "--requires", true, OPT_REQUIRES },
-		{ "--replace-table", false, OPT_REPLACE },
-		{ NULL, false, 0 },
+		{"--table", true, OPT_TABLE},
+		{"--ttl", true, OPT_TTL},
+		{"--program", true, OPT_PROGRAM},
+		{"--min-kernel", true, OPT_MIN_KERNEL},
+		{"--max-kernel", true, OPT_MAX_KERNEL},
+		{"--host", true, OPT_HOST},
+		{"--requires", true, OPT_REQUIRES},
+		{"--replace-table", false, OPT_REPLACE},
+		{NULL, false, 0},
 	};
-	struct deploy_args a = { .programs = json_array() };
+	struct deploy_args a = {.programs = json_array()};
 	json_t *reply;
 	int ret = ttc_args__scan(argc, argv, g, opts, deploy__arg, &a);
 
@@ -221,13 +236,13 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		json_decref(a.programs);
 		return ret;
 	}
-	json_t *spec = json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", a.name,
-				 "table", a.table, "ttl", a.ttl ? a.ttl : "none",
-				 "replace_table", a.replace, "programs",
-				 a.programs);
-	ret = ttc_control(g, json_pack("{s:s, s:o}", "op", "deploy",
-				       "deployment", spec),
-			  &reply);
+	json_t *spec =
+		json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", a.name, "table",
+			  a.table, "ttl", a.ttl ? a.ttl : "none",
+			  "replace_table", a.replace, "programs", a.programs);
+	ret = ttc_control(
+		g, json_pack("{s:s, s:o}", "op", "deploy", "deployment", spec),
+		&reply);
 	if (ret)
 		return ret;
 	printf("%s\n", json_string_value(json_object_get(reply, "result")));
@@ -236,12 +251,13 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 	return ret;
 }
 
-/* ---- delete, drop ---------------------------------------------------------- */
+/* ---- delete, drop ----------------------------------------------------------
+ */
 
 static int one_name(int argc, char **argv, struct ttc_global *g,
 		    const char *help, const char **name)
 {
-	struct ttc_one p = { NULL, 0 };
+	struct ttc_one p = {NULL, 0};
 	int ret = ttc_args__scan(argc, argv, g, NULL, ttc_take_one, &p);
 
 	if (ret)
@@ -280,8 +296,8 @@ int ttc_cmd__delete(int argc, char **argv, struct ttc_global *g)
 
 	if (ret)
 		return ret < 0 ? TTC_EXIT_OK : ret;
-	ret = ttc_control(g, json_pack("{s:s, s:s}", "op", "delete", "name",
-				       name),
+	ret = ttc_control(g,
+			  json_pack("{s:s, s:s}", "op", "delete", "name", name),
 			  &reply);
 	json_decref(reply);
 	return ret;
@@ -299,14 +315,15 @@ int ttc_cmd__drop(int argc, char **argv, struct ttc_global *g)
 
 	if (ret)
 		return ret < 0 ? TTC_EXIT_OK : ret;
-	ret = ttc_control(g, json_pack("{s:s, s:s}", "op", "drop", "table",
-				       name),
+	ret = ttc_control(g,
+			  json_pack("{s:s, s:s}", "op", "drop", "table", name),
 			  &reply);
 	json_decref(reply);
 	return ret;
 }
 
-/* ---- status ------------------------------------------------------------------ */
+/* ---- status
+ * ------------------------------------------------------------------ */
 
 static struct ttq_value json_cell(const json_t *v)
 {
@@ -319,13 +336,15 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
 		"usage: tracetab status [NAME]\n"
-		"  deployments: name, table, state (pending running failed skipped\n"
-		"  terminated), program chosen (1 = first), status message, rows\n"
+		"  deployments: name, table, state (pending running failed "
+		"skipped\n"
+		"  terminated), program chosen (1 = first), status message, "
+		"rows\n"
 		"  ingested, records lost in the kernel, expiry\n";
-	static const char *const names[] = { "name",	 "table", "state",
-					     "program", "message", "rows",
-					     "lost",	 "expires" };
-	struct ttc_one p = { NULL, 0 };
+	static const char *const names[] = {"name",    "table",	  "state",
+					    "program", "message", "rows",
+					    "lost",    "expires"};
+	struct ttc_one p = {NULL, 0};
 	json_t *reply, *deps, *d;
 	size_t i;
 	int ret = ttc_args__scan(argc, argv, g, NULL, ttc_take_one, &p);
@@ -341,27 +360,31 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 	if ((ret = ttc_control(g, req, &reply)))
 		return ret;
 	deps = json_object_get(reply, "deployments");
-	struct ttq_value *cells = calloc(json_array_size(deps) * 8 + 1,
-					 sizeof(*cells));
-	json_array_foreach(deps, i, d) {
+	struct ttq_value *cells =
+		calloc(json_array_size(deps) * 8 + 1, sizeof(*cells));
+	json_array_foreach(deps, i, d)
+	{
 		struct ttq_value *row = &cells[i * 8];
 		const json_t *err = json_object_get(d, "error");
-		int64_t exp = json_integer_value(json_object_get(d, "expires_ns"));
+		int64_t exp =
+			json_integer_value(json_object_get(d, "expires_ns"));
 
 		row[0] = json_cell(json_object_get(d, "name"));
 		row[1] = json_cell(json_object_get(d, "table"));
 		row[2] = json_cell(json_object_get(d, "state"));
 		/* Programs are numbered from 1, as in the status messages. */
-		json_int_t prog = json_integer_value(json_object_get(d, "program"));
+		json_int_t prog =
+			json_integer_value(json_object_get(d, "program"));
 		row[3] = prog >= 0 ? ttc_int(prog + 1) : ttc_str(NULL);
-		row[4] = json_cell(json_is_string(err) ? err
-					  : json_object_get(d, "reason"));
+		row[4] = json_cell(json_is_string(err)
+					   ? err
+					   : json_object_get(d, "reason"));
 		row[5] = json_cell(json_object_get(d, "rows"));
 		row[6] = json_cell(json_object_get(d, "lost"));
-		row[7] = exp ? (struct ttq_value){ .type = TTQ_TIME, .i = exp }
+		row[7] = exp ? (struct ttq_value){.type = TTQ_TIME, .i = exp}
 			     : ttc_str("never");
 	}
-	struct ttc_rows rows = { 8, json_array_size(deps), names, cells };
+	struct ttc_rows rows = {8, json_array_size(deps), names, cells};
 	ttc_output__print(g, &rows);
 	free(cells);
 	json_decref(reply);

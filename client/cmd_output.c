@@ -15,7 +15,7 @@
 
 struct ttq_value ttc_str(const char *s)
 {
-	struct ttq_value v = { .type = s ? TTQ_STRING : TTQ_NULL };
+	struct ttq_value v = {.type = s ? TTQ_STRING : TTQ_NULL};
 
 	if (s) {
 		v.s.ptr = s;
@@ -26,7 +26,7 @@ struct ttq_value ttc_str(const char *s)
 
 struct ttq_value ttc_int(int64_t i)
 {
-	struct ttq_value v = { .type = TTQ_INT, .i = i };
+	struct ttq_value v = {.type = TTQ_INT, .i = i};
 
 	return v;
 }
@@ -49,13 +49,15 @@ static void print_table(const struct ttc_global *g, const struct ttc_rows *r)
 	for (size_t i = 0; i < r->nrows; i++)
 		for (size_t c = 0; c < r->ncols; c++) {
 			int n = ttq_value__format(&r->cells[i * r->ncols + c],
-						  g->fmt_flags, buf, sizeof(buf));
+						  g->fmt_flags, buf,
+						  sizeof(buf));
 			if ((size_t)n > w[c])
-				w[c] = (size_t)n < CELL_MAX ? (size_t)n : CELL_MAX;
+				w[c] = (size_t)n < CELL_MAX ? (size_t)n
+							    : CELL_MAX;
 		}
 	for (size_t c = 0; c < r->ncols; c++)
-		printf("%-*s%s", c + 1 < r->ncols ? (int)w[c] : 0,
-		       r->names[c], c + 1 < r->ncols ? "  " : "\n");
+		printf("%-*s%s", c + 1 < r->ncols ? (int)w[c] : 0, r->names[c],
+		       c + 1 < r->ncols ? "  " : "\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		for (size_t c = 0; c < r->ncols; c++) {
 			const struct ttq_value *v = &r->cells[i * r->ncols + c];
@@ -87,8 +89,7 @@ static void csv_field(const char *s)
 	putchar('"');
 }
 
-static json_t *json_value(const struct ttc_global *g,
-			  const struct ttq_value *v)
+static json_t *json_value(const struct ttc_global *g, const struct ttq_value *v)
 {
 	char buf[CELL_MAX];
 
@@ -185,8 +186,9 @@ void ttc_output__result(const struct ttc_global *g,
 			names[c] = ttq_result__col_name(res, c);
 		for (size_t i = 0; i < nr; i++)
 			for (size_t c = 0; c < nc; c++)
-				cells[i * nc + c] = *ttq_result__value(res, i, c);
-		struct ttc_rows rows = { nc, nr, names, cells };
+				cells[i * nc + c] =
+					*ttq_result__value(res, i, c);
+		struct ttc_rows rows = {nc, nr, names, cells};
 		ttc_output__print(g, &rows);
 	}
 	free(names);

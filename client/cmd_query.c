@@ -33,7 +33,7 @@ static int64_t now_ns(void)
 
 int ttc_run_sql(struct ttc_global *g, const char *sql)
 {
-	struct ttq_opts o = { .sz = sizeof(o), .store_dir = g->store_dir };
+	struct ttq_opts o = {.sz = sizeof(o), .store_dir = g->store_dir};
 	struct ttq_query *q;
 	struct ttq_result *r;
 	struct ttq_error err;
@@ -52,7 +52,8 @@ int ttc_run_sql(struct ttc_global *g, const char *sql)
 	ttc_output__result(g, r);
 	if (ttq_query__missed_rows(q))
 		fprintf(stderr,
-			"tracetab: %" PRIu64 " rows were recycled by the ring while the query read them\n",
+			"tracetab: %" PRIu64 " rows were recycled by the ring "
+					     "while the query read them\n",
 			ttq_query__missed_rows(q));
 	ttq_result__free(r);
 	ttq_query__free(q);
@@ -100,15 +101,20 @@ static int scan_simple(int argc, char **argv, struct ttc_global *g,
 int ttc_cmd__query(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
-		"usage: tracetab query [--format F] [--since D] [--utc] \"SQL\"\n"
+		"usage: tracetab query [--format F] [--since D] [--utc] "
+		"\"SQL\"\n"
 		"  SELECT expr [AS name], ... FROM table [WHERE cond]\n"
-		"  [GROUP BY expr, ...] [HAVING cond] [ORDER BY expr [DESC], ...] [LIMIT n]\n"
-		"  conditions: = != < <= > >= AND OR NOT IN LIKE BETWEEN contains(s, sub)\n"
-		"  aggregates: count(*) count sum min max avg p50 p90 p95 p99 (exact)\n"
-		"  time: now(), durations 500ms 10s 5m 1h 2d, time_ > now() - 5m,\n"
+		"  [GROUP BY expr, ...] [HAVING cond] [ORDER BY expr [DESC], "
+		"...] [LIMIT n]\n"
+		"  conditions: = != < <= > >= AND OR NOT IN LIKE BETWEEN "
+		"contains(s, sub)\n"
+		"  aggregates: count(*) count sum min max avg p50 p90 p95 p99 "
+		"(exact)\n"
+		"  time: now(), durations 500ms 10s 5m 1h 2d, time_ > now() - "
+		"5m,\n"
 		"        bin(time_, 10s), '2026-11-25T01:00:00Z' literals\n"
 		"  functions: ip_host(ip) lower upper length\n";
-	struct positionals p = { 0 };
+	struct positionals p = {0};
 	int ret = scan_simple(argc, argv, g, &p, 1, help);
 
 	if (ret)
@@ -127,7 +133,7 @@ static int tables__visit(const char *name, void *ctx)
 {
 	struct table_list *l = ctx;
 	struct tt_reader *r;
-	struct tt_reader_stats st = { 0 };
+	struct tt_reader_stats st = {0};
 	char err[256];
 
 	if (l->n == l->cap) {
@@ -164,12 +170,13 @@ int ttc_cmd__tables(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
 		"usage: tracetab tables [--store-dir DIR] [--format F]\n"
-		"  lists the tables in the store: columns, rows stored, rows ever\n"
+		"  lists the tables in the store: columns, rows stored, rows "
+		"ever\n"
 		"  appended, file size in bytes\n";
-	static const char *const names[] = { "table", "columns", "rows",
-					     "appended", "bytes" };
-	struct positionals p = { 0 };
-	struct table_list l = { .g = g };
+	static const char *const names[] = {"table", "columns", "rows",
+					    "appended", "bytes"};
+	struct positionals p = {0};
+	struct table_list l = {.g = g};
 	int ret = scan_simple(argc, argv, g, &p, 0, help);
 
 	if (ret)
@@ -179,7 +186,7 @@ int ttc_cmd__tables(int argc, char **argv, struct ttc_global *g)
 		fprintf(stderr, "tracetab: cannot list %s: %s\n", g->store_dir,
 			strerror(-ret));
 	} else {
-		struct ttc_rows rows = { 5, l.n, names, l.cells };
+		struct ttc_rows rows = {5, l.n, names, l.cells};
 		ttc_output__print(g, &rows);
 		ret = 0;
 	}
@@ -198,7 +205,8 @@ static int open_reader(struct ttc_global *g, const char *name,
 	int ret = tt_reader__open(g->store_dir, name, r, err, sizeof(err));
 
 	if (ret == -ENOENT) {
-		fprintf(stderr, "tracetab: no table '%s' in %s (see tracetab tables)\n",
+		fprintf(stderr,
+			"tracetab: no table '%s' in %s (see tracetab tables)\n",
 			name, g->store_dir);
 		return TTC_EXIT_NOTFOUND;
 	}
@@ -213,8 +221,8 @@ int ttc_cmd__schema(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] = "usage: tracetab schema TABLE\n"
 				   "  prints the table's columns and types\n";
-	static const char *const names[] = { "column", "type" };
-	struct positionals p = { 0 };
+	static const char *const names[] = {"column", "type"};
+	struct positionals p = {0};
 	struct tt_reader *r;
 	int ret = scan_simple(argc, argv, g, &p, 1, help);
 
@@ -228,7 +236,7 @@ int ttc_cmd__schema(int argc, char **argv, struct ttc_global *g)
 		cells[i * 2] = ttc_str(s->cols[i].name);
 		cells[i * 2 + 1] = ttc_str(tt_type__name(s->cols[i].type));
 	}
-	struct ttc_rows rows = { 2, s->ncols, names, cells };
+	struct ttc_rows rows = {2, s->ncols, names, cells};
 	ttc_output__print(g, &rows);
 	tt_reader__close(r);
 	return TTC_EXIT_OK;

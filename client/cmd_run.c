@@ -56,10 +56,12 @@ static int run__arg(int id, const char *val, void *ctx)
 		a->ttl = val;
 		return 0;
 	default: {
-		int64_t *dst = id == OPT_INTERVAL ? &a->interval_ns : &a->timeout_ns;
+		int64_t *dst =
+			id == OPT_INTERVAL ? &a->interval_ns : &a->timeout_ns;
 
 		if (ttq_duration__parse(val, dst) || !*dst) {
-			fprintf(stderr, "tracetab: run: bad duration '%s'\n", val);
+			fprintf(stderr, "tracetab: run: bad duration '%s'\n",
+				val);
 			return TTC_EXIT_USAGE;
 		}
 		return 0;
@@ -132,12 +134,15 @@ static json_t *script__spec(const char *dir, const struct run_args *a,
 		return NULL;
 	}
 	progs = json_object_get(s, "programs");
-	json_array_foreach(progs, i, p) {
-		const char *file = json_string_value(json_object_get(p, "file"));
+	json_array_foreach(progs, i, p)
+	{
+		const char *file =
+			json_string_value(json_object_get(p, "file"));
 		json_t *sel;
 
-		if (!file || snprintf(path, sizeof(path), "%s/%s/%s", dir,
-				      a->script, file) >= (int)sizeof(path) ||
+		if (!file ||
+		    snprintf(path, sizeof(path), "%s/%s/%s", dir, a->script,
+			     file) >= (int)sizeof(path) ||
 		    ttc_program__add(out_progs, path, &sel)) {
 			json_decref(out_progs);
 			json_decref(s);
@@ -150,27 +155,29 @@ static json_t *script__spec(const char *dir, const struct run_args *a,
 	}
 	const char *name = json_string_value(json_object_get(s, "name"));
 	const char *table = json_string_value(json_object_get(s, "table"));
-	const char *ttl = a->ttl ? a->ttl
-				 : json_string_value(json_object_get(s, "ttl"));
+	const char *ttl =
+		a->ttl ? a->ttl : json_string_value(json_object_get(s, "ttl"));
 	const char *q = json_string_value(json_object_get(s, "query"));
 	if (!name || !table || !q || !json_array_size(out_progs)) {
-		fprintf(stderr, "tracetab: run: %s/%s/script.json needs name, table, programs and query\n",
+		fprintf(stderr,
+			"tracetab: run: %s/%s/script.json needs name, table, "
+			"programs and query\n",
 			dir, a->script);
 		json_decref(out_progs);
 		json_decref(s);
 		return NULL;
 	}
 	*query = strdup(q);
-	json_t *spec = json_pack("{s:s, s:s, s:s, s:o}", "name", name, "table",
-				 table, "ttl", ttl ? ttl : "10m", "programs",
-				 out_progs);
+	json_t *spec =
+		json_pack("{s:s, s:s, s:s, s:o}", "name", name, "table", table,
+			  "ttl", ttl ? ttl : "10m", "programs", out_progs);
 	json_decref(s);
 	return spec;
 }
 
 static void sleep_ns(int64_t ns)
 {
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
+	struct timespec ts = {ns / 1000000000, ns % 1000000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -182,13 +189,15 @@ static int run__wait(struct ttc_global *g, const char *name, int64_t timeout)
 
 	for (;;) {
 		json_t *reply, *st;
-		int ret = ttc_control(g, json_pack("{s:s, s:s}", "op", "status",
-						   "name", name),
-				      &reply);
+		int ret = ttc_control(
+			g,
+			json_pack("{s:s, s:s}", "op", "status", "name", name),
+			&reply);
 		if (ret)
 			return ret;
 		st = json_array_get(json_object_get(reply, "deployments"), 0);
-		const char *state = json_string_value(json_object_get(st, "state"));
+		const char *state =
+			json_string_value(json_object_get(st, "state"));
 		if (state && strcmp(state, "pending")) {
 			ret = ttc_status__report(st);
 			if (!ret && strcmp(state, "running")) {
@@ -199,7 +208,8 @@ static int run__wait(struct ttc_global *g, const char *name, int64_t timeout)
 		}
 		json_decref(reply);
 		if (waited >= timeout) {
-			fprintf(stderr, "tracetab: run: %s still pending after %llds\n",
+			fprintf(stderr,
+				"tracetab: run: %s still pending after %llds\n",
 				name, (long long)(timeout / 1000000000));
 			return TTC_EXIT_DEPLOYFAIL;
 		}
@@ -212,22 +222,26 @@ static int run__wait(struct ttc_global *g, const char *name, int64_t timeout)
 int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
-		"usage: tracetab run SCRIPT [--watch] [--interval 2s] [--ttl D]\n"
+		"usage: tracetab run SCRIPT [--watch] [--interval 2s] [--ttl "
+		"D]\n"
 		"                    [--scripts-dir DIR] [--timeout 30s]\n"
-		"  deploys a bundled script (capable, dc_snoop, md_flush, nap_time,\n"
-		"  oom_kill, sync_snoop, tcp_drops, tcp_retransmits), waits until it\n"
-		"  runs on this node (or says why it cannot: exit 5), then shows its\n"
+		"  deploys a bundled script (capable, dc_snoop, md_flush, "
+		"nap_time,\n"
+		"  oom_kill, sync_snoop, tcp_drops, tcp_retransmits), waits "
+		"until it\n"
+		"  runs on this node (or says why it cannot: exit 5), then "
+		"shows its\n"
 		"  query; --watch refreshes the query every --interval.\n";
 	static const struct ttc_opt opts[] = {
-		{ "--watch", false, OPT_WATCH },
-		{ "--interval", true, OPT_INTERVAL },
-		{ "--scripts-dir", true, OPT_SCRIPTS },
-		{ "--timeout", true, OPT_TIMEOUT },
-		{ "--ttl", true, OPT_TTL },
-		{ NULL, false, 0 },
+		{"--watch", false, OPT_WATCH},
+		{"--interval", true, OPT_INTERVAL},
+		{"--scripts-dir", true, OPT_SCRIPTS},
+		{"--timeout", true, OPT_TIMEOUT},
+		{"--ttl", true, OPT_TTL},
+		{NULL, false, 0},
 	};
-	struct run_args a = { .interval_ns = 2000000000LL,
-			      .timeout_ns = 30000000000LL };
+	struct run_args a = {.interval_ns = 2000000000LL,
+			     .timeout_ns = 30000000000LL};
 	char dir[PATH_MAX];
 	const char *query = NULL;
 	json_t *reply;
@@ -248,9 +262,9 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 	if (!spec)
 		return TTC_EXIT_NOTFOUND;
 	char *name = strdup(json_string_value(json_object_get(spec, "name")));
-	ret = ttc_control(g, json_pack("{s:s, s:o}", "op", "deploy",
-				       "deployment", spec),
-			  &reply);
+	ret = ttc_control(
+		g, json_pack("{s:s, s:o}", "op", "deploy", "deployment", spec),
+		&reply);
 	json_decref(reply);
 	if (!ret)
 		ret = run__wait(g, name, a.timeout_ns);

@@ -46,7 +46,8 @@ static int tail__arg(int id, const char *val, void *ctx)
 		unsigned long long v = strtoull(val, &end, 10);
 
 		if (*end || !*val || val[0] == '-') {
-			fprintf(stderr, "tracetab: tail: bad number '%s'\n", val);
+			fprintf(stderr, "tracetab: tail: bad number '%s'\n",
+				val);
 			return TTC_EXIT_USAGE;
 		}
 		*(id == OPT_LAST ? &a->last : &a->count) = v;
@@ -55,7 +56,8 @@ static int tail__arg(int id, const char *val, void *ctx)
 	case OPT_INTERVAL:
 		if (ttq_duration__parse(val, &a->interval_ns) ||
 		    !a->interval_ns) {
-			fprintf(stderr, "tracetab: tail: bad --interval '%s'\n", val);
+			fprintf(stderr, "tracetab: tail: bad --interval '%s'\n",
+				val);
 			return TTC_EXIT_USAGE;
 		}
 		return 0;
@@ -67,7 +69,7 @@ static int tail__arg(int id, const char *val, void *ctx)
 
 static void sleep_ns(int64_t ns)
 {
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
+	struct timespec ts = {ns / 1000000000, ns % 1000000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -95,7 +97,8 @@ static uint64_t tail__chunk(struct ttc_global *g, const struct tt_schema *s,
 				uint32_t code = ((const uint32_t *)col)[row];
 
 				cells[c].type = TTQ_NULL;
-				if (!tt_chunk__string(ch, c, code, &str, &len)) {
+				if (!tt_chunk__string(ch, c, code, &str,
+						      &len)) {
 					cells[c].type = TTQ_STRING;
 					cells[c].s.ptr = str;
 					cells[c].s.len = len;
@@ -139,8 +142,9 @@ static int tail__follow(struct ttc_global *g, struct tt_reader *r,
 	ttc_output__header(g, s->ncols, names);
 	fflush(stdout);
 	for (;;) {
-		struct tt_scan_opts o = { .sz = sizeof(o), .from_row_id = next,
-					  .flags = TT_SCAN_COPY };
+		struct tt_scan_opts o = {.sz = sizeof(o),
+					 .from_row_id = next,
+					 .flags = TT_SCAN_COPY};
 		struct tt_scan *scan;
 		struct tt_chunk ch;
 		int ret = tt_reader__scan(r, &o, &scan);
@@ -153,14 +157,16 @@ static int tail__follow(struct ttc_global *g, struct tt_reader *r,
 			if (ch.first_row_id + ch.nrows <= next)
 				continue;
 			if (ch.first_row_id > next) {
-				/* The ring recycled rows before we read them. */
+				/* The ring recycled rows before we read them.
+				 */
 				uint64_t gap = ch.first_row_id - next;
 
 				missed += gap;
 				fprintf(stderr,
 					"tracetab: tail: missed %" PRIu64
 					" rows (ids %" PRIu64 "..%" PRIu64
-					"): the ring wrapped faster than tail read\n",
+					"): the ring wrapped faster than tail "
+					"read\n",
 					gap, next, ch.first_row_id - 1);
 				next = ch.first_row_id;
 			}
@@ -185,22 +191,25 @@ static int tail__follow(struct ttc_global *g, struct tt_reader *r,
 int ttc_cmd__tail(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
-		"usage: tracetab tail TABLE [--last N] [--from-start] [--count N]\n"
+		"usage: tracetab tail TABLE [--last N] [--from-start] [--count "
+		"N]\n"
 		"                     [--interval 100ms] [--format F]\n"
-		"  prints rows as they are appended, resuming by row id: no row is\n"
-		"  printed twice or skipped; if the ring recycles rows before tail\n"
+		"  prints rows as they are appended, resuming by row id: no "
+		"row is\n"
+		"  printed twice or skipped; if the ring recycles rows before "
+		"tail\n"
 		"  reads them, tail says how many it missed on stderr.\n"
 		"  --last N      start with the last N rows (default 10)\n"
 		"  --from-start  start with the oldest row stored\n"
 		"  --count N     exit after printing N rows\n";
 	static const struct ttc_opt opts[] = {
-		{ "--last", true, OPT_LAST },
-		{ "--count", true, OPT_COUNT },
-		{ "--interval", true, OPT_INTERVAL },
-		{ "--from-start", false, OPT_FROM_START },
-		{ NULL, false, 0 },
+		{"--last", true, OPT_LAST},
+		{"--count", true, OPT_COUNT},
+		{"--interval", true, OPT_INTERVAL},
+		{"--from-start", false, OPT_FROM_START},
+		{NULL, false, 0},
 	};
-	struct tail_args a = { .last = 10, .interval_ns = 100000000 };
+	struct tail_args a = {.last = 10, .interval_ns = 100000000};
 	struct tt_reader *r;
 	char err[256];
 	int ret = ttc_args__scan(argc, argv, g, opts, tail__arg, &a);

@@ -25,11 +25,11 @@ struct exec {
 	struct tt_scan *scan;
 	uint32_t cap;
 	uint32_t *sel, *gidx, *tuple;
-	uint32_t **ids;         /* per key */
-	uint32_t **codemap;     /* per key: code -> id + 1; 0 unknown */
+	uint32_t **ids; /* per key */
+	uint32_t **codemap; /* per key: code -> id + 1; 0 unknown */
 	uint32_t *codemap_cap;
-	int *key_strcol;        /* per key: string column or -1 */
-	uint64_t **slots;       /* per aggregate */
+	int *key_strcol; /* per key: string column or -1 */
+	uint64_t **slots; /* per aggregate */
 	uint8_t **nulls;
 	struct ttq_value **svals;
 	struct arena chunk_strs;
@@ -41,8 +41,8 @@ struct exec {
 	int64_t *counts;
 	size_t counts_cap;
 	struct slotcount {
-		bool on;         /* only count(*) over one or two keys */
-		uint16_t *cnt;   /* laid out like the groups' dense index */
+		bool on; /* only count(*) over one or two keys */
+		uint16_t *cnt; /* laid out like the groups' dense index */
 		size_t cap;
 		uint32_t shift, c0, c1;
 	} sc;
@@ -124,8 +124,8 @@ static int exec__reserve(struct exec *x, uint32_t n)
 	for (int a = 0; a < x->q->naggs; a++) {
 		if (!(x->slots[a] = grow(x->slots[a], n * sizeof(uint64_t))) ||
 		    !(x->nulls[a] = grow(x->nulls[a], n)) ||
-		    !(x->svals[a] = grow(x->svals[a],
-					 n * sizeof(struct ttq_value))))
+		    !(x->svals[a] =
+			      grow(x->svals[a], n * sizeof(struct ttq_value))))
 			return -ENOMEM;
 	}
 	return 0;
@@ -141,7 +141,8 @@ static int keys__by_code(struct exec *x, struct groups *g, int k,
 	struct ectx *e = q->ectx;
 
 	if (dict + 1 > x->codemap_cap[k]) {
-		x->codemap[k] = grow(x->codemap[k], (dict + 1) * sizeof(uint32_t));
+		x->codemap[k] =
+			grow(x->codemap[k], (dict + 1) * sizeof(uint32_t));
 		if (!x->codemap[k])
 			return -ENOMEM;
 		x->codemap_cap[k] = dict + 1;
@@ -317,8 +318,9 @@ static void slots__fold(struct exec *x, struct groups *g)
 		const uint32_t *ids = &g->keyids[(size_t)gi * g->nkeys];
 
 		if (ids[0] < sc->c0 && (g->nkeys < 2 || ids[1] < sc->c1))
-			count_cells__add(x, g, gi,
-					 sc->cnt[slot_of(ids, g->nkeys, sc->shift)]);
+			count_cells__add(
+				x, g, gi,
+				sc->cnt[slot_of(ids, g->nkeys, sc->shift)]);
 	}
 	bigvec__free(sc->cnt, sc->cap, sizeof(*sc->cnt));
 	memset(sc, 0, sizeof(*sc));
@@ -376,7 +378,8 @@ static int rows__apply(struct exec *x, struct groups *g, const bool *rowwise,
 			uint32_t b = q->nkeys > 1 ? x->ids[1][i] : 0;
 
 			if (a < g->dcap0 && b < g->dcap1) {
-				int32_t s = g->dense[((size_t)a << g->dshift) | b];
+				int32_t s =
+					g->dense[((size_t)a << g->dshift) | b];
 
 				if (s >= 0) {
 					x->gidx[i] = (uint32_t)s;
@@ -399,12 +402,11 @@ static int rows__apply(struct exec *x, struct groups *g, const bool *rowwise,
 			counted = true;
 			continue;
 		}
-		ret = agg__update_batch(&q->aggs[a], &g->pools[a],
-					g->cells + a, g->naggs, x->gidx + from,
-					x->slots[a] + from,
-					rowwise[a] ? x->nulls[a] + from : NULL,
-					rowwise[a] ? x->svals[a] + from : NULL,
-					nsel - from);
+		ret = agg__update_batch(
+			&q->aggs[a], &g->pools[a], g->cells + a, g->naggs,
+			x->gidx + from, x->slots[a] + from,
+			rowwise[a] ? x->nulls[a] + from : NULL,
+			rowwise[a] ? x->svals[a] + from : NULL, nsel - from);
 		if (ret)
 			return ret;
 	}
@@ -503,16 +505,16 @@ static int chunk__rows(struct exec *x, struct rowbuf *rb,
 	return 0;
 }
 
-static bool limit_reached(const struct ttq_query *q, const struct ttq_partial *p)
+static bool limit_reached(const struct ttq_query *q,
+			  const struct ttq_partial *p)
 {
 	return !q->is_agg && !q->norder && q->limit >= 0 &&
 	       p->rows.nrows >= (size_t)q->limit;
 }
 
-int exec__run(struct ttq_query *q, struct ttq_partial *p,
-	      struct ttq_error *err)
+int exec__run(struct ttq_query *q, struct ttq_partial *p, struct ttq_error *err)
 {
-	struct tt_scan_opts opts = { .sz = sizeof(opts) };
+	struct tt_scan_opts opts = {.sz = sizeof(opts)};
 	struct tt_chunk ch;
 	struct exec x;
 	int ret;

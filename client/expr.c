@@ -99,8 +99,7 @@ uint64_t value__hash(const struct ttq_value *v)
 		return 0;
 	if (v->type == TTQ_STRING) {
 		for (uint32_t i = 0; i < v->s.len; i++)
-			h = (h ^ (unsigned char)v->s.ptr[i]) *
-			    0x100000001b3ULL;
+			h = (h ^ (unsigned char)v->s.ptr[i]) * 0x100000001b3ULL;
 		return h ^ (h >> 29);
 	}
 	h = (uint64_t)v->i * 0x9e3779b97f4a7c15ULL;
@@ -251,8 +250,7 @@ static void eval_binary(const struct node *n, struct ectx *c,
 		eval_cmp(n->op, &a, &b, out);
 		return;
 	}
-	if (a.type == TTQ_NULL || b.type == TTQ_NULL ||
-	    n->type == TTQ_NULL) {
+	if (a.type == TTQ_NULL || b.type == TTQ_NULL || n->type == TTQ_NULL) {
 		out->type = TTQ_NULL;
 		return;
 	}
@@ -279,8 +277,7 @@ static void eval_unary(const struct node *n, struct ectx *c,
 	}
 }
 
-static void eval_in(const struct node *n, struct ectx *c,
-		    struct ttq_value *out)
+static void eval_in(const struct node *n, struct ectx *c, struct ttq_value *out)
 {
 	struct ttq_value a, b;
 	bool saw_null = false;
@@ -333,8 +330,7 @@ void expr__eval(const struct node *n, struct ectx *c, struct ttq_value *out)
 			return;
 		}
 		value__from_chunk(c->chunk, n->col,
-				  c->q->schema->cols[n->col].type, c->row,
-				  out);
+				  c->q->schema->cols[n->col].type, c->row, out);
 		return;
 	case N_KEY:
 		*out = c->keys[n->ref];
@@ -363,8 +359,8 @@ void expr__eval(const struct node *n, struct ectx *c, struct ttq_value *out)
 			out->type = TTQ_NULL;
 			return;
 		}
-		set_bool(out, like__match(s.s.ptr, s.s.len, p.s.ptr,
-					  p.s.len) != n->negated);
+		set_bool(out, like__match(s.s.ptr, s.s.len, p.s.ptr, p.s.len) !=
+				      n->negated);
 		return;
 	}
 	default:

@@ -37,36 +37,36 @@ static int time_span_decides(const struct ttq_query *q, const struct conj *c,
 	}
 }
 
-#define INT_FILTER(T, OPER)                                          \
-	do {                                                         \
-		const T *col = ch->cols[c->col];                     \
-		T v = (T)c->val;                                     \
-		for (uint32_t i = 0; i < n; i++) {                   \
-			sel[k] = sel[i];                             \
-			k += col[sel[i]] OPER v;                     \
-		}                                                    \
+#define INT_FILTER(T, OPER)                        \
+	do {                                       \
+		const T *col = ch->cols[c->col];   \
+		T v = (T)c->val;                   \
+		for (uint32_t i = 0; i < n; i++) { \
+			sel[k] = sel[i];           \
+			k += col[sel[i]] OPER v;   \
+		}                                  \
 	} while (0)
 
-#define INT_FILTER_OPS(T)                      \
-	switch (c->op) {                       \
-	case OP_EQ:                            \
-		INT_FILTER(T, ==);             \
-		break;                         \
-	case OP_NE:                            \
-		INT_FILTER(T, !=);             \
-		break;                         \
-	case OP_LT:                            \
-		INT_FILTER(T, <);              \
-		break;                         \
-	case OP_LE:                            \
-		INT_FILTER(T, <=);             \
-		break;                         \
-	case OP_GT:                            \
-		INT_FILTER(T, >);              \
-		break;                         \
-	default:                               \
-		INT_FILTER(T, >=);             \
-		break;                         \
+#define INT_FILTER_OPS(T)          \
+	switch (c->op) {           \
+	case OP_EQ:                \
+		INT_FILTER(T, ==); \
+		break;             \
+	case OP_NE:                \
+		INT_FILTER(T, !=); \
+		break;             \
+	case OP_LT:                \
+		INT_FILTER(T, <);  \
+		break;             \
+	case OP_LE:                \
+		INT_FILTER(T, <=); \
+		break;             \
+	case OP_GT:                \
+		INT_FILTER(T, >);  \
+		break;             \
+	default:                   \
+		INT_FILTER(T, >=); \
+		break;             \
 	}
 
 static uint32_t filter__int(const struct conj *c, const struct tt_chunk *ch,
@@ -120,7 +120,8 @@ static uint32_t filter__codes(struct ttq_query *q, const struct conj *c,
 		const char *s;
 		uint32_t len;
 
-		if (tt_chunk__string(ch, (uint32_t)c->col, code, &s, &len) < 0) {
+		if (tt_chunk__string(ch, (uint32_t)c->col, code, &s, &len) <
+		    0) {
 			q->codebits[code] = 0;
 			continue;
 		}

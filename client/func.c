@@ -47,7 +47,8 @@ static int check_bin(struct node *n, struct ttq_error *err)
 	if (t != TTQ_TIME && t != TTQ_INT && t != TTQ_UINT &&
 	    t != TTQ_DURATION) {
 		ttq_error__set(err, n->args[0]->pos,
-			       "type error: bin() buckets a time or an integer, not %s",
+			       "type error: bin() buckets a time or an "
+			       "integer, not %s",
 			       ttq_type__name(t));
 		return -EINVAL;
 	}
@@ -55,9 +56,10 @@ static int check_bin(struct node *n, struct ttq_error *err)
 		if (arg_is(n, 1, TTQ_DURATION, "a duration (e.g. 10s)", err))
 			return -EINVAL;
 	} else if (w != TTQ_INT && w != TTQ_UINT) {
-		ttq_error__set(err, n->args[1]->pos,
-			       "type error: bin() width must be an integer, not %s",
-			       ttq_type__name(w));
+		ttq_error__set(
+			err, n->args[1]->pos,
+			"type error: bin() width must be an integer, not %s",
+			ttq_type__name(w));
 		return -EINVAL;
 	}
 	n->type = t;
@@ -99,8 +101,8 @@ static void eval_ip_host(const struct node *n, struct ectx *c,
 		out->type = TTQ_NULL;
 		return;
 	}
-	const char *h = ttq_ip_host(a[0].s.ptr, a[0].s.len,
-				    c->q->dns_timeout_ms);
+	const char *h =
+		ttq_ip_host(a[0].s.ptr, a[0].s.len, c->q->dns_timeout_ms);
 	out->type = TTQ_STRING;
 	out->s.ptr = h;
 	out->s.len = (uint32_t)strlen(h);
@@ -168,23 +170,23 @@ static void eval_contains(const struct node *n, struct ectx *c,
 }
 
 static const struct func funcs[] = {
-	{ "now", 0, 0, AGG_NONE, 0, check_now, eval_now },
-	{ "bin", 2, 2, AGG_NONE, 0, check_bin, eval_bin },
-	{ "ip_host", 1, 1, AGG_NONE, 0, check_str1, eval_ip_host },
-	{ "lower", 1, 1, AGG_NONE, 0, check_str1, eval_case },
-	{ "upper", 1, 1, AGG_NONE, 0, check_str1, eval_case },
-	{ "length", 1, 1, AGG_NONE, 0, check_str1, eval_length },
-	{ "contains", 2, 2, AGG_NONE, 0, check_contains, eval_contains },
-	{ "count", 1, 1, AGG_COUNT, 0, NULL, NULL },
-	{ "count(*)", 1, 1, AGG_COUNT_STAR, 0, NULL, NULL },
-	{ "sum", 1, 1, AGG_SUM, 0, NULL, NULL },
-	{ "min", 1, 1, AGG_MIN, 0, NULL, NULL },
-	{ "max", 1, 1, AGG_MAX, 0, NULL, NULL },
-	{ "avg", 1, 1, AGG_AVG, 0, NULL, NULL },
-	{ "p50", 1, 1, AGG_PCT, 0.50, NULL, NULL },
-	{ "p90", 1, 1, AGG_PCT, 0.90, NULL, NULL },
-	{ "p95", 1, 1, AGG_PCT, 0.95, NULL, NULL },
-	{ "p99", 1, 1, AGG_PCT, 0.99, NULL, NULL },
+	{"now", 0, 0, AGG_NONE, 0, check_now, eval_now},
+	{"bin", 2, 2, AGG_NONE, 0, check_bin, eval_bin},
+	{"ip_host", 1, 1, AGG_NONE, 0, check_str1, eval_ip_host},
+	{"lower", 1, 1, AGG_NONE, 0, check_str1, eval_case},
+	{"upper", 1, 1, AGG_NONE, 0, check_str1, eval_case},
+	{"length", 1, 1, AGG_NONE, 0, check_str1, eval_length},
+	{"contains", 2, 2, AGG_NONE, 0, check_contains, eval_contains},
+	{"count", 1, 1, AGG_COUNT, 0, NULL, NULL},
+	{"count(*)", 1, 1, AGG_COUNT_STAR, 0, NULL, NULL},
+	{"sum", 1, 1, AGG_SUM, 0, NULL, NULL},
+	{"min", 1, 1, AGG_MIN, 0, NULL, NULL},
+	{"max", 1, 1, AGG_MAX, 0, NULL, NULL},
+	{"avg", 1, 1, AGG_AVG, 0, NULL, NULL},
+	{"p50", 1, 1, AGG_PCT, 0.50, NULL, NULL},
+	{"p90", 1, 1, AGG_PCT, 0.90, NULL, NULL},
+	{"p95", 1, 1, AGG_PCT, 0.95, NULL, NULL},
+	{"p99", 1, 1, AGG_PCT, 0.99, NULL, NULL},
 };
 
 const struct func *func__find(const char *name)

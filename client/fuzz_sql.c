@@ -37,9 +37,9 @@ static const struct ttq_opts opts = {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .group = (gid_t)-1,
-				   .segment_rows = 64 };
-	struct tt_schema s = { 0 };
+	struct tt_table_opts o = {
+		.sz = sizeof(o), .group = (gid_t)-1, .segment_rows = 64};
+	struct tt_schema s = {0};
 	struct tt_table *t;
 	struct ttq_error err;
 	char e[256];
@@ -102,9 +102,11 @@ static void run_sql(const char *sql)
 		}
 		if (p2 && !ttq_partial__finish(p2, &r, &err)) {
 			for (size_t i = 0; i < ttq_result__nrows(r); i++)
-				for (size_t c = 0; c < ttq_result__ncols(r); c++)
-					ttq_value__format(ttq_result__value(r, i, c),
-							  0, buf, sizeof(buf));
+				for (size_t c = 0; c < ttq_result__ncols(r);
+				     c++)
+					ttq_value__format(
+						ttq_result__value(r, i, c), 0,
+						buf, sizeof(buf));
 			ttq_result__free(r);
 		}
 		ttq_partial__free(p2);

@@ -160,7 +160,8 @@ static int hash__rebuild(struct groups *g, uint32_t cap)
 		return -ENOMEM;
 	for (uint32_t gi = 0; gi < g->ngroups; gi++) {
 		uint32_t h = tuple_hash(&g->keyids[(size_t)gi * g->nkeys],
-					g->nkeys) & (cap - 1);
+					g->nkeys) &
+			     (cap - 1);
 		while (slots[h])
 			h = (h + 1) & (cap - 1);
 		slots[h] = gi + 1;
@@ -194,8 +195,8 @@ static int dense__grow(struct groups *g, uint32_t k0, uint32_t k1)
 		g->dense = NULL;
 		return hash__rebuild(g, pow2_at_least(g->ngroups * 2 + 64));
 	}
-	if (bigvec__reserve((void **)&g->dense, &g->dense_cap,
-			    (size_t)c0 * c1, sizeof(*g->dense)))
+	if (bigvec__reserve((void **)&g->dense, &g->dense_cap, (size_t)c0 * c1,
+			    sizeof(*g->dense)))
 		return -ENOMEM;
 	memset(g->dense, 0xff, (size_t)c0 * c1 * sizeof(*g->dense));
 	g->dcap0 = c0;
@@ -215,10 +216,10 @@ static int64_t group__new(struct groups *g, const uint32_t *ids)
 {
 	size_t n = (size_t)g->ngroups + 1;
 
-	if (bigvec__reserve((void **)&g->keyids, &g->capkeys,
-			    n * g->nkeys + 1, sizeof(*g->keyids)) ||
-	    bigvec__reserve((void **)&g->cells, &g->capcells,
-			    n * g->naggs + 1, sizeof(*g->cells)))
+	if (bigvec__reserve((void **)&g->keyids, &g->capkeys, n * g->nkeys + 1,
+			    sizeof(*g->keyids)) ||
+	    bigvec__reserve((void **)&g->cells, &g->capcells, n * g->naggs + 1,
+			    sizeof(*g->cells)))
 		return -ENOMEM;
 	uint32_t gi = g->ngroups++;
 	if (g->nkeys)
@@ -266,4 +267,3 @@ int64_t groups__lookup(struct groups *g, const uint32_t *ids)
 		g->hslots[h] = (uint32_t)gi + 1;
 	return gi;
 }
-

@@ -177,9 +177,8 @@ static void reverse_dns(const char *addr, int timeout_ms, char *out,
 		deadline.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&l->lock);
-	while (!l->done &&
-	       pthread_cond_timedwait(&l->done_cond, &l->lock, &deadline) !=
-		       ETIMEDOUT)
+	while (!l->done && pthread_cond_timedwait(&l->done_cond, &l->lock,
+						  &deadline) != ETIMEDOUT)
 		;
 	if (l->done && l->ret == 0)
 		snprintf(out, outlen, "%s", l->name);
@@ -203,8 +202,7 @@ const char *ttq_ip_host(const char *addr, size_t len, int timeout_ms)
 	pthread_mutex_unlock(&cache_lock);
 	if (e)
 		return e->name;
-	reverse_dns(key, timeout_ms > 0 ? timeout_ms : 300, name,
-		    sizeof(name));
+	reverse_dns(key, timeout_ms > 0 ? timeout_ms : 300, name, sizeof(name));
 	pthread_mutex_lock(&cache_lock);
 	r = cache__add(key, name[0] ? name : key);
 	pthread_mutex_unlock(&cache_lock);

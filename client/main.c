@@ -16,10 +16,13 @@ static const char usage[] =
 	"usage: tracetab [OPTIONS] COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
-	"  deploy NAME --table T [--ttl 10m] PROG.bt [selectors] [--program F [selectors]]...\n"
-	"                       deploy (or refresh, or replace) a bpftrace program\n"
+	"  deploy NAME --table T [--ttl 10m] PROG.bt [selectors] [--program F "
+	"[selectors]]...\n"
+	"                       deploy (or refresh, or replace) a bpftrace "
+	"program\n"
 	"  delete NAME          remove a deployment (its table stays)\n"
-	"  status [NAME]        deployments: state, program, message, rows, lost, expiry\n"
+	"  status [NAME]        deployments: state, program, message, rows, "
+	"lost, expiry\n"
 	"  tables               tables in the store\n"
 	"  schema TABLE         columns of a table\n"
 	"  drop TABLE           remove a table\n"
@@ -30,13 +33,16 @@ static const char usage[] =
 	"Options (any command):\n"
 	"  --format table|csv|json  output format (json: one object per line)\n"
 	"  --utc                    print times in UTC instead of local time\n"
-	"  --since DURATION         only rows with time_ > now() - DURATION (e.g. 5m)\n"
-	"  --store-dir DIR          store directory (default " TT_STORE_DEFAULT_DIR ")\n"
+	"  --since DURATION         only rows with time_ > now() - DURATION "
+	"(e.g. 5m)\n"
+	"  --store-dir DIR          store directory "
+	"(default " TT_STORE_DEFAULT_DIR ")\n"
 	"  --socket PATH            tracetabd control socket\n"
 	"  --help                   help (also after a command)\n"
 	"\n"
 	"Exit codes: 0 ok, 1 error, 2 usage, 3 tracetabd not reachable,\n"
-	"            4 no such table/column/deployment, 5 deployment failed or skipped\n";
+	"            4 no such table/column/deployment, 5 deployment failed or "
+	"skipped\n";
 
 static int parse_format(const char *s, struct ttc_global *g)
 {
@@ -54,8 +60,8 @@ static int parse_format(const char *s, struct ttc_global *g)
 /* Global option at argv[*i]: 1 consumed, 0 not global, -1 usage error. */
 static int global_opt(int argc, char **argv, int *i, struct ttc_global *g)
 {
-	static const char *const with_arg[] = { "--format", "--since",
-						"--store-dir", "--socket" };
+	static const char *const with_arg[] = {"--format", "--since",
+					       "--store-dir", "--socket"};
 	const char *a = argv[*i], *val = NULL, *eq = strchr(a, '=');
 	size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
 
@@ -69,7 +75,8 @@ static int global_opt(int argc, char **argv, int *i, struct ttc_global *g)
 	}
 	size_t k;
 	for (k = 0; k < 4; k++)
-		if (strlen(with_arg[k]) == nlen && !strncmp(a, with_arg[k], nlen))
+		if (strlen(with_arg[k]) == nlen &&
+		    !strncmp(a, with_arg[k], nlen))
 			break;
 	if (k == 4)
 		return 0;
@@ -84,7 +91,8 @@ static int global_opt(int argc, char **argv, int *i, struct ttc_global *g)
 	switch (k) {
 	case 0:
 		if (parse_format(val, g)) {
-			fprintf(stderr, "tracetab: --format must be table, csv or json\n");
+			fprintf(stderr, "tracetab: --format must be table, csv "
+					"or json\n");
 			return -1;
 		}
 		return 1;
@@ -92,7 +100,9 @@ static int global_opt(int argc, char **argv, int *i, struct ttc_global *g)
 		int64_t ns;
 
 		if (ttq_duration__parse(val, &ns)) {
-			fprintf(stderr, "tracetab: bad --since '%s' (e.g. 5m, 30s, 1h)\n",
+			fprintf(stderr,
+				"tracetab: bad --since '%s' (e.g. 5m, 30s, "
+				"1h)\n",
 				val);
 			return -1;
 		}
@@ -139,7 +149,8 @@ int ttc_args__scan(int argc, char **argv, struct ttc_global *g,
 		       (strlen(o->name) != nlen || strncmp(o->name, a, nlen)))
 			o++;
 		if (!o || !o->name) {
-			fprintf(stderr, "tracetab: unknown option %s (see --help)\n",
+			fprintf(stderr,
+				"tracetab: unknown option %s (see --help)\n",
 				a);
 			return TTC_EXIT_USAGE;
 		}
@@ -152,7 +163,8 @@ int ttc_args__scan(int argc, char **argv, struct ttc_global *g,
 				return TTC_EXIT_USAGE;
 			}
 		} else if (eq) {
-			fprintf(stderr, "tracetab: %s takes no value\n", o->name);
+			fprintf(stderr, "tracetab: %s takes no value\n",
+				o->name);
 			return TTC_EXIT_USAGE;
 		}
 		if ((ret = fn(o->id, val, ctx)))
@@ -165,16 +177,16 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv, struct ttc_global *g);
 } commands[] = {
-	{ "query", ttc_cmd__query },   { "tables", ttc_cmd__tables },
-	{ "schema", ttc_cmd__schema }, { "tail", ttc_cmd__tail },
-	{ "deploy", ttc_cmd__deploy }, { "delete", ttc_cmd__delete },
-	{ "status", ttc_cmd__status }, { "drop", ttc_cmd__drop },
-	{ "run", ttc_cmd__run },
+	{"query", ttc_cmd__query},   {"tables", ttc_cmd__tables},
+	{"schema", ttc_cmd__schema}, {"tail", ttc_cmd__tail},
+	{"deploy", ttc_cmd__deploy}, {"delete", ttc_cmd__delete},
+	{"status", ttc_cmd__status}, {"drop", ttc_cmd__drop},
+	{"run", ttc_cmd__run},
 };
 
 int main(int argc, char **argv)
 {
-	struct ttc_global g = { .store_dir = TT_STORE_DEFAULT_DIR };
+	struct ttc_global g = {.store_dir = TT_STORE_DEFAULT_DIR};
 	int i = 1;
 
 	const char *env = getenv("TRACETAB_STORE_DIR");
@@ -189,7 +201,8 @@ int main(int argc, char **argv)
 
 		if (ret <= 0) {
 			if (!ret)
-				fprintf(stderr, "tracetab: unknown option %s\n%s",
+				fprintf(stderr,
+					"tracetab: unknown option %s\n%s",
 					argv[i], usage);
 			return TTC_EXIT_USAGE;
 		}

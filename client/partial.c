@@ -48,10 +48,10 @@ static void put(struct wbuf *w, const void *d, size_t n)
 	w->len += n;
 }
 
-#define PUT(w, v)                               \
-	do {                                    \
-		__typeof__(v) _v = (v);         \
-		put((w), &_v, sizeof(_v));      \
+#define PUT(w, v)                          \
+	do {                               \
+		__typeof__(v) _v = (v);    \
+		put((w), &_v, sizeof(_v)); \
 	} while (0)
 
 static void put_value(struct wbuf *w, const struct ttq_value *v)
@@ -68,7 +68,7 @@ static void put_value(struct wbuf *w, const struct ttq_value *v)
 static void put_cell(struct wbuf *w, const struct aggdef *a,
 		     const struct vpool *vp, const struct agg_cell *c)
 {
-	struct ttq_value s = { .type = TTQ_NULL };
+	struct ttq_value s = {.type = TTQ_NULL};
 	bool pct = a->kind == AGG_PCT;
 
 	PUT(w, c->n);
@@ -94,11 +94,10 @@ static void put_cell(struct wbuf *w, const struct aggdef *a,
 	}
 }
 
-int ttq_partial__serialize(const struct ttq_partial *p, void **buf,
-			   size_t *len)
+int ttq_partial__serialize(const struct ttq_partial *p, void **buf, size_t *len)
 {
 	const struct ttq_query *q = p->q;
-	struct wbuf w = { 0 };
+	struct wbuf w = {0};
 
 	put(&w, "TTQP", 4);
 	PUT(&w, (uint32_t)PARTIAL_VERSION);
@@ -112,8 +111,12 @@ int ttq_partial__serialize(const struct ttq_partial *p, void **buf,
 		PUT(&w, g->ngroups);
 		for (uint32_t gi = 0; gi < g->ngroups; gi++) {
 			for (int k = 0; k < q->nkeys; k++)
-				put_value(&w, groups__key(g, k,
-							  g->keyids[(size_t)gi * q->nkeys + k]));
+				put_value(
+					&w,
+					groups__key(g, k,
+						    g->keyids[(size_t)gi *
+								      q->nkeys +
+							      k]));
 			for (int a = 0; a < q->naggs; a++)
 				put_cell(&w, &q->aggs[a], &g->pools[a],
 					 &g->cells[(size_t)gi * q->naggs + a]);
@@ -175,7 +178,7 @@ static bool get_value(struct rbuf *r, struct ttq_value *v)
 static int get_cell(struct rbuf *r, const struct aggdef *a, struct vpool *vp,
 		    struct agg_cell *dst)
 {
-	struct agg_cell c = { 0 };
+	struct agg_cell c = {0};
 	struct ttq_value s;
 	uint64_t nvals;
 
@@ -271,7 +274,7 @@ static int merge_rows(struct ttq_partial *dst, struct rbuf *r, bool apply)
 static int merge(struct ttq_partial *dst, const void *buf, size_t len,
 		 bool apply)
 {
-	struct rbuf r = { .p = buf, .len = len };
+	struct rbuf r = {.p = buf, .len = len};
 	char magic[4];
 	uint32_t version;
 	uint64_t fp;

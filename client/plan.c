@@ -48,8 +48,8 @@ static int unknown_column(struct ttq_query *q, struct node *n,
 {
 	int best = 255;
 
-	ttq_error__set(err, n->pos, "unknown column '%s' in table %s",
-		       n->name, q->table);
+	ttq_error__set(err, n->pos, "unknown column '%s' in table %s", n->name,
+		       q->table);
 	for (uint32_t i = 0; i < q->schema->ncols; i++) {
 		int d = ttq_edit_distance(n->name, q->schema->cols[i].name);
 
@@ -143,8 +143,8 @@ static int add_agg(struct ttq_query *q, struct node *call)
 		if (node__equal(q->aggs[i].call, call))
 			return i;
 	if (q->naggs % 8 == 0) {
-		struct aggdef *v = arena__alloc(&q->arena,
-						(q->naggs + 8) * sizeof(*v));
+		struct aggdef *v =
+			arena__alloc(&q->arena, (q->naggs + 8) * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		if (q->naggs)
@@ -167,8 +167,8 @@ static struct node *to_group(struct ttq_query *q, struct node *n,
 {
 	for (int k = 0; k < q->nkeys; k++) {
 		if (node__equal(n, q->keys[k])) {
-			struct node *r = node__new(&q->arena, N_KEY, n->pos,
-						   n->end);
+			struct node *r =
+				node__new(&q->arena, N_KEY, n->pos, n->end);
 			if (!r)
 				goto oom;
 			r->ref = k;
@@ -178,9 +178,9 @@ static struct node *to_group(struct ttq_query *q, struct node *n,
 	}
 	if (n->kind == N_CALL && n->fn->agg) {
 		int a = add_agg(q, n);
-		struct node *r = a < 0 ? NULL
-				       : node__new(&q->arena, N_AGG, n->pos,
-						   n->end);
+		struct node *r =
+			a < 0 ? NULL
+			      : node__new(&q->arena, N_AGG, n->pos, n->end);
 		if (!r)
 			goto oom;
 		r->ref = a;
@@ -189,7 +189,8 @@ static struct node *to_group(struct ttq_query *q, struct node *n,
 	}
 	if (n->kind == N_COL) {
 		ttq_error__set(err, n->pos,
-			       "column '%s' must appear in GROUP BY or inside an aggregate",
+			       "column '%s' must appear in GROUP BY or inside "
+			       "an aggregate",
 			       q->schema->cols[n->col].name);
 		return NULL;
 	}
@@ -211,7 +212,8 @@ oom:
 	return NULL;
 }
 
-/* ---- Constant folding ------------------------------------------------------ */
+/* ---- Constant folding ------------------------------------------------------
+ */
 
 static bool is_const(const struct node *n)
 {
@@ -287,8 +289,8 @@ static int add_conj(struct ttq_query *q, struct node *n)
 	if (n->kind == N_BINARY && n->op == OP_AND)
 		return add_conj(q, n->args[0]) ?: add_conj(q, n->args[1]);
 	if (q->nconj % 8 == 0) {
-		struct conj *v = arena__alloc(&q->arena,
-					      (q->nconj + 8) * sizeof(*v));
+		struct conj *v =
+			arena__alloc(&q->arena, (q->nconj + 8) * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		if (q->nconj)
@@ -326,8 +328,8 @@ static int add_conj(struct ttq_query *q, struct node *n)
 	c->op = op;
 	c->val = r->lit.i;
 	c->is_uint = l->type == TTQ_UINT;
-	if (l->type != TTQ_TIME || strcmp(q->schema->cols[l->col].name,
-					  TT_TIME_COLUMN))
+	if (l->type != TTQ_TIME ||
+	    strcmp(q->schema->cols[l->col].name, TT_TIME_COLUMN))
 		return 0;
 	int64_t lo = INT64_MIN, hi = INT64_MAX, v = c->val;
 	switch (op) {
@@ -361,7 +363,8 @@ static int add_conj(struct ttq_query *q, struct node *n)
 	return 0;
 }
 
-/* ---- Output columns and ORDER BY ------------------------------------------ */
+/* ---- Output columns and ORDER BY ------------------------------------------
+ */
 
 static const char *out_name(struct ttq_query *q, const struct select_item *it)
 {
@@ -394,7 +397,8 @@ static int order_target(struct ttq_query *q, struct order_item *o, int cap,
 	if (e->kind == N_LIT && e->lit.type == TTQ_INT) {
 		if (e->lit.i < 1 || e->lit.i > q->nvisible) {
 			ttq_error__set(err, e->pos,
-				       "ORDER BY position %lld is not in the select list (1..%d)",
+				       "ORDER BY position %lld is not in the "
+				       "select list (1..%d)",
 				       (long long)e->lit.i, q->nvisible);
 			return -EINVAL;
 		}
@@ -424,7 +428,8 @@ static int group_key(struct ttq_query *q, int i, struct ttq_error *err)
 
 		if (pos < 1 || pos > q->st.nitems) {
 			ttq_error__set(err, (*np)->pos,
-				       "GROUP BY position %lld is not in the select list",
+				       "GROUP BY position %lld is not in the "
+				       "select list",
 				       (long long)pos);
 			return -EINVAL;
 		}
@@ -443,9 +448,10 @@ static int plan__outputs(struct ttq_query *q, struct ttq_error *err)
 
 	q->out = arena__alloc(&q->arena, cap * sizeof(*q->out));
 	q->out_names = arena__alloc(&q->arena, cap * sizeof(*q->out_names));
-	q->order_col = arena__alloc(&q->arena, (q->st.norder + 1) * sizeof(int));
-	q->order_desc = arena__alloc(&q->arena, (q->st.norder + 1) *
-						       sizeof(bool));
+	q->order_col =
+		arena__alloc(&q->arena, (q->st.norder + 1) * sizeof(int));
+	q->order_desc =
+		arena__alloc(&q->arena, (q->st.norder + 1) * sizeof(bool));
 	if (!q->out || !q->out_names || !q->order_col || !q->order_desc)
 		return -ENOMEM;
 	for (int i = 0; i < q->st.nitems; i++)
@@ -469,9 +475,10 @@ static int plan__outputs(struct ttq_query *q, struct ttq_error *err)
 			return -EINVAL;
 		}
 		if (q->st.having->type != TTQ_BOOL) {
-			ttq_error__set(err, q->st.having->pos,
-				       "type error: HAVING needs a condition, not %s",
-				       ttq_type__name(q->st.having->type));
+			ttq_error__set(
+				err, q->st.having->pos,
+				"type error: HAVING needs a condition, not %s",
+				ttq_type__name(q->st.having->type));
 			return -EINVAL;
 		}
 	}
@@ -515,9 +522,10 @@ static int plan__where(struct ttq_query *q, struct ttq_error *err)
 			return ret;
 		w = q->st.where;
 		if (w->type != TTQ_BOOL && w->type != TTQ_NULL) {
-			ttq_error__set(err, w->pos,
-				       "type error: WHERE needs a condition, not %s",
-				       ttq_type__name(w->type));
+			ttq_error__set(
+				err, w->pos,
+				"type error: WHERE needs a condition, not %s",
+				ttq_type__name(w->type));
 			return -EINVAL;
 		}
 		if ((ret = fold(q, w)) || (ret = add_conj(q, w)))
@@ -593,8 +601,7 @@ int plan__build(struct ttq_query *q, struct ttq_error *err)
 	if (q->having && (ret = fold(q, q->having)))
 		return ret;
 	q->limit = q->st.limit;
-	q->fingerprint = fnv(fnv(0xcbf29ce484222325ULL, q->sql,
-				 strlen(q->sql)),
+	q->fingerprint = fnv(fnv(0xcbf29ce484222325ULL, q->sql, strlen(q->sql)),
 			     q->schema, sizeof(*q->schema));
 	return 0;
 }

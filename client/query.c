@@ -42,16 +42,15 @@ static int open_table(struct ttq_query *q, struct ttq_error *err)
 	ret = tt_reader__open(q->store_dir, q->table, &q->reader, msg,
 			      sizeof(msg));
 	if (ret == -ENOENT) {
-		struct closest c = { .name = q->table };
+		struct closest c = {.name = q->table};
 
 		c.dist = 1 + (int)strlen(q->table) / 3 + 1;
 		tt_store__list(q->store_dir, closest__visit, &c);
-		ttq_error__set(err, q->st.table_pos,
-			       "unknown table '%s' in %s", q->table,
-			       q->store_dir);
+		ttq_error__set(err, q->st.table_pos, "unknown table '%s' in %s",
+			       q->table, q->store_dir);
 		if (c.best[0])
-			snprintf(err->suggestion, sizeof(err->suggestion),
-				 "%s", c.best);
+			snprintf(err->suggestion, sizeof(err->suggestion), "%s",
+				 c.best);
 		return ret;
 	}
 	if (ret) {
@@ -90,7 +89,7 @@ int ttq_query__prepare(const char *sql, const struct ttq_opts *opts,
 	q->sql = strdup(sql ? sql : "");
 	q->ectx = calloc(1, sizeof(*q->ectx));
 	const char *dir = opts && opts->store_dir ? opts->store_dir
-						   : TT_STORE_DEFAULT_DIR;
+						  : TT_STORE_DEFAULT_DIR;
 	q->store_dir = strdup(dir);
 	if (!q->sql || !q->ectx || !q->store_dir)
 		goto oom;
@@ -104,8 +103,8 @@ int ttq_query__prepare(const char *sql, const struct ttq_opts *opts,
 		q->now_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	}
 	q->since_ns = opts ? opts->since_ns : 0;
-	q->dns_timeout_ms = opts && opts->dns_timeout_ms ? opts->dns_timeout_ms
-							 : 300;
+	q->dns_timeout_ms =
+		opts && opts->dns_timeout_ms ? opts->dns_timeout_ms : 300;
 	if ((ret = sql__parse(q->sql, &q->arena, &q->st, err)) ||
 	    (ret = open_table(q, err)) || (ret = plan__build(q, err)))
 		goto fail;

@@ -57,8 +57,8 @@ static int finish__groups(struct ttq_partial *p, struct rowbuf *rb,
 	e->aggs = aggs;
 	for (uint32_t gi = 0; gi < g->ngroups; gi++) {
 		for (int k = 0; k < q->nkeys; k++)
-			keys[k] = *groups__key(g, k,
-					       g->keyids[(size_t)gi * q->nkeys + k]);
+			keys[k] = *groups__key(
+				g, k, g->keyids[(size_t)gi * q->nkeys + k]);
 		for (int a = 0; a < q->naggs; a++)
 			agg__final(&q->aggs[a], &g->pools[a],
 				   &g->cells[(size_t)gi * q->naggs + a],
@@ -167,7 +167,7 @@ int partial__finish(struct ttq_partial *p, struct ttq_result **out,
 {
 	struct ttq_query *q = p->q;
 	struct ttq_result *r = calloc(1, sizeof(*r));
-	struct rowbuf tmp = { 0 };
+	struct rowbuf tmp = {0};
 	int ret = -ENOMEM;
 
 	if (!r)
@@ -176,8 +176,7 @@ int partial__finish(struct ttq_partial *p, struct ttq_result **out,
 		goto fail;
 	if (q->is_agg && (ret = finish__groups(p, &tmp, consume)))
 		goto fail;
-	if ((ret = result__fill(r, q, q->is_agg ? &tmp : &p->rows,
-				q->is_agg)))
+	if ((ret = result__fill(r, q, q->is_agg ? &tmp : &p->rows, q->is_agg)))
 		goto fail;
 	rowbuf__free(&tmp);
 	if (consume && q->is_agg)

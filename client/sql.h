@@ -53,36 +53,48 @@ enum tok_kind {
 
 struct token {
 	enum tok_kind kind;
-	int pos, len;      /* span in the SQL text */
-	const char *text;  /* NUL-terminated copy (unescaped for strings) */
-	int64_t ival;      /* TK_INT, TK_DURATION (ns) */
-	double dval;       /* TK_FLOAT */
+	int pos, len; /* span in the SQL text */
+	const char *text; /* NUL-terminated copy (unescaped for strings) */
+	int64_t ival; /* TK_INT, TK_DURATION (ns) */
+	double dval; /* TK_FLOAT */
 };
 
 /* Returns 0 and a token array ending in TK_EOF (in arena), or -EINVAL. */
-int sql__lex(const char *sql, struct arena *a, struct token **toks,
-	     size_t *n, struct ttq_error *err);
+int sql__lex(const char *sql, struct arena *a, struct token **toks, size_t *n,
+	     struct ttq_error *err);
 
 /* ---- AST -------------------------------------------------------------- */
 
 enum node_kind {
 	N_LIT,
-	N_COL,   /* column reference: name, then col */
-	N_STAR,  /* count(*) argument */
+	N_COL, /* column reference: name, then col */
+	N_STAR, /* count(*) argument */
 	N_UNARY, /* op: OP_NEG, OP_NOT */
 	N_BINARY,
-	N_CALL,  /* scalar function or (before planning) aggregate */
-	N_IN,    /* args[0] IN (args[1..]) */
-	N_LIKE,  /* args[0] LIKE args[1] */
-	N_AGG,   /* reference to aggregate `ref` (group context) */
-	N_KEY,   /* reference to group key `ref` (group context) */
+	N_CALL, /* scalar function or (before planning) aggregate */
+	N_IN, /* args[0] IN (args[1..]) */
+	N_LIKE, /* args[0] LIKE args[1] */
+	N_AGG, /* reference to aggregate `ref` (group context) */
+	N_KEY, /* reference to group key `ref` (group context) */
 };
 
 enum op {
 	OP_NONE,
-	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-	OP_AND, OP_OR, OP_NOT, OP_NEG,
+	OP_ADD,
+	OP_SUB,
+	OP_MUL,
+	OP_DIV,
+	OP_MOD,
+	OP_EQ,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_AND,
+	OP_OR,
+	OP_NOT,
+	OP_NEG,
 };
 
 struct func;
@@ -90,17 +102,17 @@ struct func;
 struct node {
 	enum node_kind kind;
 	enum op op;
-	int pos, end;         /* span in the SQL text */
-	int oppos;            /* N_BINARY: the operator */
-	enum ttq_type type;   /* set by the planner */
-	bool negated;         /* NOT IN, NOT LIKE */
+	int pos, end; /* span in the SQL text */
+	int oppos; /* N_BINARY: the operator */
+	enum ttq_type type; /* set by the planner */
+	bool negated; /* NOT IN, NOT LIKE */
 	struct node **args;
 	int nargs;
 	struct ttq_value lit; /* N_LIT */
-	const char *name;     /* N_COL, N_CALL */
-	int col;              /* N_COL: schema index */
+	const char *name; /* N_COL, N_CALL */
+	int col; /* N_COL: schema index */
 	const struct func *fn;
-	int ref;              /* N_AGG, N_KEY */
+	int ref; /* N_AGG, N_KEY */
 };
 
 struct select_item {
@@ -163,30 +175,31 @@ const struct func *func__find(const char *name);
 /* Closest function name to `name` (for suggestions), or NULL. */
 const char *func__closest(const char *name);
 
-/* ---- Plan ----------------------------------------------------------------- */
+/* ---- Plan -----------------------------------------------------------------
+ */
 
 struct aggdef {
 	enum agg_kind kind;
 	double q;
-	struct node *arg;     /* row context; NULL for count(*) */
-	enum ttq_type in;     /* argument type */
-	enum ttq_type out;    /* result type */
-	struct node *call;    /* the original call, for dedup */
+	struct node *arg; /* row context; NULL for count(*) */
+	enum ttq_type in; /* argument type */
+	enum ttq_type out; /* result type */
+	struct node *call; /* the original call, for dedup */
 };
 
 /* A WHERE conjunct, compiled to the fastest form that can evaluate it. */
 enum conj_kind {
-	CJ_INT_CMP,   /* int/uint/time column op constant */
+	CJ_INT_CMP, /* int/uint/time column op constant */
 	CJ_STR_CODES, /* depends on one string column only: per-code bitmap */
-	CJ_ROW,       /* anything else: evaluated per row */
+	CJ_ROW, /* anything else: evaluated per row */
 };
 
 struct conj {
 	enum conj_kind kind;
 	struct node *expr;
 	int col;
-	enum op op;   /* CJ_INT_CMP: col op val */
-	int64_t val;  /* as raw 64 bits (u64 compared unsigned) */
+	enum op op; /* CJ_INT_CMP: col op val */
+	int64_t val; /* as raw 64 bits (u64 compared unsigned) */
 	bool is_uint;
 };
 
@@ -216,7 +229,7 @@ struct ttq_query {
 
 	struct node **out; /* group context when is_agg, else row context */
 	const char **out_names;
-	int nout;      /* visible columns then hidden ORDER BY columns */
+	int nout; /* visible columns then hidden ORDER BY columns */
 	int nvisible;
 	int *order_col;
 	bool *order_desc;
@@ -248,7 +261,8 @@ enum ttq_type plan__col_type(uint32_t tt_type);
  * column with no aggregate inside; else -1. */
 int plan__single_str_col(const struct node *n);
 
-/* ---- Evaluation ------------------------------------------------------------ */
+/* ---- Evaluation ------------------------------------------------------------
+ */
 
 #define ECTX_SCRATCH 4096
 
@@ -258,7 +272,7 @@ struct ectx {
 	uint32_t row;
 	const struct ttq_value *keys; /* group context */
 	const struct ttq_value *aggs;
-	int ocol;                     /* this column reads as oval (-1: none) */
+	int ocol; /* this column reads as oval (-1: none) */
 	struct ttq_value oval;
 	char scratch[ECTX_SCRATCH];
 	size_t used;
@@ -280,13 +294,15 @@ void value__from_chunk(const struct tt_chunk *ch, int col, uint32_t type,
 /* SQL LIKE with % and _ (case-sensitive). */
 bool like__match(const char *s, size_t slen, const char *p, size_t plen);
 
-/* ---- Filter ------------------------------------------------------------------ */
+/* ---- Filter
+ * ------------------------------------------------------------------ */
 
 /* Fills sel with the chunk rows WHERE accepts; returns how many. */
 uint32_t filter__chunk(struct ttq_query *q, const struct tt_chunk *ch,
 		       uint32_t *sel);
 
-/* ---- Groups and aggregate states -------------------------------------------- */
+/* ---- Groups and aggregate states --------------------------------------------
+ */
 
 struct keydict;
 
@@ -306,8 +322,9 @@ struct agg_cell {
 	} v;
 	int64_t hi;
 	union {
-		char *s;       /* string min/max */
-		uint64_t tail; /* percentiles: tail block capacity << 32 | count */
+		char *s; /* string min/max */
+		uint64_t tail; /* percentiles: tail block capacity << 32 | count
+				*/
 	} x;
 };
 
@@ -325,9 +342,9 @@ struct groups {
 	struct ttq_query *q;
 	int nkeys, naggs;
 	struct keydict *kd; /* nkeys dictionaries: key value <-> id */
-	uint32_t *keyids;   /* ngroups * nkeys */
+	uint32_t *keyids; /* ngroups * nkeys */
 	struct agg_cell *cells; /* ngroups * naggs */
-	struct vpool *pools;    /* naggs */
+	struct vpool *pools; /* naggs */
 	uint32_t ngroups;
 	size_t capkeys, capcells;
 	/* Group lookup: dense array for <= 2 keys with small ids, else hash. */
@@ -346,8 +363,7 @@ int groups__intern(struct groups *g, int k, const struct ttq_value *v,
 /* Moves the key strings into dst (the partial must not be used after). */
 void groups__give_strings(struct groups *g, struct arena *dst);
 /* Key value of an id. */
-const struct ttq_value *groups__key(const struct groups *g, int k,
-				    uint32_t id);
+const struct ttq_value *groups__key(const struct groups *g, int k, uint32_t id);
 /* Group index for a tuple of key ids, created when new; -ENOMEM. */
 int64_t groups__lookup(struct groups *g, const uint32_t *ids);
 /* Folds one input slot (raw 64 bits, or a string) into a cell. */
@@ -360,15 +376,14 @@ int agg__update(const struct aggdef *a, struct vpool *vp, struct agg_cell *c,
  * svals[i] is the input of string min/max.
  */
 int agg__update_batch(const struct aggdef *a, struct vpool *vp,
-		      struct agg_cell *cells,
-		      size_t stride, const uint32_t *gidx,
-		      const uint64_t *slots, const uint8_t *nulls,
-		      const struct ttq_value *svals, uint32_t n);
+		      struct agg_cell *cells, size_t stride,
+		      const uint32_t *gidx, const uint64_t *slots,
+		      const uint8_t *nulls, const struct ttq_value *svals,
+		      uint32_t n);
 void agg__cell_free(const struct aggdef *a, struct agg_cell *c);
 /* Merges src (a cell of another partial; its values in svp) into dst. */
-int agg__merge(const struct aggdef *a, struct vpool *dvp,
-	       struct agg_cell *dst, const struct vpool *svp,
-	       const struct agg_cell *src);
+int agg__merge(const struct aggdef *a, struct vpool *dvp, struct agg_cell *dst,
+	       const struct vpool *svp, const struct agg_cell *src);
 /* Final value of a cell (percentiles: -ENOMEM possible, value NULL). */
 void agg__final(const struct aggdef *a, const struct vpool *vp,
 		const struct agg_cell *c, struct ttq_value *out);
@@ -379,18 +394,19 @@ void agg__pct_values(const struct vpool *vp, const struct agg_cell *c,
 /* Raw 64 bits of a value of numeric-ish type. */
 uint64_t slot__from_value(const struct ttq_value *v);
 
-/* ---- Execution and partials ------------------------------------------------ */
+/* ---- Execution and partials ------------------------------------------------
+ */
 
 struct rowbuf {
 	struct ttq_value *vals; /* nrows * nout, a bigvec */
-	size_t nrows, cap;      /* cap in values */
+	size_t nrows, cap; /* cap in values */
 	struct arena strings;
 };
 void rowbuf__free(struct rowbuf *rb);
 
 struct ttq_partial {
 	struct ttq_query *q;
-	struct groups g;  /* is_agg */
+	struct groups g; /* is_agg */
 	struct rowbuf rows; /* !is_agg */
 };
 

@@ -72,7 +72,8 @@ static int lex__number(struct lexer *lx)
 		    (memcpy(buf, s + start, p - start), buf[p - start] = 0,
 		     ttq_duration__parse(buf, &ns) < 0)) {
 			ttq_error__set(lx->err, (int)start,
-				       "bad duration '%.*s' (use ns, us, ms, s, m, h or d, e.g. 5m)",
+				       "bad duration '%.*s' (use ns, us, ms, "
+				       "s, m, h or d, e.g. 5m)",
 				       (int)(p - start), s + start);
 			return -EINVAL;
 		}
@@ -111,8 +112,7 @@ static int lex__quoted(struct lexer *lx, char q)
 
 	for (;; p++) {
 		if (!s[p]) {
-			ttq_error__set(lx->err, (int)start,
-				       "unterminated %s",
+			ttq_error__set(lx->err, (int)start, "unterminated %s",
 				       q == '\'' ? "string" : "quoted name");
 			return -EINVAL;
 		}
@@ -131,8 +131,8 @@ static int lex__quoted(struct lexer *lx, char q)
 			i++;
 	}
 	lx->pos = p + 1;
-	struct token *t = lex__push(lx, q == '\'' ? TK_STRING : TK_QIDENT,
-				    start);
+	struct token *t =
+		lex__push(lx, q == '\'' ? TK_STRING : TK_QIDENT, start);
 	if (!t)
 		return -ENOMEM;
 	t->text = buf;
@@ -140,7 +140,7 @@ static int lex__quoted(struct lexer *lx, char q)
 	return 0;
 }
 
-static const char *const ops2[] = { "<=", ">=", "<>", "!=", "==" };
+static const char *const ops2[] = {"<=", ">=", "<>", "!=", "=="};
 static const char ops1[] = "=<>+-*/%(),.;";
 
 static int lex__op(struct lexer *lx)
@@ -162,15 +162,15 @@ static int lex__op(struct lexer *lx)
 		ttq_error__set(lx->err, (int)start, "unexpected character '%c'",
 			       *s);
 	else
-		ttq_error__set(lx->err, (int)start,
-			       "unexpected byte 0x%02x", (unsigned char)*s);
+		ttq_error__set(lx->err, (int)start, "unexpected byte 0x%02x",
+			       (unsigned char)*s);
 	return -EINVAL;
 }
 
-int sql__lex(const char *sql, struct arena *a, struct token **toks,
-	     size_t *n, struct ttq_error *err)
+int sql__lex(const char *sql, struct arena *a, struct token **toks, size_t *n,
+	     struct ttq_error *err)
 {
-	struct lexer lx = { .sql = sql, .a = a, .err = err };
+	struct lexer lx = {.sql = sql, .a = a, .err = err};
 	int ret = 0;
 
 	while (!ret) {

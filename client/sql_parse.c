@@ -28,9 +28,9 @@ struct parser {
 };
 
 static const char *const keywords[] = {
-	"select", "from",  "where", "group", "by",   "having", "order",
-	"limit",  "and",   "or",    "not",   "in",   "like",   "between",
-	"as",     "asc",   "desc",  "true",  "false", "null",  NULL,
+	"select", "from", "where", "group", "by",    "having", "order",
+	"limit",  "and",  "or",	   "not",   "in",    "like",   "between",
+	"as",	  "asc",  "desc",  "true",  "false", "null",   NULL,
 };
 
 static bool is_keyword(const char *s)
@@ -82,8 +82,8 @@ static void *fail(struct parser *p, int pos, const char *what)
 
 	if (!p->failed) {
 		if (t->kind == TK_EOF)
-			ttq_error__set(p->err, pos, "expected %s at end of query",
-				       what);
+			ttq_error__set(p->err, pos,
+				       "expected %s at end of query", what);
 		else
 			ttq_error__set(p->err, pos, "expected %s, found '%s'",
 				       what, t->text);
@@ -182,7 +182,8 @@ static struct node **expr_list(struct parser *p, int *count)
 			return NULL;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4;
-			struct node **nv = arena__alloc(p->a, cap * sizeof(*nv));
+			struct node **nv =
+				arena__alloc(p->a, cap * sizeof(*nv));
 			if (!nv)
 				return oom(p);
 			if (n)
@@ -274,8 +275,9 @@ static struct node *primary(struct parser *p)
 				return NULL;
 			p->i++;
 			n->end = t->pos + t->len;
-			n->lit.type = tolower((unsigned char)t->text[0]) == 'n' ? TTQ_NULL
-								   : TTQ_BOOL;
+			n->lit.type = tolower((unsigned char)t->text[0]) == 'n'
+					      ? TTQ_NULL
+					      : TTQ_BOOL;
 			n->lit.i = tolower((unsigned char)t->text[0]) == 't';
 			return n;
 		}
@@ -336,7 +338,7 @@ static struct node *term(struct parser *p)
 
 	while (l) {
 		struct token *t = peek(p);
-		enum op op = at_op(p, "*") ? OP_MUL
+		enum op op = at_op(p, "*")   ? OP_MUL
 			     : at_op(p, "/") ? OP_DIV
 			     : at_op(p, "%") ? OP_MOD
 					     : OP_NONE;
@@ -355,7 +357,7 @@ static struct node *sum(struct parser *p)
 
 	while (l) {
 		struct token *t = peek(p);
-		enum op op = at_op(p, "+") ? OP_ADD
+		enum op op = at_op(p, "+")   ? OP_ADD
 			     : at_op(p, "-") ? OP_SUB
 					     : OP_NONE;
 		if (op == OP_NONE)
@@ -373,8 +375,8 @@ static enum op cmp_op(struct parser *p)
 		const char *s;
 		enum op op;
 	} ops[] = {
-		{ "=", OP_EQ }, { "==", OP_EQ }, { "!=", OP_NE }, { "<>", OP_NE },
-		{ "<", OP_LT }, { "<=", OP_LE }, { ">", OP_GT },  { ">=", OP_GE },
+		{"=", OP_EQ}, {"==", OP_EQ}, {"!=", OP_NE}, {"<>", OP_NE},
+		{"<", OP_LT}, {"<=", OP_LE}, {">", OP_GT},  {">=", OP_GE},
 	};
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (at_op(p, ops[i].s))
@@ -569,8 +571,7 @@ static int select_list(struct parser *p, struct stmt *st)
 			if (!v)
 				return oom(p), -1;
 			if (st->nitems)
-				memcpy(v, st->items,
-				       st->nitems * sizeof(*v));
+				memcpy(v, st->items, st->nitems * sizeof(*v));
 			st->items = v;
 		}
 		st->items[st->nitems].expr = e;
@@ -649,7 +650,7 @@ static int statement(struct parser *p, struct stmt *st)
 int sql__parse(const char *sql, struct arena *a, struct stmt *st,
 	       struct ttq_error *err)
 {
-	struct parser p = { .sql = sql, .a = a, .err = err };
+	struct parser p = {.sql = sql, .a = a, .err = err};
 	int ret = sql__lex(sql, a, &p.t, &p.n, err);
 
 	if (ret)

@@ -22,7 +22,8 @@ static bool is_num(enum ttq_type t)
 	return t == TTQ_INT || t == TTQ_UINT || t == TTQ_DOUBLE;
 }
 
-/* ---- Type checking -------------------------------------------------------- */
+/* ---- Type checking --------------------------------------------------------
+ */
 
 static int type_err(struct ttq_error *err, int pos, const char *what,
 		    enum ttq_type a, enum ttq_type b)
@@ -111,9 +112,10 @@ int plan__check(struct ttq_query *q, struct node *n, bool agg_ok,
 		n->type = n->args[0]->type;
 		if (n->op == OP_NOT && n->type != TTQ_BOOL &&
 		    n->type != TTQ_NULL) {
-			ttq_error__set(err, n->pos,
-				       "type error: NOT needs a condition, not %s",
-				       ttq_type__name(n->type));
+			ttq_error__set(
+				err, n->pos,
+				"type error: NOT needs a condition, not %s",
+				ttq_type__name(n->type));
 			return -EINVAL;
 		}
 		if (n->op == OP_NEG && !is_num(n->type) &&
@@ -130,9 +132,11 @@ int plan__check(struct ttq_query *q, struct node *n, bool agg_ok,
 		n->type = TTQ_BOOL;
 		for (int i = 0; i < 2; i++) {
 			if (n->args[i]->type != TTQ_STRING) {
-				ttq_error__set(err, n->args[i]->pos,
-					       "type error: LIKE needs strings, not %s",
-					       ttq_type__name(n->args[i]->type));
+				ttq_error__set(
+					err, n->args[i]->pos,
+					"type error: LIKE needs strings, not "
+					"%s",
+					ttq_type__name(n->args[i]->type));
 				return -EINVAL;
 			}
 		}
@@ -142,8 +146,8 @@ int plan__check(struct ttq_query *q, struct node *n, bool agg_ok,
 		for (int i = 1; i < n->nargs; i++) {
 			coerce_time_literal(n->args[0], n->args[i]);
 			if (!comparable(n->args[0]->type, n->args[i]->type))
-				return type_err(err, n->args[i]->pos,
-						"compare", n->args[0]->type,
+				return type_err(err, n->args[i]->pos, "compare",
+						n->args[0]->type,
 						n->args[i]->type);
 		}
 		return 0;
@@ -160,7 +164,8 @@ int plan__check(struct ttq_query *q, struct node *n, bool agg_ok,
 
 			if (t != TTQ_BOOL && t != TTQ_NULL) {
 				ttq_error__set(err, n->args[i]->pos,
-					       "type error: %s needs conditions, not %s",
+					       "type error: %s needs "
+					       "conditions, not %s",
 					       n->op == OP_AND ? "AND" : "OR",
 					       ttq_type__name(t));
 				return -EINVAL;
@@ -188,7 +193,7 @@ int plan__check(struct ttq_query *q, struct node *n, bool agg_ok,
 
 static void coerce_time_literal(struct node *col, struct node *lit)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	char buf[64];
 	const char *end;
 	int ms = 0;
@@ -271,7 +276,8 @@ static int agg_type(struct node *n, struct ttq_error *err)
 		  (t == TTQ_TIME && f->agg != AGG_SUM);
 	if (!ok) {
 		ttq_error__set(err, n->args[0]->pos,
-			       "type error: %s() needs a number, time or duration, not %s",
+			       "type error: %s() needs a number, time or "
+			       "duration, not %s",
 			       f->name, ttq_type__name(t));
 		return -EINVAL;
 	}
@@ -290,14 +296,14 @@ static int check_call(struct ttq_query *q, struct node *n, bool agg_ok,
 	n->fn = f;
 	if (f->agg && !agg_ok) {
 		ttq_error__set(err, n->pos,
-			       "aggregate %s() is not allowed here (only in SELECT, HAVING and ORDER BY)",
+			       "aggregate %s() is not allowed here (only in "
+			       "SELECT, HAVING and ORDER BY)",
 			       f->name);
 		return -EINVAL;
 	}
 	bool star = n->nargs == 1 && n->args[0]->kind == N_STAR;
 	if (star && strcasecmp(f->name, "count")) {
-		ttq_error__set(err, n->args[0]->pos,
-			       "only count() takes *");
+		ttq_error__set(err, n->args[0]->pos, "only count() takes *");
 		return -EINVAL;
 	}
 	if (star) {
@@ -315,4 +321,3 @@ static int check_call(struct ttq_query *q, struct node *n, bool agg_ok,
 	}
 	return f->check(n, err);
 }
-

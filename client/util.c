@@ -156,9 +156,9 @@ int ttq_edit_distance(const char *a, const char *b)
 const char *ttq_type__name(enum ttq_type type)
 {
 	static const char *const names[] = {
-		[TTQ_NULL] = "null",	   [TTQ_BOOL] = "bool",
-		[TTQ_INT] = "int64",	   [TTQ_UINT] = "uint64",
-		[TTQ_DOUBLE] = "double",   [TTQ_TIME] = "time",
+		[TTQ_NULL] = "null",	     [TTQ_BOOL] = "bool",
+		[TTQ_INT] = "int64",	     [TTQ_UINT] = "uint64",
+		[TTQ_DOUBLE] = "double",     [TTQ_TIME] = "time",
 		[TTQ_DURATION] = "duration", [TTQ_STRING] = "string",
 	};
 	if ((unsigned)type >= sizeof(names) / sizeof(names[0]))
@@ -170,10 +170,13 @@ static const struct {
 	const char *unit;
 	int64_t ns;
 } units[] = {
-	{ "ns", 1 },		  { "us", 1000 },
-	{ "ms", 1000000 },	  { "s", 1000000000 },
-	{ "m", 60000000000LL },	  { "h", 3600000000000LL },
-	{ "d", 86400000000000LL },
+	{"ns", 1},
+	{"us", 1000},
+	{"ms", 1000000},
+	{"s", 1000000000},
+	{"m", 60000000000LL},
+	{"h", 3600000000000LL},
+	{"d", 86400000000000LL},
 };
 
 /* Parses one "<digits><unit>" at *p; advances *p. */
@@ -193,7 +196,8 @@ static int duration__part(const char **p, int64_t *ns)
 	while (isalpha((unsigned char)s[ul]))
 		ul++;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strlen(units[i].unit) != ul || strncmp(s, units[i].unit, ul))
+		if (strlen(units[i].unit) != ul ||
+		    strncmp(s, units[i].unit, ul))
 			continue;
 		if (v > INT64_MAX / units[i].ns)
 			return -EINVAL;
@@ -211,7 +215,8 @@ int ttq_duration__parse(const char *text, int64_t *ns)
 	if (!text || !*text)
 		return -EINVAL;
 	while (*text) {
-		if (duration__part(&text, &part) < 0 || total > INT64_MAX - part)
+		if (duration__part(&text, &part) < 0 ||
+		    total > INT64_MAX - part)
 			return -EINVAL;
 		total += part;
 	}

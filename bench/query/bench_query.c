@@ -58,16 +58,18 @@ static double cpu_ms(void)
 static int load(const char *dir)
 {
 	static char comm[200][16], src[1000][24], dst[1000][24];
-	struct tt_table_opts o = { .sz = sizeof(o), .group = (gid_t)-1 };
-	struct tt_schema s = { 0 };
+	struct tt_table_opts o = {.sz = sizeof(o), .group = (gid_t)-1};
+	struct tt_schema s = {0};
 	struct tt_table *t;
 	char err[256];
 
 	for (int k = 0; k < 200; k++)
 		snprintf(comm[k], sizeof(comm[k]), "comm%d", k);
 	for (int k = 0; k < 1000; k++) {
-		snprintf(src[k], sizeof(src[k]), "10.%d.%d.1", k / 256, k % 256);
-		snprintf(dst[k], sizeof(dst[k]), "172.%d.%d.9", k / 256, k % 256);
+		snprintf(src[k], sizeof(src[k]), "10.%d.%d.1", k / 256,
+			 k % 256);
+		snprintf(dst[k], sizeof(dst[k]), "172.%d.%d.9", k / 256,
+			 k % 256);
 	}
 	tt_schema__add(&s, "time_", TT_TYPE_TIME);
 	tt_schema__add(&s, "pid", TT_TYPE_INT64);
@@ -97,7 +99,10 @@ static int load(const char *dir)
 		v[4].str.len = (uint32_t)strlen(dst[dk]);
 		v[5].u64 = (h / 7) % 100000;
 		if (tt_table__append(t, v) < 0) {
-			fprintf(stderr, "bench-query: append failed at row %" PRIu64 "\n", i);
+			fprintf(stderr,
+				"bench-query: append failed at row %" PRIu64
+				"\n",
+				i);
 			tt_table__close(t);
 			return -1;
 		}
@@ -124,8 +129,8 @@ static int write_sorted(const struct ttq_result *r, const char *path)
 		char line[512] = "", cell[128];
 
 		for (size_t c = 0; c < nc; c++) {
-			ttq_value__format(ttq_result__value(r, i, c), TTQ_FMT_UTC,
-					  cell, sizeof(cell));
+			ttq_value__format(ttq_result__value(r, i, c),
+					  TTQ_FMT_UTC, cell, sizeof(cell));
 			strcat(line, cell);
 			strcat(line, c + 1 < nc ? "\t" : "");
 		}
@@ -155,7 +160,7 @@ static int cmp_double(const void *a, const void *b)
 static double time_query(const char *dir, const char *sql, const char *path,
 			 double *cpu)
 {
-	struct ttq_opts o = { .sz = sizeof(o), .store_dir = dir };
+	struct ttq_opts o = {.sz = sizeof(o), .store_dir = dir};
 	double t[RUNS], c[RUNS];
 	struct ttq_error err;
 	struct ttq_result *r = NULL;
@@ -213,11 +218,12 @@ static int same_file(const char *a, const char *b, long *lines)
 
 int main(void)
 {
-	char dir[64] = "/dev/shm/ttq-bench-XXXXXX", exe[PATH_MAX], src[PATH_MAX];
+	char dir[64] = "/dev/shm/ttq-bench-XXXXXX", exe[PATH_MAX],
+	     src[PATH_MAX];
 	char cmd[PATH_MAX * 4], path[PATH_MAX], dpath[PATH_MAX];
-	double tt[2], tc[2], dd[2] = { -1, -1 }, dc[2] = { -1, -1 };
-	const char *sql[2] = { q1_fmt, q2_fmt };
-	const char *fig[2] = { "count_per_src_comm_window", "p99_per_dst" };
+	double tt[2], tc[2], dd[2] = {-1, -1}, dc[2] = {-1, -1};
+	const char *sql[2] = {q1_fmt, q2_fmt};
+	const char *fig[2] = {"count_per_src_comm_window", "p99_per_dst"};
 	int status = 0;
 
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -235,7 +241,8 @@ int main(void)
 	printf("bench query.load_tracetab %.0f ms\n", now_ms() - t0);
 	fflush(stdout);
 	for (int i = 0; i < 2; i++) {
-		const char *only = getenv("TTQ_BENCH_ONLY"); /* profiling: "1"/"2" */
+		const char *only =
+			getenv("TTQ_BENCH_ONLY"); /* profiling: "1"/"2" */
 
 		if (only && atoi(only) != i + 1)
 			continue;
@@ -263,12 +270,12 @@ int main(void)
 		    q >= 1 && q <= 2) {
 			dd[q - 1] = ms;
 			dc[q - 1] = cms;
-		}
-		else
+		} else
 			fputs(line, stderr);
 	}
 	if (!p || pclose(p) != 0 || dd[0] < 0 || dd[1] < 0) {
-		fprintf(stderr, "bench-query: the DuckDB side failed (see above)\n");
+		fprintf(stderr,
+			"bench-query: the DuckDB side failed (see above)\n");
 		status = 1;
 		goto out;
 	}
@@ -287,7 +294,8 @@ int main(void)
 		printf("bench query.%s_cpu ratio %.2f vs duckdb\n", fig[i],
 		       dc[i] / tc[i]);
 		if (!same) {
-			fprintf(stderr, "bench-query: answers differ: diff %s %s\n",
+			fprintf(stderr,
+				"bench-query: answers differ: diff %s %s\n",
 				path, dpath);
 			status = 1;
 		}

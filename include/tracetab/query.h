@@ -43,9 +43,9 @@ extern "C" {
 /* ---- Errors ------------------------------------------------------------- */
 
 struct ttq_error {
-	int pos;              /* byte offset into the SQL; -1 when none */
-	char msg[256];        /* one sentence, no trailing newline */
-	char suggestion[64];  /* closest known name for unknown names, or "" */
+	int pos; /* byte offset into the SQL; -1 when none */
+	char msg[256]; /* one sentence, no trailing newline */
+	char suggestion[64]; /* closest known name for unknown names, or "" */
 };
 
 /*
@@ -58,15 +58,16 @@ struct ttq_error {
 int ttq_error__format(const struct ttq_error *err, const char *sql, char *buf,
 		      size_t len);
 
-/* ---- Values --------------------------------------------------------------- */
+/* ---- Values ---------------------------------------------------------------
+ */
 
 enum ttq_type {
 	TTQ_NULL = 0,
 	TTQ_BOOL,
-	TTQ_INT,      /* int64 */
-	TTQ_UINT,     /* uint64 */
+	TTQ_INT, /* int64 */
+	TTQ_UINT, /* uint64 */
 	TTQ_DOUBLE,
-	TTQ_TIME,     /* int64 ns since the Unix epoch */
+	TTQ_TIME, /* int64 ns since the Unix epoch */
 	TTQ_DURATION, /* int64 ns */
 	TTQ_STRING,
 };
@@ -96,12 +97,13 @@ int ttq_duration__parse(const char *text, int64_t *ns);
 /* Formats ns as the shortest exact duration ("90s" -> "90s", "1h"). */
 void ttq_duration__format(int64_t ns, char *buf, size_t len);
 
-/* ---- Queries ---------------------------------------------------------------- */
+/* ---- Queries ----------------------------------------------------------------
+ */
 
 struct ttq_opts {
-	size_t sz;             /* sizeof(struct ttq_opts) */
+	size_t sz; /* sizeof(struct ttq_opts) */
 	const char *store_dir; /* NULL: TT_STORE_DEFAULT_DIR */
-	int64_t now_ns;        /* what now() means; 0: the wall clock */
+	int64_t now_ns; /* what now() means; 0: the wall clock */
 	/* Extra condition ANDed to WHERE: time_ >= since_ns (0: none). */
 	int64_t since_ns;
 	/* ip_host(): give up on reverse DNS after this long; 0: 300 ms. */
@@ -139,7 +141,8 @@ int ttq_query__run(struct ttq_query *q, struct ttq_result **out,
  * while it scanned. */
 uint64_t ttq_query__missed_rows(const struct ttq_query *q);
 
-/* ---- Partial aggregates (cluster queries) ----------------------------------- */
+/* ---- Partial aggregates (cluster queries) -----------------------------------
+ */
 
 /*
  * Runs an aggregate query up to its mergeable state: groups with their key
@@ -171,7 +174,8 @@ int ttq_partial__finish(struct ttq_partial *p, struct ttq_result **out,
 			struct ttq_error *err);
 void ttq_partial__free(struct ttq_partial *p);
 
-/* ---- Results ---------------------------------------------------------------- */
+/* ---- Results ----------------------------------------------------------------
+ */
 
 size_t ttq_result__ncols(const struct ttq_result *r);
 size_t ttq_result__nrows(const struct ttq_result *r);
@@ -184,7 +188,8 @@ const struct ttq_value *ttq_result__value(const struct ttq_result *r,
 					  size_t row, size_t col);
 void ttq_result__free(struct ttq_result *r);
 
-/* ---- Helpers the CLI shares ----------------------------------------------- */
+/* ---- Helpers the CLI shares -----------------------------------------------
+ */
 
 #define TTQ_FMT_UTC 0x1 /* times in UTC ("Z"), not local time */
 /*

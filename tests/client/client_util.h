@@ -88,7 +88,7 @@ static inline void cu_values(const struct cu_row *r, union tt_value *v)
 static inline int cu_fill(const char *dir, const char *name, uint64_t from,
 			  uint64_t to, uint64_t step, int64_t base)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o), .group = (gid_t)-1};
 	struct tt_schema s;
 	struct tt_table *t;
 	char err[256];
@@ -121,8 +121,7 @@ static inline int cu_fill(const char *dir, const char *name, uint64_t from,
 static inline struct ttq_result *cu_query(const char *dir, const char *sql,
 					  int64_t now, struct ttq_error *err)
 {
-	struct ttq_opts o = { .sz = sizeof(o), .store_dir = dir,
-			      .now_ns = now };
+	struct ttq_opts o = {.sz = sizeof(o), .store_dir = dir, .now_ns = now};
 	struct ttq_query *q;
 	struct ttq_result *r = NULL;
 

@@ -36,10 +36,10 @@ static bool setup(void)
 	return cu_fill(dir, "t", 0, NROWS, 1, base) == 0;
 }
 
-#define QUERY(r, sql)                                                      \
-	struct ttq_error err_;                                             \
-	CHECK(setup());                                                    \
-	struct ttq_result *r = cu_query(dir, sql, now, &err_);             \
+#define QUERY(r, sql)                                          \
+	struct ttq_error err_;                                 \
+	CHECK(setup());                                        \
+	struct ttq_result *r = cu_query(dir, sql, now, &err_); \
 	CHECKF(r, "%s: %s", sql, err_.msg)
 
 TT_TEST(select_star_limit)
@@ -75,7 +75,8 @@ TT_TEST(where_comparisons_and_or_not)
 
 TT_TEST(in_like_contains)
 {
-	QUERY(r, "SELECT count(*), count(comm) FROM t WHERE comm IN ('comm1', 'comm2') "
+	QUERY(r, "SELECT count(*), count(comm) FROM t WHERE comm IN ('comm1', "
+		 "'comm2') "
 		 "AND src_ip LIKE '10.0.0._' AND contains(dst_ip, '1.2') "
 		 "AND pid NOT IN (1, 2, 3) AND comm NOT LIKE '%3'");
 	long n = 0;
@@ -95,7 +96,7 @@ TT_TEST(group_by_two_strings)
 {
 	QUERY(r, "SELECT src_ip, comm, count(*) AS n FROM t "
 		 "GROUP BY src_ip, comm ORDER BY src_ip, comm DESC");
-	long cnt[5][7] = { { 0 } };
+	long cnt[5][7] = {{0}};
 	for (int i = 0; i < NROWS; i++)
 		cnt[i % 5][i % 7]++;
 	CHECK_INT(ttq_result__nrows(r), 35);
@@ -164,7 +165,7 @@ TT_TEST(percentiles_exact_nearest_rank)
 			v[n++] = row.value;
 		}
 		qsort(v, n, sizeof(v[0]), cmp_u64);
-		const double qs[] = { 0.5, 0.9, 0.99 };
+		const double qs[] = {0.5, 0.9, 0.99};
 		for (int k = 0; k < 3; k++) {
 			size_t rank = (size_t)ceil(qs[k] * n);
 			CHECK_INT(ttq_result__value(r, c, 1 + k)->u,
@@ -183,7 +184,7 @@ TT_TEST(having_order_desc_limit)
 	struct {
 		int64_t pid;
 		uint64_t s;
-	} g[50] = { { 0, 0 } };
+	} g[50] = {{0, 0}};
 	for (int i = 0; i < NROWS; i++) {
 		struct cu_row c;
 		cu_row(i, base, &c);
@@ -220,15 +221,17 @@ TT_TEST(time_window_now_duration)
 	CHECK_INT(ttq_result__value(r, 0, 0)->i, NROWS - 3001);
 	CHECK_INT(ttq_result__value(r, 0, 1)->i, base + 3001 * 1000000LL);
 	ttq_result__free(r);
-	r = cu_query(dir,
-		     "SELECT count(*) FROM t WHERE time_ BETWEEN now() - 4500ms "
-		     "AND now() - 1s",
-		     now, &err_);
+	r = cu_query(
+		dir,
+		"SELECT count(*) FROM t WHERE time_ BETWEEN now() - 4500ms "
+		"AND now() - 1s",
+		now, &err_);
 	CHECKF(r, "%s", err_.msg);
 	CHECK_INT(ttq_result__value(r, 0, 0)->i, 4000 - 500 + 1);
 	ttq_result__free(r);
 	r = cu_query(dir,
-		     "SELECT count(*) FROM t WHERE time_ >= '2023-11-14T22:13:21.5Z'",
+		     "SELECT count(*) FROM t WHERE time_ >= "
+		     "'2023-11-14T22:13:21.5Z'",
 		     now, &err_);
 	CHECKF(r, "%s", err_.msg);
 	CHECK_INT(ttq_result__value(r, 0, 0)->i, NROWS - 1500);
@@ -237,7 +240,8 @@ TT_TEST(time_window_now_duration)
 
 TT_TEST(bin_time_buckets)
 {
-	QUERY(r, "SELECT bin(time_, 1s) AS b, count(*) FROM t GROUP BY b ORDER BY b");
+	QUERY(r, "SELECT bin(time_, 1s) AS b, count(*) FROM t GROUP BY b ORDER "
+		 "BY b");
 	CHECK_INT(ttq_result__nrows(r), 5);
 	for (int i = 0; i < 5; i++) {
 		CHECK_INT(ttq_result__value(r, i, 0)->i,
@@ -271,7 +275,7 @@ TT_TEST(expressions_and_functions)
 TT_TEST(ip_host_uses_etc_hosts)
 {
 	char d[64];
-	struct tt_table_opts o = { .sz = sizeof(o), .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o), .group = (gid_t)-1};
 	struct tt_schema s;
 	struct tt_table *t;
 	struct ttq_error err;
@@ -280,9 +284,9 @@ TT_TEST(ip_host_uses_etc_hosts)
 	CHECK(cu_dir_make(d));
 	cu_schema(&s);
 	CHECK(tt_table__open(d, "h", &s, &o, &t, e, sizeof(e)) == 0);
-	const char *ips[] = { "127.0.0.1", "192.0.2.77" };
+	const char *ips[] = {"127.0.0.1", "192.0.2.77"};
 	for (int i = 0; i < 2; i++) {
-		union tt_value v[6] = { { 0 } };
+		union tt_value v[6] = {{0}};
 		v[0].i64 = base + i;
 		v[2].str.ptr = v[4].str.ptr = "x";
 		v[2].str.len = v[4].str.len = 1;
@@ -291,9 +295,10 @@ TT_TEST(ip_host_uses_etc_hosts)
 		CHECK(tt_table__append(t, v) >= 0);
 	}
 	tt_table__close(t);
-	struct ttq_result *r = cu_query(
-		d, "SELECT ip_host(src_ip) AS h, count(*) FROM h GROUP BY h ORDER BY h",
-		now, &err);
+	struct ttq_result *r = cu_query(d,
+					"SELECT ip_host(src_ip) AS h, count(*) "
+					"FROM h GROUP BY h ORDER BY h",
+					now, &err);
 	cu_dir_rm(d);
 	CHECKF(r, "%s", err.msg);
 	CHECK_INT(ttq_result__nrows(r), 2);
@@ -309,7 +314,7 @@ static const char *expect_error(const char *sql, int ret, int pos,
 				const char *msg, const char *sug)
 {
 	static char why[512];
-	struct ttq_opts o = { .sz = sizeof(o), .store_dir = dir, .now_ns = now };
+	struct ttq_opts o = {.sz = sizeof(o), .store_dir = dir, .now_ns = now};
 	struct ttq_query *q = NULL;
 	struct ttq_error err;
 	int r = ttq_query__prepare(sql, &o, &q, &err);
@@ -332,17 +337,18 @@ static const char *expect_error(const char *sql, int ret, int pos,
 	return why;
 }
 
-#define CHECK_ERR(...)                                           \
-	do {                                                     \
-		const char *w = expect_error(__VA_ARGS__);       \
-		CHECKF(!w, "%s", w);                             \
+#define CHECK_ERR(...)                                     \
+	do {                                               \
+		const char *w = expect_error(__VA_ARGS__); \
+		CHECKF(!w, "%s", w);                       \
 	} while (0)
 
 TT_TEST(errors_with_positions_and_suggestions)
 {
 	CHECK(setup());
 	CHECK_ERR("SELECT pid FROM tt", -ENOENT, 16, "unknown table 'tt'", "t");
-	CHECK_ERR("SELECT pdi FROM t", -ENOENT, 7, "unknown column 'pdi'", "pid");
+	CHECK_ERR("SELECT pdi FROM t", -ENOENT, 7, "unknown column 'pdi'",
+		  "pid");
 	CHECK_ERR("SELECT pid FROM t WHERE comn = 'x'", -ENOENT, 24,
 		  "unknown column", "comm");
 	CHECK_ERR("SELECT pid FROM t WHERE", -EINVAL, 23,
@@ -360,7 +366,8 @@ TT_TEST(errors_with_positions_and_suggestions)
 		  "aggregate count() is not allowed here", NULL);
 	CHECK_ERR("SELECT comm, count(*) FROM t GROUP BY pid", -EINVAL, 7,
 		  "column 'comm' must appear in GROUP BY", NULL);
-	CHECK_ERR("SELECT 'abc FROM t", -EINVAL, 7, "unterminated string", NULL);
+	CHECK_ERR("SELECT 'abc FROM t", -EINVAL, 7, "unterminated string",
+		  NULL);
 	CHECK_ERR("SELECT pid FROM t WHERE time_ > now() - 5x", -EINVAL, 40,
 		  "bad duration '5x'", NULL);
 	CHECK_ERR("SELECT sum(comm) FROM t", -EINVAL, 11,
@@ -372,7 +379,7 @@ TT_TEST(errors_with_positions_and_suggestions)
 	CHECK_ERR("SELECT pid FROM t # x", -EINVAL, 18,
 		  "unexpected character '#'", NULL);
 	/* The caret lands under the offending token. */
-	struct ttq_error err = { .pos = 7 };
+	struct ttq_error err = {.pos = 7};
 	char buf[512];
 	snprintf(err.msg, sizeof(err.msg), "unknown column 'pdi'");
 	snprintf(err.suggestion, sizeof(err.suggestion), "pid");
@@ -386,10 +393,11 @@ TT_TEST(errors_with_positions_and_suggestions)
 TT_TEST(partials_merge_exactly)
 {
 	char da[64], db[64];
-	const char *sql = "SELECT dst_ip, comm, count(*), sum(value), avg(pid), "
-			  "min(value), max(comm), p99(value) FROM t "
-			  "WHERE pid < 40 GROUP BY dst_ip, comm ORDER BY 1, 2";
-	struct ttq_opts o = { .sz = sizeof(o), .now_ns = now };
+	const char *sql =
+		"SELECT dst_ip, comm, count(*), sum(value), avg(pid), "
+		"min(value), max(comm), p99(value) FROM t "
+		"WHERE pid < 40 GROUP BY dst_ip, comm ORDER BY 1, 2";
+	struct ttq_opts o = {.sz = sizeof(o), .now_ns = now};
 	struct ttq_query *qa, *qb;
 	struct ttq_partial *pa, *pb;
 	struct ttq_result *merged, *whole;
@@ -435,8 +443,8 @@ TT_TEST(partials_merge_exactly)
 
 TT_TEST(since_option_and_empty_results)
 {
-	struct ttq_opts o = { .sz = sizeof(o), .now_ns = now,
-			      .since_ns = now - 1000000000LL };
+	struct ttq_opts o = {
+		.sz = sizeof(o), .now_ns = now, .since_ns = now - 1000000000LL};
 	struct ttq_query *q;
 	struct ttq_result *r;
 	struct ttq_error err;
@@ -450,8 +458,10 @@ TT_TEST(since_option_and_empty_results)
 	ttq_result__free(r);
 	ttq_query__free(q);
 	/* Contradictory window: one row of empty aggregates. */
-	r = cu_query(dir, "SELECT count(*), sum(value), p50(pid) FROM t WHERE "
-			  "time_ > now() AND time_ < now() - 1h", now, &err);
+	r = cu_query(dir,
+		     "SELECT count(*), sum(value), p50(pid) FROM t WHERE "
+		     "time_ > now() AND time_ < now() - 1h",
+		     now, &err);
 	CHECK(r);
 	CHECK_INT(ttq_result__nrows(r), 1);
 	CHECK_INT(ttq_result__value(r, 0, 0)->i, 0);
@@ -493,8 +503,10 @@ TT_TEST(durations_parse_and_format)
 TT_TEST(queries_race_a_wrapping_writer)
 {
 	char d[64];
-	struct tt_table_opts o = { .sz = sizeof(o), .group = (gid_t)-1,
-				   .segment_rows = 64, .max_bytes = 1 << 17 };
+	struct tt_table_opts o = {.sz = sizeof(o),
+				  .group = (gid_t)-1,
+				  .segment_rows = 64,
+				  .max_bytes = 1 << 17};
 	struct tt_schema s;
 	struct tt_table *t;
 	char e[256];
@@ -520,8 +532,8 @@ TT_TEST(queries_race_a_wrapping_writer)
 	long torn = 0, seen = 0;
 	uint64_t missed = 0;
 	while (waitpid(child, &status, WNOHANG) == 0 || runs < 3) {
-		struct ttq_opts qo = { .sz = sizeof(qo), .store_dir = d,
-				       .now_ns = now };
+		struct ttq_opts qo = {
+			.sz = sizeof(qo), .store_dir = d, .now_ns = now};
 		struct ttq_query *q;
 		struct ttq_result *r;
 		struct ttq_error err;
@@ -558,6 +570,7 @@ TT_MAIN("client/query", TT_CASE(select_star_limit),
 	TT_CASE(bin_time_buckets), TT_CASE(expressions_and_functions),
 	TT_CASE(ip_host_uses_etc_hosts),
 	TT_CASE(errors_with_positions_and_suggestions),
-	TT_CASE(partials_merge_exactly), TT_CASE(since_option_and_empty_results),
+	TT_CASE(partials_merge_exactly),
+	TT_CASE(since_option_and_empty_results),
 	TT_CASE(durations_parse_and_format),
 	TT_CASE(queries_race_a_wrapping_writer))

@@ -15,7 +15,7 @@
 
 int main(int argc, char **argv)
 {
-	struct tt_table_opts o = { .sz = sizeof(o), .group = (gid_t)-1 };
+	struct tt_table_opts o = {.sz = sizeof(o), .group = (gid_t)-1};
 	struct tt_schema s;
 	struct tt_table *t;
 	struct timespec ts;
@@ -24,11 +24,13 @@ int main(int argc, char **argv)
 	int64_t base = 0;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: tt-writer DIR TABLE FROM TO [--rate R] "
-				"[--segment-rows N] [--max-bytes B] [--base NS]\n");
+		fprintf(stderr,
+			"usage: tt-writer DIR TABLE FROM TO [--rate R] "
+			"[--segment-rows N] [--max-bytes B] [--base NS]\n");
 		return 2;
 	}
-	uint64_t from = strtoull(argv[3], NULL, 10), to = strtoull(argv[4], NULL, 10);
+	uint64_t from = strtoull(argv[3], NULL, 10),
+		 to = strtoull(argv[4], NULL, 10);
 	for (int i = 5; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--rate"))
 			rate = atof(argv[i + 1]);
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (rate > 0) {
-			struct timespec d = { 0, (long)(1e9 / rate) };
+			struct timespec d = {0, (long)(1e9 / rate)};
 
 			nanosleep(&d, NULL);
 		}
