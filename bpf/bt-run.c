@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 		free(src);
 		return ec;
 	}
+	bt_program__set_output(r.prog, stdout);
 	fprintf(stderr, "READY\n");
 	if (!bt_program__exited(r.prog))
 		loop(&r, timeout);

@@ -321,15 +321,75 @@ static int gen_printf(struct bt_cg *cg, const struct bt_expr *e,
 static int ck_exit(struct bt_sema *s, const struct bt_expr *e,
 		   struct bt_einfo *ei)
 {
-	ei->printf_id = bt_sema__exit_record(s, e);
+	(void)e;
+	ei->printf_id = bt_sema__action(s, BT_REC_EXIT, -1, NULL);
 	return ei->printf_id < 0 ? -1 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
 }
 
-static int gen_exit(struct bt_cg *cg, const struct bt_expr *e,
-		    const struct bt_einfo *ei)
+/* Actions that print in user space cannot be part of a table. */
+static int no_table(struct bt_sema *s, const struct bt_expr *e)
+{
+	if (!s->table_mode)
+		return 0;
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "%s() is not allowed in a table program (rows only come from "
+		 "printf)",
+		 e->call.name);
+	return err(s, e, msg);
+}
+
+static int ck_time(struct bt_sema *s, const struct bt_expr *e,
+		   struct bt_einfo *ei)
+{
+	if (no_table(s, e) < 0)
+		return -1;
+	const char *fmt = "%H:%M:%S\n";
+	if (e->call.nargs == 1) {
+		const struct bt_expr *f = e->call.args[0];
+		if (f->kind != BT_EXPR_STR)
+			return err(s, f, "time()'s format must be a string "
+					 "literal");
+		fmt = f->str.data;
+	}
+	ei->printf_id = bt_sema__action(s, BT_REC_TIME, -1, fmt);
+	return ei->printf_id < 0 ? -1 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+}
+
+/* print(@m), clear(@m), zero(@m): a whole map, acted on in user space. */
+static int ck_map_action(struct bt_sema *s, const struct bt_expr *e,
+			 struct bt_einfo *ei)
+{
+	const struct bt_expr *m = e->call.args[0];
+	enum bt_rec_kind k = !strcmp(e->call.name, "print")   ? BT_REC_PRINT
+			     : !strcmp(e->call.name, "clear") ? BT_REC_CLEAR
+							      : BT_REC_ZERO;
+	if (k == BT_REC_PRINT && no_table(s, e) < 0)
+		return -1;
+	if (m->kind != BT_EXPR_MAP || m->map.nkeys) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%s() takes a whole map, like @name",
+			 e->call.name);
+		return err(s, m, msg);
+	}
+	char name[80];
+	snprintf(name, sizeof(name), "@%s", m->map.name);
+	int map = bt_object__find_map(s->obj, name);
+	if (map < 0) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "map '%s' is never assigned before "
+					   "this point", name);
+		return err(s, m, msg);
+	}
+	ei->printf_id = bt_sema__action(s, k, map, NULL);
+	return ei->printf_id < 0 ? -1 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+}
+
+static int gen_action(struct bt_cg *cg, const struct bt_expr *e,
+		      const struct bt_einfo *ei)
 {
 	(void)ei;
-	bt_cg__exit(cg, e);
+	bt_cg__action(cg, e);
 	return 0;
 }
 
@@ -538,7 +598,11 @@ static const struct bt_builtin builtins[] = {
 	IDENT("probe", ck_text, gen_text),
 	IDENT("func", ck_text, gen_text),
 	FUNC("printf", 1, 65, ck_printf, gen_printf),
-	FUNC("exit", 0, 0, ck_exit, gen_exit),
+	FUNC("exit", 0, 0, ck_exit, gen_action),
+	FUNC("time", 0, 1, ck_time, gen_action),
+	FUNC("print", 1, 1, ck_map_action, gen_action),
+	FUNC("clear", 1, 1, ck_map_action, gen_action),
+	FUNC("zero", 1, 1, ck_map_action, gen_action),
 	FUNC("str", 1, 2, ck_str, gen_str),
 	FUNC("ntop", 1, 2, ck_ntop, gen_ntop),
 	FUNC("bswap", 1, 1, ck_bswap, gen_bswap),

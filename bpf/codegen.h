@@ -81,8 +81,8 @@ void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 /* Builds a map's key on the stack; returns its offset. */
 int bt_cg__map_key(struct bt_cg *cg, const struct bt_expr *m);
 
-/* Records (codegen_printf.c): printf() and exit(). */
+/* Records (codegen_printf.c): printf() rows and user-space actions. */
 void bt_cg__printf(struct bt_cg *cg, const struct bt_expr *call);
-void bt_cg__exit(struct bt_cg *cg, const struct bt_expr *call);
+void bt_cg__action(struct bt_cg *cg, const struct bt_expr *call);
 
 #endif

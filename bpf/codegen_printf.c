@@ -1,5 +1,6 @@
 /*
- * codegen_printf.c - printf() and exit() records into the ring buffer.
+ * codegen_printf.c - printf() records and action records (exit, time,
+ * print/clear/zero of a map) into the ring buffer.
  *
  * A record is assembled in the per-CPU scratch buffer (r9) - header, then
  * each argument at the offset its printf layout fixed - and copied into
@@ -65,10 +66,12 @@ void bt_cg__printf(struct bt_cg *cg, const struct bt_expr *call)
 	output(cg, pd->size, false);
 }
 
-void bt_cg__exit(struct bt_cg *cg, const struct bt_expr *call)
+void bt_cg__action(struct bt_cg *cg, const struct bt_expr *call)
 {
 	const struct bt_einfo *ei = bt_sema__info(cg->s, call);
+	const struct bt_printf_def *pd = &cg->s->obj->printfs[ei->printf_id];
 	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 0, ei->printf_id));
 	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 4, 0));
-	output(cg, sizeof(struct bt_rec_hdr), true);
+	/* exit() wakes the consumer at once: it ends the run. */
+	output(cg, sizeof(struct bt_rec_hdr), pd->kind == BT_REC_EXIT);
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "bpf/object.h"
 
@@ -41,6 +42,44 @@ static void decode_arg(struct bt_program *prog, size_t i,
 	}
 }
 
+/* Performs an action record, in record order with the rows around it. */
+static void act(struct bt_program *prog, const struct bt_printf_def *pd)
+{
+	const struct bt_map_def *m =
+		pd->map >= 0 && (size_t)pd->map < prog->obj->nmaps
+			? &prog->obj->maps[pd->map]
+			: NULL;
+	switch (pd->kind) {
+	case BT_REC_EXIT:
+		prog->exited = true;
+		return;
+	case BT_REC_TIME:
+		if (prog->out) {
+			char buf[256];
+			time_t now = time(NULL);
+			struct tm tm;
+			localtime_r(&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			if (strftime(buf, sizeof(buf), pd->fmt, &tm))
+				fputs(buf, prog->out);
+#pragma GCC diagnostic pop
+		}
+		return;
+	case BT_REC_PRINT:
+		if (prog->out && m)
+			bt_maps__print_one(m, prog->out);
+		return;
+	case BT_REC_CLEAR:
+	case BT_REC_ZERO:
+		if (m)
+			bt_maps__clear(m, pd->kind == BT_REC_ZERO);
+		return;
+	default:
+		prog->decode_errors++;
+	}
+}
+
 int bt_decode__record(void *ctx, void *data, size_t size)
 {
 	struct bt_program *prog = ctx;
@@ -55,8 +94,8 @@ int bt_decode__record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	const struct bt_printf_def *pd = &prog->obj->printfs[h.printf_id];
-	if (pd->is_exit) {
-		prog->exited = true;
+	if (pd->kind != BT_REC_PRINTF) {
+		act(prog, pd);
 		return 0;
 	}
 	if (size < pd->size || pd->nargs >= TT_MAX_COLUMNS) {
@@ -152,7 +191,7 @@ int bt_program__format_row(const struct bt_program *prog,
 	if (row->printf_id >= prog->obj->nprintfs)
 		return -EINVAL;
 	const struct bt_printf_def *pd = &prog->obj->printfs[row->printf_id];
-	if (pd->is_exit)
+	if (pd->kind != BT_REC_PRINTF)
 		return -EINVAL;
 	size_t o = 0, at = 0;
 	for (size_t i = 0; i < pd->nargs; i++) {

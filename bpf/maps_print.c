@@ -124,7 +124,7 @@ static void print_key(FILE *out, const struct bt_map_def *m,
 	fputc(']', out);
 }
 
-static int print_map(const struct bt_map_def *m, FILE *out)
+int bt_maps__print_one(const struct bt_map_def *m, FILE *out)
 {
 	size_t n = 0, cap = 64;
 	struct entry *e = calloc(cap, sizeof(*e));
@@ -193,8 +193,36 @@ int bt_maps__print(const struct bt_object *obj, FILE *out)
 	fputs("\n\n", out);
 	for (size_t i = 0; i < n; i++)
 		if (order[i]->fd >= 0)
-			print_map(order[i], out);
+			bt_maps__print_one(order[i], out);
 	free(order);
 	fflush(out);
 	return 0;
+}
+
+int bt_maps__clear(const struct bt_map_def *m, bool zero)
+{
+	uint8_t *key = malloc(m->key_size), *next = malloc(m->key_size);
+	uint8_t *val = calloc(1, m->value_size);
+	int rc = 0;
+	if (!key || !next || !val) {
+		rc = -1;
+		goto out;
+	}
+	/* Deleting while walking restarts from the first key each time. */
+	bool first = true;
+	while (bpf_map_get_next_key(m->fd, zero && !first ? key : NULL, next) ==
+	       0) {
+		if (zero) {
+			bpf_map_update_elem(m->fd, next, val, BPF_EXIST);
+			memcpy(key, next, m->key_size);
+			first = false;
+		} else if (bpf_map_delete_elem(m->fd, next) != 0) {
+			break;
+		}
+	}
+out:
+	free(key);
+	free(next);
+	free(val);
+	return rc;
 }

@@ -127,12 +127,27 @@ struct bt_printf_arg {
 	int col;         /* schema column, -1 when the record is not a row */
 };
 
+/*
+ * What a record asks of user space. Only BT_REC_PRINTF records are rows;
+ * the others are actions bpftrace also performs in user space, in record
+ * order: stop, print the time, print/clear/zero a map.
+ */
+enum bt_rec_kind {
+	BT_REC_PRINTF = 0,
+	BT_REC_EXIT,
+	BT_REC_TIME,
+	BT_REC_PRINT,
+	BT_REC_CLEAR,
+	BT_REC_ZERO,
+};
+
 struct bt_printf_def {
 	char *fmt; /* the format string, escapes processed */
 	struct bt_printf_arg *args;
 	size_t nargs;
 	uint32_t size; /* record size including the header */
-	bool is_exit;  /* internal: an exit() record, not a printf */
+	enum bt_rec_kind kind; /* printf rows, or an action for user space */
+	int map;               /* PRINT/CLEAR/ZERO: the map's index */
 	int line, col;
 };
 
@@ -163,6 +178,7 @@ struct bt_program {
 	int fn_rc;
 	union tt_value values[TT_MAX_COLUMNS];
 	char text[TT_MAX_COLUMNS][64]; /* ntop and other rendered values */
+	FILE *out; /* where print()/time() write; NULL: dropped */
 };
 
 /* load.c: creates maps and loads every program. */
@@ -173,6 +189,10 @@ int bt_object__run_once(const struct bt_prog_def *p);
 int bt_decode__record(void *ctx, void *data, size_t size);
 /* maps_print.c: prints every user map in bpftrace's format. */
 int bt_maps__print(const struct bt_object *obj, FILE *out);
+/* Prints one map's entries (print(@m)). */
+int bt_maps__print_one(const struct bt_map_def *m, FILE *out);
+/* Deletes every entry (clear) or sets every value to zero (zero). */
+int bt_maps__clear(const struct bt_map_def *m, bool zero);
 
 struct bt_object *bt_object__new(void);
 void bt_object__free(struct bt_object *obj);

@@ -264,6 +264,11 @@ uint64_t bt_program__lost(const struct bt_program *prog)
 	return sum;
 }
 
+void bt_program__set_output(struct bt_program *prog, FILE *out)
+{
+	prog->out = out;
+}
+
 uint64_t bt_program__decode_errors(const struct bt_program *prog)
 {
 	return prog->decode_errors;

@@ -26,7 +26,6 @@ int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
 	s->diags = diags;
 	s->table_mode = table_mode;
 	s->row_printf = -1;
-	s->exit_printf = -1;
 	s->types = bt_types__new();
 	if (!s->types)
 		return -ENOMEM;
@@ -217,11 +216,17 @@ int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 	md->kind = kind;
 	md->key = *key;
 	md->value = *value;
+	/* Strings get bpftrace's full capacity, so later values of another
+	 * length ("vmscan" after "background") still fit. */
+	if (md->key.kind == BT_T_STR && md->key.size < BT_STRLEN)
+		md->key.size = BT_STRLEN;
+	if (md->value.kind == BT_T_STR && md->value.size < BT_STRLEN)
+		md->value.size = BT_STRLEN;
 	if (md->value.kind == BT_T_INT || kind != BT_MAPK_VALUE)
 		md->value = bt_type__int(8, kind == BT_MAPK_VALUE
 						    ? value->is_signed
 						    : kind != BT_MAPK_COUNT);
-	md->key_size = slot_size(key);
+	md->key_size = slot_size(&md->key);
 	md->value_size = slot_size(&md->value);
 	md->max_entries = 4096;
 	return i;

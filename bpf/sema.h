@@ -64,7 +64,6 @@ struct bt_sema {
 	int loops;  /* while loops around the statement being checked */
 	/* Table mode: the first row printf, for "both positions" messages. */
 	int row_printf;
-	int exit_printf; /* printf id of exit records, -1 until needed */
 };
 
 int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
@@ -96,7 +95,11 @@ int bt_sema__map_key(struct bt_sema *s, const struct bt_expr *m,
 		     struct bt_type *key);
 /* Registers a printf record for a call; returns its id or -1. */
 int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call);
-/* The id of the exit() record (created on first use), or -1. */
-int bt_sema__exit_record(struct bt_sema *s, const struct bt_expr *call);
+/*
+ * The id of the action record (exit, time, print/clear/zero of a map;
+ * fmt for time, else NULL), created on first use; -1 on OOM.
+ */
+int bt_sema__action(struct bt_sema *s, enum bt_rec_kind kind, int map,
+		    const char *fmt);
 
 #endif

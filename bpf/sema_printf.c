@@ -114,7 +114,7 @@ static int find_same(struct bt_sema *s, const struct bt_expr *call,
 {
 	for (size_t i = 0; i < s->obj->nprintfs; i++) {
 		const struct bt_printf_def *o = &s->obj->printfs[i];
-		if (o->is_exit || o->line != call->line ||
+		if (o->kind != BT_REC_PRINTF || o->line != call->line ||
 		    o->col != call->col || o->nargs != pd->nargs)
 			continue;
 		bool same = true;
@@ -267,16 +267,23 @@ static int register_printf(struct bt_sema *s, const struct bt_expr *call,
 	return id;
 }
 
-int bt_sema__exit_record(struct bt_sema *s, const struct bt_expr *call)
+int bt_sema__action(struct bt_sema *s, enum bt_rec_kind kind, int map,
+		    const char *fmt)
 {
-	(void)call;
-	if (s->exit_printf >= 0)
-		return s->exit_printf;
+	for (size_t i = 0; i < s->obj->nprintfs; i++) {
+		const struct bt_printf_def *o = &s->obj->printfs[i];
+		if (o->kind == kind && o->map == map &&
+		    !strcmp(o->fmt ? o->fmt : "", fmt ? fmt : ""))
+			return (int)i;
+	}
 	int id = bt_object__add_printf(s->obj);
 	if (id < 0)
 		return -1;
-	s->obj->printfs[id].is_exit = true;
-	s->obj->printfs[id].size = sizeof(struct bt_rec_hdr);
-	s->exit_printf = id;
+	struct bt_printf_def *pd = &s->obj->printfs[id];
+	pd->kind = kind;
+	pd->map = map;
+	pd->size = sizeof(struct bt_rec_hdr);
+	if (fmt && !(pd->fmt = strdup(fmt)))
+		return -1;
 	return id;
 }

@@ -152,6 +152,13 @@ int bt_program__consume(struct bt_program *prog, bt_row_fn fn, void *ctx);
 int bt_program__format_row(const struct bt_program *prog,
 			   const struct bt_row *row, char *buf, size_t len);
 
+/*
+ * Where print(@map) and time() write while records are consumed, in order
+ * with the rows (bt-run: stdout). NULL (the default): they are dropped;
+ * table programs cannot call them anyway.
+ */
+void bt_program__set_output(struct bt_program *prog, FILE *out);
+
 /* Records the kernel could not fit into the ring buffer (all CPUs). */
 uint64_t bt_program__lost(const struct bt_program *prog);
 /* Records that failed to decode (unknown id, short record). */

@@ -400,6 +400,40 @@ TT_TEST(begin_end_maps_exit)
 	CHECK_STR(out, "\n\n@b: 42\n@s[x, 2]: hello\n@t: (1, z)\n");
 }
 
+TT_TEST(map_actions_in_order)
+{
+	/* print/clear/zero/time run in user space in record order: the
+	 * rows around them show where. */
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  @c[\"k\"] = count(); @s = \"a longer string\";\n"
+			"  printf(\"row\\n\"); print(@c); time(\"T\\n\");\n"
+			"  zero(@c); print(@c); clear(@c);\n"
+			"  @s = \"short\";\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	char out[4096] = "";
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__set_output(r.prog, f);
+	syscall(SYS_getppid);
+	drain(&r, 1);
+	fflush(f);
+	char during[4096];
+	snprintf(during, sizeof(during), "%s", out);
+	const char *end = finish(r.prog);
+	fclose(f);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(during, "@c[k]: 1\nT\n@c[k]: 0\n");
+	CHECK_STR(end, "\n\n@s: short\n");
+	/* Table programs cannot print. */
+	CHECK(!start("tracepoint:syscalls:sys_enter_getppid { printf(\"a:%d\", "
+		     "pid); time(); }",
+		     true));
+	CHECKF(strstr(errbuf, "time() is not allowed in a table program"),
+	       "%s", errbuf);
+}
+
 TT_TEST(aggregations_read_back)
 {
 	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
@@ -546,4 +580,5 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args),
 	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
 	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
-	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults))
+	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults),
+	TT_CASE(map_actions_in_order))
