@@ -360,8 +360,19 @@ test_service_run() {
 	# against the unit's SystemCallFilter= afterwards.
 	local tracer=() top
 	command -v strace >/dev/null && tracer=(strace -f -qq -o "$TMP/strace.log")
+	# Type=notify: systemd's end of $NOTIFY_SOCKET, played by notify_listen.
+	local notify=""
+	if gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TMP/notify_listen" \
+		tests/packaging/notify_listen.c >"$TMP/notify.log" 2>&1; then
+		"$TMP/notify_listen" "$ROOT/run/tt-notify.sock" 15 >"$TMP/notify.log" 2>&1 &
+		notify=$!
+		for ((i = 0; i < 50; i++)); do
+			[ -S "$ROOT/run/tt-notify.sock" ] && break
+			sleep 0.1
+		done
+	fi
 	"${tracer[@]}" unshare -m --propagation private bash -c \
-		'mount --rbind /sys "$0/sys" && exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"' \
+		'mount --rbind /sys "$0/sys" && exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NOTIFY_SOCKET=/run/tt-notify.sock "$@"' \
 		"$ROOT" setpriv --bounding-set "-all,$caps" --no-new-privs \
 		"${argv[@]}" >"$TMP/daemon.log" 2>&1 &
 	top=$!
@@ -381,6 +392,13 @@ test_service_run() {
 		kill $top 2>/dev/null
 		wait $top 2>/dev/null
 		return
+	fi
+	if [ -z "$notify" ]; then
+		fail service_notify_ready "cannot build notify_listen: $(head -2 "$TMP/notify.log")"
+	elif wait $notify; then
+		pass "service_notify_ready ($(grep -m1 -o 'READY=1' "$TMP/notify.log"))"
+	else
+		fail service_notify_ready "tracetabd sent no READY=1 to \$NOTIFY_SOCKET: under systemd its Type=notify start would time out ($(tail -1 "$TMP/notify.log"))"
 	fi
 	check service_status in_root tracetab status
 	# INSTALL.md step 4: a user in the tracetab group may query.
