@@ -334,6 +334,9 @@ static int slots__count(struct exec *x, struct groups *g, uint32_t nsel,
 	struct slotcount *sc = &x->sc;
 	const uint32_t *k0 = x->ids[0], *k1 = g->nkeys > 1 ? x->ids[1] : NULL;
 
+	/* The chunk's keys are interned already: size the index for them. */
+	if (groups__presize(g) || (g->dense && slots__sync(x, g)))
+		return -ENOMEM;
 	for (uint32_t i = 0; i < nsel; i++) {
 		uint32_t a = k0[i], b = k1 ? k1[i] : 0;
 		size_t s = ((size_t)a << sc->shift) | b;

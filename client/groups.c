@@ -212,6 +212,17 @@ static int dense__grow(struct groups *g, uint32_t k0, uint32_t k1)
 	return 0;
 }
 
+int groups__presize(struct groups *g)
+{
+	uint32_t n0 = g->nkeys > 0 ? g->kd[0].n : 1;
+	uint32_t n1 = g->nkeys > 1 ? g->kd[1].n : 1;
+
+	if (!g->dense || g->nkeys > 2 || !n0 || !n1 ||
+	    (n0 <= g->dcap0 && n1 <= g->dcap1))
+		return 0;
+	return dense__grow(g, n0 - 1, g->nkeys > 1 ? n1 - 1 : 0);
+}
+
 static int64_t group__new(struct groups *g, const uint32_t *ids)
 {
 	size_t n = (size_t)g->ngroups + 1;

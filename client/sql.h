@@ -364,6 +364,11 @@ int groups__intern(struct groups *g, int k, const struct ttq_value *v,
 void groups__give_strings(struct groups *g, struct arena *dst);
 /* Key value of an id. */
 const struct ttq_value *groups__key(const struct groups *g, int k, uint32_t id);
+/*
+ * Shapes the dense index for every key id interned so far, so that groups
+ * appearing later do not regrow it one doubling at a time. -ENOMEM.
+ */
+int groups__presize(struct groups *g);
 /* Group index for a tuple of key ids, created when new; -ENOMEM. */
 int64_t groups__lookup(struct groups *g, const uint32_t *ids);
 /* Folds one input slot (raw 64 bits, or a string) into a cell. */
