@@ -1,7 +1,7 @@
 /*
  * bpf/ast.h - the abstract syntax tree of a bpftrace program.
  *
- * The parser (bpf/parser.c) builds it; semantic analysis and code
+ * bt_parse() (bpf/parser.h) builds it; semantic analysis and code
  * generation walk it. It is the spine of the compiler, so it is plain data:
  * tagged unions, arrays with counts, strings NUL-terminated.
  *
@@ -36,10 +36,11 @@
 /* ---- Type names: casts, sizeof, struct members ------------------------- */
 
 enum bt_type_kind {
-	BT_TYPE_INT, /* int8..int64, uint8..uint64; C char/short/int/long */
-	BT_TYPE_BOOL, /* bool */
-	BT_TYPE_STRING, /* string */
-	BT_TYPE_VOID, /* void (only useful behind a '*') */
+	/* int8..int64, uint8..uint64, and C's char/short/int/long */
+	BT_TYPE_INT,
+	BT_TYPE_BOOL,
+	BT_TYPE_STRING,
+	BT_TYPE_VOID, /* only useful behind a '*' */
 	BT_TYPE_STRUCT, /* struct <name> */
 	BT_TYPE_UNION, /* union <name> */
 	BT_TYPE_ENUM, /* enum <name> */
