@@ -148,8 +148,8 @@ uint64_t ttq_query__missed_rows(const struct ttq_query *q);
  * Runs an aggregate query up to its mergeable state: groups with their key
  * values and aggregate states, before HAVING, ORDER BY and LIMIT. For a
  * query without aggregates the partial holds the selected rows (before
- * ORDER BY and LIMIT; a LIMIT without ORDER BY is applied). -EINVAL with
- * err filled when ... never for a prepared query; -ENOMEM.
+ * ORDER BY; a LIMIT without ORDER BY is applied). Returns 0 and *out, or
+ * -ENOMEM or a store error (negative errno) with err filled.
  */
 int ttq_query__run_partial(struct ttq_query *q, struct ttq_partial **out,
 			   struct ttq_error *err);
