@@ -610,6 +610,10 @@ static const struct bt_builtin builtins[] = {
 	FUNC("sum", 1, 1, ck_agg, NULL),
 	FUNC("min", 1, 1, ck_agg, NULL),
 	FUNC("max", 1, 1, ck_agg, NULL),
+	FUNC("avg", 1, 1, ck_agg, NULL),
+	FUNC("stats", 1, 1, ck_agg, NULL),
+	FUNC("hist", 1, 1, ck_agg, NULL),
+	FUNC("lhist", 4, 4, ck_agg, NULL),
 };
 
 const struct bt_builtin *bt_builtin__find(const char *name, bool is_func)

@@ -151,12 +151,140 @@ static void atomic_add(struct bt_cg *cg)
 				     .imm = BPF_ADD }));
 }
 
+/* r0 = the bucket index of the value in r0 for a log2 histogram. */
+static void log2_bucket(struct bt_cg *cg)
+{
+	int done = bt_emit__label(&cg->e), pos = bt_emit__label(&cg->e);
+	bt_emit__jmp_imm(&cg->e, BPF_JSGT, BPF_REG_0, 0, pos);
+	/* Negative: bucket 0; zero: bucket 1. */
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_1, 0));
+	bt_emit__jmp_imm(&cg->e, BPF_JSLT, BPF_REG_0, 0, done);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_1, 1));
+	bt_emit__ja(&cg->e, done);
+	bt_emit__place(&cg->e, pos);
+	/* floor(log2(v)) by halving: r1 = 2 + log2, r0 shifted down. */
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_1, 2));
+	for (int sh = 32; sh >= 1; sh /= 2) {
+		int skip = bt_emit__label(&cg->e);
+		EMIT(cg, BT_MOV64_REG(BPF_REG_2, BPF_REG_0));
+		EMIT(cg, BT_ALU64_IMM(BPF_RSH, BPF_REG_2, sh));
+		bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_2, 0, skip);
+		EMIT(cg, BT_MOV64_REG(BPF_REG_0, BPF_REG_2));
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, sh));
+		bt_emit__place(&cg->e, skip);
+	}
+	bt_emit__place(&cg->e, done);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_0, BPF_REG_1));
+}
+
+/* r0 = the bucket index of the value in r0 for lhist(min, max, step). */
+static void linear_bucket(struct bt_cg *cg, const struct bt_map_def *md)
+{
+	int done = bt_emit__label(&cg->e), in = bt_emit__label(&cg->e);
+	int over = bt_emit__label(&cg->e);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BPF_REG_0));
+	bt_emit__ld_imm64(&cg->e, BPF_REG_2, (uint64_t)md->lmin);
+	bt_emit__jmp_reg(&cg->e, BPF_JSGE, BPF_REG_1, BPF_REG_2, in);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_0, 0));
+	bt_emit__ja(&cg->e, done);
+	bt_emit__place(&cg->e, in);
+	bt_emit__ld_imm64(&cg->e, BPF_REG_2, (uint64_t)md->lmax);
+	bt_emit__jmp_reg(&cg->e, BPF_JSGE, BPF_REG_1, BPF_REG_2, over);
+	bt_emit__ld_imm64(&cg->e, BPF_REG_2, (uint64_t)md->lmin);
+	EMIT(cg, BT_ALU64_REG(BPF_SUB, BPF_REG_1, BPF_REG_2));
+	bt_emit__ld_imm64(&cg->e, BPF_REG_2, (uint64_t)md->lstep);
+	EMIT(cg, BT_ALU64_REG(BPF_DIV, BPF_REG_1, BPF_REG_2));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, 1));
+	EMIT(cg, BT_MOV64_REG(BPF_REG_0, BPF_REG_1));
+	bt_emit__ja(&cg->e, done);
+	bt_emit__place(&cg->e, over);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_0, (int32_t)md->nbuckets - 1));
+	bt_emit__place(&cg->e, done);
+}
+
+/*
+ * hist()/lhist(): the bucket array is larger than the BPF stack, so a new
+ * key is inserted from zeroed scratch memory (no record is being built
+ * between statements), then the bucket is bumped atomically.
+ */
+static void histogram(struct bt_cg *cg, const struct bt_expr *m,
+		      const struct bt_expr *call, int map)
+{
+	const struct bt_map_def *md = &cg->s->obj->maps[map];
+	int idx = bt_cg__slot(cg, 8, m->line, m->col);
+	bt_cg__expr(cg, call->call.args[0]);
+	if (md->kind == BT_MAPK_HIST)
+		log2_bucket(cg);
+	else
+		linear_bucket(cg, md);
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, idx));
+	int key = bt_cg__map_key(cg, m);
+	int found = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
+	lookup(cg, map, key);
+	bt_emit__jmp_imm(&cg->e, BPF_JNE, BPF_REG_0, 0, found);
+	for (uint32_t i = 0; i < md->value_size; i += 8)
+		EMIT(cg, BT_ST_IMM(BPF_DW, BT_REG_SCRATCH, (int16_t)i, 0));
+	bt_emit__ld_map(&cg->e, BPF_REG_1, (uint32_t)map);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_2, key));
+	EMIT(cg, BT_MOV64_REG(BPF_REG_3, BT_REG_SCRATCH));
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_4, BPF_NOEXIST));
+	EMIT(cg, BT_CALL(BPF_FUNC_map_update_elem));
+	lookup(cg, map, key);
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, end);
+	bt_emit__place(&cg->e, found);
+	/* Bounded index, so the verifier sees the access inside the value. */
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, idx));
+	int ok = bt_emit__label(&cg->e);
+	bt_emit__jmp_imm(&cg->e, BPF_JLT, BPF_REG_1, (int32_t)md->nbuckets, ok);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_1, (int32_t)md->nbuckets - 1));
+	bt_emit__place(&cg->e, ok);
+	EMIT(cg, BT_ALU64_IMM(BPF_LSH, BPF_REG_1, 3));
+	EMIT(cg, BT_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1));
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_1, 1));
+	atomic_add(cg);
+	bt_emit__place(&cg->e, end);
+}
+
+/* avg()/stats(): {count, sum}, both added atomically. */
+static void average(struct bt_cg *cg, const struct bt_expr *m,
+		    const struct bt_expr *call, int map)
+{
+	int val = bt_cg__slot(cg, 16, m->line, m->col);
+	bt_cg__expr(cg, call->call.args[0]);
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, val, 1));
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, val + 8));
+	int key = bt_cg__map_key(cg, m);
+	int insert = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
+	lookup(cg, map, key);
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, insert);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_1, 1));
+	atomic_add(cg);
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_0, 8));
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, val + 8));
+	atomic_add(cg);
+	bt_emit__ja(&cg->e, end);
+	bt_emit__place(&cg->e, insert);
+	update(cg, map, key, val, BPF_ANY);
+	bt_emit__place(&cg->e, end);
+}
+
 void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 			  const struct bt_expr *call)
 {
 	int map = bt_sema__info(cg->s, m)->map;
 	enum bt_map_kind kind = cg->s->obj->maps[map].kind;
 	int mark = cg->e.stack;
+	if (kind == BT_MAPK_HIST || kind == BT_MAPK_LHIST) {
+		histogram(cg, m, call, map);
+		bt_emit__stack_reset(&cg->e, mark);
+		return;
+	}
+	if (kind == BT_MAPK_AVG || kind == BT_MAPK_STATS) {
+		average(cg, m, call, map);
+		bt_emit__stack_reset(&cg->e, mark);
+		return;
+	}
 	int val = bt_cg__slot(cg, 8, m->line, m->col);
 	if (kind == BT_MAPK_COUNT)
 		EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, val, 1));

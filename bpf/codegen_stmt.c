@@ -59,17 +59,6 @@ static void assign_var(struct bt_cg *cg, const struct bt_stmt *st)
 	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, v->slot));
 }
 
-static bool is_agg_call(const struct bt_expr *v)
-{
-	static const char *aggs[] = { "count", "sum", "min", "max" };
-	if (v->kind != BT_EXPR_CALL)
-		return false;
-	for (size_t i = 0; i < 4; i++)
-		if (!strcmp(v->call.name, aggs[i]))
-			return true;
-	return false;
-}
-
 static bool stmt(struct bt_cg *cg, const struct bt_stmt *st)
 {
 	int mark = cg->e.stack;
@@ -81,7 +70,7 @@ static bool stmt(struct bt_cg *cg, const struct bt_stmt *st)
 	case BT_STMT_ASSIGN:
 		if (st->assign.target->kind == BT_EXPR_VAR)
 			assign_var(cg, st);
-		else if (is_agg_call(st->assign.value))
+		else if (bt_sema__is_aggregation(st->assign.value))
 			bt_cg__map_aggregate(cg, st->assign.target,
 					     st->assign.value);
 		else

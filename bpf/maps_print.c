@@ -63,6 +63,93 @@ static void print_value(FILE *out, const struct bt_type *t, const uint8_t *p)
 	}
 }
 
+/* Powers of two the way bpftrace labels them: 512, 1K, 2K, ..., 1M. */
+static void pow2_label(uint64_t v, char *buf, size_t len)
+{
+	static const char sfx[] = " KMGTPE";
+	int i = 0;
+	while (v >= 1024 && v % 1024 == 0 && i < 6) {
+		v /= 1024;
+		i++;
+	}
+	if (i)
+		snprintf(buf, len, "%llu%c", (unsigned long long)v, sfx[i]);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static void bucket_label(const struct bt_map_def *m, uint32_t i, char *buf,
+			 size_t len)
+{
+	char lo[24], hi[24];
+	if (m->kind == BT_MAPK_LHIST) {
+		if (i == 0)
+			snprintf(buf, len, "(..., %lld)", (long long)m->lmin);
+		else if (i == m->nbuckets - 1)
+			snprintf(buf, len, "[%lld, ...)", (long long)m->lmax);
+		else
+			snprintf(buf, len, "[%lld, %lld)",
+				 (long long)(m->lmin + (i - 1) * m->lstep),
+				 (long long)(m->lmin + i * m->lstep));
+		return;
+	}
+	if (i == 0) {
+		snprintf(buf, len, "(..., 0)");
+	} else if (i == 1 || i == 2) {
+		snprintf(buf, len, "[%u]", i - 1);
+	} else {
+		pow2_label(1ull << (i - 2), lo, sizeof(lo));
+		if (i - 1 < 64)
+			pow2_label(1ull << (i - 1), hi, sizeof(hi));
+		else
+			snprintf(hi, sizeof(hi), "...");
+		snprintf(buf, len, "[%s, %s)", lo, hi);
+	}
+}
+
+/* One histogram: the buckets from the first to the last non-empty one. */
+static void print_hist(const struct bt_map_def *m, const uint8_t *val,
+		       FILE *out)
+{
+	const uint64_t *b = (const uint64_t *)val;
+	uint32_t lo = m->nbuckets, hi = 0;
+	uint64_t max = 0;
+	for (uint32_t i = 0; i < m->nbuckets; i++) {
+		if (!b[i])
+			continue;
+		lo = i < lo ? i : lo;
+		hi = i;
+		max = b[i] > max ? b[i] : max;
+	}
+	for (uint32_t i = lo; i <= hi && max; i++) {
+		char label[80], bar[53];
+		bucket_label(m, i, label, sizeof(label));
+		unsigned n = (unsigned)(b[i] * 52 / max);
+		memset(bar, '@', n);
+		memset(bar + n, ' ', 52 - n);
+		bar[52] = 0;
+		fprintf(out, "%-16s%8llu |%s|\n", label,
+			(unsigned long long)b[i], bar);
+	}
+	fputc('\n', out);
+}
+
+static void print_agg(const struct bt_map_def *m, const uint8_t *val,
+		      FILE *out)
+{
+	uint64_t count;
+	int64_t sum;
+	memcpy(&count, val, 8);
+	memcpy(&sum, val + 8, 8);
+	int64_t avg = count ? sum / (int64_t)count : 0;
+	if (m->kind == BT_MAPK_AVG)
+		fprintf(out, "%lld\n", (long long)avg);
+	else
+		fprintf(out, "count %llu, average %lld, total %lld\n",
+			(unsigned long long)count, (long long)avg,
+			(long long)sum);
+}
+
 static const struct bt_map_def *sort_map;
 
 static int by_value(const void *a, const void *b)
@@ -156,7 +243,8 @@ int bt_maps__print_one(const struct bt_map_def *m, FILE *out)
 	if (!e)
 		return -1;
 	sort_map = m;
-	if (m->value.kind == BT_T_INT)
+	bool plain = m->kind < BT_MAPK_AVG;
+	if (plain && m->value.kind == BT_T_INT)
 		qsort(e, n, sizeof(*e), by_value);
 	else if (m->key.kind != BT_T_NONE)
 		qsort(e, n, sizeof(*e), by_key);
@@ -164,9 +252,19 @@ int bt_maps__print_one(const struct bt_map_def *m, FILE *out)
 		fputs(m->name, out);
 		print_key(out, m, e[i].key);
 		fputs(": ", out);
-		print_value(out, &m->value, e[i].val);
-		fputc('\n', out);
+		if (m->kind == BT_MAPK_HIST || m->kind == BT_MAPK_LHIST) {
+			fputc('\n', out);
+			print_hist(m, e[i].val, out);
+		} else if (!plain) {
+			print_agg(m, e[i].val, out);
+		} else {
+			print_value(out, &m->value, e[i].val);
+			fputc('\n', out);
+		}
 	}
+	/* bpftrace separates avg/stats maps from what follows. */
+	if (n && (m->kind == BT_MAPK_AVG || m->kind == BT_MAPK_STATS))
+		fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
 		free(e[i].key);
 		free(e[i].val);

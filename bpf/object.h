@@ -106,7 +106,14 @@ enum bt_map_kind {
 	BT_MAPK_SUM,
 	BT_MAPK_MIN,
 	BT_MAPK_MAX,
+	BT_MAPK_AVG,   /* value: u64 count, s64 sum */
+	BT_MAPK_STATS, /* same layout, printed as count/average/total */
+	BT_MAPK_HIST,  /* value: u64 buckets[BT_HIST_BUCKETS] (log2) */
+	BT_MAPK_LHIST, /* value: u64 buckets[nbuckets] (linear) */
 };
+
+/* log2 histogram: (..., 0), [0], [1], [2, 4), ..., [2^63, ...). */
+#define BT_HIST_BUCKETS 66
 
 struct bt_map_def {
 	char name[80]; /* "@name"; internal maps have a plain name */
@@ -115,6 +122,8 @@ struct bt_map_def {
 	enum bt_map_kind kind;
 	struct bt_type key, value; /* key BT_T_NONE: no key (@x) */
 	bool provisional; /* read before any assignment: an integer so far */
+	int64_t lmin, lmax, lstep; /* lhist parameters */
+	uint32_t nbuckets;         /* hist/lhist */
 	int fd;
 };
 

@@ -299,77 +299,153 @@ static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
 	return 0;
 }
 
-static enum bt_map_kind agg_kind(const struct bt_expr *v)
+static const struct {
+	const char *name;
+	enum bt_map_kind kind;
+	size_t nargs;
+} aggs[] = {
+	{ "count", BT_MAPK_COUNT, 0 }, { "sum", BT_MAPK_SUM, 1 },
+	{ "min", BT_MAPK_MIN, 1 },     { "max", BT_MAPK_MAX, 1 },
+	{ "avg", BT_MAPK_AVG, 1 },     { "stats", BT_MAPK_STATS, 1 },
+	{ "hist", BT_MAPK_HIST, 1 },   { "lhist", BT_MAPK_LHIST, 4 },
+};
+
+static int agg_index(const struct bt_expr *v)
 {
 	if (v->kind != BT_EXPR_CALL)
-		return BT_MAPK_VALUE;
-	static const struct {
-		const char *n;
-		enum bt_map_kind k;
-	} aggs[] = { { "count", BT_MAPK_COUNT },
-		     { "sum", BT_MAPK_SUM },
-		     { "min", BT_MAPK_MIN },
-		     { "max", BT_MAPK_MAX } };
+		return -1;
 	for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
-		if (!strcmp(v->call.name, aggs[i].n))
-			return aggs[i].k;
-	return BT_MAPK_VALUE;
+		if (!strcmp(v->call.name, aggs[i].name))
+			return (int)i;
+	return -1;
+}
+
+bool bt_sema__is_aggregation(const struct bt_expr *v)
+{
+	return agg_index(v) >= 0;
+}
+
+/* lhist(v, min, max, step): the last three are constants. */
+static int lhist_params(struct bt_sema *s, const struct bt_expr *v,
+			int64_t p[3])
+{
+	for (int i = 0; i < 3; i++) {
+		const struct bt_expr *a = v->call.args[i + 1];
+		struct bt_einfo *ai = bt_sema__expr(s, a);
+		if (!ai)
+			return -1;
+		if (!ai->is_const) {
+			bt_sema__error(s, a->line, a->col,
+				       "lhist()'s min, max and step must be "
+				       "constants");
+			return -1;
+		}
+		p[i] = ai->cval;
+	}
+	if (p[2] <= 0 || p[1] <= p[0] || (p[1] - p[0]) / p[2] > 500) {
+		bt_sema__error(s, v->line, v->col,
+			       "lhist() needs min < max, step > 0 and at most "
+			       "500 buckets");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets or checks the bucket layout of a hist/lhist map. */
+static int buckets(struct bt_sema *s, const struct bt_expr *v,
+		   struct bt_map_def *md, const int64_t p[3])
+{
+	uint32_t nb = md->kind == BT_MAPK_HIST
+			      ? BT_HIST_BUCKETS
+			      : (uint32_t)((p[1] - p[0]) / p[2]) + 2;
+	if (md->nbuckets && (md->nbuckets != nb || md->lmin != p[0] ||
+			     md->lmax != p[1] || md->lstep != p[2])) {
+		bt_sema__error(s, v->line, v->col,
+			       "map '%s' was used with other lhist() bounds",
+			       md->name);
+		return -1;
+	}
+	md->nbuckets = nb;
+	md->lmin = p[0];
+	md->lmax = p[1];
+	md->lstep = p[2];
+	md->value_size = nb * 8;
+	return 0;
+}
+
+static int agg_assign(struct bt_sema *s, const struct bt_stmt *st,
+		      const struct bt_type *key)
+{
+	const struct bt_expr *t = st->assign.target, *v = st->assign.value;
+	int ai = agg_index(v);
+	enum bt_map_kind kind = aggs[ai].kind;
+	int64_t p[3] = { 0, 0, 0 };
+	if (st->assign.op != BT_BINOP_NONE) {
+		bt_sema__error(s, st->line, st->col,
+			       "%s() must be assigned with '='", v->call.name);
+		return -1;
+	}
+	if (v->call.nargs != aggs[ai].nargs) {
+		bt_sema__error(s, v->line, v->col, "%s() takes %zu argument%s",
+			       v->call.name, aggs[ai].nargs,
+			       aggs[ai].nargs == 1 ? "" : "s");
+		return -1;
+	}
+	if (aggs[ai].nargs) {
+		struct bt_einfo *vi = bt_sema__expr(s, v->call.args[0]);
+		if (!vi)
+			return -1;
+		if (vi->type.kind != BT_T_INT) {
+			bt_sema__error(s, v->call.args[0]->line,
+				       v->call.args[0]->col,
+				       "%s() needs an integer", v->call.name);
+			return -1;
+		}
+	}
+	if (kind == BT_MAPK_LHIST && lhist_params(s, v, p) < 0)
+		return -1;
+	struct bt_type vt = bt_type__int(8, kind != BT_MAPK_COUNT);
+	bt_sema__info(s, v)->type = vt;
+	int m = bt_sema__map(s, t, key, &vt, kind);
+	if (m < 0)
+		return -1;
+	struct bt_map_def *md = &s->obj->maps[m];
+	if (kind == BT_MAPK_AVG || kind == BT_MAPK_STATS)
+		md->value_size = 16;
+	if ((kind == BT_MAPK_HIST || kind == BT_MAPK_LHIST) &&
+	    buckets(s, v, md, p) < 0)
+		return -1;
+	struct bt_einfo *ti = bt_sema__info(s, t);
+	ti->map = m;
+	ti->type = md->value;
+	return 0;
 }
 
 static int map_assign(struct bt_sema *s, const struct bt_stmt *st)
 {
 	const struct bt_expr *t = st->assign.target, *v = st->assign.value;
-	enum bt_map_kind kind = agg_kind(v);
 	struct bt_type key, vt;
 	if (bt_sema__map_key(s, t, &key) < 0)
 		return -1;
-	if (kind != BT_MAPK_VALUE) {
-		if (st->assign.op != BT_BINOP_NONE) {
-			bt_sema__error(s, st->line, st->col,
-				       "%s() must be assigned with '='",
-				       v->call.name);
-			return -1;
-		}
-		size_t want = kind == BT_MAPK_COUNT ? 0 : 1;
-		if (v->call.nargs != want) {
-			bt_sema__error(s, v->line, v->col,
-				       "%s() takes %zu argument%s",
-				       v->call.name, want, want ? "" : "s");
-			return -1;
-		}
-		vt = bt_type__int(8, kind != BT_MAPK_COUNT);
-		if (want) {
-			struct bt_einfo *ai = bt_sema__expr(s, v->call.args[0]);
-			if (!ai)
-				return -1;
-			if (ai->type.kind != BT_T_INT) {
-				bt_sema__error(s, v->call.args[0]->line,
-					       v->call.args[0]->col,
-					       "%s() needs an integer",
-					       v->call.name);
-				return -1;
-			}
-		}
-		bt_sema__info(s, v)->type = vt;
-	} else {
-		struct bt_einfo *vi = bt_sema__expr(s, v);
-		if (!vi)
-			return -1;
-		vt = vi->type;
-		if (!bt_type__scalar(&vt) && !bt_type__aggregate(&vt)) {
-			bt_sema__error(s, v->line, v->col,
-				       "this value cannot be stored in a map");
-			return -1;
-		}
-		if (vt.kind == BT_T_PTR)
-			vt = bt_type__int(8, false);
-		if (st->assign.op != BT_BINOP_NONE && vt.kind != BT_T_INT) {
-			bt_sema__error(s, st->line, st->col,
-				       "compound assignment needs an integer");
-			return -1;
-		}
+	if (agg_index(v) >= 0)
+		return agg_assign(s, st, &key);
+	struct bt_einfo *vi = bt_sema__expr(s, v);
+	if (!vi)
+		return -1;
+	vt = vi->type;
+	if (!bt_type__scalar(&vt) && !bt_type__aggregate(&vt)) {
+		bt_sema__error(s, v->line, v->col,
+			       "this value cannot be stored in a map");
+		return -1;
 	}
-	int m = bt_sema__map(s, t, &key, &vt, kind);
+	if (vt.kind == BT_T_PTR)
+		vt = bt_type__int(8, false);
+	if (st->assign.op != BT_BINOP_NONE && vt.kind != BT_T_INT) {
+		bt_sema__error(s, st->line, st->col,
+			       "compound assignment needs an integer");
+		return -1;
+	}
+	int m = bt_sema__map(s, t, &key, &vt, BT_MAPK_VALUE);
 	if (m < 0)
 		return -1;
 	struct bt_einfo *ti = bt_sema__info(s, t);
@@ -405,8 +481,7 @@ static int stmt(struct bt_sema *s, const struct bt_stmt *st)
 {
 	switch (st->kind) {
 	case BT_STMT_EXPR:
-		if (st->expr->kind == BT_EXPR_CALL &&
-		    agg_kind(st->expr) != BT_MAPK_VALUE) {
+		if (agg_index(st->expr) >= 0) {
 			bt_sema__error(s, st->line, st->col,
 				       "%s() must be assigned to a map",
 				       st->expr->call.name);

@@ -93,6 +93,8 @@ int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 /* The key type of a map expression's keys (NONE for @x); -1 on error. */
 int bt_sema__map_key(struct bt_sema *s, const struct bt_expr *m,
 		     struct bt_type *key);
+/* True for a call of an aggregation (count(), hist(), ...). */
+bool bt_sema__is_aggregation(const struct bt_expr *v);
 /* Registers a printf record for a call; returns its id or -1. */
 int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call);
 /*

@@ -618,6 +618,11 @@ static struct bt_einfo *map(struct bt_sema *s, const struct bt_expr *e)
 		return NULL;
 	}
 	struct bt_type vt = md->value;
+	if (md->kind >= BT_MAPK_AVG)
+		return fail(s, e, "map '%s' holds an avg/stats/hist/lhist "
+				  "aggregation, which cannot be read in an "
+				  "expression",
+			    name);
 	if (md->kind != BT_MAPK_VALUE)
 		vt = bt_type__int(8, md->kind != BT_MAPK_COUNT);
 	struct bt_einfo *ei = typed(s, e, vt);

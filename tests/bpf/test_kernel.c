@@ -434,6 +434,41 @@ TT_TEST(map_actions_in_order)
 	       "%s", errbuf);
 }
 
+TT_TEST(histograms_and_averages)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  @i++; @h = hist(@i * 3); @l = lhist(@i, 0, 4, 2);\n"
+			"  @a = avg(@i); @s = stats(@i * 10);\n"
+			"  if (@i == 5) { exit(); }\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	for (int i = 0; i < 5; i++)
+		syscall(SYS_getppid);
+	drain(&r, 0);
+	CHECK(bt_program__exited(r.prog));
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	/* @i = 1..5: hist of 3 6 9 12 15 (bars scaled to the largest
+	 * bucket), lhist of 1..5, avg 3, stats of 10..50. */
+	const char *bar52 =
+		"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@";
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "\n\n@a: 3\n\n@h: \n"
+		 "[2, 4)                 1 |%.17s%35s|\n"
+		 "[4, 8)                 1 |%.17s%35s|\n"
+		 "[8, 16)                3 |%s|\n\n"
+		 "@i: 5\n"
+		 "@l: \n"
+		 "[0, 2)                 1 |%.26s%26s|\n"
+		 "[2, 4)                 2 |%s|\n"
+		 "[4, ...)               2 |%s|\n\n"
+		 "@s: count 5, average 30, total 150\n\n",
+		 bar52, "", bar52, "", bar52, bar52, "", bar52, bar52);
+	CHECK_STR(out, want);
+}
+
 TT_TEST(aggregations_read_back)
 {
 	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
@@ -581,4 +616,4 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
 	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
 	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults),
-	TT_CASE(map_actions_in_order))
+	TT_CASE(map_actions_in_order), TT_CASE(histograms_and_averages))
