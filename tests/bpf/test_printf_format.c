@@ -110,6 +110,10 @@ static const char *names(const char *fmt)
 /* Labels name columns; others are col<N> with N the 1-based position. */
 TT_TEST(column_names)
 {
+	/* The seed's tcpretrans example. */
+	CHECK_STR(names("time_:%llu src_ip:%s src_port:%d dst_ip:%s "
+			"dst_port:%d"),
+		  "time_*,src_ip*,src_port*,dst_ip*,dst_port*");
 	CHECK_STR(names("%d %s\n"), "col1,col2");
 	CHECK_STR(names("pid:%d comm:%s\n"), "pid*,comm*");
 	CHECK_STR(names("pid:%d %s time_:%llu"), "pid*,col2,time_*");
