@@ -505,6 +505,10 @@ static int chunk__rows(struct exec *x, struct rowbuf *rb,
 		q->missed += rb->nrows - before;
 		rb->nrows = before;
 	}
+	/* ORDER BY ... LIMIT k: only the best k rows so far can be answers. */
+	size_t keep = q->limit >= 0 ? (size_t)q->limit : 0;
+	if (q->norder && q->limit >= 0 && rb->nrows >= 2 * keep + 4096)
+		return rowbuf__keep_top(rb, q, keep);
 	return 0;
 }
 

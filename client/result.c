@@ -94,6 +94,30 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 	return 0;
 }
 
+int rowbuf__keep_top(struct rowbuf *rb, const struct ttq_query *q, size_t k)
+{
+	size_t nout = (size_t)q->nout;
+	struct rowbuf nb = {0};
+	const struct ttq_value **rows = malloc((rb->nrows + 1) * sizeof(*rows));
+	int ret = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < rb->nrows; i++)
+		rows[i] = &rb->vals[i * nout];
+	qsort_r(rows, rb->nrows, sizeof(*rows), row_cmp, (void *)q);
+	for (size_t i = 0; i < k && i < rb->nrows && !ret; i++)
+		ret = rowbuf__push(&nb, q->nout, rows[i], NULL);
+	free(rows);
+	if (ret) {
+		rowbuf__free(&nb);
+		return ret;
+	}
+	rowbuf__free(rb);
+	*rb = nb;
+	return 0;
+}
+
 static int result__init(struct ttq_result *r, const struct ttq_query *q)
 {
 	r->ncols = q->nvisible;

@@ -408,6 +408,9 @@ struct rowbuf {
 	struct arena strings;
 };
 void rowbuf__free(struct rowbuf *rb);
+/* Sorts rb by q's ORDER BY and keeps the first k rows (ORDER BY + LIMIT
+ * keeps memory bounded by pruning now and then). -ENOMEM. */
+int rowbuf__keep_top(struct rowbuf *rb, const struct ttq_query *q, size_t k);
 
 struct ttq_partial {
 	struct ttq_query *q;

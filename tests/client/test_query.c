@@ -214,6 +214,26 @@ TT_TEST(having_order_desc_limit)
 	ttq_result__free(r);
 }
 
+/* ORDER BY + LIMIT prunes to the best rows while scanning (every 4096+
+ * rows); the answer must equal a full sort. */
+TT_TEST(order_by_limit_over_pruning)
+{
+	QUERY(r, "SELECT pid, value, time_ FROM t ORDER BY value DESC, pid "
+		 "LIMIT 3");
+	/* value 999 occurs for i = 27 (mod 1000): i = 27, 1027, ... 4027 with
+	 * pids 27, 27, ... ; ties broken by pid, then any order of time. */
+	long n999 = 0;
+	for (int i = 0; i < NROWS; i++)
+		n999 += (i * 37) % 1000 == 999;
+	CHECK(n999 >= 3);
+	CHECK_INT(ttq_result__nrows(r), 3);
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT(ttq_result__value(r, i, 1)->u, 999);
+		CHECK_INT(ttq_result__value(r, i, 0)->i, 27);
+	}
+	ttq_result__free(r);
+}
+
 TT_TEST(time_window_now_duration)
 {
 	/* now = base + 5 s: the last 2 s hold rows 3000.. except the edge. */
@@ -566,9 +586,9 @@ TT_MAIN("client/query", TT_CASE(select_star_limit),
 	TT_CASE(where_comparisons_and_or_not), TT_CASE(in_like_contains),
 	TT_CASE(group_by_two_strings), TT_CASE(sum_min_max_avg),
 	TT_CASE(percentiles_exact_nearest_rank),
-	TT_CASE(having_order_desc_limit), TT_CASE(time_window_now_duration),
-	TT_CASE(bin_time_buckets), TT_CASE(expressions_and_functions),
-	TT_CASE(ip_host_uses_etc_hosts),
+	TT_CASE(having_order_desc_limit), TT_CASE(order_by_limit_over_pruning),
+	TT_CASE(time_window_now_duration), TT_CASE(bin_time_buckets),
+	TT_CASE(expressions_and_functions), TT_CASE(ip_host_uses_etc_hosts),
 	TT_CASE(errors_with_positions_and_suggestions),
 	TT_CASE(partials_merge_exactly),
 	TT_CASE(since_option_and_empty_results),
