@@ -27,10 +27,12 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
-# The client library other programs link to read and query tables: the
-# store reader, the query engine and the control-socket client, merged into
-# one archive so that users need a single -ltracetab.
-TT_PKG_LIBS := $(BUILD)/libtt_query.a $(BUILD)/libtt_control.a $(BUILD)/libtt_store.a
+# The library other programs link to read and query tables: the store, the
+# query engine, the control-socket client and the bpftrace compiler (every
+# header in include/tracetab/ is shipped, so every one links), merged into
+# one static archive so that users need a single -ltracetab.
+TT_PKG_LIBS := $(BUILD)/libtt_query.a $(BUILD)/libtt_control.a $(BUILD)/libbt.a \
+	       $(BUILD)/libtt_store.a
 TT_PKG_BINS := $(BUILD)/tracetabd $(BUILD)/tracetab
 TT_PKG_SCRIPTS := $(wildcard bpf/tools/*)
 

@@ -6,15 +6,17 @@
  *     cc dev_consumer.c $(pkg-config --cflags --libs tracetab)
  *
  * It writes a table into the directory given as argv[1] with the store
- * API, reads it back with the query engine, and asks the control client
- * for a daemon that is not there. Each of the three parts of the archive
- * is therefore linked and exercised; it prints one line and exits 0 when
+ * API, reads it back with the query engine, asks the control client for a
+ * daemon that is not there and has the compiler point at a syntax error.
+ * Each part of the archive is therefore linked and exercised; it prints one line and exits 0 when
  * the answers are the ones it wrote.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <tracetab/bt.h>
 #include <tracetab/control.h>
 #include <tracetab/query.h>
 #include <tracetab/store.h>
@@ -69,6 +71,33 @@ static int query_sum(const char *dir, int64_t *sum)
 	return 0;
 }
 
+/* A missing ')' must be reported at its line and column, before any
+ * kernel access. */
+static int compile_error(void)
+{
+	const char *src = "tracepoint:syscalls:sys_enter_getppid\n"
+			  "{ printf(\"pid:%d\\n\", pid; }\n";
+	struct bt_compile_opts opts = { .sz = sizeof(opts), .table_mode = true };
+	struct bt_diags *diags = bt_diags__new();
+	struct bt_program *prog = NULL;
+	const struct bt_diag *d;
+	int rc;
+
+	if (!diags)
+		return -1;
+	rc = bt_program__compile(src, &opts, &prog, diags);
+	d = bt_diags__count(diags) ? bt_diags__get(diags, 0) : NULL;
+	if (rc >= 0 || !d || d->line != 2 || d->col < 1) {
+		fprintf(stderr, "compile: rc %d, diagnostic %s at %d:%d\n", rc,
+			d ? d->msg : "(none)", d ? d->line : 0, d ? d->col : 0);
+		bt_program__free(prog);
+		bt_diags__free(diags);
+		return -1;
+	}
+	bt_diags__free(diags);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ttc_control *ctl;
@@ -89,7 +118,9 @@ int main(int argc, char **argv)
 	rc = ttc_control__connect(sock, &ctl, err, sizeof(err));
 	if (rc != -ENOENT && rc != -ECONNREFUSED)
 		return fprintf(stderr, "connect: %d %s\n", rc, err), 1;
-	printf("store, query and control libraries work: sum %lld\n",
+	if (compile_error())
+		return 1;
+	printf("store, query, control and compiler work: sum %lld\n",
 	       (long long)sum);
 	return 0;
 }

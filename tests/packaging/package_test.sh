@@ -49,6 +49,11 @@ done
 
 # ---- INSTALL.md step 1: build the packages ---------------------------------
 
+# build_errors LOG: the first compiler/linker/lintian errors of a build log.
+build_errors() {
+	grep -m4 -E 'error:|undefined reference|^E: |\*\*\*' "$1" | tr '\n' ' '
+}
+
 test_build_deb() {
 	local log=$TMP/deb.log
 	if [ -n "$TT_PKG_REUSE" ]; then
@@ -56,7 +61,7 @@ test_build_deb() {
 		return 0
 	fi
 	if ! make --no-print-directory deb >"$log" 2>&1; then
-		fail deb_build "$(grep -v '^N:' "$log" | tail -5 | tr '\n' ' ')"
+		fail deb_build "$(build_errors "$log")"
 		return 1
 	fi
 	pass deb_build
@@ -142,7 +147,7 @@ test_rpm_start() {
 test_rpm() {
 	[ -n "$RPM_PID" ] && wait "$RPM_PID"
 	if [ "$(cat "$TMP/rpm.rc")" != 0 ]; then
-		fail rpm_build "$(tail -5 "$TMP/rpm.log" | tr '\n' ' ')"
+		fail rpm_build "$(build_errors "$TMP/rpm.log")"
 		return
 	fi
 	[ -n "$RPM_PID" ] && pass rpm_build
