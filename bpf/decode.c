@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "bpf/object.h"
+#include "bpf/render.h"
 
 static void decode_arg(struct bt_program *prog, size_t i,
 		       const struct bt_printf_arg *a, const uint8_t *rec)
@@ -26,13 +27,10 @@ static void decode_arg(struct bt_program *prog, size_t i,
 		v->str.ptr = (const char *)p;
 		v->str.len = (uint32_t)strnlen((const char *)p, a->type.size);
 		return;
-	case BT_T_INET: {
-		uint64_t fam;
-		memcpy(&fam, p, 8);
+	case BT_T_INET:
+	case BT_T_TEXT: {
 		char *t = prog->text[i];
-		if (!inet_ntop(fam == 10 ? AF_INET6 : AF_INET, p + 8, t,
-			       sizeof(prog->text[i])))
-			snprintf(t, sizeof(prog->text[i]), "?");
+		bt_render__value(&a->type, p, t, sizeof(prog->text[i]));
 		v->str.ptr = t;
 		v->str.len = (uint32_t)strlen(t);
 		return;
@@ -147,7 +145,8 @@ static void render(const struct bt_printf_arg *a, const union tt_value *v,
 		   char *out, size_t olen)
 {
 	const char *spec = a->cspec;
-	if (a->type.kind == BT_T_STR || a->type.kind == BT_T_INET) {
+	if (a->type.kind == BT_T_STR || a->type.kind == BT_T_INET ||
+	    a->type.kind == BT_T_TEXT) {
 		char tmp[4096];
 		uint32_t n = v->str.len < sizeof(tmp) - 1 ? v->str.len
 							  : sizeof(tmp) - 1;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bpf/object.h"
+#include "bpf/render.h"
 
 struct entry {
 	uint8_t *key, *val;
@@ -49,13 +50,11 @@ static void print_value(FILE *out, const struct bt_type *t, const uint8_t *p)
 		}
 		fputc(')', out);
 		return;
-	case BT_T_INET: {
-		char b[64];
-		uint64_t fam;
-		memcpy(&fam, p, 8);
-		if (inet_ntop(fam == 10 ? AF_INET6 : AF_INET, p + 8, b,
-			      sizeof(b)))
-			fputs(b, out);
+	case BT_T_INET:
+	case BT_T_TEXT: {
+		char b[256];
+		bt_render__value(t, p, b, sizeof(b));
+		fputs(b, out);
 		return;
 	}
 	default:

@@ -132,7 +132,7 @@ int bt_sema__map_key(struct bt_sema *s, const struct bt_expr *m,
 		f[i] = ki->type;
 		if (f[i].kind == BT_T_INT || f[i].kind == BT_T_PTR)
 			f[i] = bt_type__int(8, f[i].is_signed);
-		else if (!bt_type__aggregate(&f[i])) {
+		else if (f[i].kind != BT_T_TEXT && !bt_type__aggregate(&f[i])) {
 			bt_sema__error(s, m->map.keys[i]->line,
 				       m->map.keys[i]->col,
 				       "this value cannot be a map key");

@@ -21,7 +21,8 @@ static bool conv_accepts(char conv, const struct bt_type *t)
 {
 	if (conv == 's')
 		return t->kind == BT_T_STR || t->kind == BT_T_INET ||
-		       t->kind == BT_T_INT || t->kind == BT_T_PTR;
+		       t->kind == BT_T_INT || t->kind == BT_T_PTR ||
+		       t->kind == BT_T_TEXT;
 	return t->kind == BT_T_INT || t->kind == BT_T_PTR;
 }
 

@@ -20,7 +20,6 @@ unsigned bt_type__align(const struct bt_type *t)
 	case BT_T_INT:
 		return t->size ? t->size : 1;
 	case BT_T_STR:
-	case BT_T_KSTR:
 		return 1;
 	case BT_T_TUPLE: {
 		unsigned a = 1;
@@ -49,6 +48,8 @@ bool bt_type__compatible(const struct bt_type *a, const struct bt_type *b)
 	}
 	if (a->kind == BT_T_PTR || a->kind == BT_T_RECORD)
 		return a->btf == b->btf;
+	if (a->kind == BT_T_TEXT)
+		return a->render == b->render;
 	return true;
 }
 
@@ -110,7 +111,7 @@ void bt_type__name(const struct bt_type *t, char *buf, size_t len)
 		static const char *names[] = {
 			[BT_T_NONE] = "none",	[BT_T_VOID] = "void",
 			[BT_T_ARGS] = "args",	[BT_T_INET] = "inet",
-			[BT_T_KSTR] = "string", [BT_T_COUNT] = "count",
+			[BT_T_TEXT] = "text", [BT_T_COUNT] = "count",
 			[BT_T_SUM] = "sum",	[BT_T_MIN] = "min",
 			[BT_T_MAX] = "max",
 		};

@@ -31,7 +31,7 @@ enum bt_tkind {
 	BT_T_ARGS,   /* a tracepoint's args (fields from tracefs) */
 	BT_T_TUPLE,
 	BT_T_INET,   /* ntop() result: family + 16 address bytes */
-	BT_T_KSTR,   /* text computed in user space (probe name) */
+	BT_T_TEXT,   /* a u64 rendered as text in user space (ksym, ...) */
 	BT_T_COUNT,  /* aggregations, only as map values */
 	BT_T_SUM,
 	BT_T_MIN,
@@ -53,6 +53,7 @@ struct bt_type {
 	/* ARRAY without BTF (tracepoint fields): element integers. */
 	uint16_t elem_size;
 	bool elem_signed;
+	uint8_t render; /* TEXT: enum bt_render */
 	const struct bt_tuple *tuple; /* TUPLE */
 };
 
@@ -78,16 +79,23 @@ static inline struct bt_type bt_type__ptr(uint32_t pointee, bool user)
 				 .user = user };
 }
 
+/* How a TEXT value becomes text (decode.c). */
+enum bt_render {
+	BT_RENDER_KSYM,     /* kernel address -> symbol (/proc/kallsyms) */
+	BT_RENDER_USERNAME, /* uid -> user name */
+};
+
 /* True for types whose value is held in a register (ints, pointers). */
 static inline bool bt_type__scalar(const struct bt_type *t)
 {
-	return t->kind == BT_T_INT || t->kind == BT_T_PTR;
+	return t->kind == BT_T_INT || t->kind == BT_T_PTR ||
+	       t->kind == BT_T_TEXT;
 }
 /* True for types held in stack slots (strings, tuples, inet). */
 static inline bool bt_type__aggregate(const struct bt_type *t)
 {
 	return t->kind == BT_T_STR || t->kind == BT_T_TUPLE ||
-	       t->kind == BT_T_INET || t->kind == BT_T_KSTR;
+	       t->kind == BT_T_INET;
 }
 /* Natural alignment of a value of this type in a record or map slot. */
 unsigned bt_type__align(const struct bt_type *t);

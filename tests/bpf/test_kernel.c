@@ -469,6 +469,28 @@ TT_TEST(histograms_and_averages)
 	CHECK_STR(out, want);
 }
 
+TT_TEST(rendered_values)
+{
+	/* ksym/username are numbers in BPF and text for the user; kaddr is
+	 * resolved at compile time. */
+	struct rows r = {
+		.prog = start("BEGIN { printf(\"%s|%s|%d%d|%d\", "
+			      "ksym(kaddr(\"vfs_read\")), username, "
+			      "strncmp(\"hello\", \"help\", 3), "
+			      "strncmp(\"hello\", \"help\", 4), "
+			      "rand >= 0); @u[username] = count(); "
+			      "@k = ksym(kaddr(\"vfs_write\")); exit(); }",
+			      false)
+	};
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 1);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "vfs_read|root|01|1");
+	CHECK_STR(out, "\n\n@k: vfs_write\n@u[root]: 1\n");
+}
+
 TT_TEST(aggregations_read_back)
 {
 	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
@@ -616,4 +638,5 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(uprobe_user_string), TT_CASE(shared_body_and_tp_arrays),
 	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
 	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults),
-	TT_CASE(map_actions_in_order), TT_CASE(histograms_and_averages))
+	TT_CASE(map_actions_in_order), TT_CASE(histograms_and_averages),
+	TT_CASE(rendered_values))
