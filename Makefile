@@ -49,6 +49,7 @@ endef
 -include tests/module.mk
 -include bench/module.mk
 -include packaging/module.mk
+-include tests/conformance/module.mk
 
 build-all: $(BINS) $(filter $(BUILD)/%,$(TESTS)) $(BENCHES)
 
