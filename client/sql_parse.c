@@ -552,6 +552,13 @@ static int select_list(struct parser *p, struct stmt *st)
 {
 	int cap = 0;
 
+	if (at_kw(p, "distinct")) {
+		ttq_error__set(p->err, peek(p)->pos,
+			       "DISTINCT is not supported; GROUP BY the "
+			       "columns instead");
+		p->failed = 1;
+		return -1;
+	}
 	if (at_op(p, "*")) {
 		st->star = true;
 		st->star_pos = peek(p)->pos;

@@ -396,6 +396,8 @@ TT_TEST(errors_with_positions_and_suggestions)
 		  "ORDER BY position 9", NULL);
 	CHECK_ERR("SELECT pid FROM t LIMIT x", -EINVAL, 24,
 		  "a row count after LIMIT", NULL);
+	CHECK_ERR("SELECT DISTINCT comm FROM t", -EINVAL, 7,
+		  "DISTINCT is not supported", NULL);
 	CHECK_ERR("SELECT pid FROM t # x", -EINVAL, 18,
 		  "unexpected character '#'", NULL);
 	/* The caret lands under the offending token. */
