@@ -382,8 +382,20 @@ static int ck_map_action(struct bt_sema *s, const struct bt_expr *e,
 					   "this point", name);
 		return err(s, m, msg);
 	}
-	ei->printf_id = bt_sema__action(s, k, map, NULL);
-	return ei->printf_id < 0 ? -1 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+	int64_t opt[2] = { 0, 0 };
+	for (size_t i = 1; i < e->call.nargs; i++) {
+		struct bt_einfo *a = bt_sema__expr(s, e->call.args[i]);
+		if (!a)
+			return -1;
+		if (k != BT_REC_PRINT || !a->is_const || a->cval < 0)
+			return err(s, e->call.args[i],
+				   "print()'s top and div must be "
+				   "non-negative constants");
+		opt[i - 1] = a->cval;
+	}
+	ei->printf_id = bt_sema__print_action(s, k, map, opt[0], opt[1]);
+	return ei->printf_id < 0 ? -1
+				 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
 }
 
 static int gen_action(struct bt_cg *cg, const struct bt_expr *e,
@@ -718,7 +730,7 @@ static const struct bt_builtin builtins[] = {
 	FUNC("printf", 1, 65, ck_printf, gen_printf),
 	FUNC("exit", 0, 0, ck_exit, gen_action),
 	FUNC("time", 0, 1, ck_time, gen_action),
-	FUNC("print", 1, 1, ck_map_action, gen_action),
+	FUNC("print", 1, 3, ck_map_action, gen_action),
 	FUNC("clear", 1, 1, ck_map_action, gen_action),
 	FUNC("zero", 1, 1, ck_map_action, gen_action),
 	FUNC("str", 1, 2, ck_str, gen_str),

@@ -66,7 +66,7 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd)
 		return;
 	case BT_REC_PRINT:
 		if (prog->out && m)
-			bt_maps__print_one(m, prog->out);
+			bt_maps__print_one(m, prog->out, pd->top, pd->div);
 		return;
 	case BT_REC_CLEAR:
 	case BT_REC_ZERO:

@@ -210,7 +210,8 @@ static void print_key(FILE *out, const struct bt_map_def *m,
 	fputc(']', out);
 }
 
-int bt_maps__print_one(const struct bt_map_def *m, FILE *out)
+int bt_maps__print_one(const struct bt_map_def *m, FILE *out, int64_t top,
+		       int64_t div)
 {
 	size_t n = 0, cap = 64;
 	struct entry *e = calloc(cap, sizeof(*e));
@@ -247,7 +248,14 @@ int bt_maps__print_one(const struct bt_map_def *m, FILE *out)
 		qsort(e, n, sizeof(*e), by_value);
 	else if (m->key.kind != BT_T_NONE)
 		qsort(e, n, sizeof(*e), by_key);
-	for (size_t i = 0; i < n; i++) {
+	size_t first = top > 0 && (size_t)top < n ? n - (size_t)top : 0;
+	for (size_t i = first; i < n; i++) {
+		if (div > 0 && plain && m->value.kind == BT_T_INT) {
+			int64_t v;
+			memcpy(&v, e[i].val, 8);
+			v /= div;
+			memcpy(e[i].val, &v, 8);
+		}
 		fputs(m->name, out);
 		print_key(out, m, e[i].key);
 		fputs(": ", out);
@@ -288,9 +296,18 @@ int bt_maps__print(const struct bt_object *obj, FILE *out)
 		order[i] = &obj->maps[BT_MAP_USER + i];
 	qsort(order, n, sizeof(*order), by_name);
 	fputs("\n\n", out);
-	for (size_t i = 0; i < n; i++)
-		if (order[i]->fd >= 0)
-			bt_maps__print_one(order[i], out);
+	for (size_t i = 0; i < n; i++) {
+		if (order[i]->fd < 0)
+			continue;
+		/* bpftrace 0.17 prints an empty map as an empty line. */
+		uint8_t *k = malloc(order[i]->key_size);
+		bool empty = k && bpf_map_get_next_key(order[i]->fd, NULL, k);
+		free(k);
+		if (empty)
+			fputc('\n', out);
+		else
+			bt_maps__print_one(order[i], out, 0, 0);
+	}
 	free(order);
 	fflush(out);
 	return 0;

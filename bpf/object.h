@@ -36,7 +36,7 @@ enum {
 };
 
 /* Size of the per-CPU scratch buffer in which records are assembled. */
-#define BT_SCRATCH_BYTES 4096
+#define BT_SCRATCH_BYTES 8192
 
 /*
  * Scratch slots, one per execution context that can interrupt another on
@@ -157,6 +157,7 @@ struct bt_printf_def {
 	uint32_t size; /* record size including the header */
 	enum bt_rec_kind kind; /* printf rows, or an action for user space */
 	int map;               /* PRINT/CLEAR/ZERO: the map's index */
+	int64_t top, div;      /* PRINT: print(@m, top, div); 0 if absent */
 	int line, col;
 };
 
@@ -198,8 +199,12 @@ int bt_object__run_once(const struct bt_prog_def *p);
 int bt_decode__record(void *ctx, void *data, size_t size);
 /* maps_print.c: prints every user map in bpftrace's format. */
 int bt_maps__print(const struct bt_object *obj, FILE *out);
-/* Prints one map's entries (print(@m)). */
-int bt_maps__print_one(const struct bt_map_def *m, FILE *out);
+/*
+ * Prints one map's entries (print(@m[, top[, div]])): top > 0 keeps the
+ * last `top` entries of the sorted order, div > 0 divides values.
+ */
+int bt_maps__print_one(const struct bt_map_def *m, FILE *out, int64_t top,
+		       int64_t div);
 /* Deletes every entry (clear) or sets every value to zero (zero). */
 int bt_maps__clear(const struct bt_map_def *m, bool zero);
 

@@ -342,10 +342,13 @@ static int lhist_params(struct bt_sema *s, const struct bt_expr *v,
 		}
 		p[i] = ai->cval;
 	}
-	if (p[2] <= 0 || p[1] <= p[0] || (p[1] - p[0]) / p[2] > 500) {
+	/* New keys are zeroed from the scratch buffer: it bounds buckets. */
+	if (p[2] <= 0 || p[1] <= p[0] ||
+	    (p[1] - p[0]) / p[2] > BT_SCRATCH_BYTES / 8 - 2) {
 		bt_sema__error(s, v->line, v->col,
 			       "lhist() needs min < max, step > 0 and at most "
-			       "500 buckets");
+			       "%d buckets",
+			       BT_SCRATCH_BYTES / 8 - 2);
 		return -1;
 	}
 	return 0;

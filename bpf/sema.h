@@ -103,5 +103,8 @@ int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call);
  */
 int bt_sema__action(struct bt_sema *s, enum bt_rec_kind kind, int map,
 		    const char *fmt);
+/* Like bt_sema__action for print(@m, top, div). */
+int bt_sema__print_action(struct bt_sema *s, enum bt_rec_kind kind, int map,
+			  int64_t top, int64_t div);
 
 #endif

@@ -268,12 +268,13 @@ static int register_printf(struct bt_sema *s, const struct bt_expr *call,
 	return id;
 }
 
-int bt_sema__action(struct bt_sema *s, enum bt_rec_kind kind, int map,
-		    const char *fmt)
+static int action(struct bt_sema *s, enum bt_rec_kind kind, int map,
+		  const char *fmt, int64_t top, int64_t div)
 {
 	for (size_t i = 0; i < s->obj->nprintfs; i++) {
 		const struct bt_printf_def *o = &s->obj->printfs[i];
-		if (o->kind == kind && o->map == map &&
+		if (o->kind == kind && o->map == map && o->top == top &&
+		    o->div == div &&
 		    !strcmp(o->fmt ? o->fmt : "", fmt ? fmt : ""))
 			return (int)i;
 	}
@@ -283,8 +284,22 @@ int bt_sema__action(struct bt_sema *s, enum bt_rec_kind kind, int map,
 	struct bt_printf_def *pd = &s->obj->printfs[id];
 	pd->kind = kind;
 	pd->map = map;
+	pd->top = top;
+	pd->div = div;
 	pd->size = sizeof(struct bt_rec_hdr);
 	if (fmt && !(pd->fmt = strdup(fmt)))
 		return -1;
 	return id;
+}
+
+int bt_sema__action(struct bt_sema *s, enum bt_rec_kind kind, int map,
+		    const char *fmt)
+{
+	return action(s, kind, map, fmt, 0, 0);
+}
+
+int bt_sema__print_action(struct bt_sema *s, enum bt_rec_kind kind, int map,
+			  int64_t top, int64_t div)
+{
+	return action(s, kind, map, NULL, top, div);
 }

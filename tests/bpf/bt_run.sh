@@ -83,6 +83,11 @@ if command -v bpftrace >/dev/null; then
 	timeout 30 bpftrace -e "$hist" 2>/dev/null | tail -n +2 >"$tmp/theirs"
 	diff "$tmp/ours" "$tmp/theirs" >"$tmp/diff" && pass hist_same_as_bpftrace ||
 		fail hist_same_as_bpftrace "$(head -5 "$tmp/diff")"
+	acts='BEGIN { @a[1] = 10; @a[2] = 30; @a[3] = 20; @a[4] = 5; print(@a, 2); print(@a, 0, 10); clear(@a); @b = 1; exit(); } interval:s:100 { @c[1] = 1; }'
+	"$BT" -e "$acts" >"$tmp/ours" 2>/dev/null
+	timeout 30 bpftrace -e "$acts" 2>/dev/null | tail -n +2 >"$tmp/theirs"
+	diff "$tmp/ours" "$tmp/theirs" >"$tmp/diff" && pass print_clear_same_as_bpftrace ||
+		fail print_clear_same_as_bpftrace "$(head -5 "$tmp/diff")"
 else
 	skip same_as_bpftrace "bpftrace is not installed"
 fi
