@@ -1,0 +1,184 @@
+#!/bin/bash
+# tests/conformance/run.sh - the differential conformance runner.
+#
+# Runs every corpus program (corpus/*.bt, corpus/tools/*.bt) under
+# bpftrace 0.17 and tracetab's bt-run at the same time, while the
+# deterministic workload (ttconf_work) runs once, so both tracers see the
+# same events. Compares their outputs after normalising and prints a table
+# and the totals line
+#     conformance: N same, N differ, N unsupported
+# plus "load-only: N loaded, N failed" for programs bpftrace cannot run here
+# (kprobe, kfunc), which tracetab compiles and loads with bt_load.
+#
+#   run.sh [-x EXPECTED] [-o RESULTS] [PROGRAM.bt...]
+#
+#   -x EXPECTED  compare verdicts with the expectation list: exit 1 if a
+#                program that was `same` (or `load-ok`) no longer is;
+#                improvements are printed
+#   -o RESULTS   also write "program verdict" lines (an expectation list)
+#
+# Corpus directives, in a comment line "// conf: ..." of the program or,
+# for programs kept verbatim, in directives.txt:
+#   load-only   compile + load with tracetab only (bpftrace cannot run it)
+#   mask        replace every number by N (times, latencies, counts that
+#               depend on the rest of the machine): type/plausibility only
+#   uniq        compare the set of distinct lines (periodic output)
+#   grep=RE     keep only output lines matching the extended regex RE
+#   wait=S      let the tracers run S more seconds after the workload
+# "@WORK@" in a program is replaced by the workload's path. Output lines are
+# compared as a sorted multiset (bpftrace prints map entries and events from
+# several CPUs in no fixed order); empty lines and bpftrace's
+# "Attaching N probes..." line are dropped.
+#
+# Environment: BT_RUN, BT_LOAD, TTCONF_WORK (binaries), BPFTRACE.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BT_RUN=${BT_RUN:-$root/build/bt-run}
+BT_LOAD=${BT_LOAD:-$root/build/conformance/bt_load}
+TTCONF_WORK=${TTCONF_WORK:-$root/build/conformance/ttconf_work}
+BPFTRACE=${BPFTRACE:-bpftrace}
+expected= results=
+while getopts x:o: opt; do
+	case $opt in
+	x) expected=$OPTARG ;;
+	o) results=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+if [ $# = 0 ]; then
+	set -- "$here"/corpus/*.bt "$here"/corpus/tools/*.bt
+fi
+tmp=$(mktemp -d /tmp/ttconf.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# directive FILE NAME: the program's directives, from its "// conf:" line
+# or directives.txt.
+directive() {
+	grep -m1 -oE "^// conf:.*" "$1" | sed 's|^// conf:||'
+	awk -v n="$2" '$1 == n { $1 = ""; print }' "$here/directives.txt"
+}
+
+# normalise FILE DIRECTIVES: the comparable form of one tracer's output.
+normalise() {
+	local re='' d
+	for d in $2; do
+		case $d in grep=*) re=${d#grep=} ;; esac
+	done
+	grep -vE '^(Attaching [0-9]+ probes?\.\.\.|ERROR: Unknown error -1: couldn.t set RLIMIT_MEMLOCK.*)$' "$1" |
+		grep -v '^[[:space:]]*$' |
+		{ if [ -n "$re" ]; then grep -E -- "$re"; else cat; fi; } |
+		{ if [[ " $2 " == *" mask "* ]]; then
+			sed -E 's/[0-9]+/N/g; s/\|[@ ]*\|/|bar|/'
+		  else cat; fi; } |
+		{ if [[ " $2 " == *" uniq "* ]]; then sort -u; else sort; fi; }
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# stop PID: SIGINT, then SIGKILL after 5 s.
+stop() {
+	local i
+	kill -INT "$1" 2>/dev/null
+	for i in $(seq 50); do alive "$1" || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# pair NAME SRC DIRECTIVES: runs both tracers around one workload run;
+# leaves $tmp/NAME.{bt,tt}.{out,err}.
+pair() {
+	local n=$1 src=$2 dirs=$3 extra=0 d i bp tp
+	for d in $dirs; do case $d in wait=*) extra=${d#wait=} ;; esac; done
+	"$BPFTRACE" "$src" >"$tmp/$n.bt.out" 2>"$tmp/$n.bt.err" &
+	bp=$!
+	"$BT_RUN" "$src" -t 60 >"$tmp/$n.tt.out" 2>"$tmp/$n.tt.err" &
+	tp=$!
+	for i in $(seq 150); do
+		{ grep -q '^Attaching' "$tmp/$n.bt.out" || ! alive $bp; } &&
+			{ grep -q READY "$tmp/$n.tt.err" || ! alive $tp; } && break
+		sleep 0.1
+	done
+	sleep 0.5
+	(cd "$tmp" && timeout 10 "$TTCONF_WORK" >/dev/null 2>&1)
+	sleep "$(echo "0.4 + $extra" | bc)"
+	stop $bp
+	stop $tp
+}
+
+first_line() { grep -v '^[[:space:]]*$' "$1" | grep -v '^Attaching\|RLIMIT_MEMLOCK' | head -1 | cut -c1-100; }
+
+nsame=0 ndiff=0 nunsup=0 nlok=0 nlfail=0
+declare -A verdict_of
+printf '%-26s %-16s %-16s %s\n' program bpftrace tracetab verdict
+for f in "$@"; do
+	n=$(basename "$f" .bt)
+	[[ $f == */tools/* ]] && n=tools/$n
+	key=${n//\//_}
+	dirs=$(directive "$f" "$n" | tr '\n' ' ')
+	src=$tmp/$key.bt
+	sed "s|@WORK@|$TTCONF_WORK|g" "$f" >"$src"
+	if [[ " $dirs " == *" load-only "* ]]; then
+		line=$("$BT_LOAD" "$src" 2>&1 | head -1)
+		line=${line#"$src": }
+		case $line in
+		load-ok) v=load-ok nlok=$((nlok + 1)) ;;
+		*) v=load-fail nlfail=$((nlfail + 1)) ;;
+		esac
+		printf '%-26s %-16s %-16s %s\n' "$n" "(cannot run)" "$v" "$line"
+		verdict_of[$n]=$v
+		continue
+	fi
+	pair "$key" "$src" "$dirs"
+	normalise "$tmp/$key.bt.out" "$dirs" >"$tmp/$key.bt.norm"
+	normalise "$tmp/$key.tt.out" "$dirs" >"$tmp/$key.tt.norm"
+	btres="$(wc -l <"$tmp/$key.bt.norm") lines"
+	ttres="$(wc -l <"$tmp/$key.tt.norm") lines"
+	if grep -q 'error' "$tmp/$key.tt.err" && ! grep -q READY "$tmp/$key.tt.err"; then
+		v=unsupported nunsup=$((nunsup + 1)) ttres=error
+		why="unsupported: $(grep -m1 'error' "$tmp/$key.tt.err" | cut -c1-120)"
+	elif grep -q '^ERROR' "$tmp/$key.bt.err" && [ ! -s "$tmp/$key.bt.norm" ]; then
+		v=differs ndiff=$((ndiff + 1)) btres=error
+		why="differs: bpftrace failed: $(grep -m1 '^ERROR' "$tmp/$key.bt.err" | cut -c1-100)"
+	elif cmp -s "$tmp/$key.bt.norm" "$tmp/$key.tt.norm"; then
+		v=same nsame=$((nsame + 1)) why=same
+	else
+		v=differs ndiff=$((ndiff + 1))
+		why="differs: $(diff "$tmp/$key.bt.norm" "$tmp/$key.tt.norm" | grep -m1 '^[<>]' | sed 's/^</bpftrace:/; s/^>/tracetab:/' | cut -c1-110)"
+	fi
+	[ -s "$tmp/$key.bt.norm" ] || [ "$btres" = error ] || btres="no output"
+	printf '%-26s %-16s %-16s %s\n' "$n" "$btres" "$ttres" "$why"
+	verdict_of[$n]=$v
+	if [ -n "${TTCONF_KEEP:-}" ]; then
+		mkdir -p "$TTCONF_KEEP" && cp "$tmp/$key".* "$TTCONF_KEEP/"
+	fi
+done
+echo "conformance: $nsame same, $ndiff differ, $nunsup unsupported"
+echo "load-only: $nlok loaded, $nlfail failed"
+
+if [ -n "$results" ]; then
+	for n in "${!verdict_of[@]}"; do echo "$n ${verdict_of[$n]}"; done | sort >"$results"
+fi
+rc=0
+if [ -n "$expected" ]; then
+	while read -r n want; do
+		[ -z "$n" ] || [[ $n == \#* ]] && continue
+		got=${verdict_of[$n]:-}
+		[ -z "$got" ] && continue
+		if [ "$got" != "$want" ]; then
+			case $want in
+			same | load-ok)
+				echo "REGRESSION $n: expected $want, got $got"
+				rc=1 ;;
+			*)
+				[ "$got" = same ] || [ "$got" = load-ok ] &&
+					echo "IMPROVED $n: expected $want, got $got (update expected.txt)" ;;
+			esac
+		fi
+	done <"$expected"
+	for n in "${!verdict_of[@]}"; do
+		grep -q "^$n " "$expected" || echo "NEW $n: ${verdict_of[$n]} (add it to expected.txt)"
+	done
+fi
+exit $rc
