@@ -39,19 +39,19 @@ CGDIR=
 LOOPDEV=
 DAEMON_PID=
 
+. "$TT_ROOT/tests/bpf/provoke/engines.sh"
+. "$TT_ROOT/tests/bpf/provoke/events.sh"
+. "$TT_ROOT/tests/bpf/provoke/tracetab.sh"
+
 cleanup() {
-	for p in "${PIDS[@]}" $DAEMON_PID; do
-		kill -INT "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}" $DAEMON_PID; do
-		wait "$p" 2>/dev/null
-	done
+	stop__all "${PIDS[@]}" $DAEMON_PID
 	ip netns del "$NS" 2>/dev/null
 	[ -n "$CGDIR" ] && rmdir "$CGDIR" 2>/dev/null
 	[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 if [ "$(id -u)" != 0 ]; then
 	skip all "needs root (probes, network namespaces, cgroups)"
@@ -209,9 +209,6 @@ for rel in $PROGRAMS; do
 	fi
 done
 
-. "$TT_ROOT/tests/bpf/provoke/engines.sh"
-. "$TT_ROOT/tests/bpf/provoke/events.sh"
-. "$TT_ROOT/tests/bpf/provoke/tracetab.sh"
 
 phase "compilers checked"
 engines__start

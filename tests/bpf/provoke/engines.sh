@@ -40,8 +40,8 @@ engines__select() {
 	fi
 }
 
-# Waits until a capture says it is attached (bpftrace: "Attaching N
-# probes..." on stdout, bt-run: READY on stderr) or dies; up to 30 s, since
+# Waits until a capture says it is attached (bpftrace: READY from BEGIN
+# on stdout, bt-run: READY on stderr) or dies; up to 30 s, since
 # starts race on 2 shared cores.
 capture__wait() { # KEY FILE PATTERN
 	local pid=${CAP_PID[$1]} i
@@ -64,6 +64,12 @@ program__lines() { # SCRIPT ENGINE
 bpftrace__start() { # SCRIPT
 	local s=$1 prog
 	prog=$(program__lines "$s" bpftrace)
+	# bpftrace says "Attaching" before it attaches; BEGIN runs after.
+	if grep -q '^BEGIN' "$prog"; then
+		sed -i '/^BEGIN/{n;s/^{/{ printf("READY\\n");/}' "$prog"
+	else
+		printf 'BEGIN { printf("READY\\n"); }\n' >>"$prog"
+	fi
 	if grep -q '^rawtracepoint:' "$prog"; then
 		skip "bpftrace/$s" "bpftrace 0.17 cannot attach raw tracepoints"
 		return
@@ -120,7 +126,7 @@ engines__start() {
 		for e in $CAPTURE_ENGINES; do
 			[ -n "${CAP_PID[$s.$e]:-}" ] || continue
 			case $e in
-			bpftrace) f=$WORK/$s.$e.rows pat=Attaching ;;
+			bpftrace) f=$WORK/$s.$e.rows pat=^READY ;;
 			*) f=$WORK/$s.$e.err pat=READY ;;
 			esac
 			if ! capture__wait "$s.$e" "$f" "$pat"; then
@@ -132,15 +138,36 @@ engines__start() {
 	sleep 0.5
 }
 
+# stop__all PID...: SIGINT (captures print their last rows and exit), then
+# SIGTERM and SIGKILL for any that still run after 5 s and 2 s more.
+stop__all() {
+	local sig p i left tries
+	for sig in INT TERM KILL; do
+		left=$(running__of "$@")
+		[ -n "$left" ] || break
+		kill -$sig $left 2>/dev/null
+		tries=20
+		[ $sig = INT ] && tries=50
+		for i in $(seq $tries); do
+			[ -z "$(running__of $left)" ] && break
+			sleep 0.1
+		done
+	done
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+	done
+}
+
+running__of() { # PID...: those still alive
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && echo "$p"
+	done
+}
+
 engines__stop() {
-	local k
 	sleep 1 # ring buffers drain
-	for k in "${!CAP_PID[@]}"; do
-		kill -INT "${CAP_PID[$k]}" 2>/dev/null
-	done
-	for k in "${!CAP_PID[@]}"; do
-		wait "${CAP_PID[$k]}" 2>/dev/null
-	done
+	stop__all "${CAP_PID[@]}"
 }
 
 # rows__expect ENGINE SCRIPT NAME REGEX [MIN [MAX]]: PASS when the count of
