@@ -28,6 +28,12 @@
 #include "daemon/log.h"
 
 #define MAX_CONNS 256
+/* All connections' input buffers together: many slow large senders
+ * cannot add up to more than this. */
+#define INPUT_BUDGET (64u << 20)
+/* Buffers up to this size are always granted, so small requests (status,
+ * ping) are served even while the budget is exhausted. */
+#define SMALL_REQUEST (64u << 10)
 
 struct server;
 
@@ -55,6 +61,7 @@ struct server {
 	struct ttd_watch *w;
 	struct conn *conns;
 	unsigned nconns;
+	size_t in_total; /* sum of the connections' in_cap */
 };
 
 static void conn__close(struct conn *c)
@@ -67,6 +74,7 @@ static void conn__close(struct conn *c)
 			break;
 		}
 	srv->nconns--;
+	srv->in_total -= c->in_cap;
 	ttd_loop__unwatch(srv->loop, c->w_in);
 	ttd_loop__unwatch(srv->loop, c->w_out);
 	close(c->fd);
@@ -396,22 +404,31 @@ static int conn__grow(struct conn *c)
 
 	if (cap > TT_CONTROL_MAX_REQUEST)
 		cap = TT_CONTROL_MAX_REQUEST;
+	if (cap > SMALL_REQUEST &&
+	    c->srv->in_total - c->in_cap + cap > INPUT_BUDGET)
+		return -ENOBUFS;
 	nb = realloc(c->in, cap);
 	if (!nb)
 		return -ENOMEM;
+	c->srv->in_total += cap - c->in_cap;
 	c->in = nb;
 	c->in_cap = cap;
 	return 0;
 }
 
-static void conn__too_large(struct conn *c)
+/* Refuses the request being read (over the limit, or no buffer budget
+ * left), replies once and closes. */
+static void conn__too_large(struct conn *c, bool budget)
 {
 	char msg[128];
 
-	snprintf(msg, sizeof(msg), "request is over %u bytes",
-		 TT_CONTROL_MAX_REQUEST);
-	ttd_warn("control: uid %d sent an oversized request; closing",
-		 (int)c->uid);
+	if (budget)
+		snprintf(msg, sizeof(msg),
+			 "too many large requests in flight; retry later");
+	else
+		snprintf(msg, sizeof(msg), "request is over %u bytes",
+			 TT_CONTROL_MAX_REQUEST);
+	ttd_warn("control: uid %d: %s; closing", (int)c->uid, msg);
 	ttd_loop__unwatch(c->srv->loop, c->w_in);
 	c->w_in = NULL;
 	c->closing = true;
@@ -450,12 +467,16 @@ static void conn__input(struct conn *c)
 			return;
 		}
 		if (c->in_len == c->in_cap) {
-			if (c->in_cap == TT_CONTROL_MAX_REQUEST) {
-				conn__too_large(c);
+			int rc = c->in_cap == TT_CONTROL_MAX_REQUEST ?
+					 -E2BIG :
+					 conn__grow(c);
+
+			if (rc == -ENOMEM) {
+				conn__close(c);
 				return;
 			}
-			if (conn__grow(c) < 0) {
-				conn__close(c);
+			if (rc < 0) {
+				conn__too_large(c, rc == -ENOBUFS);
 				return;
 			}
 		}

@@ -161,6 +161,77 @@ TT_TEST(huge_message_rejected_others_served)
 	(void)pings;
 }
 
+/*
+ * Child: sends 3.5 MiB without a newline and reports on fd: 'R' when the
+ * daemon refused it for lack of buffer budget, 'H' when the daemon holds
+ * the request (no reply within 1 s); a holder keeps its connection open
+ * until killed, so the budget stays taken while the parent counts.
+ */
+static void send_large_and_hold(int fd_report)
+{
+	static char chunk[512 << 10];
+	struct timeval tv = { .tv_sec = 1 };
+	char buf[4096];
+	int fd = raw_connect(&d);
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(chunk, ' ', sizeof(chunk));
+	chunk[0] = '{';
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int i = 0; i < 7; i++)
+		if (send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) < 0)
+			break;
+	if (raw_reply(fd, buf, sizeof(buf)) > 0) {
+		if (write(fd_report, strstr(buf, "retry later") ? "R" : "?",
+			  1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	if (write(fd_report, "H", 1) != 1)
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+TT_TEST(many_large_requests_stay_within_budget)
+{
+	enum { N = 24 };
+	int refused = 0, held = 0, fds[2];
+	pid_t kids[N];
+	long before, during;
+
+	NEED_DAEMON();
+	CHECK(pipe(fds) == 0);
+	before = rss_kb(d.pid);
+	for (int i = 0; i < N; i++) {
+		kids[i] = fork();
+		CHECK(kids[i] >= 0);
+		if (kids[i] == 0)
+			send_large_and_hold(fds[1]);
+	}
+	for (int i = 0; i < N; i++) {
+		char c = 0;
+
+		CHECK(read(fds[0], &c, 1) == 1);
+		refused += c == 'R';
+		held += c == 'H';
+	}
+	CHECK(td_ping(&d)); /* small requests are served meanwhile */
+	during = rss_kb(d.pid);
+	for (int i = 0; i < N; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	close(fds[0]);
+	close(fds[1]);
+	/* 64 MiB of budget holds at most 16 requests of 4 MiB. */
+	CHECKF(held <= 16 && refused == N - held,
+	       "%d held, %d refused of %d", held, refused, N);
+	CHECKF(during - before < 100 * 1024, "daemon RSS grew %ld -> %ld kB",
+	       before, during);
+	CHECK(td_ping(&d));
+}
+
 TT_TEST(disconnect_mid_request)
 {
 	int a, b;
@@ -418,6 +489,7 @@ static void teardown(void)
 TT_MAIN("daemon/control", TT_CASE(ping_and_version),
 	TT_CASE(malformed_requests_keep_connection),
 	TT_CASE(huge_message_rejected_others_served),
+	TT_CASE(many_large_requests_stay_within_budget),
 	TT_CASE(disconnect_mid_request), TT_CASE(authorization),
 	TT_CASE(invalid_specs_store_nothing),
 	TT_CASE(no_program_matches_is_skipped),
