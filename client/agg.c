@@ -316,7 +316,9 @@ static void pct__final(const struct aggdef *a, const struct vpool *vp,
 void agg__final(const struct aggdef *a, const struct vpool *vp,
 		const struct agg_cell *c, struct ttq_value *out)
 {
-	__int128 total = ((__int128)c->hi << 64) | c->v.u;
+	/* hi:lo as a two's complement 128-bit sum (no shift of a negative). */
+	__int128 total =
+		(__int128)(((unsigned __int128)(uint64_t)c->hi << 64) | c->v.u);
 
 	out->type = a->out;
 	if (!c->n && a->kind != AGG_COUNT_STAR && a->kind != AGG_COUNT) {

@@ -145,6 +145,20 @@ TT_TEST(sum_min_max_avg)
 	ttq_result__free(r);
 }
 
+/* Regression (fuzz): negative 128-bit sums; avg and sum of negatives. */
+TT_TEST(negative_sums_and_averages)
+{
+	QUERY(r,
+	      "SELECT sum(pid - 100), avg(pid - 100), min(pid - 100) FROM t");
+	long sum = 0;
+	for (int i = 0; i < NROWS; i++)
+		sum += i % 50 - 100;
+	CHECK_INT(ttq_result__value(r, 0, 0)->i, sum);
+	CHECK(fabs(ttq_result__value(r, 0, 1)->d - (double)sum / NROWS) < 1e-9);
+	CHECK_INT(ttq_result__value(r, 0, 2)->i, -100);
+	ttq_result__free(r);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -587,6 +601,7 @@ TT_TEST(queries_race_a_wrapping_writer)
 TT_MAIN("client/query", TT_CASE(select_star_limit),
 	TT_CASE(where_comparisons_and_or_not), TT_CASE(in_like_contains),
 	TT_CASE(group_by_two_strings), TT_CASE(sum_min_max_avg),
+	TT_CASE(negative_sums_and_averages),
 	TT_CASE(percentiles_exact_nearest_rank),
 	TT_CASE(having_order_desc_limit), TT_CASE(order_by_limit_over_pruning),
 	TT_CASE(time_window_now_duration), TT_CASE(bin_time_buckets),
