@@ -169,6 +169,13 @@ TT_TEST(casts_tuples_sizeof)
 	EXPR("sizeof($x)", "(sizeof $x)");
 	EXPR("sizeof(u32)", "(sizeof u32)");
 	EXPR("sizeof(1 + 2)", "(sizeof (+ 1 2))");
+	EXPR("(bool)$x", "(cast <bool> $x)");
+	EXPR("(string)$x", "(cast <string> $x)");
+	EXPR("(void *)$x", "(cast <void *> $x)");
+	EXPR("(unsigned short)$x", "(cast <uint16> $x)");
+	EXPR("(long long)$x", "(cast <int64> $x)");
+	EXPR("(signed char)$x", "(cast <int8> $x)");
+	EXPR("(unsigned)$x", "(cast <uint32> $x)");
 }
 
 TT_TEST(statements)
@@ -369,6 +376,32 @@ TT_TEST(string_raw_text)
 	bt_ast__free(ast);
 }
 
+/* The #if subset: 0, 1, [!]defined(NAME), defined NAME, #ifdef/#ifndef,
+ * #else, nesting, and skipped text that is not bpftrace at all. */
+TT_TEST(conditionals)
+{
+	CHECK_STR(
+		parse_dump(
+			"#if !defined(FOO)\nBEGIN {}\n#endif\n"
+			"#if defined BPFTRACE_HAVE_BTF\nEND {}\n#endif\n"
+			"#if 0\n#if 1\n`garbage\n#else\n\"\n#endif\n#else\n"
+			"i:s:1 {}\n#endif\n#ifndef FOO\n#ifdef FOO\nx\n#else\n"
+			"i:s:2 {}\n#endif\n#endif\n"),
+		"(probe (BEGIN))\n(probe (END))\n(probe (interval s 1))\n"
+		"(probe (interval s 2))\n");
+	{
+		char src[2048];
+		size_t n = 0;
+		int i;
+
+		for (i = 0; i < 40; i++)
+			n += (size_t)snprintf(src + n, sizeof(src) - n,
+					      "#if 1\n");
+		CHECK_STR(parse_dump(src),
+			  "ERR -22 33:1: #if nested too deeply");
+	}
+}
+
 TT_TEST(program_items)
 {
 	const char *src =
@@ -426,6 +459,14 @@ TT_TEST(define_expansion)
 		parse_dump("BEGIN { $a = N }\n#define N N + 1\nEND { $b = N }"),
 		"(define N (+ N 1))\n(probe (BEGIN)\n  (= $a N))\n"
 		"(probe (END)\n  (= $b (+ N 1)))\n");
+	/* Every kind of node is copied, not shared. */
+	CHECK(strstr(parse_dump(
+			     "#define E (@m[1, f(2)] ? -(1, $t.0).1 : "
+			     "((struct s *)$p)->a[sizeof($y)] + sizeof(int8))\n"
+			     "BEGIN { $x = E; $y = E }"),
+		     "(= $y (? @m[1, (call f 2)] (- (. (tuple 1 (. $t 0)) 1)) "
+		     "(+ ([] (-> (cast <struct s *> $p) a) (sizeof $y)) "
+		     "(sizeof <int8>))))") != NULL);
 	/* The latest definition wins, even when it is not an expression. */
 	CHECK(strstr(parse_dump("#define N 5\n#define N {\nBEGIN { $x = N }"),
 		     "(= $x N)") != NULL);
@@ -545,6 +586,30 @@ TT_TEST(error_messages)
 		 "ERR -22 1:17: tuple index too large"},
 		{", BEGIN {}",
 		 "ERR -22 1:1: expected an attach point, got ','"},
+		{"struct { int a; }",
+		 "ERR -22 1:8: expected a struct name, got '{'"},
+		{"struct X int a; }", "ERR -22 1:10: expected '{' after the "
+				      "struct name, got identifier"},
+		{"struct X { int a;", "ERR -22 1:18: expected '}' to end the "
+				      "struct, got end of input"},
+		{"#if defined FOO junk\n#endif\nBEGIN{}",
+		 "ERR -22 1:1: unsupported #if condition (use 0, 1, "
+		 "defined(NAME) "
+		 "or #ifdef)"},
+		{"#ifdef\n#endif\nBEGIN{}",
+		 "ERR -22 1:1: expected one name after #ifdef"},
+		{"#if 1\n#else\n#else\n#endif\nBEGIN{}",
+		 "ERR -22 3:1: #else after #else"},
+		{"#define\nBEGIN{}",
+		 "ERR -22 1:1: expected a macro name after #define"},
+		{"uprobe:\"/bin/bash:readline {}",
+		 "ERR -22 1:8: unterminated string"},
+		{"BEGIN { $x = (short long)1; }",
+		 "ERR -22 1:15: invalid C type"},
+		{"BEGIN { $x = sizeof 1; }",
+		 "ERR -22 1:21: expected '(' after sizeof, got integer"},
+		{"BEGIN { $x = (struct)1; }",
+		 "ERR -22 1:21: expected a type name, got ')'"},
 		{"BEGIN { for ($i : 0..3) { } }",
 		 "ERR -22 1:9: 'for' loops are not supported; use while or "
 		 "unroll"},
@@ -875,10 +940,11 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(statements), TT_CASE(control_flow),
 	TT_CASE(attach_points_and_aliases), TT_CASE(attach_point_fields),
 	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
-	TT_CASE(program_items), TT_CASE(crlf_lines), TT_CASE(define_expansion),
-	TT_CASE(define_blowup_bounded), TT_CASE(error_messages),
-	TT_CASE(error_recovery), TT_CASE(struct_recovery),
-	TT_CASE(render_with_caret), TT_CASE(render_utf8_and_control),
-	TT_CASE(depth_limits), TT_CASE(error_flood_bounded),
-	TT_CASE(one_liners_parse), TT_CASE(bpftrace_tools_parse),
-	TT_CASE(null_and_empty_input), TT_CASE(names))
+	TT_CASE(conditionals), TT_CASE(program_items), TT_CASE(crlf_lines),
+	TT_CASE(define_expansion), TT_CASE(define_blowup_bounded),
+	TT_CASE(error_messages), TT_CASE(error_recovery),
+	TT_CASE(struct_recovery), TT_CASE(render_with_caret),
+	TT_CASE(render_utf8_and_control), TT_CASE(depth_limits),
+	TT_CASE(error_flood_bounded), TT_CASE(one_liners_parse),
+	TT_CASE(bpftrace_tools_parse), TT_CASE(null_and_empty_input),
+	TT_CASE(names))
