@@ -86,73 +86,118 @@ stop() {
 	wait "$1" 2>/dev/null
 }
 
-# pair NAME SRC DIRECTIVES: runs both tracers around one workload run;
+# pair NAME SRC DIRECTIVES WORKLOAD: runs both tracers around one workload run;
 # leaves $tmp/NAME.{bt,tt}.{out,err}.
 pair() {
-	local n=$1 src=$2 dirs=$3 extra=0 d i bp tp
+	local n=$1 src=$2 dirs=$3 work=$4 extra=0 d i bp tp
 	for d in $dirs; do case $d in wait=*) extra=${d#wait=} ;; esac; done
-	"$BPFTRACE" "$src" >"$tmp/$n.bt.out" 2>"$tmp/$n.bt.err" &
+	# Line-buffered, so "Attaching N probes..." shows up when it is printed.
+	stdbuf -oL "$BPFTRACE" "$src" >"$tmp/$n.bt.out" 2>"$tmp/$n.bt.err" &
 	bp=$!
 	"$BT_RUN" "$src" -t 60 >"$tmp/$n.tt.out" 2>"$tmp/$n.tt.err" &
 	tp=$!
-	for i in $(seq 150); do
+	for i in $(seq 400); do
 		{ grep -q '^Attaching' "$tmp/$n.bt.out" || ! alive $bp; } &&
 			{ grep -q READY "$tmp/$n.tt.err" || ! alive $tp; } && break
 		sleep 0.1
 	done
 	sleep 0.5
-	(cd "$tmp" && timeout 10 "$TTCONF_WORK" >/dev/null 2>&1)
+	(cd "$tmp" && timeout 10 "$work" >/dev/null 2>&1)
 	sleep "$(echo "0.4 + $extra" | bc)"
 	stop $bp
 	stop $tp
 }
 
-first_line() { grep -v '^[[:space:]]*$' "$1" | grep -v '^Attaching\|RLIMIT_MEMLOCK' | head -1 | cut -c1-100; }
-
-nsame=0 ndiff=0 nunsup=0 nlok=0 nlfail=0
-declare -A verdict_of
-printf '%-26s %-16s %-16s %s\n' program bpftrace tracetab verdict
-for f in "$@"; do
+# run_one INDEX FILE SLOT: one program, in a slot of its own; writes the
+# table row to $tmp/row.INDEX and "name verdict" to $tmp/v.INDEX.
+# Slots run side by side without seeing each other's events: slot k uses a
+# copy of the workload named ttconf_worK (same length, so the same comm
+# width), and the program text, its directives and both outputs are
+# rewritten between the two names.
+run_one() {
+	local i=$1 f=$2 slot=$3 n key dirs src work name v why btres ttres line
 	n=$(basename "$f" .bt)
 	[[ $f == */tools/* ]] && n=tools/$n
 	key=${n//\//_}
-	dirs=$(directive "$f" "$n" | tr '\n' ' ')
+	name=ttconf_work work=$TTCONF_WORK
+	if [ "$slot" != 0 ]; then
+		name=ttconf_wor$slot work=$tmp/$name
+	fi
+	dirs=$(directive "$f" "$n" | tr '\n' ' ' | sed "s/ttconf_work/$name/g")
 	src=$tmp/$key.bt
-	sed "s|@WORK@|$TTCONF_WORK|g" "$f" >"$src"
+	sed "s|@WORK@|$work|g; s/ttconf_work/$name/g" "$f" >"$src"
 	if [[ " $dirs " == *" load-only "* ]]; then
 		line=$("$BT_LOAD" "$src" 2>&1 | head -1)
 		line=${line#"$src": }
-		case $line in
-		load-ok) v=load-ok nlok=$((nlok + 1)) ;;
-		*) v=load-fail nlfail=$((nlfail + 1)) ;;
-		esac
-		printf '%-26s %-16s %-16s %s\n' "$n" "(cannot run)" "$v" "$line"
-		verdict_of[$n]=$v
-		continue
+		case $line in load-ok) v=load-ok ;; *) v=load-fail ;; esac
+		printf '%-26s %-16s %-16s %s\n' "$n" "(cannot run)" "$v" "$line" >"$tmp/row.$i"
+		echo "$n $v" >"$tmp/v.$i"
+		return
 	fi
-	pair "$key" "$src" "$dirs"
-	normalise "$tmp/$key.bt.out" "$dirs" >"$tmp/$key.bt.norm"
-	normalise "$tmp/$key.tt.out" "$dirs" >"$tmp/$key.tt.norm"
+	pair "$key" "$src" "$dirs" "$work"
+	for t in bt tt; do
+		sed -i "s/$name/ttconf_work/g" "$tmp/$key.$t.out"
+		normalise "$tmp/$key.$t.out" "${dirs//$name/ttconf_work}" >"$tmp/$key.$t.norm"
+	done
 	btres="$(wc -l <"$tmp/$key.bt.norm") lines"
 	ttres="$(wc -l <"$tmp/$key.tt.norm") lines"
 	if grep -q 'error' "$tmp/$key.tt.err" && ! grep -q READY "$tmp/$key.tt.err"; then
-		v=unsupported nunsup=$((nunsup + 1)) ttres=error
-		why="unsupported: $(grep -m1 'error' "$tmp/$key.tt.err" | cut -c1-120)"
-	elif grep -q '^ERROR' "$tmp/$key.bt.err" && [ ! -s "$tmp/$key.bt.norm" ]; then
-		v=differs ndiff=$((ndiff + 1)) btres=error
-		why="differs: bpftrace failed: $(grep -m1 '^ERROR' "$tmp/$key.bt.err" | cut -c1-100)"
+		v=unsupported ttres=error
+		why="unsupported: $(grep -m1 'error' "$tmp/$key.tt.err" | sed "s|^$tmp/||" | cut -c1-120)"
+	elif grep -v RLIMIT_MEMLOCK "$tmp/$key.bt.err" | grep -q '^ERROR' && [ ! -s "$tmp/$key.bt.norm" ]; then
+		v=differs btres=error
+		why="differs: bpftrace failed: $(grep -v RLIMIT_MEMLOCK "$tmp/$key.bt.err" | grep -m1 '^ERROR' | cut -c1-100)"
 	elif cmp -s "$tmp/$key.bt.norm" "$tmp/$key.tt.norm"; then
-		v=same nsame=$((nsame + 1)) why=same
+		v=same why=same
 	else
-		v=differs ndiff=$((ndiff + 1))
+		v=differs
 		why="differs: $(diff "$tmp/$key.bt.norm" "$tmp/$key.tt.norm" | grep -m1 '^[<>]' | sed 's/^</bpftrace:/; s/^>/tracetab:/' | cut -c1-110)"
 	fi
 	[ -s "$tmp/$key.bt.norm" ] || [ "$btres" = error ] || btres="no output"
-	printf '%-26s %-16s %-16s %s\n' "$n" "$btres" "$ttres" "$why"
-	verdict_of[$n]=$v
+	printf '%-26s %-16s %-16s %s\n' "$n" "$btres" "$ttres" "$why" >"$tmp/row.$i"
+	echo "$n $v" >"$tmp/v.$i"
 	if [ -n "${TTCONF_KEEP:-}" ]; then
 		mkdir -p "$TTCONF_KEEP" && cp "$tmp/$key".* "$TTCONF_KEEP/"
 	fi
+}
+
+jobs_max=${TTCONF_JOBS:-3}
+for k in $(seq 1 $((jobs_max - 1))); do
+	cp "$TTCONF_WORK" "$tmp/ttconf_wor$k"
+done
+printf '%-26s %-16s %-16s %s\n' program bpftrace tracetab verdict
+i=0
+declare -A slot_pid
+for f in "$@"; do
+	# Find a free slot (the pid that held it has finished).
+	while :; do
+		for k in $(seq 0 $((jobs_max - 1))); do
+			p=${slot_pid[$k]:-}
+			if [ -z "$p" ] || ! kill -0 "$p" 2>/dev/null; then
+				[ -n "$p" ] && wait "$p" 2>/dev/null
+				break 2
+			fi
+		done
+		sleep 0.1
+	done
+	run_one "$i" "$f" "$k" &
+	slot_pid[$k]=$!
+	i=$((i + 1))
+done
+wait
+declare -A verdict_of
+nsame=0 ndiff=0 nunsup=0 nlok=0 nlfail=0
+for j in $(seq 0 $((i - 1))); do
+	[ -f "$tmp/row.$j" ] && cat "$tmp/row.$j"
+	read -r n v <"$tmp/v.$j" || continue
+	verdict_of[$n]=$v
+	case $v in
+	same) nsame=$((nsame + 1)) ;;
+	differs) ndiff=$((ndiff + 1)) ;;
+	unsupported) nunsup=$((nunsup + 1)) ;;
+	load-ok) nlok=$((nlok + 1)) ;;
+	load-fail) nlfail=$((nlfail + 1)) ;;
+	esac
 done
 echo "conformance: $nsame same, $ndiff differ, $nunsup unsupported"
 echo "load-only: $nlok loaded, $nlfail failed"
