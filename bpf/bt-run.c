@@ -5,8 +5,9 @@
  * the compiler's integration tests.
  *
  *   bt-run PROGRAM.bt | -e 'text' [-c COUNT] [-t TIMEOUT_S] [--table]
- *          [--table-mode] [--quiet]
+ *          [--table-mode] [--quiet] [--] [ARG...]
  *
+ *   ARG...        positional parameters $1, $2, ... (after the program) *
  *   --table       print rows as column=value pairs (schema names)
  *   --table-mode  compile with the daemon's printf -> table rules
  *   --quiet       decode rows but print nothing; at the end print
@@ -113,7 +114,8 @@ static char *read_file(const char *path)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bt-run PROGRAM.bt | -e 'program' [-c COUNT] "
-			"[-t TIMEOUT_S] [--table] [--table-mode] [--quiet]\n");
+			"[-t TIMEOUT_S] [--table] [--table-mode] [--quiet] "
+			"[--] [ARG...]\n");
 	return 2;
 }
 
@@ -160,6 +162,8 @@ int main(int argc, char **argv)
 	struct run r = { 0 };
 	double timeout = 0;
 	bool table_mode = false;
+	const char *const *pos = NULL;
+	size_t npos = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-e") && i + 1 < argc)
 			text = argv[++i];
@@ -173,9 +177,19 @@ int main(int argc, char **argv)
 			table_mode = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			r.quiet = true;
-		else if (argv[i][0] != '-' && !file && !text)
+		else if (!strcmp(argv[i], "--")) {
+			pos = (const char *const *)argv + i + 1;
+			npos = (size_t)(argc - i - 1);
+			break;
+		} else if (argv[i][0] != '-' && !file && !text)
 			file = argv[i];
-		else
+		else if (argv[i][0] != '-' || argv[i][1] == 0 ||
+			 (argv[i][1] >= '0' && argv[i][1] <= '9')) {
+			/* Positional parameters follow the program. */
+			pos = (const char *const *)argv + i;
+			npos = (size_t)(argc - i);
+			break;
+		} else
 			return usage();
 	}
 	if (!text && !file)
@@ -193,7 +207,9 @@ int main(int argc, char **argv)
 	struct bt_compile_opts opts = { .sz = sizeof(opts),
 					.filename = file,
 					.table_mode = table_mode,
-					.ringbuf_bytes = 1u << 20 };
+					.ringbuf_bytes = 1u << 20,
+					.args = pos,
+					.nargs = npos };
 	int rc = bt_program__compile(src, &opts, &r.prog, d);
 	if (!rc)
 		rc = bt_program__load(r.prog, d);

@@ -274,32 +274,14 @@ static int ck_text(struct bt_sema *s, const struct bt_expr *e,
 	return ty(ei, bt_type__str(n > 256 ? 256 : (unsigned)n));
 }
 
-/* Materialises a constant string into a new slot of `size` bytes. */
-static int const_str(struct bt_cg *cg, const char *t, unsigned size,
-		     const struct bt_expr *e)
-{
-	int slot = bt_cg__slot(cg, (int)size, e->line, e->col);
-	size_t len = strlen(t);
-	for (unsigned i = 0; i < size; i += 8) {
-		uint64_t w = 0;
-		if (i < len)
-			memcpy(&w, t + i, len - i > 8 ? 8 : len - i);
-		if (i + 8 >= size)
-			w &= (i + 8 == size && len >= size)
-				     ? 0x00ffffffffffffffull
-				     : ~0ull;
-		bt_emit__ld_imm64(&cg->e, BPF_REG_1, w);
-		EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_1, slot + (int)i));
-	}
-	return slot;
-}
-
 static int gen_text(struct bt_cg *cg, const struct bt_expr *e,
 		    const struct bt_einfo *ei)
 {
 	char buf[512];
 	const char *t = unit_text(cg->s, e->ident.name, buf, sizeof(buf));
-	return const_str(cg, t ? t : "", ei->type.size, e);
+	t = t ? t : "";
+	return bt_cg__const_str(cg, t, strlen(t), ei->type.size, e->line,
+				e->col);
 }
 
 /* ---- Functions ------------------------------------------------------------- */
@@ -727,7 +709,7 @@ static const struct bt_builtin builtins[] = {
 	IDENT("username", ck_username, gen_uid),
 	IDENT("rand", ck_u32, gen_rand),
 	IDENT("cgroup", ck_u64, gen_cgroup),
-	FUNC("printf", 1, 65, ck_printf, gen_printf),
+	FUNC("printf", 1, TT_MAX_COLUMNS, ck_printf, gen_printf),
 	FUNC("exit", 0, 0, ck_exit, gen_action),
 	FUNC("time", 0, 1, ck_time, gen_action),
 	FUNC("print", 1, 3, ck_map_action, gen_action),

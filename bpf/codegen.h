@@ -51,6 +51,9 @@ void bt_cg__fail(struct bt_cg *cg, int line, int col, const char *msg);
 /* Allocates a stack slot or fails with a diagnostic at (line, col). */
 int bt_cg__slot(struct bt_cg *cg, int size, int line, int col);
 
+/* Materialises len bytes of text in a new slot of size bytes (NUL kept). */
+int bt_cg__const_str(struct bt_cg *cg, const char *data, size_t len,
+		     unsigned size, int line, int col);
 /* Spills r0 into a new 8-byte slot; returns its offset. */
 int bt_cg__spill(struct bt_cg *cg, int line, int col);
 /* Normalises r0 to an integer of `size` bytes and signedness. */

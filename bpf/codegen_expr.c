@@ -427,16 +427,16 @@ static int incdec(struct bt_cg *cg, const struct bt_expr *e)
 	return 0;
 }
 
-static int str_literal(struct bt_cg *cg, const struct bt_expr *e,
-		       const struct bt_einfo *ei)
+int bt_cg__const_str(struct bt_cg *cg, const char *data, size_t len,
+		     unsigned size, int line, int col)
 {
-	int slot = bt_cg__slot(cg, (int)ei->type.size, e->line, e->col);
-	for (unsigned i = 0; i < ei->type.size; i += 8) {
+	int slot = bt_cg__slot(cg, (int)size, line, col);
+	if (len >= size) /* truncated: keep the terminator */
+		len = size ? size - 1 : 0;
+	for (unsigned i = 0; i < size; i += 8) {
 		uint64_t w = 0;
-		size_t n = e->str.len > i ? e->str.len - i : 0;
-		memcpy(&w, e->str.data + (n ? i : 0), n > 8 ? 8 : n);
-		if (!n)
-			w = 0;
+		if (i < len)
+			memcpy(&w, data + i, len - i > 8 ? 8 : len - i);
 		bt_emit__ld_imm64(&cg->e, BPF_REG_1, w);
 		EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_1, slot + (int)i));
 	}
@@ -452,7 +452,11 @@ int bt_cg__expr(struct bt_cg *cg, const struct bt_expr *e)
 	}
 	switch (e->kind) {
 	case BT_EXPR_STR:
-		return str_literal(cg, e, ei);
+		return bt_cg__const_str(cg, e->str.data, e->str.len,
+					ei->type.size, e->line, e->col);
+	case BT_EXPR_POSITIONAL: /* a string: integers are constants */
+		return bt_cg__const_str(cg, ei->text, strlen(ei->text),
+					ei->type.size, e->line, e->col);
 	case BT_EXPR_VAR:
 		return var(cg, ei);
 	case BT_EXPR_MAP: {

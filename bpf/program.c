@@ -117,6 +117,10 @@ int bt_program__compile(const char *source, const struct bt_compile_opts *opts,
 		return rc;
 	}
 	rc = bt_sema__init(&s, obj, diags, opts && opts->table_mode);
+	if (opts && opts->sz >= sizeof(*opts)) {
+		s.args = opts->args;
+		s.nargs = opts->args ? opts->nargs : 0;
+	}
 	for (size_t i = 0; !rc && i < ast->nprobes; i++)
 		rc = compile_probe(&s, &ast->probes[i]);
 	if (!rc && ast->nprobes == 0) {

@@ -38,6 +38,7 @@ struct bt_einfo {
 	/* Member access: where the member is relative to the base. */
 	uint32_t offset, bit_size, bit_shift, load_size;
 	const struct bt_tp_field *field; /* tracepoint args field */
+	const char *text;                /* string positional parameter */
 };
 
 struct bt_var {
@@ -53,6 +54,8 @@ struct bt_sema {
 	struct bt_btf *btf; /* use bt_sema__btf(): loaded on first use */
 	bool btf_tried;
 	bool table_mode;
+	const char *const *args; /* positional parameters $1.. */
+	size_t nargs;
 	/* The current unit. */
 	const struct bt_probe *probe;
 	struct bt_unit_ap *uap;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpf/builtins.h"
@@ -645,6 +646,31 @@ static struct bt_einfo *incdec(struct bt_sema *s, const struct bt_expr *e)
 	return typed(s, e, ti->type);
 }
 
+/* $N: an integer constant when the argument is a number, else a string. */
+static struct bt_einfo *positional(struct bt_sema *s, const struct bt_expr *e)
+{
+	unsigned i = e->positional.index;
+	if (i == 0 || i > s->nargs) {
+		char msg[96];
+		snprintf(msg, sizeof(msg),
+			 "positional parameter $%u is not given (%zu given)",
+			 i, s->nargs);
+		return fail(s, e, "%s", msg);
+	}
+	const char *a = s->args[i - 1];
+	char *end;
+	errno = 0;
+	long long v = strtoll(a, &end, 0);
+	if (*a && !*end && !errno)
+		return constant(s, e, v, bt_type__int(8, true));
+	size_t len = strlen(a);
+	struct bt_einfo *ei = typed(s, e, bt_type__str(
+				  len + 1 > 256 ? 256 : (unsigned)len + 1));
+	if (ei)
+		ei->text = a;
+	return ei;
+}
+
 struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e)
 {
 	switch (e->kind) {
@@ -658,10 +684,9 @@ struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e)
 	case BT_EXPR_MAP:
 		return map(s, e);
 	case BT_EXPR_POSITIONAL:
-		return fail(s, e, "%s", "positional parameters are not "
-					"supported");
+		return positional(s, e);
 	case BT_EXPR_NARGS:
-		return constant(s, e, 0, bt_type__int(8, true));
+		return constant(s, e, (int64_t)s->nargs, bt_type__int(8, true));
 	case BT_EXPR_IDENT:
 		return ident(s, e);
 	case BT_EXPR_CALL:

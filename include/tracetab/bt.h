@@ -85,6 +85,9 @@ struct bt_compile_opts {
 	/* Ring buffer size, rounded up to a power of two >= 4096; 0: 4 MiB.
 	 * Creating the ring is most of the load time (4 MiB ~ 20 ms). */
 	uint32_t ringbuf_bytes;
+	/* Positional parameters $1..$nargs (numbers become integers). */
+	const char *const *args;
+	size_t nargs;
 };
 
 struct bt_program;

@@ -68,6 +68,14 @@ else
 	skip kprobe_refused "this kernel has kprobes"
 fi
 
+# Positional parameters: numbers are integers, the rest strings; $# counts.
+out=$("$BT" -e 'BEGIN { printf("%d %s %d|%s\n", $1 + 1, $2, $#, str($2)); exit(); }' 41 hello 2>/dev/null)
+[ "$out" = "$(printf '42 hello 2|hello\n\n')" ] && pass positional_params ||
+	fail positional_params "$out"
+"$BT" -e 'BEGIN { printf("%d", $3); exit(); }' 1 2 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 1 ] && grep -q '1:22: error: positional parameter \$3 is not given (2 given)' "$tmp/err" &&
+	pass positional_missing || fail positional_missing "rc=$rc $(cat "$tmp/err")"
+
 # BEGIN/END, maps and exit, compared with bpftrace when it is installed.
 prog='BEGIN { @a[3] = "c"; @a[1] = "a"; @n = count(); @s["x", 2] = sum(5); @m = max(9); printf("hello %d %s|%-4d|%x\n", 42, "w", 7, 255); exit(); } END { @e = 1; }'
 "$BT" -e "$prog" >"$tmp/ours" 2>"$tmp/err"; rc=$?
