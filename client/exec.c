@@ -148,11 +148,13 @@ static int keys__by_code(struct exec *x, struct groups *g, int k,
 		x->codemap_cap[k] = dict + 1;
 	}
 	uint32_t *map = x->codemap[k];
+	/* Every row selected (the common case): skip the indirection. */
+	const uint32_t *sel = nsel == ch->nrows ? NULL : x->sel;
 	memset(map, 0, (dict + 1) * sizeof(*map));
 	e->chunk = NULL;
 	e->ocol = col;
 	for (uint32_t i = 0; i < nsel; i++) {
-		uint32_t code = codes[x->sel[i]];
+		uint32_t code = codes[sel ? sel[i] : i];
 
 		if (code >= dict)
 			code = dict; /* garbage: NULL key, discarded later */
@@ -209,8 +211,11 @@ static int gather(struct exec *x, int a, const struct tt_chunk *ch,
 	if (ad->arg->kind == N_COL && ad->in != TTQ_STRING) {
 		const uint64_t *col = ch->cols[ad->arg->col];
 
-		for (uint32_t i = 0; i < nsel; i++)
-			slots[i] = col[x->sel[i]];
+		if (nsel == ch->nrows)
+			memcpy(slots, col, nsel * sizeof(*slots));
+		else
+			for (uint32_t i = 0; i < nsel; i++)
+				slots[i] = col[x->sel[i]];
 		return 0;
 	}
 	e->chunk = ch;
