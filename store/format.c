@@ -54,10 +54,6 @@ int tt_layout__compute(struct tt_layout *l, const struct tt_schema *schema,
 	l->arena_bytes = arena_bytes;
 	/* Body starts with one u32 dictionary size per column. */
 	off = align_up(TT_MAX_COLUMNS * sizeof(uint32_t), 64);
-	l->summ_off = off;
-	off = align_up(off + (uint64_t)(segment_rows + TT_TIME_BLOCK - 1) /
-				       TT_TIME_BLOCK * sizeof(int64_t),
-		       64);
 	for (uint32_t i = 0; i < schema->ncols; i++) {
 		l->width[i] = tt_type__width(schema->cols[i].type);
 		l->col_off[i] = off;
@@ -74,8 +70,11 @@ int tt_layout__compute(struct tt_layout *l, const struct tt_schema *schema,
 	/* All terms are < 2^38 each, so none of this can overflow. */
 	l->seg_bytes = align_up(off, TT_PAGE);
 	l->dir_off = TT_HEADER_BYTES;
-	l->data_off = align_up(l->dir_off + (uint64_t)nsegs *
-						    sizeof(struct tt_seg_meta),
+	l->summ_off = l->dir_off + (uint64_t)nsegs * sizeof(struct tt_seg_meta);
+	l->summ_stride = align_up((uint64_t)(segment_rows + TT_TIME_BLOCK - 1) /
+					  TT_TIME_BLOCK * sizeof(int64_t),
+				  64);
+	l->data_off = align_up(l->summ_off + (uint64_t)nsegs * l->summ_stride,
 			       TT_PAGE);
 	l->file_bytes = l->data_off + (uint64_t)nsegs * l->seg_bytes;
 	return 0;
@@ -125,7 +124,7 @@ int tt_layout__plan(struct tt_layout *l, const struct tt_schema *schema,
 			segment_rows, TT_MIN_SEGMENT_ROWS, TT_MAX_SEGMENT_ROWS);
 	/* Directory entries and page rounding: solve conservatively. */
 	nsegs = (max_bytes > l->data_off ? max_bytes - l->data_off : 0) /
-		(l->seg_bytes + sizeof(struct tt_seg_meta));
+		(l->seg_bytes + sizeof(struct tt_seg_meta) + l->summ_stride);
 	if (nsegs > TT_MAX_SEGMENTS)
 		nsegs = TT_MAX_SEGMENTS;
 	while (nsegs >= 2) {

@@ -3,13 +3,17 @@
  * file, shared by the writer, the readers and the fuzz target.
  *
  *   [ file header: magic, version, geometry, schema, checksum ]  8 KiB
- *   [ segment directory: nsegs x struct tt_seg_meta ]          page-rounded
+ *   [ segment directory: nsegs x struct tt_seg_meta ]
+ *   [ time summaries: nsegs x summ_stride bytes ]             page-rounded
  *   [ segment 0 body ] [ segment 1 body ] ... [ segment nsegs-1 body ]
  *
+ * A segment's time summary has one int64 per TT_TIME_BLOCK rows: the
+ * largest time_ up to the end of that block. All summaries sit together
+ * so that a lookup's walk through them stays within a few megabytes of
+ * the file, whose page tables stay cached, however large the table.
+ *
  * A segment body is: one u32 dictionary size per column (meaningful for
- * string columns only), the block summary of the time index (one int64 per
- * TT_TIME_BLOCK rows: the largest time_ up to the end of that block), then
- * every column as a fixed-width array of
+ * string columns only), then every column as a fixed-width array of
  * segment_rows values, then for each string column its dictionary: an
  * entry array (offset, length) of segment_rows entries followed by an
  * arena of arena_bytes bytes. Every array starts 64-byte aligned.
@@ -31,7 +35,7 @@
 #include "tracetab/store.h"
 
 #define TT_FILE_MAGIC "TTSTORE\0"
-#define TT_FILE_VERSION 1
+#define TT_FILE_VERSION 2 /* 2: time summaries moved out of the bodies */
 #define TT_FILE_SUFFIX ".tt"
 #define TT_HEADER_BYTES 8192u
 #define TT_PAGE 4096u
@@ -86,7 +90,8 @@ struct tt_layout {
 	uint64_t dir_off; /* segment directory */
 	uint64_t data_off; /* first segment body */
 	uint64_t seg_bytes; /* one body, page-rounded */
-	uint64_t summ_off; /* time summary, within a body */
+	uint64_t summ_off; /* time summaries, from the file start */
+	uint64_t summ_stride; /* bytes of one segment's summary */
 	uint64_t file_bytes; /* whole file */
 	uint64_t col_off[TT_MAX_COLUMNS]; /* within a body */
 	uint64_t ent_off[TT_MAX_COLUMNS]; /* string columns only */
@@ -147,7 +152,8 @@ static inline char *tt_layout__body(const struct tt_layout *l, void *base,
 static inline int64_t *tt_layout__summary(const struct tt_layout *l, void *base,
 					  uint32_t seg)
 {
-	return (int64_t *)(tt_layout__body(l, base, seg) + l->summ_off);
+	return (int64_t *)((char *)base + l->summ_off +
+			   (uint64_t)seg * l->summ_stride);
 }
 
 /* Table names follow column-name rules; 0 or -EINVAL. */

@@ -262,8 +262,8 @@ static int chunk__fill(struct tt_scan *sc, const struct tt_seg_view *v,
 					     v->max_time <= sc->o.time_max);
 		tt_seg__time_bounds(
 			(const int64_t *)(body + r->l.col_off[r->time_col]),
-			(const int64_t *)(body + r->l.summ_off), v->disorder,
-			sc->o.time_min, sc->o.time_max, &lo, &hi);
+			tt_layout__summary(&r->l, (void *)r->base, v->seg),
+			v->disorder, sc->o.time_min, sc->o.time_max, &lo, &hi);
 		if (lo >= hi)
 			return 0;
 	}
