@@ -112,7 +112,6 @@ engines__start() {
 		{ [ -z "$CAPTURE_ENGINES" ] || [ "${TT_SCRIPTS_BPFTRACE:-0}" = 1 ]; }; then
 		CAPTURE_ENGINES="$CAPTURE_ENGINES bpftrace"
 	fi
-	tracetab__start
 	for s in $SCRIPTS; do
 		[ -n "${PROG[$s]:-}" ] || continue
 		for e in $CAPTURE_ENGINES; do
@@ -122,6 +121,7 @@ engines__start() {
 			esac
 		done
 	done
+	tracetab__start
 	for s in $SCRIPTS; do
 		for e in $CAPTURE_ENGINES; do
 			[ -n "${CAP_PID[$s.$e]:-}" ] || continue

@@ -25,7 +25,6 @@ tracetab__deploy() { # SCRIPT
 	else
 		"$ST" spec "$TOOLS/$s" | "$ST" send "$TT_SOCK" >"$out" 2>&1
 	fi
-	TT_STATE[$s]=$(tt_status "$s")
 }
 
 tracetab__start() {
@@ -49,8 +48,15 @@ tracetab__start() {
 	fi
 	TT_ON=1
 	[ -x "$TT_BUILD/tracetab" ] && TT_CLI=1
+	# All deploys at once: each compiles and attaches in the daemon.
+	local pids=()
 	for s in $SCRIPTS; do
-		tracetab__deploy "$s"
+		tracetab__deploy "$s" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for s in $SCRIPTS; do
+		TT_STATE[$s]=$(tt_status "$s")
 		if [ -n "${SEL[$s]}" ]; then
 			if [ "${TT_STATE[$s]}" = running ]; then
 				pass "tracetab/$s/running"
