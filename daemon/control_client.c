@@ -21,7 +21,7 @@
 
 struct ttc_control {
 	int fd;
-	char *buf;   /* bytes received and not yet consumed */
+	char *buf; /* bytes received and not yet consumed */
 	size_t len;
 	size_t cap;
 };
@@ -40,10 +40,10 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-int ttc_control__connect(const char *path, struct ttc_control **out,
-			 char *err, size_t errlen)
+int ttc_control__connect(const char *path, struct ttc_control **out, char *err,
+			 size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct ttc_control *ctl;
 	int fd, rc;
 
@@ -99,8 +99,8 @@ static ssize_t read_line(struct ttc_control *ctl)
 
 	for (;;) {
 		char *nl = ctl->len > scanned ? memchr(ctl->buf + scanned, '\n',
-						       ctl->len - scanned) :
-					       NULL;
+						       ctl->len - scanned)
+					      : NULL;
 		ssize_t r;
 
 		if (nl)
@@ -157,9 +157,9 @@ int ttc_control__request(struct ttc_control *ctl, const json_t *req,
 	nl = read_line(ctl);
 	if (nl < 0)
 		return fail(err, errlen, (int)nl,
-			    nl == -ECONNRESET ?
-				    "tracetabd closed the connection" :
-				    "reading tracetabd's reply: %s",
+			    nl == -ECONNRESET
+				    ? "tracetabd closed the connection"
+				    : "reading tracetabd's reply: %s",
 			    strerror((int)-nl));
 	*reply = json_loadb(ctl->buf, nl, 0, &jerr);
 	ctl->len -= nl + 1;

@@ -124,12 +124,12 @@ static void peer__identify(struct conn *c, gid_t admin_gid)
 		return;
 	c->uid = cr.uid;
 	c->pid = cr.pid;
-	c->admin = cr.uid == 0 ||
-		   (admin_gid != (gid_t)-1 &&
-		    peer__in_group(cr.pid, cr.gid, admin_gid));
+	c->admin = cr.uid == 0 || (admin_gid != (gid_t)-1 &&
+				   peer__in_group(cr.pid, cr.gid, admin_gid));
 }
 
-/* ---- Output ---------------------------------------------------------------- */
+/* ---- Output ----------------------------------------------------------------
+ */
 
 static void conn__input(struct conn *c);
 
@@ -158,8 +158,9 @@ static int conn__flush(struct conn *c)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			if (!c->w_out)
-				c->w_out = ttd_loop__watch(c->srv->loop, c->fd,
-							   POLLOUT, writable, c);
+				c->w_out =
+					ttd_loop__watch(c->srv->loop, c->fd,
+							POLLOUT, writable, c);
 			if (c->w_out)
 				return FLUSH_PENDING;
 		}
@@ -206,7 +207,8 @@ static json_t *error_reply(const char *code, int err, const char *msg)
 			 err, "error", msg);
 }
 
-/* ---- Requests ---------------------------------------------------------------- */
+/* ---- Requests
+ * ---------------------------------------------------------------- */
 
 static json_t *op_ping(struct server *srv, const json_t *req)
 {
@@ -326,10 +328,10 @@ static const struct {
 	bool admin;
 	json_t *(*fn)(struct server *srv, const json_t *req);
 } ops[] = {
-	{ "ping", false, op_ping },	{ "deploy", true, op_deploy },
-	{ "delete", true, op_delete },	{ "drop", true, op_drop },
-	{ "status", false, op_status }, { "list", false, op_list },
-	{ "schema", false, op_schema },
+	{"ping", false, op_ping},     {"deploy", true, op_deploy},
+	{"delete", true, op_delete},  {"drop", true, op_drop},
+	{"status", false, op_status}, {"list", false, op_list},
+	{"schema", false, op_schema},
 };
 
 static json_t *dispatch(struct conn *c, const char *line, size_t len)
@@ -365,11 +367,13 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 		reply = error_reply(TT_CONTROL_EBADREQ, EINVAL, msg);
 	}
 	json_decref(req);
-	return reply ? reply : error_reply(TT_CONTROL_EINTERNAL, ENOMEM,
-					   "out of memory");
+	return reply ? reply
+		     : error_reply(TT_CONTROL_EINTERNAL, ENOMEM,
+				   "out of memory");
 }
 
-/* ---- Input ------------------------------------------------------------------ */
+/* ---- Input ------------------------------------------------------------------
+ */
 
 /*
  * Handles buffered complete lines while no reply is pending. Returns
@@ -467,9 +471,9 @@ static void conn__input(struct conn *c)
 			return;
 		}
 		if (c->in_len == c->in_cap) {
-			int rc = c->in_cap == TT_CONTROL_MAX_REQUEST ?
-					 -E2BIG :
-					 conn__grow(c);
+			int rc = c->in_cap == TT_CONTROL_MAX_REQUEST
+					 ? -E2BIG
+					 : conn__grow(c);
 
 			if (rc == -ENOMEM) {
 				conn__close(c);
@@ -510,7 +514,8 @@ static void readable(void *ctx, int revents)
 		conn__input(c);
 }
 
-/* ---- Listening socket ------------------------------------------------------- */
+/* ---- Listening socket -------------------------------------------------------
+ */
 
 static void accept_one(struct server *srv, int fd)
 {
@@ -530,8 +535,8 @@ static void accept_one(struct server *srv, int fd)
 	c->srv = srv;
 	c->fd = fd;
 	peer__identify(c, srv->opts.admin_gid);
-	c->w_in = ttd_loop__watch(srv->loop, fd, POLLIN | POLLRDHUP, readable,
-				  c);
+	c->w_in =
+		ttd_loop__watch(srv->loop, fd, POLLIN | POLLRDHUP, readable, c);
 	if (!c->w_in) {
 		close(fd);
 		free(c);
@@ -553,7 +558,8 @@ static void acceptable(void *ctx, int revents)
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				ttd_warn("control: accept: %s", strerror(errno));
+				ttd_warn("control: accept: %s",
+					 strerror(errno));
 			if (errno != EINTR)
 				return;
 			continue;
@@ -564,7 +570,7 @@ static void acceptable(void *ctx, int revents)
 
 static int listen_on(struct server *srv, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = srv->opts.path;
 	char dir[sizeof(sa.sun_path)], *slash;
 
@@ -583,8 +589,8 @@ static int listen_on(struct server *srv, char *err, size_t errlen)
 			return -errno;
 		}
 	}
-	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	srv->fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0)
 		goto fail;
 	unlink(path); /* a stale socket of an earlier, killed daemon */
@@ -593,8 +599,7 @@ static int listen_on(struct server *srv, char *err, size_t errlen)
 		goto fail;
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot listen on %s: %s", path,
-		 strerror(errno));
+	snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 	return -errno;
 }
 

@@ -13,7 +13,7 @@
 
 struct ttd_control_opts {
 	const char *path; /* socket path; its directory is created */
-	gid_t admin_gid;  /* (gid_t)-1: only root may change state */
+	gid_t admin_gid; /* (gid_t)-1: only root may change state */
 };
 
 /* A source serving the control socket; NULL when out of memory. */

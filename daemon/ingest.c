@@ -57,8 +57,8 @@ static char *diags__text(struct bt_diags *d, const char *source, int prog_no,
 		text = bt_diags__render(d, source, name);
 	else if (bt_diags__count(d))
 		text = diags__join(d);
-	if (!text && asprintf(&text, "%s: %s failed: %s", name, what,
-			      strerror(-rc)) < 0)
+	if (!text &&
+	    asprintf(&text, "%s: %s failed: %s", name, what, strerror(-rc)) < 0)
 		text = NULL;
 	for (size_t n = text ? strlen(text) : 0; n && text[n - 1] == '\n';)
 		text[--n] = '\0';
@@ -90,8 +90,8 @@ int ttd_ingest__compile(const char *source, int prog_no,
 		goto fail;
 	ing->prog_no = prog_no;
 	ing->ncols = bt_program__schema(ing->prog)->ncols;
-	ing->time_col = tt_schema__find(bt_program__schema(ing->prog),
-					TT_TIME_COLUMN);
+	ing->time_col =
+		tt_schema__find(bt_program__schema(ing->prog), TT_TIME_COLUMN);
 	bt_diags__free(d);
 	*out = ing;
 	return 0;
@@ -129,8 +129,8 @@ static int row(void *ctx, const struct bt_row *r)
 	if (rc < 0) {
 		/* Counted and reported in status; one log line per kind. */
 		if (ing->last_append_error != (int)rc)
-			ttd_warn("table %s: append failed: %s", ing->table->name,
-				 strerror((int)-rc));
+			ttd_warn("table %s: append failed: %s",
+				 ing->table->name, strerror((int)-rc));
 		ing->last_append_error = (int)rc;
 		ing->append_errors++;
 		return 0;

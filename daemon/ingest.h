@@ -46,8 +46,8 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 int ttd_ingest__drain(struct ttd_ingest *ing);
 
 struct ttd_ingest_stats {
-	uint64_t rows;          /* appended to the table */
-	uint64_t lost;          /* dropped by the kernel: ring buffer full */
+	uint64_t rows; /* appended to the table */
+	uint64_t lost; /* dropped by the kernel: ring buffer full */
 	uint64_t decode_errors; /* undecodable records and failed appends */
 };
 void ttd_ingest__stats(const struct ttd_ingest *ing,

@@ -13,7 +13,7 @@
 
 enum ttd_log_level ttd_log__level = TTD_LOG_INFO;
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 int ttd_log__parse(const char *name)
 {

@@ -126,7 +126,8 @@ void ttd_loop__unwatch(struct ttd_loop *loop, struct ttd_watch *w)
 	w->fn = NULL;
 	sqe = get_sqe(loop);
 	if (!sqe) {
-		/* Cannot cancel: the final CQE arrives when the fd is closed. */
+		/* Cannot cancel: the final CQE arrives when the fd is closed.
+		 */
 		ttd_warn("event loop: submission queue full, poll removal "
 			 "deferred");
 		return;
@@ -201,7 +202,7 @@ void ttd_loop__stop(struct ttd_loop *loop)
 
 void ttd_loop__free(struct ttd_loop *loop)
 {
-	struct __kernel_timespec ts = { .tv_nsec = 10000000 };
+	struct __kernel_timespec ts = {.tv_nsec = 10000000};
 
 	if (!loop)
 		return;

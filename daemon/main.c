@@ -38,17 +38,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tracetabd [options]\n"
-		"Runs in the foreground, logs to stderr; SIGTERM/SIGINT stop it.\n\n"
+		"Runs in the foreground, logs to stderr; SIGTERM/SIGINT stop "
+		"it.\n\n"
 		"  --store-dir DIR     table files (default %s)\n"
 		"  --socket PATH       control socket (default %s)\n"
 		"  --state-dir DIR     LMDB catalog of tables and deployments\n"
 		"                      (default /var/lib/tracetab)\n"
-		"  --admin-group NAME  may deploy, delete and drop besides root\n"
+		"  --admin-group NAME  may deploy, delete and drop besides "
+		"root\n"
 		"                      (default tracetab-admin)\n"
-		"  --reader-group NAME may read table files (default tracetab)\n"
-		"  --table-bytes N     size cap per table file, suffix K, M, G\n"
+		"  --reader-group NAME may read table files (default "
+		"tracetab)\n"
+		"  --table-bytes N     size cap per table file, suffix K, M, "
+		"G\n"
 		"                      (default %llu MiB)\n"
-		"  --max-age TTL       drop rows older than TTL (e.g. 2d; default\n"
+		"  --max-age TTL       drop rows older than TTL (e.g. 2d; "
+		"default\n"
 		"                      none: rows go when the ring recycles)\n"
 		"  --log-level LEVEL   error, warn, info (default) or debug\n"
 		"  --version           print the version and exit\n"
@@ -85,38 +90,51 @@ static int parse_bytes(const char *s, uint64_t *out)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
-		{ "store-dir", required_argument, NULL, 's' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "admin-group", required_argument, NULL, 'a' },
-		{ "reader-group", required_argument, NULL, 'r' },
-		{ "table-bytes", required_argument, NULL, 'b' },
-		{ "max-age", required_argument, NULL, 'm' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"store-dir", required_argument, NULL, 's'},
+		{"socket", required_argument, NULL, 'S'},
+		{"state-dir", required_argument, NULL, 'd'},
+		{"admin-group", required_argument, NULL, 'a'},
+		{"reader-group", required_argument, NULL, 'r'},
+		{"table-bytes", required_argument, NULL, 'b'},
+		{"max-age", required_argument, NULL, 'm'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c, lvl;
 
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
-		case 's': o->store_dir = optarg; break;
-		case 'S': o->socket = optarg; break;
-		case 'd': o->state_dir = optarg; break;
-		case 'a': o->admin_group = optarg; break;
-		case 'r': o->reader_group = optarg; break;
+		case 's':
+			o->store_dir = optarg;
+			break;
+		case 'S':
+			o->socket = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'a':
+			o->admin_group = optarg;
+			break;
+		case 'r':
+			o->reader_group = optarg;
+			break;
 		case 'b':
 			if (parse_bytes(optarg, &o->table_bytes) < 0) {
-				fprintf(stderr, "tracetabd: --table-bytes %s: "
-						"not a size\n", optarg);
+				fprintf(stderr,
+					"tracetabd: --table-bytes %s: "
+					"not a size\n",
+					optarg);
 				return -1;
 			}
 			break;
 		case 'm':
 			if (ttd_ttl__parse(optarg, &o->max_age_ns) < 0) {
-				fprintf(stderr, "tracetabd: --max-age %s: not a "
-						"duration like 30m, 2d or none\n",
+				fprintf(stderr,
+					"tracetabd: --max-age %s: not a "
+					"duration like 30m, 2d or none\n",
 					optarg);
 				return -1;
 			}
@@ -124,16 +142,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'l':
 			lvl = ttd_log__parse(optarg);
 			if (lvl < 0) {
-				fprintf(stderr, "tracetabd: --log-level %s: use "
-						"error, warn, info or debug\n",
+				fprintf(stderr,
+					"tracetabd: --log-level %s: use "
+					"error, warn, info or debug\n",
 					optarg);
 				return -1;
 			}
 			ttd_log__level = lvl;
 			break;
-		case 'V': printf("tracetabd %s\n", TTD_VERSION); return 1;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -1;
+		case 'V':
+			printf("tracetabd %s\n", TTD_VERSION);
+			return 1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (optind < argc) {
@@ -150,9 +175,9 @@ static gid_t group__gid(const char *name, const char *what)
 
 	if (!g) {
 		ttd_warn("%s group %s does not exist; %s", what, name,
-			 strcmp(what, "admin") == 0 ?
-				 "only root may change deployments" :
-				 "table files are readable by root only");
+			 strcmp(what, "admin") == 0
+				 ? "only root may change deployments"
+				 : "table files are readable by root only");
 		return (gid_t)-1;
 	}
 	return g->gr_gid;
@@ -241,7 +266,7 @@ static int run(const struct options *o)
 		.path = o->socket,
 		.admin_gid = group__gid(o->admin_group, "admin"),
 	};
-	struct daemon d = { .sigfd = -1 };
+	struct daemon d = {.sigfd = -1};
 	struct ttd_source *src = NULL;
 	struct ttd_watch *sigw = NULL;
 	char err[512];
@@ -263,8 +288,8 @@ static int run(const struct options *o)
 	}
 	sigw = ttd_loop__watch(d.loop, d.sigfd, POLLIN, on_signal, &d);
 	src = ttd_control__source(&co);
-	rc = !sigw || !src ? -ENOMEM :
-			     src->start(src, d.mgr, d.loop, err, sizeof(err));
+	rc = !sigw || !src ? -ENOMEM
+			   : src->start(src, d.mgr, d.loop, err, sizeof(err));
 	if (rc < 0) {
 		ttd_err("%s", rc == -ENOMEM ? "out of memory" : err);
 		goto out;

@@ -35,19 +35,19 @@ enum ttd_state {
 	ST_TERMINATED,
 };
 
-static const char *const state_names[] = { "pending", "running", "failed",
-					   "skipped", "terminated" };
+static const char *const state_names[] = {"pending", "running", "failed",
+					  "skipped", "terminated"};
 
 struct ttd_deployment {
 	struct ttd_spec spec;
 	enum ttd_state state;
-	int prog;          /* chosen program index, -1 for none */
+	int prog; /* chosen program index, -1 for none */
 	char reason[1024]; /* why that program, or why none */
-	char *error;       /* last error in plain words, or NULL */
+	char *error; /* last error in plain words, or NULL */
 	int64_t created_ns, expires_ns;
 	struct ttd_ingest *ing;
 	struct ttd_ingest_stats done; /* counters of detached ingests */
-	struct ttd_deployment *next;  /* list in name order */
+	struct ttd_deployment *next; /* list in name order */
 };
 
 struct ttd_manager {
@@ -63,7 +63,7 @@ struct ttd_manager {
 
 const char *ttd_upsert__name(enum ttd_upsert u)
 {
-	static const char *const n[] = { "created", "refreshed", "replaced" };
+	static const char *const n[] = {"created", "refreshed", "replaced"};
 
 	return n[u];
 }
@@ -117,8 +117,8 @@ static void persist(struct ttd_manager *mgr, struct ttd_deployment *dep)
 				"expires_ns", (json_int_t)dep->expires_ns);
 	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
 	int rc = text ? tt_catalog__put(mgr->cat, SPACE, dep->spec.name, text,
-					strlen(text)) :
-			-ENOMEM;
+					strlen(text))
+		      : -ENOMEM;
 
 	if (rc < 0)
 		ttd_err("catalog: cannot save deployment %s: %s",
@@ -195,8 +195,8 @@ static int start(struct ttd_manager *mgr, struct ttd_deployment *dep,
 		 struct ttd_ingest *ing, char **error)
 {
 	const struct tt_schema *schema = ttd_ingest__schema(ing);
-	struct ttd_table_ref *ref = ttd_tables__find(&mgr->tables,
-						     dep->spec.table);
+	struct ttd_table_ref *ref =
+		ttd_tables__find(&mgr->tables, dep->spec.table);
 	char msg[512];
 	int rc;
 
@@ -231,8 +231,9 @@ static int apply(struct ttd_manager *mgr, struct ttd_deployment *dep,
 	char *error = NULL, why[sizeof(dep->reason)];
 	int idx = ttd_spec__select(spec, &mgr->node, why, sizeof(why));
 
-	if (idx >= 0 && ttd_ingest__compile(spec->progs[idx].source, idx + 1,
-					    &ing, &error) == 0 &&
+	if (idx >= 0 &&
+	    ttd_ingest__compile(spec->progs[idx].source, idx + 1, &ing,
+				&error) == 0 &&
 	    check_schema(mgr, existing ? dep : NULL, spec,
 			 ttd_ingest__schema(ing), err, errlen) < 0) {
 		ttd_ingest__free(ing, mgr->loop, NULL);
@@ -318,11 +319,12 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 			insert(mgr, dep);
 		}
 		/* Same spec, not running (failed, expired): tried again. */
-		*result = !existing ? TTD_UPSERT_CREATED :
-		          same	    ? TTD_UPSERT_REFRESHED :
-				      TTD_UPSERT_REPLACED;
+		*result = !existing ? TTD_UPSERT_CREATED
+			  : same    ? TTD_UPSERT_REFRESHED
+				    : TTD_UPSERT_REPLACED;
 	}
-	dep->expires_ns = dep->spec.ttl_ns ? now + (int64_t)dep->spec.ttl_ns : 0;
+	dep->expires_ns =
+		dep->spec.ttl_ns ? now + (int64_t)dep->spec.ttl_ns : 0;
 	persist(mgr, dep);
 	*status = status__json(dep);
 	return 0;
@@ -368,7 +370,8 @@ int ttd_manager__drop(struct ttd_manager *mgr, const char *table, char *err,
 	int rc, rc2;
 
 	for (struct ttd_deployment *d = mgr->head; d; d = d->next) {
-		if (d->state == ST_RUNNING && strcmp(d->spec.table, table) == 0) {
+		if (d->state == ST_RUNNING &&
+		    strcmp(d->spec.table, table) == 0) {
 			snprintf(err, errlen,
 				 "table %s is being written by running "
 				 "deployment %s; delete it first",
@@ -411,8 +414,9 @@ static json_t *columns__json(const struct tt_schema *s)
 
 	for (uint32_t i = 0; i < s->ncols; i++)
 		json_array_append_new(
-			cols, json_pack("{s:s,s:s}", "name", s->cols[i].name,
-					"type", tt_type__name(s->cols[i].type)));
+			cols,
+			json_pack("{s:s,s:s}", "name", s->cols[i].name, "type",
+				  tt_type__name(s->cols[i].type)));
 	return cols;
 }
 
@@ -422,14 +426,14 @@ static int table__add(const char *name, void *ctx)
 	struct tt_reader *r;
 	char err[256];
 
-	if (tt_reader__open(json_string_value(json_array_get(arr, 0)), name,
-			    &r, err, sizeof(err)) < 0) {
+	if (tt_reader__open(json_string_value(json_array_get(arr, 0)), name, &r,
+			    err, sizeof(err)) < 0) {
 		ttd_warn("list: %s", err);
 		return 0;
 	}
-	json_array_append_new(arr, json_pack("{s:s,s:o}", "name", name,
-					      "columns",
-					      columns__json(tt_reader__schema(r))));
+	json_array_append_new(arr,
+			      json_pack("{s:s,s:o}", "name", name, "columns",
+					columns__json(tt_reader__schema(r))));
 	tt_reader__close(r);
 	return 0;
 }
@@ -486,9 +490,9 @@ static void restore_one(struct ttd_manager *mgr, json_t *rec, int64_t now)
 	struct ttd_spec spec;
 	char err[512];
 
-	if (!dep || json_unpack(rec, "{s:o,s:I,s:I}", "spec", &spec_json,
-				"created_ns", &created, "expires_ns",
-				&expires) < 0 ||
+	if (!dep ||
+	    json_unpack(rec, "{s:o,s:I,s:I}", "spec", &spec_json, "created_ns",
+			&created, "expires_ns", &expires) < 0 ||
 	    ttd_spec__parse(spec_json, &spec, err, sizeof(err)) < 0) {
 		ttd_err("catalog: skipping an unreadable deployment record");
 		free(dep);
@@ -532,14 +536,12 @@ static void restore(struct ttd_manager *mgr)
 
 	/* Collect first: applying writes the catalog. */
 	tt_catalog__each(mgr->cat, SPACE, collect, recs);
-	json_array_foreach(recs, i, rec)
-		restore_one(mgr, rec, now);
+	json_array_foreach(recs, i, rec) restore_one(mgr, rec, now);
 	json_decref(recs);
 }
 
-int ttd_manager__new(const struct ttd_manager_opts *opts,
-		     struct ttd_loop *loop, struct ttd_manager **out,
-		     char *err, size_t errlen)
+int ttd_manager__new(const struct ttd_manager_opts *opts, struct ttd_loop *loop,
+		     struct ttd_manager **out, char *err, size_t errlen)
 {
 	struct ttd_manager *mgr = calloc(1, sizeof(*mgr));
 	int rc;

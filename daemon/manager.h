@@ -24,9 +24,9 @@ struct ttd_manager_opts {
 	const char *store_dir;
 	const char *state_dir;
 	uint64_t table_bytes; /* 0: store default */
-	uint64_t max_age_ns;  /* 0: keep rows until the ring recycles */
-	gid_t reader_gid;     /* (gid_t)-1: none */
-	unsigned features;    /* enum ttd_feature bits this kernel has */
+	uint64_t max_age_ns; /* 0: keep rows until the ring recycles */
+	gid_t reader_gid; /* (gid_t)-1: none */
+	unsigned features; /* enum ttd_feature bits this kernel has */
 };
 
 struct ttd_manager;
@@ -36,9 +36,8 @@ struct ttd_manager;
  * back as "terminated", others are re-applied with their expiry).
  * Returns 0 and *out or a negative errno with err filled.
  */
-int ttd_manager__new(const struct ttd_manager_opts *opts,
-		     struct ttd_loop *loop, struct ttd_manager **out,
-		     char *err, size_t errlen);
+int ttd_manager__new(const struct ttd_manager_opts *opts, struct ttd_loop *loop,
+		     struct ttd_manager **out, char *err, size_t errlen);
 
 /* How a deploy was applied. */
 enum ttd_upsert {

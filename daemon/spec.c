@@ -21,10 +21,10 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } features[] = {
-	{ "kprobe", TTD_FEAT_KPROBE },
-	{ "fentry", TTD_FEAT_FENTRY },
-	{ "uprobe", TTD_FEAT_UPROBE },
-	{ "btf", TTD_FEAT_BTF },
+	{"kprobe", TTD_FEAT_KPROBE},
+	{"fentry", TTD_FEAT_FENTRY},
+	{"uprobe", TTD_FEAT_UPROBE},
+	{"btf", TTD_FEAT_BTF},
 };
 
 const char *ttd_feature__name(unsigned bit)
@@ -49,9 +49,9 @@ int ttd_ttl__parse(const char *s, uint64_t *ns)
 		const char *suffix;
 		uint64_t mult;
 	} units[] = {
-		{ "ms", 1000000ull },	     { "s", 1000000000ull },
-		{ "m", 60000000000ull },     { "h", 3600000000000ull },
-		{ "d", 86400000000000ull },
+		{"ms", 1000000ull},	  {"s", 1000000000ull},
+		{"m", 60000000000ull},	  {"h", 3600000000000ull},
+		{"d", 86400000000000ull},
 	};
 	uint64_t n = 0;
 	const char *p = s;
@@ -199,9 +199,9 @@ static int requires__parse(const json_t *sel, int prog, unsigned *bits,
 	}
 	json_array_foreach(req, i, v)
 	{
-		int bit = json_is_string(v) ?
-				  feature__parse(json_string_value(v)) :
-				  -EINVAL;
+		int bit = json_is_string(v)
+				  ? feature__parse(json_string_value(v))
+				  : -EINVAL;
 		if (bit < 0) {
 			seterr(err, errlen,
 			       "program %d: requires[%zu] is not one of "
@@ -215,14 +215,15 @@ static int requires__parse(const json_t *sel, int prog, unsigned *bits,
 	json_t *arr = json_array();
 	for (size_t k = 0; k < sizeof(features) / sizeof(features[0]); k++)
 		if (*bits & features[k].bit)
-			json_array_append_new(arr, json_string(features[k].name));
+			json_array_append_new(arr,
+					      json_string(features[k].name));
 	json_object_set_new(canon, "requires", arr);
 	return 0;
 }
 
 static int selectors__parse(const json_t *sel, int prog,
-			    struct ttd_selectors *out, json_t *canon,
-			    char *err, size_t errlen)
+			    struct ttd_selectors *out, json_t *canon, char *err,
+			    size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	if (!sel || json_is_null(sel))
@@ -240,21 +241,23 @@ static int selectors__parse(const json_t *sel, int prog,
 	if (get_str(sel, "host_name", &out->host_name) < 0 ||
 	    (out->host_name && !out->host_name[0])) {
 		seterr(err, errlen,
-		       "program %d: host_name must be a non-empty string", prog);
+		       "program %d: host_name must be a non-empty string",
+		       prog);
 		return -EINVAL;
 	}
 	if (out->host_name) {
 		json_object_set_new(canon, "host_name",
 				    json_string(out->host_name));
 		/* Point into canon, which outlives the request. */
-		out->host_name = json_string_value(
-			json_object_get(canon, "host_name"));
+		out->host_name =
+			json_string_value(json_object_get(canon, "host_name"));
 	}
 	return requires__parse(sel, prog, &out->requires, canon, err, errlen);
 }
 
-static int program__parse(const json_t *p, int prog, struct ttd_program_spec *out,
-			  json_t *canon_progs, char *err, size_t errlen)
+static int program__parse(const json_t *p, int prog,
+			  struct ttd_program_spec *out, json_t *canon_progs,
+			  char *err, size_t errlen)
 {
 	json_t *canon, *sel;
 	const char *src;
@@ -346,7 +349,8 @@ int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 	progs = json_object_get(j, "programs");
 	if (!json_is_array(progs) || json_array_size(progs) == 0 ||
 	    json_array_size(progs) > TT_CONTROL_MAX_PROGRAMS) {
-		seterr(err, errlen, "programs must be an array of 1 to %d programs",
+		seterr(err, errlen,
+		       "programs must be an array of 1 to %d programs",
 		       TT_CONTROL_MAX_PROGRAMS);
 		return -EINVAL;
 	}
@@ -384,8 +388,7 @@ bool ttd_spec__same_probes(const struct ttd_spec *a, const struct ttd_spec *b)
 			  json_object_get(b->canon, "programs"));
 }
 
-static void version__format(const struct ttd_version *v, char *buf,
-			    size_t len)
+static void version__format(const struct ttd_version *v, char *buf, size_t len)
 {
 	if (v->nparts == 1)
 		snprintf(buf, len, "%u", v->v[0]);
@@ -406,13 +409,15 @@ static void selectors__mismatch(const struct ttd_selectors *sel,
 	buf[0] = '\0';
 	if (sel->has_min && ttd_version__cmp(node->kernel, &sel->min) < 0) {
 		version__format(&sel->min, ver, sizeof(ver));
-		snprintf(buf, len, "needs min_kernel %s, this kernel is %u.%u.%u",
-			 ver, node->kernel[0], node->kernel[1], node->kernel[2]);
+		snprintf(buf, len,
+			 "needs min_kernel %s, this kernel is %u.%u.%u", ver,
+			 node->kernel[0], node->kernel[1], node->kernel[2]);
 	} else if (sel->has_max &&
 		   ttd_version__cmp(node->kernel, &sel->max) > 0) {
 		version__format(&sel->max, ver, sizeof(ver));
-		snprintf(buf, len, "needs max_kernel %s, this kernel is %u.%u.%u",
-			 ver, node->kernel[0], node->kernel[1], node->kernel[2]);
+		snprintf(buf, len,
+			 "needs max_kernel %s, this kernel is %u.%u.%u", ver,
+			 node->kernel[0], node->kernel[1], node->kernel[2]);
 	} else if (sel->host_name &&
 		   strcmp(sel->host_name, node->host_name) != 0) {
 		snprintf(buf, len, "needs host_name %.64s, this host is %.64s",
@@ -441,8 +446,9 @@ int ttd_spec__select(const struct ttd_spec *spec, const struct ttd_node *node,
 			return (int)i;
 		}
 		if (off < whylen)
-			off += snprintf(why + off, whylen - off, "%s program %zu %s",
-					i ? ";" : ":", i + 1, m);
+			off += snprintf(why + off, whylen - off,
+					"%s program %zu %s", i ? ";" : ":",
+					i + 1, m);
 	}
 	return -1;
 }

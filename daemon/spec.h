@@ -38,14 +38,14 @@ struct ttd_version {
 struct ttd_node {
 	unsigned kernel[3]; /* major, minor, patch */
 	char host_name[256];
-	unsigned features;  /* enum ttd_feature bits available */
+	unsigned features; /* enum ttd_feature bits available */
 };
 
 struct ttd_selectors {
 	bool has_min, has_max;
 	struct ttd_version min, max;
 	const char *host_name; /* NULL: any; points into the canonical JSON */
-	unsigned requires;     /* enum ttd_feature bits */
+	unsigned requires; /* enum ttd_feature bits */
 };
 
 struct ttd_program_spec {

@@ -22,9 +22,9 @@ struct ttd_table_ref {
 };
 
 struct ttd_tables {
-	const char *dir;           /* store directory */
+	const char *dir; /* store directory */
 	struct tt_table_opts opts; /* size, age, reader group */
-	struct tt_catalog *cat;    /* table schemas are recorded here */
+	struct tt_catalog *cat; /* table schemas are recorded here */
 	struct ttd_table_ref *head;
 };
 

@@ -33,8 +33,9 @@ static double cpu_seconds(pid_t pid)
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
 	/* After "comm)": state is field 3; utime, stime are 14 and 15. */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-				"%llu %llu",
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%llu %llu",
 			 &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
@@ -65,7 +66,7 @@ static pid_t generate(void)
 
 static uint64_t store_rows(struct td *d, const char *table, pid_t pid)
 {
-	struct tt_scan_opts o = { .sz = sizeof(o) };
+	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_reader *r;
 	struct tt_scan *sc;
 	struct tt_chunk ch;
@@ -95,8 +96,8 @@ struct result {
 
 static int run_tracetab(struct result *res)
 {
-	struct td d = { .table_bytes = "256M" }; /* holds every row */
-	const char *src[] = { PROBE " { " PRINTF "; }" };
+	struct td d = {.table_bytes = "256M"}; /* holds every row */
+	const char *src[] = {PROBE " { " PRINTF "; }"};
 	json_t *r;
 	double c0, t0;
 	pid_t gen;
@@ -220,7 +221,7 @@ static void report(const char *who, const struct result *r)
 
 int main(void)
 {
-	struct result tt = { 0 }, bt = { 0 };
+	struct result tt = {0}, bt = {0};
 	const char *n = getenv("BENCH_INGEST_EVENTS");
 
 	if (n)
@@ -235,8 +236,8 @@ int main(void)
 	report("bpftrace", &bt);
 	/* Events delivered per CPU-second spent by the tool. */
 	printf("bench ingest.events_per_cpu_s ratio %.2f vs bpftrace\n",
-	       tt.cpu > 0 && bt.got && bt.cpu > 0 ?
-		       (tt.got / tt.cpu) / (bt.got / bt.cpu) :
-		       0);
+	       tt.cpu > 0 && bt.got && bt.cpu > 0
+		       ? (tt.got / tt.cpu) / (bt.got / bt.cpu)
+		       : 0);
 	return 0;
 }

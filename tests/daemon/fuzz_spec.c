@@ -12,7 +12,7 @@
 #include "daemon/spec.h"
 
 static const struct ttd_node node = {
-	.kernel = { 6, 18, 44 },
+	.kernel = {6, 18, 44},
 	.host_name = "fuzz-node",
 	.features = TTD_FEAT_BTF | TTD_FEAT_UPROBE,
 };
@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (idx >= (int)spec.nprogs || !why[0])
 			abort();
 		/* The canonical form parses to the same probes. */
-		if (ttd_spec__parse(spec.canon, &again, err, sizeof(err)) != 0 ||
+		if (ttd_spec__parse(spec.canon, &again, err, sizeof(err)) !=
+			    0 ||
 		    !ttd_spec__same_probes(&spec, &again))
 			abort();
 		ttd_spec__release(&again);

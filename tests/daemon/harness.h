@@ -56,7 +56,7 @@ static inline int64_t td_now_ns(void)
 
 static inline void td_sleep_ms(unsigned ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -140,7 +140,8 @@ static inline int td_start(struct td *d)
 		execl(bin, bin, "--store-dir", d->store, "--state-dir",
 		      d->state, "--socket", d->sock, "--reader-group",
 		      "nogroup", "--admin-group", "adm", "--table-bytes",
-		      d->table_bytes ? d->table_bytes : "16M", "--log-level", "debug", (char *)NULL);
+		      d->table_bytes ? d->table_bytes : "16M", "--log-level",
+		      "debug", (char *)NULL);
 		_exit(127);
 	}
 	d->pid = pid;
@@ -166,8 +167,7 @@ static inline int td_stop(struct td *d, int sig)
 	kill(d->pid, sig);
 	waitpid(d->pid, &status, 0);
 	d->pid = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-				   128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static inline void td_cleanup(struct td *d)
@@ -213,11 +213,10 @@ static inline json_t *td_deploy(struct td *d, const char *name,
 					    json_loads(sel[i], 0, NULL));
 		json_array_append_new(progs, p);
 	}
-	return td_request(d, json_pack("{s:s,s:{s:s,s:s,s:s,s:b,s:o}}", "op",
-				       "deploy", "deployment", "name", name,
-				       "table", table, "ttl", ttl,
-				       "replace_table", replace, "programs",
-				       progs));
+	return td_request(
+		d, json_pack("{s:s,s:{s:s,s:s,s:s,s:b,s:o}}", "op", "deploy",
+			     "deployment", "name", name, "table", table, "ttl",
+			     ttl, "replace_table", replace, "programs", progs));
 }
 
 /* reply.status.<key> as a string ("" when missing). */
@@ -237,8 +236,8 @@ static inline long long td_status_int(json_t *reply, const char *key)
 /* status of one deployment, as the "status" member of a fake reply. */
 static inline json_t *td_status(struct td *d, const char *name)
 {
-	json_t *r = td_request(d, json_pack("{s:s,s:s}", "op", "status",
-					    "name", name));
+	json_t *r = td_request(
+		d, json_pack("{s:s,s:s}", "op", "status", "name", name));
 	json_t *st = json_array_get(json_object_get(r, "deployments"), 0);
 	json_t *out = st ? json_pack("{s:O}", "status", st) : NULL;
 

@@ -13,7 +13,9 @@
 #include "tests/daemon/harness.h"
 #include "tests/tt_test.h"
 
-#define PROG "tracepoint:syscalls:sys_enter_getppid { printf(\"pid:%d\\n\", pid); }"
+#define PROG                                                                   \
+	"tracepoint:syscalls:sys_enter_getppid { printf(\"pid:%d\\n\", pid); " \
+	"}"
 
 static struct td d;
 
@@ -35,7 +37,7 @@ static bool start(void)
 
 static int raw_connect(struct td *t)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", t->sock);
@@ -77,10 +79,14 @@ TT_TEST(ping_and_version)
 
 TT_TEST(malformed_requests_keep_connection)
 {
-	static const char *bad[] = { "garbage", "[1,2]", "{\"op\":", "42",
-				     "{\"op\":\"nope\"}", "{\"op\":7}",
-				     "{\"op\":\"deploy\"}",
-				     "{\"op\":\"delete\",\"name\":5}" };
+	static const char *bad[] = {"garbage",
+				    "[1,2]",
+				    "{\"op\":",
+				    "42",
+				    "{\"op\":\"nope\"}",
+				    "{\"op\":7}",
+				    "{\"op\":\"deploy\"}",
+				    "{\"op\":\"delete\",\"name\":5}"};
 	char buf[4096];
 	int fd;
 
@@ -170,7 +176,7 @@ TT_TEST(huge_message_rejected_others_served)
 static void send_large_and_hold(int fd_report)
 {
 	static char chunk[512 << 10];
-	struct timeval tv = { .tv_sec = 1 };
+	struct timeval tv = {.tv_sec = 1};
 	char buf[4096];
 	int fd = raw_connect(&d);
 
@@ -225,8 +231,8 @@ TT_TEST(many_large_requests_stay_within_budget)
 	close(fds[0]);
 	close(fds[1]);
 	/* 64 MiB of budget holds at most 16 requests of 4 MiB. */
-	CHECKF(held <= 16 && refused == N - held,
-	       "%d held, %d refused of %d", held, refused, N);
+	CHECKF(held <= 16 && refused == N - held, "%d held, %d refused of %d",
+	       held, refused, N);
 	CHECKF(during - before < 100 * 1024, "daemon RSS grew %ld -> %ld kB",
 	       before, during);
 	CHECK(td_ping(&d));
@@ -266,9 +272,8 @@ static int deploy_as_nobody(const gid_t *groups, int ngroups, char *code,
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		const char *src[] = { PROG }, *sel[] = {
-			"{\"max_kernel\":\"2.6\"}"
-		};
+		const char *src[] = {PROG},
+			   *sel[] = {"{\"max_kernel\":\"2.6\"}"};
 		json_t *r, *s;
 
 		close(fds[0]);
@@ -279,12 +284,12 @@ static int deploy_as_nobody(const gid_t *groups, int ngroups, char *code,
 			      sel);
 		s = td_request(&d, json_pack("{s:s}", "op", "status"));
 		dprintf(fds[1], "%s %s",
-			r ? (json_is_true(json_object_get(r, "ok")) ?
-				     "ok" :
-				     td_code(r)) :
-			    "none",
-			s && json_is_true(json_object_get(s, "ok")) ? "ok" :
-								      "bad");
+			r ? (json_is_true(json_object_get(r, "ok"))
+				     ? "ok"
+				     : td_code(r))
+			  : "none",
+			s && json_is_true(json_object_get(s, "ok")) ? "ok"
+								    : "bad");
 		_exit(0);
 	}
 	close(fds[1]);
@@ -313,10 +318,10 @@ TT_TEST(authorization)
 
 TT_TEST(invalid_specs_store_nothing)
 {
-	static const char *sels[] = { "{\"min_kernel\":\"5.x\"}",
-				      "{\"max_kernel\":\"5.18.3.1\"}",
-				      "{\"requires\":[\"kprobes\"]}" };
-	const char *src[] = { PROG };
+	static const char *sels[] = {"{\"min_kernel\":\"5.x\"}",
+				     "{\"max_kernel\":\"5.18.3.1\"}",
+				     "{\"requires\":[\"kprobes\"]}"};
+	const char *src[] = {PROG};
 	json_t *r;
 
 	NEED_DAEMON();
@@ -329,7 +334,8 @@ TT_TEST(invalid_specs_store_nothing)
 	json_decref(r);
 	for (size_t i = 0; i < 3; i++) {
 		r = td_deploy(&d, "bad1", "t", "10m", false, 1, src, &sels[i]);
-		CHECKF(strcmp(td_code(r), "invalid") == 0, "selector %s", sels[i]);
+		CHECKF(strcmp(td_code(r), "invalid") == 0, "selector %s",
+		       sels[i]);
 		json_decref(r);
 	}
 	r = td_status(&d, "bad1");
@@ -338,9 +344,9 @@ TT_TEST(invalid_specs_store_nothing)
 
 TT_TEST(no_program_matches_is_skipped)
 {
-	const char *src[] = { PROG, PROG }, *sel[] = {
-		"{\"max_kernel\":\"5.18\"}", "{\"requires\":[\"btf\",\"kprobe\"]}"
-	};
+	const char *src[] = {PROG, PROG},
+		   *sel[] = {"{\"max_kernel\":\"5.18\"}",
+			     "{\"requires\":[\"btf\",\"kprobe\"]}"};
 	struct utsname u;
 	char want[256];
 	json_t *r;
@@ -387,24 +393,24 @@ TT_TEST(selectors_pick_program_for_this_kernel)
 		 "{\"min_kernel\":\"%u.%u\",\"max_kernel\":\"%u.%u\","
 		 "\"requires\":[\"btf\"]}",
 		 maj, min, maj, min);
-	const char *src[] = { PROG, PROG, PROG, PROG, PROG };
-	const char *sel[] = { below, lo, "{\"requires\":[\"fentry\"]}", exact,
-			      NULL };
+	const char *src[] = {PROG, PROG, PROG, PROG, PROG};
+	const char *sel[] = {below, lo, "{\"requires\":[\"fentry\"]}", exact,
+			     NULL};
 	r = td_deploy(&d, "picker", "t_pick", "1h", false, 5, src, sel);
 	CHECK(json_is_true(json_object_get(r, "ok")));
 	CHECKF(td_status_int(r, "program") == 3, "picked %lld: %s",
 	       td_status_int(r, "program"), td_status_str(r, "reason"));
 	CHECK(strstr(td_status_str(r, "reason"), "program 4 of 5"));
 	json_decref(r);
-	r = td_request(&d, json_pack("{s:s,s:s}", "op", "delete", "name",
-				     "picker"));
+	r = td_request(
+		&d, json_pack("{s:s,s:s}", "op", "delete", "name", "picker"));
 	CHECK(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
 }
 
 TT_TEST(ttl_expiry_terminates)
 {
-	const char *src[] = { PROG }, *sel[] = { "{\"max_kernel\":\"3\"}" };
+	const char *src[] = {PROG}, *sel[] = {"{\"max_kernel\":\"3\"}"};
 	int64_t t0 = td_now_ns();
 	json_t *r;
 
@@ -424,7 +430,7 @@ TT_TEST(ttl_expiry_terminates)
 
 TT_TEST(restart_after_sigkill_restores)
 {
-	const char *src[] = { PROG }, *sel[] = { "{\"max_kernel\":\"3\"}" };
+	const char *src[] = {PROG}, *sel[] = {"{\"max_kernel\":\"3\"}"};
 	long long created, expires;
 	json_t *r;
 
@@ -454,16 +460,16 @@ TT_TEST(delete_and_drop_errors)
 	json_t *r;
 
 	NEED_DAEMON();
-	r = td_request(&d, json_pack("{s:s,s:s}", "op", "delete", "name",
-				     "no_such"));
+	r = td_request(
+		&d, json_pack("{s:s,s:s}", "op", "delete", "name", "no_such"));
 	CHECK_STR(td_code(r), "not_found");
 	json_decref(r);
 	r = td_request(&d, json_pack("{s:s,s:s}", "op", "drop", "table",
 				     "no_such_table"));
 	CHECK_STR(td_code(r), "not_found");
 	json_decref(r);
-	r = td_request(&d, json_pack("{s:s,s:s}", "op", "schema", "table",
-				     "../etc"));
+	r = td_request(
+		&d, json_pack("{s:s,s:s}", "op", "schema", "table", "../etc"));
 	CHECK(!json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
 	r = td_request(&d, json_pack("{s:s}", "op", "list"));
@@ -494,6 +500,5 @@ TT_MAIN("daemon/control", TT_CASE(ping_and_version),
 	TT_CASE(invalid_specs_store_nothing),
 	TT_CASE(no_program_matches_is_skipped),
 	TT_CASE(selectors_pick_program_for_this_kernel),
-	TT_CASE(ttl_expiry_terminates),
-	TT_CASE(restart_after_sigkill_restores),
+	TT_CASE(ttl_expiry_terminates), TT_CASE(restart_after_sigkill_restores),
 	TT_CASE(delete_and_drop_errors), TT_CASE(sigterm_stops_cleanly))

@@ -13,23 +13,23 @@
 #include "tracetab/store.h"
 
 #define HELPER_COMM "ttd_getppid"
-#define PROG                                                                \
-	"tracepoint:syscalls:sys_enter_getppid "                           \
+#define PROG                                     \
+	"tracepoint:syscalls:sys_enter_getppid " \
 	"{ printf(\"pid:%d uid:%d comm:%s\\n\", pid, uid, comm); }"
 /* Same schema, different program text: a changed spec. */
-#define PROG2                                                               \
-	"tracepoint:syscalls:sys_enter_getppid /pid > 0/ "                 \
+#define PROG2                                              \
+	"tracepoint:syscalls:sys_enter_getppid /pid > 0/ " \
 	"{ printf(\"pid:%d uid:%d comm:%s\\n\", pid, uid, comm); }"
 
 static struct td d;
 
-#define NEED_DAEMON()                                                       \
-	do {                                                                \
-		if (geteuid() != 0)                                         \
+#define NEED_DAEMON()                                                          \
+	do {                                                                   \
+		if (geteuid() != 0)                                            \
 			SKIP("needs root to run tracetabd and attach probes"); \
-		if (d.pid <= 0 || !td_ping(&d))                             \
-			CHECKF(td_start(&d) == 0,                           \
-			       "tracetabd did not start (log %s)", d.log);  \
+		if (d.pid <= 0 || !td_ping(&d))                                \
+			CHECKF(td_start(&d) == 0,                              \
+			       "tracetabd did not start (log %s)", d.log);     \
 	} while (0)
 
 /* Forks a helper named HELPER_COMM, as nobody, calling getppid n times
@@ -62,19 +62,19 @@ static pid_t helper_run(unsigned n)
 }
 
 struct count {
-	int rc;             /* 0, or the negative errno of open/scan */
-	uint64_t rows;      /* rows of the helper's pid */
-	uint64_t bad;       /* of those, rows with a wrong value */
-	char what[200];     /* first wrong value, or the error */
+	int rc; /* 0, or the negative errno of open/scan */
+	uint64_t rows; /* rows of the helper's pid */
+	uint64_t bad; /* of those, rows with a wrong value */
+	char what[200]; /* first wrong value, or the error */
 };
 
-static void count__rows(struct tt_reader *r, pid_t pid, int64_t t0,
-			int64_t t1, struct count *c)
+static void count__rows(struct tt_reader *r, pid_t pid, int64_t t0, int64_t t1,
+			struct count *c)
 {
 	const struct tt_schema *s = tt_reader__schema(r);
 	int cp = tt_schema__find(s, "pid"), cu = tt_schema__find(s, "uid");
 	int cc = tt_schema__find(s, "comm"), ct = tt_schema__find(s, "time_");
-	struct tt_scan_opts o = { .sz = sizeof(o), .flags = TT_SCAN_COPY };
+	struct tt_scan_opts o = {.sz = sizeof(o), .flags = TT_SCAN_COPY};
 	struct tt_chunk ch;
 	struct tt_scan *sc;
 
@@ -100,14 +100,16 @@ static void count__rows(struct tt_reader *r, pid_t pid, int64_t t0,
 			    ((const uint64_t *)ch.cols[cu])[i] != NOBODY_UID ||
 			    t < t0 || t > t1) {
 				if (!c->bad++)
-					snprintf(c->what, sizeof(c->what),
-						 "uid %llu comm %.*s time_ %lld "
-						 "not in [%lld, %lld]",
-						 (unsigned long long)((
-							 const uint64_t *)
-							 ch.cols[cu])[i],
-						 (int)len, str, (long long)t,
-						 (long long)t0, (long long)t1);
+					snprintf(
+						c->what, sizeof(c->what),
+						"uid %llu comm %.*s time_ %lld "
+						"not in [%lld, %lld]",
+						(unsigned long long)((const uint64_t
+									      *)ch
+									     .cols[cu])
+							[i],
+						(int)len, str, (long long)t,
+						(long long)t0, (long long)t1);
 			}
 		}
 	}
@@ -119,7 +121,7 @@ static void count__rows(struct tt_reader *r, pid_t pid, int64_t t0,
 static struct count reader_count(const char *table, pid_t pid, int64_t t0,
 				 int64_t t1)
 {
-	struct count c = { .rc = -ECHILD };
+	struct count c = {.rc = -ECHILD};
 	int fds[2];
 	pid_t child;
 
@@ -157,7 +159,7 @@ static struct count reader_count(const char *table, pid_t pid, int64_t t0,
 static json_t *deploy1(const char *name, const char *table, const char *ttl,
 		       const char *src, bool replace)
 {
-	const char *srcs[] = { src };
+	const char *srcs[] = {src};
 
 	return td_deploy(&d, name, table, ttl, replace, 1, srcs, NULL);
 }
@@ -167,9 +169,9 @@ static json_t *op_name(const char *op, const char *key, const char *val)
 	return td_request(&d, json_pack("{s:s,s:s}", "op", op, key, val));
 }
 
-#define CHECK_RUNNING(r)                                                    \
-	CHECKF(strcmp(td_status_str(r, "state"), "running") == 0,          \
-	       "state %s: %s", td_status_str(r, "state"),                   \
+#define CHECK_RUNNING(r)                                          \
+	CHECKF(strcmp(td_status_str(r, "state"), "running") == 0, \
+	       "state %s: %s", td_status_str(r, "state"),         \
 	       td_status_str(r, "error"))
 
 TT_TEST(rows_exact_for_unprivileged_reader)
@@ -290,8 +292,8 @@ TT_TEST(schema_change_needs_replace_table)
 	r = deploy1("brief", "t_brief", "1h", other, true);
 	CHECK_RUNNING(r);
 	json_decref(r);
-	r = td_request(&d, json_pack("{s:s,s:s}", "op", "schema", "table",
-				     "t_brief"));
+	r = td_request(
+		&d, json_pack("{s:s,s:s}", "op", "schema", "table", "t_brief"));
 	CHECK(json_is_true(json_object_get(r, "ok")));
 	char *cols = json_dumps(json_object_get(r, "columns"), JSON_COMPACT);
 	CHECKF(strstr(cols, "\"x\"") && !strstr(cols, "\"comm\""), "%s", cols);
@@ -323,9 +325,8 @@ TT_TEST(kprobe_fails_with_feature_message)
 	json_t *r;
 
 	NEED_DAEMON();
-	r = deploy1("kp", "t_kp",
-		    "1h", "kprobe:do_nanosleep { printf(\"p:%d\\n\", pid); }",
-		    false);
+	r = deploy1("kp", "t_kp", "1h",
+		    "kprobe:do_nanosleep { printf(\"p:%d\\n\", pid); }", false);
 	CHECK(json_is_true(json_object_get(r, "ok")));
 	CHECK_STR(td_status_str(r, "state"), "failed");
 	CHECKF(strstr(td_status_str(r, "error"), "kprobe") &&
@@ -372,7 +373,8 @@ TT_TEST(verifier_rejection_shows_log)
 		snprintf(name, sizeof(name), "ver%zu", i);
 		r = deploy1(name, name, "1h", cands[i], false);
 		CHECK(json_is_true(json_object_get(r, "ok")));
-		/* A verifier rejection names the verifier and quotes its log. */
+		/* A verifier rejection names the verifier and quotes its log.
+		 */
 		if (strcmp(td_status_str(r, "state"), "failed") == 0 &&
 		    strstr(td_status_str(r, "error"), "verifier")) {
 			CHECKF(strlen(td_status_str(r, "error")) > 40,

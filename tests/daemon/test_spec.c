@@ -28,11 +28,26 @@ TT_TEST(ttl_valid)
 
 TT_TEST(ttl_invalid)
 {
-	static const char *bad[] = { "",     "s",	"-5s",	"+5s",	"5",
-				     "5 s",  " 5s",	"5s ",	"5sec", "5S",
-				     "0s",   "0ms",	"1.5h", "5w",	"None",
-				     "nonex", "99999999999999999999s",
-				     "200000d", "5ss", "5ms5" };
+	static const char *bad[] = {"",
+				    "s",
+				    "-5s",
+				    "+5s",
+				    "5",
+				    "5 s",
+				    " 5s",
+				    "5s ",
+				    "5sec",
+				    "5S",
+				    "0s",
+				    "0ms",
+				    "1.5h",
+				    "5w",
+				    "None",
+				    "nonex",
+				    "99999999999999999999s",
+				    "200000d",
+				    "5ss",
+				    "5ms5"};
 	uint64_t ns;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -44,9 +59,9 @@ TT_TEST(ttl_invalid)
 TT_TEST(version_parse)
 {
 	struct ttd_version v;
-	static const char *bad[] = { "",    "5.",  ".5",  "5..18", "5.18.3.1",
-				     "v5",  "5a",  "-5",  "5.18-rc1", " 5",
-				     "100000", "5.x" };
+	static const char *bad[] = {"",		"5.", ".5",	"5..18",
+				    "5.18.3.1", "v5", "5a",	"-5",
+				    "5.18-rc1", " 5", "100000", "5.x"};
 
 	CHECK_INT(ttd_version__parse("5", &v), 0);
 	CHECK_INT(v.nparts, 1);
@@ -64,7 +79,7 @@ TT_TEST(version_parse)
 
 TT_TEST(version_compare_prefix)
 {
-	unsigned k[3] = { 5, 18, 7 };
+	unsigned k[3] = {5, 18, 7};
 	struct ttd_version v;
 
 	ttd_version__parse("5.18", &v);
@@ -97,15 +112,19 @@ static int parse_str(const char *text, struct ttd_spec *spec, char *err,
 	return rc;
 }
 
-#define SRC "\"source\":\"tracepoint:syscalls:sys_enter_getppid { printf(\\\"a:%d\\\\n\\\", pid); }\""
+#define SRC                                                     \
+	"\"source\":\"tracepoint:syscalls:sys_enter_getppid { " \
+	"printf(\\\"a:%d\\\\n\\\", pid); }\""
 
 TT_TEST(spec_valid_defaults)
 {
 	struct ttd_spec s;
 	char err[256];
 
-	CHECK_INT(parse_str("{\"name\":\"p.1-x\",\"table\":\"t1\",\"programs\":[{" SRC "}]}",
-			    &s, err, sizeof(err)), 0);
+	CHECK_INT(parse_str("{\"name\":\"p.1-x\",\"table\":\"t1\",\"programs\":"
+			    "[{" SRC "}]}",
+			    &s, err, sizeof(err)),
+		  0);
 	CHECK_STR(s.name, "p.1-x");
 	CHECK_STR(s.table, "t1");
 	CHECK_STR(s.ttl, "none");
@@ -122,22 +141,44 @@ TT_TEST(spec_invalid_fields)
 	static const struct {
 		const char *json, *word;
 	} bad[] = {
-		{ "[]", "object" },
-		{ "{\"table\":\"t\",\"programs\":[{" SRC "}]}", "name" },
-		{ "{\"name\":\"1x\",\"table\":\"t\",\"programs\":[{" SRC "}]}", "name" },
-		{ "{\"name\":\"x\",\"table\":\"t-1\",\"programs\":[{" SRC "}]}", "table" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[]}", "programs" },
-		{ "{\"name\":\"x\",\"table\":\"t\"}", "programs" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"ttl\":\"5x\",\"programs\":[{" SRC "}]}", "ttl" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"ttl\":5,\"programs\":[{" SRC "}]}", "ttl" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"replace_table\":1,\"programs\":[{" SRC "}]}", "replace_table" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[{\"source\":\"\"}]}", "source" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[7]}", "program 1" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC ",\"selectors\":{\"min_kernel\":\"5.x\"}}]}", "min_kernel" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC ",\"selectors\":{\"max_kernel\":5}}]}", "max_kernel" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC ",\"selectors\":{\"requires\":[\"kprobes\"]}}]}", "requires" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC "},{" SRC ",\"selectors\":{\"requires\":\"btf\"}}]}", "program 2" },
-		{ "{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC ",\"selectors\":[]}]}", "selectors" },
+		{"[]", "object"},
+		{"{\"table\":\"t\",\"programs\":[{" SRC "}]}", "name"},
+		{"{\"name\":\"1x\",\"table\":\"t\",\"programs\":[{" SRC "}]}",
+		 "name"},
+		{"{\"name\":\"x\",\"table\":\"t-1\",\"programs\":[{" SRC "}]}",
+		 "table"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[]}",
+		 "programs"},
+		{"{\"name\":\"x\",\"table\":\"t\"}", "programs"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"ttl\":\"5x\",\"programs\":["
+		 "{" SRC "}]}",
+		 "ttl"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"ttl\":5,\"programs\":[{" SRC
+		 "}]}",
+		 "ttl"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"replace_table\":1,"
+		 "\"programs\":[{" SRC "}]}",
+		 "replace_table"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[{\"source\":"
+		 "\"\"}]}",
+		 "source"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[7]}",
+		 "program 1"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC
+		 ",\"selectors\":{\"min_kernel\":\"5.x\"}}]}",
+		 "min_kernel"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC
+		 ",\"selectors\":{\"max_kernel\":5}}]}",
+		 "max_kernel"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC
+		 ",\"selectors\":{\"requires\":[\"kprobes\"]}}]}",
+		 "requires"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC "},{" SRC
+		 ",\"selectors\":{\"requires\":\"btf\"}}]}",
+		 "program 2"},
+		{"{\"name\":\"x\",\"table\":\"t\",\"programs\":[{" SRC
+		 ",\"selectors\":[]}]}",
+		 "selectors"},
 	};
 	struct ttd_spec s;
 	char err[256];
@@ -152,7 +193,7 @@ TT_TEST(spec_invalid_fields)
 }
 
 static const struct ttd_node node_6_18 = {
-	.kernel = { 6, 18, 44 },
+	.kernel = {6, 18, 44},
 	.host_name = "node-a",
 	.features = TTD_FEAT_BTF | TTD_FEAT_UPROBE,
 };
@@ -162,12 +203,17 @@ TT_TEST(select_first_match)
 	struct ttd_spec s;
 	char err[256], why[512];
 
-	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t\",\"programs\":["
-			    "{" SRC ",\"selectors\":{\"max_kernel\":\"5.18\"}},"
-			    "{" SRC ",\"selectors\":{\"requires\":[\"kprobe\"]}},"
-			    "{" SRC ",\"selectors\":{\"min_kernel\":\"6.18\",\"max_kernel\":\"6.18\",\"requires\":[\"btf\",\"uprobe\"]}},"
-			    "{" SRC "}]}",
-			    &s, err, sizeof(err)), 0);
+	CHECK_INT(
+		parse_str(
+			"{\"name\":\"x\",\"table\":\"t\",\"programs\":["
+			"{" SRC ",\"selectors\":{\"max_kernel\":\"5.18\"}},"
+			"{" SRC ",\"selectors\":{\"requires\":[\"kprobe\"]}},"
+			"{" SRC
+			",\"selectors\":{\"min_kernel\":\"6.18\",\"max_"
+			"kernel\":\"6.18\",\"requires\":[\"btf\",\"uprobe\"]}},"
+			"{" SRC "}]}",
+			&s, err, sizeof(err)),
+		0);
 	CHECK_INT(ttd_spec__select(&s, &node_6_18, why, sizeof(why)), 2);
 	CHECKF(strstr(why, "program 3") != NULL, "why: %s", why);
 	ttd_spec__release(&s);
@@ -178,12 +224,16 @@ TT_TEST(select_none_reason)
 	struct ttd_spec s;
 	char err[256], why[512];
 
-	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t\",\"programs\":["
-			    "{" SRC ",\"selectors\":{\"max_kernel\":\"5.18\"}},"
-			    "{" SRC ",\"selectors\":{\"requires\":[\"btf\",\"kprobe\"]}},"
-			    "{" SRC ",\"selectors\":{\"min_kernel\":\"6.18.45\"}},"
-			    "{" SRC ",\"selectors\":{\"host_name\":\"node-b\"}}]}",
-			    &s, err, sizeof(err)), 0);
+	CHECK_INT(
+		parse_str(
+			"{\"name\":\"x\",\"table\":\"t\",\"programs\":["
+			"{" SRC ",\"selectors\":{\"max_kernel\":\"5.18\"}},"
+			"{" SRC
+			",\"selectors\":{\"requires\":[\"btf\",\"kprobe\"]}},"
+			"{" SRC ",\"selectors\":{\"min_kernel\":\"6.18.45\"}},"
+			"{" SRC ",\"selectors\":{\"host_name\":\"node-b\"}}]}",
+			&s, err, sizeof(err)),
+		0);
 	CHECK_INT(ttd_spec__select(&s, &node_6_18, why, sizeof(why)), -1);
 	CHECKF(strstr(why, "no program matches: program 1 needs max_kernel "
 			   "5.18, this kernel is 6.18.44; program 2 needs "
@@ -201,12 +251,22 @@ TT_TEST(same_probes)
 	struct ttd_spec a, b, c;
 	char err[256];
 
-	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t\",\"ttl\":\"1h\",\"programs\":[{" SRC ",\"selectors\":{\"requires\":[\"uprobe\",\"btf\",\"btf\"]}}]}",
-			    &a, err, sizeof(err)), 0);
-	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t\",\"ttl\":\"10m\",\"extra\":1,\"programs\":[{\"selectors\":{\"requires\":[\"btf\",\"uprobe\"]}," SRC "}]}",
-			    &b, err, sizeof(err)), 0);
-	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t2\",\"programs\":[{" SRC "}]}",
-			    &c, err, sizeof(err)), 0);
+	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t\",\"ttl\":\"1h\","
+			    "\"programs\":[{" SRC
+			    ",\"selectors\":{\"requires\":[\"uprobe\",\"btf\","
+			    "\"btf\"]}}]}",
+			    &a, err, sizeof(err)),
+		  0);
+	CHECK_INT(parse_str("{\"name\":\"x\",\"table\":\"t\",\"ttl\":\"10m\","
+			    "\"extra\":1,\"programs\":[{\"selectors\":{"
+			    "\"requires\":[\"btf\",\"uprobe\"]}," SRC "}]}",
+			    &b, err, sizeof(err)),
+		  0);
+	CHECK_INT(
+		parse_str("{\"name\":\"x\",\"table\":\"t2\",\"programs\":[{" SRC
+			  "}]}",
+			  &c, err, sizeof(err)),
+		0);
 	CHECK(ttd_spec__same_probes(&a, &b));
 	CHECK(!ttd_spec__same_probes(&a, &c));
 	ttd_spec__release(&a);
