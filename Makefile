@@ -88,5 +88,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all build-all demo deps test asan-tests bench fuzz clean
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
 
