@@ -18,7 +18,7 @@ CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -iqu
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 LDLIBS_BPF  := -lbpf -lelf -lz
-LDLIBS_ALL  := -lbpf -lelf -lz -luring -llmdb -ljansson -lpthread -lm
+LDLIBS_ALL  := -lbpf -lelf -lz -luring -llmdb -ljansson -lnats -lpthread -lm
 
 # Filled in by the module.mk files.
 BINS        :=   # programs users and tests run
@@ -50,6 +50,7 @@ endef
 -include bench/module.mk
 -include packaging/module.mk
 -include tests/conformance/module.mk
+-include tests/cluster/module.mk
 
 build-all: $(BINS) $(filter $(BUILD)/%,$(TESTS)) $(BENCHES)
 
