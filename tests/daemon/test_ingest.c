@@ -419,6 +419,25 @@ TT_TEST(sigkill_during_ingest_then_restart)
 	CHECK_INT(td_stop(&d, SIGTERM), 0);
 }
 
+TT_TEST(sigterm_drains_before_exit)
+{
+	struct count c;
+	json_t *r;
+	pid_t pid;
+
+	NEED_DAEMON();
+	r = deploy1("drained", "t_drained", "1h", PROG, false);
+	CHECK_RUNNING(r);
+	json_decref(r);
+	pid = helper_run(300);
+	/* No status request: whatever is still in the ring at SIGTERM must
+	 * reach the table before the daemon exits. */
+	CHECK_INT(td_stop(&d, SIGTERM), 0);
+	c = reader_count("t_drained", pid, 0, INT64_MAX);
+	CHECKF(c.rc == 0, "reader: %s", c.what);
+	CHECK_INT(c.rows, 300);
+}
+
 static void teardown(void) __attribute__((destructor));
 static void teardown(void)
 {
@@ -434,4 +453,5 @@ TT_MAIN("daemon/ingest", TT_CASE(rows_exact_for_unprivileged_reader),
 	TT_CASE(kprobe_fails_with_feature_message),
 	TT_CASE(syntax_error_has_position),
 	TT_CASE(verifier_rejection_shows_log),
-	TT_CASE(sigkill_during_ingest_then_restart))
+	TT_CASE(sigkill_during_ingest_then_restart),
+	TT_CASE(sigterm_drains_before_exit))
