@@ -558,6 +558,9 @@ int ttd_manager__new(const struct ttd_manager_opts *opts, struct ttd_loop *loop,
 		return rc;
 	}
 	ttd_node__probe(&mgr->node, opts->features);
+	if (opts->host_name) /* cluster node name (tracetabd --node) */
+		snprintf(mgr->node.host_name, sizeof(mgr->node.host_name),
+			 "%s", opts->host_name);
 	mgr->mono_to_wall_ns = clock_offset();
 	mgr->tables.dir = opts->store_dir;
 	mgr->tables.cat = mgr->cat;

@@ -27,6 +27,7 @@ struct ttd_manager_opts {
 	uint64_t max_age_ns; /* 0: keep rows until the ring recycles */
 	gid_t reader_gid; /* (gid_t)-1: none */
 	unsigned features; /* enum ttd_feature bits this kernel has */
+	const char *host_name; /* host_name selectors match this; NULL: uname */
 };
 
 struct ttd_manager;
