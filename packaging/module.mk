@@ -1,4 +1,5 @@
-# packaging/: `make install`, `make deb`, `make rpm`, `make package-test`.
+# packaging/: `make install`, `make deb`, `make rpm`, `make packages` (both),
+# `make package-test`.
 #
 # `install` is the one place that knows where every file goes; debian/rules
 # and the RPM spec both call it with DESTDIR and their own directory
@@ -73,14 +74,18 @@ tarball:
 	packaging/scripts/mktarball.sh $(TT_PKG_VERSION) $(BUILD)/packaging
 
 deb:
-	packaging/scripts/build-deb.sh $(TT_PKG_VERSION) $(BUILD)/packaging
+	packaging/scripts/build.sh deb $(TT_PKG_VERSION) $(BUILD)/packaging
 
 rpm:
-	packaging/scripts/build-rpm.sh $(TT_PKG_VERSION) $(BUILD)/packaging
+	packaging/scripts/build.sh rpm $(TT_PKG_VERSION) $(BUILD)/packaging
+
+# Both, compiling the sources once (what the package test uses).
+packages:
+	packaging/scripts/build.sh both $(TT_PKG_VERSION) $(BUILD)/packaging
 
 package-test:
 	tests/packaging/package_test.sh
 
 TESTS += tests/packaging/package_test.sh
 
-.PHONY: install tarball deb rpm package-test
+.PHONY: install tarball deb rpm packages package-test

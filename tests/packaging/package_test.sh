@@ -26,9 +26,6 @@ MOUNTS=()
 
 cleanup() {
 	local m
-	# A background RPM build is left to finish: it writes only under
-	# build/packaging/ and removes its own directory.
-	[ -n "$RPM_PID" ] && wait "$RPM_PID" 2>/dev/null
 	for ((m = ${#MOUNTS[@]} - 1; m >= 0; m--)); do
 		umount -l "${MOUNTS[m]}" 2>/dev/null
 	done
@@ -54,20 +51,21 @@ build_errors() {
 	grep -m4 -E 'error:|undefined reference|^E: |\*\*\*' "$1" | tr '\n' ' '
 }
 
-test_build_deb() {
-	local log=$TMP/deb.log
+test_build() {
+	local log=$TMP/build.log
 	if [ -n "$TT_PKG_REUSE" ]; then
-		skip deb_build "TT_PKG_REUSE set: testing the packages of the last make deb"
+		skip packages_build "TT_PKG_REUSE set: testing the packages of the last make packages"
 		return 0
 	fi
-	if ! make --no-print-directory deb >"$log" 2>&1; then
-		fail deb_build "$(build_errors "$log")"
+	# make packages = make deb + make rpm, compiling the sources once.
+	if ! make --no-print-directory packages >"$log" 2>&1; then
+		fail packages_build "$(build_errors "$log")"
 		return 1
 	fi
-	pass deb_build
-	# lintian ran inside make deb with --fail-on error; list what it said.
+	pass packages_build
+	# lintian ran inside the build with --fail-on error; list what it said.
 	local tags
-	tags=$(sed -n '/^deb: lintian/,$p' "$log" | grep -E '^[EW]: ')
+	tags=$(sed -n '/^deb: lintian/,/^rpm/p' "$log" | grep -E '^[EW]: ')
 	if echo "$tags" | grep -q '^E: '; then
 		fail lintian_no_errors "$(echo "$tags" | grep '^E: ' | tr '\n' ' ')"
 	else
@@ -132,25 +130,7 @@ test_dev_package() {
 	check dev_package_store_and_query "$TMP/dev_consumer" "$TMP/devstore"
 }
 
-# The RPM builds in the background while the .deb is tested in the fresh
-# root (which mostly waits for dpkg and the network).
-test_rpm_start() {
-	if [ -n "$TT_PKG_REUSE" ]; then
-		skip rpm_build "TT_PKG_REUSE set: testing the packages of the last make rpm"
-		echo 0 >"$TMP/rpm.rc"
-		return
-	fi
-	(make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; echo $? >"$TMP/rpm.rc") &
-	RPM_PID=$!
-}
-
 test_rpm() {
-	[ -n "$RPM_PID" ] && wait "$RPM_PID"
-	if [ "$(cat "$TMP/rpm.rc")" != 0 ]; then
-		fail rpm_build "$(build_errors "$TMP/rpm.log")"
-		return
-	fi
-	[ -n "$RPM_PID" ] && pass rpm_build
 	local rpm dev
 	rpm=$(ls "$PKGDIR"/rpm/tracetab-"$UPVER"-*.rpm 2>/dev/null | grep -v -e devel -e debug | head -1)
 	dev=$(ls "$PKGDIR"/rpm/tracetab-devel-"$UPVER"-*.rpm 2>/dev/null | head -1)
@@ -535,11 +515,10 @@ test_host_install() {
 }
 
 test_man
-if test_build_deb; then
+if test_build; then
 	test_deb_contents
 	test_dev_package
-	test_rpm_start
-	test_chroot
 	test_rpm
+	test_chroot
 fi
 tt_done
