@@ -37,6 +37,21 @@ static bool right_aligned(enum ttq_type t)
 	       t == TTQ_DURATION;
 }
 
+/*
+ * One cell on one line: a multi-line status message (compile diagnostics,
+ * a verifier log tail) would break the table's alignment.
+ */
+static int table_cell(const struct ttc_global *g, const struct ttq_value *v,
+		      char *buf, size_t len)
+{
+	int n = ttq_value__format(v, g->fmt_flags, buf, len);
+
+	for (char *c = buf; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+	return n;
+}
+
 static void print_table(const struct ttc_global *g, const struct ttc_rows *r)
 {
 	size_t *w = calloc(r->ncols + 1, sizeof(*w));
@@ -63,7 +78,7 @@ static void print_table(const struct ttc_global *g, const struct ttc_rows *r)
 			const struct ttq_value *v = &r->cells[i * r->ncols + c];
 			bool last = c + 1 == r->ncols;
 
-			ttq_value__format(v, g->fmt_flags, buf, sizeof(buf));
+			table_cell(g, v, buf, sizeof(buf));
 			if (right_aligned(v->type))
 				printf("%*s", (int)w[c], buf);
 			else
