@@ -152,29 +152,27 @@ compiled_as() {
 PROGRAMS=$(cd "$TOOLS" && ls */*.bt)
 mkdir -p "$WORK/dry" "$WORK/btrun"
 outname() { echo "$1" | tr / _; }
-# The programs this node selects run for real below; bpftrace's dry run
-# (seconds each, CPU-bound in LLVM) covers the others unless
-# TT_SCRIPTS_FULL=1. It runs two at a time while bt-run (which mostly waits
-# out its second) runs four at a time.
-declare -A SELECTED_HERE
-for s in $SCRIPTS; do
-	sel=$("$ST" select "$TOOLS/$s") && SELECTED_HERE[$s/$sel]=1
-done
+# bt-run first, four at a time (it mostly waits out its second). A
+# program it compiled and loaded (READY, or refused only at attach for
+# want of kprobes) needs no second opinion; bpftrace's dry run (seconds
+# each, CPU-bound in LLVM) covers the rest, two at a time: the programs
+# bt-run stops early on (their kernel function is missing here) or all of
+# them when bt-run is not built. TT_SCRIPTS_FULL=1 dry-runs every program.
+if [ -x "$TT_BUILD/bt-run" ]; then
+	echo "$PROGRAMS" | xargs -P 4 -I{} sh -c 'o="$1/btrun/$(echo "$2" | tr / _)"; timeout 30 "$4" "$3/$2" -t 1 --quiet --table-mode >/dev/null 2>"$o"; echo "rc=$?" >>"$o"' _ "$WORK" {} "$TOOLS" "$TT_BUILD/bt-run"
+fi
 for rel in $PROGRAMS; do
-	if [ -n "${SELECTED_HERE[$rel]:-}" ] && [ "${TT_SCRIPTS_FULL:-0}" != 1 ]; then
-		BPFTRACE_SKIP[$rel]="selected on this node: runs for real below (TT_SCRIPTS_FULL=1 dry-runs it too)"
+	o=$WORK/btrun/$(outname "$rel")
+	if [ "${TT_SCRIPTS_FULL:-0}" != 1 ] && [ -f "$o" ] &&
+		grep -q -e '^READY$' -e "$KPROBE_MSG" "$o"; then
+		BPFTRACE_SKIP[$rel]="${BPFTRACE_SKIP[$rel]:-compiled and loaded by bt-run (TT_SCRIPTS_FULL=1 dry-runs it too)}"
 	fi
 done
 if [ $HAVE_BPFTRACE = 1 ]; then
 	for rel in $PROGRAMS; do
 		[ -n "${BPFTRACE_SKIP[$rel]:-}" ] || echo "$rel"
-	done | xargs -P 2 -I{} sh -c 'o="$1/dry/$(echo "$2" | tr / _)"; timeout 60 bpftrace -d "$3/$2" >/dev/null 2>"$o"; echo "rc=$?" >>"$o"' _ "$WORK" {} "$TOOLS" &
-	DRY_PID=$!
+	done | xargs -P 2 -I{} sh -c 'o="$1/dry/$(echo "$2" | tr / _)"; timeout 60 bpftrace -d "$3/$2" >/dev/null 2>"$o"; echo "rc=$?" >>"$o"' _ "$WORK" {} "$TOOLS"
 fi
-if [ -x "$TT_BUILD/bt-run" ]; then
-	echo "$PROGRAMS" | xargs -P 4 -I{} sh -c 'o="$1/btrun/$(echo "$2" | tr / _)"; timeout 30 "$4" "$3/$2" -t 1 --quiet --table-mode >/dev/null 2>"$o"; echo "rc=$?" >>"$o"' _ "$WORK" {} "$TOOLS" "$TT_BUILD/bt-run"
-fi
-[ -n "${DRY_PID:-}" ] && wait "$DRY_PID"
 # tcp_drop() left the kernel in 5.19, so tcp_drops/kprobe.bt stops at the
 # missing function; its body still gets compiled and verified on
 # tcp_drop_reason(sk, skb, reason), which takes the same first arguments.
