@@ -10,12 +10,15 @@ if [ "$(id -u)" != 0 ]; then
 	tt_done
 fi
 tt=$TT_BUILD/tracetab
-# make test builds everything first; build here only what is missing.
-need=()
-for b in "$tt" "$TT_BUILD/tracetabd"; do [ -x "$b" ] || need+=("$b"); done
-if [ ${#need[@]} -gt 0 ] && ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "${need[@]}" 2>&1); then
-	fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-	tt_done
+# Bring the binaries up to date; if make itself cannot run (another part
+# of the tree mid-build), go on with binaries that exist.
+if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$TT_BUILD/tracetabd" 2>&1); then
+	for b in "$tt" "$TT_BUILD/tracetabd"; do
+		if [ ! -x "$b" ]; then
+			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+			tt_done
+		fi
+	done
 fi
 dir=$(mktemp -d /dev/shm/tt-deploy.XXXXXX)
 chmod 755 "$dir"
