@@ -284,6 +284,13 @@ static json_t *status__json(struct ttd_deployment *dep)
 			 dep->error);
 }
 
+static void drain_all(struct ttd_manager *mgr)
+{
+	for (struct ttd_deployment *d = mgr->head; d; d = d->next)
+		if (d->ing)
+			ttd_ingest__drain(d->ing);
+}
+
 int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 			enum ttd_upsert *result, json_t **status, char *err,
 			size_t errlen)
@@ -295,6 +302,11 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 
 	if (ttd_spec__parse(json, &spec, err, errlen) < 0)
 		return -EINVAL;
+	/*
+	 * Compiling and verifying can take seconds on this one thread:
+	 * empty every ring first so they have all their room meanwhile.
+	 */
+	drain_all(mgr);
 	dep = find(mgr, spec.name);
 	existing = dep != NULL;
 	same = existing && ttd_spec__same_probes(&dep->spec, &spec);
@@ -471,9 +483,7 @@ void ttd_manager__tick(struct ttd_manager *mgr)
 	int64_t now = wall_now();
 
 	mgr->mono_to_wall_ns = clock_offset();
-	for (struct ttd_deployment *d = mgr->head; d; d = d->next)
-		if (d->ing)
-			ttd_ingest__drain(d->ing);
+	drain_all(mgr);
 	reap(mgr, now);
 	if (mgr->opts.max_age_ns && now - mgr->last_expire_ns > 1000000000) {
 		ttd_tables__expire(&mgr->tables, now);
@@ -559,8 +569,8 @@ int ttd_manager__new(const struct ttd_manager_opts *opts, struct ttd_loop *loop,
 	}
 	ttd_node__probe(&mgr->node, opts->features);
 	if (opts->host_name) /* cluster node name (tracetabd --node) */
-		snprintf(mgr->node.host_name, sizeof(mgr->node.host_name),
-			 "%s", opts->host_name);
+		snprintf(mgr->node.host_name, sizeof(mgr->node.host_name), "%s",
+			 opts->host_name);
 	mgr->mono_to_wall_ns = clock_offset();
 	mgr->tables.dir = opts->store_dir;
 	mgr->tables.cat = mgr->cat;
