@@ -185,15 +185,36 @@ static int keys__by_code(struct exec *x, struct groups *g, int k,
 static int keys__by_row(struct exec *x, struct groups *g, int k,
 			const struct tt_chunk *ch, uint32_t nsel)
 {
+	const struct node *key = x->q->keys[k];
 	struct ectx *e = x->q->ectx;
-	struct ttq_value v;
+	struct ttq_value v = {.type = key->type};
 
+	if (key->kind == N_COL && key->type != TTQ_STRING) {
+		/* A plain integer column: intern the raw values, and skip the
+		 * lookup while consecutive rows repeat the previous one. */
+		const int64_t *col = ch->cols[key->col];
+		uint32_t last_id = 0;
+		bool have = false;
+
+		for (uint32_t i = 0; i < nsel; i++) {
+			int64_t raw = col[x->sel[i]];
+
+			if (!have || raw != v.i) {
+				v.i = raw;
+				if (groups__intern(g, k, &v, &last_id))
+					return -ENOMEM;
+				have = true;
+			}
+			x->ids[k][i] = last_id;
+		}
+		return 0;
+	}
 	e->chunk = ch;
 	e->ocol = -1;
 	for (uint32_t i = 0; i < nsel; i++) {
 		e->row = x->sel[i];
 		e->used = 0;
-		expr__eval(x->q->keys[k], e, &v);
+		expr__eval(key, e, &v);
 		if (groups__intern(g, k, &v, &x->ids[k][i]))
 			return -ENOMEM;
 	}
