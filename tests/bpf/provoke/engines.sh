@@ -74,7 +74,7 @@ bpftrace__start() { # SCRIPT
 		skip "bpftrace/$s" "bpftrace 0.17 cannot attach raw tracepoints"
 		return
 	fi
-	bpftrace -B line "$prog" >"$WORK/$s.bpftrace.rows" 2>"$WORK/$s.bpftrace.err" &
+	bpftrace -B line "$prog" </dev/null >"$WORK/$s.bpftrace.rows" 2>"$WORK/$s.bpftrace.err" &
 	CAP_PID[$s.bpftrace]=$!
 	PIDS+=($!)
 }
@@ -82,7 +82,7 @@ bpftrace__start() { # SCRIPT
 btrun__start() { # SCRIPT
 	local s=$1 prog
 	prog=$(program__lines "$s" bt-run)
-	"$TT_BUILD/bt-run" "$prog" >"$WORK/$s.bt-run.rows" 2>"$WORK/$s.bt-run.err" &
+	"$TT_BUILD/bt-run" "$prog" </dev/null >"$WORK/$s.bt-run.rows" 2>"$WORK/$s.bt-run.err" &
 	CAP_PID[$s.bt-run]=$!
 	PIDS+=($!)
 }

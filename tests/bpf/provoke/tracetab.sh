@@ -20,7 +20,7 @@ tracetab__deploy() { # SCRIPT
 	local s=$1 out=$WORK/$1.deploy
 	if [ $TT_CLI = 1 ]; then
 		timeout 60 "$TT_BUILD/tracetab" --socket "$TT_SOCK" --store-dir "$WORK/store" \
-			run "$s" --scripts-dir "$TOOLS" --timeout 30s >"$out" 2>&1
+			run "$s" --scripts-dir "$TOOLS" --timeout 30s </dev/null >"$out" 2>&1
 		echo "exit=$?" >>"$out"
 	else
 		"$ST" spec "$TOOLS/$s" | "$ST" send "$TT_SOCK" >"$out" 2>&1
