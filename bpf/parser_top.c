@@ -475,7 +475,7 @@ static bool handle_cond(struct bt_parser *p, const struct bt_token *t,
 		if (!p->cond_depth) {
 			bt_parser__error(p, t->line, t->col,
 					 "#%.*s without #if", (int)n, w);
-		} else if (w[1] == 'n') {
+		} else if (word_is(w, n, "endif")) {
 			p->cond_depth--;
 		} else if (p->cond_taken >> top & 1) {
 			bt_parser__error(p, t->line, t->col,
