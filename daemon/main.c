@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "daemon/cluster.h"
 #include "daemon/control_server.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
@@ -32,6 +33,7 @@ struct options {
 	const char *store_dir, *socket, *state_dir;
 	const char *admin_group, *reader_group;
 	uint64_t table_bytes, max_age_ns;
+	const char *cluster, *node; /* cluster mode: NATS URL, node name */
 };
 
 static void usage(FILE *f)
@@ -56,6 +58,10 @@ static void usage(FILE *f)
 		"default\n"
 		"                      none: rows go when the ring recycles)\n"
 		"  --log-level LEVEL   error, warn, info (default) or debug\n"
+		"  --cluster URL       cluster mode: desired state, status and\n"
+		"                      queries over NATS JetStream (nats://H:P;\n"
+		"                      user:pass@ in the URL for credentials)\n"
+		"  --node NAME         cluster node name (default: host name)\n"
 		"  --version           print the version and exit\n"
 		"  --help              print this help and exit\n",
 		TT_STORE_DEFAULT_DIR, TT_CONTROL_DEFAULT_SOCKET,
@@ -98,6 +104,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"table-bytes", required_argument, NULL, 'b'},
 		{"max-age", required_argument, NULL, 'm'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"cluster", required_argument, NULL, 'C'},
+		{"node", required_argument, NULL, 'N'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -149,6 +157,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			ttd_log__level = lvl;
+			break;
+		case 'C':
+			o->cluster = optarg;
+			break;
+		case 'N':
+			o->node = optarg;
 			break;
 		case 'V':
 			printf("tracetabd %s\n", TTD_VERSION);
@@ -267,13 +281,24 @@ static int run(const struct options *o)
 		.admin_gid = group__gid(o->admin_group, "admin"),
 	};
 	struct daemon d = {.sigfd = -1};
-	struct ttd_source *src = NULL;
+	struct ttd_source *src = NULL, *csrc = NULL;
+	char host[64] = "";
 	struct ttd_watch *sigw = NULL;
 	char err[512];
 	int rc;
 
 	tracefs__mount();
 	mo.features = features__probe();
+	if (o->cluster && !o->node && gethostname(host, sizeof(host) - 1) == 0)
+		mo.host_name = host;
+	else if (o->cluster)
+		mo.host_name = o->node;
+	if (o->cluster && !ttd_cluster__node_valid(mo.host_name)) {
+		ttd_err("--node %s: use letters, digits, _ and -",
+			mo.host_name ? mo.host_name : "(none)");
+		rc = -EINVAL;
+		goto out;
+	}
 	rc = setup_signals(&d);
 	if (rc == 0)
 		rc = ttd_loop__new(TICK_MS, on_tick, &d, &d.loop);
@@ -290,6 +315,16 @@ static int run(const struct options *o)
 	src = ttd_control__source(&co);
 	rc = !sigw || !src ? -ENOMEM
 			   : src->start(src, d.mgr, d.loop, err, sizeof(err));
+	if (rc == 0 && o->cluster) {
+		struct ttd_cluster_opts cl = {.url = o->cluster,
+					      .node = mo.host_name,
+					      .store_dir = o->store_dir,
+					      .features = mo.features};
+
+		csrc = ttd_cluster__source(&cl);
+		rc = !csrc ? -ENOMEM
+			   : csrc->start(csrc, d.mgr, d.loop, err, sizeof(err));
+	}
 	if (rc < 0) {
 		ttd_err("%s", rc == -ENOMEM ? "out of memory" : err);
 		goto out;
@@ -300,6 +335,8 @@ static int run(const struct options *o)
 	if (rc < 0)
 		ttd_err("event loop failed: %s", strerror(-rc));
 out:
+	if (csrc)
+		csrc->stop(csrc);
 	if (src)
 		src->stop(src);
 	if (d.loop)

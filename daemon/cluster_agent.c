@@ -1,0 +1,382 @@
+/*
+ * daemon/cluster_agent.c - the cluster agent's NATS thread.
+ *
+ * Owns the connection, both KV buckets, the desired-state watcher and the
+ * query subscription. It never touches the manager: desired-state changes
+ * go to the loop as events (cluster_agent.h). Invariants:
+ *  - NATS being away is normal: nothing here blocks for long or gives up;
+ *    the connection retries forever and every NATS call is skipped while
+ *    disconnected (the deployments keep running from the manager's state);
+ *  - after every (re)connection the watcher is recreated, so its initial
+ *    values resynchronise the node (late joiners and outages alike);
+ *  - liveness "<node>._node" is rewritten every second; status keys only
+ *    when their content changed, and deleted when the deployment is gone.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "daemon/cluster_agent.h"
+#include "daemon/cluster_query.h"
+#include "daemon/log.h"
+#include "daemon/spec.h"
+
+#define HEARTBEAT_NS 1000000000LL
+#define EXPIRY_SCAN_NS 100000000LL
+#define WATCH_WAIT_MS 50
+
+struct agent {
+	struct ttd_cluster *c;
+	const struct ttd_cluster_opts *o;
+	natsConnection *nc;
+	jsCtx *js;
+	kvStore *desired, *status;
+	kvWatcher *watcher;
+	natsSubscription *qsub;
+	atomic_bool reconnected;
+	bool syncing;
+	json_t *sync_names; /* names seen in the watcher's initial values */
+	json_t *known; /* name -> [expires_at, revision] */
+	json_t *published; /* status key -> last published text */
+	int64_t last_hb, last_scan;
+	char kernel[65];
+};
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+	struct agent *a = closure;
+
+	(void)nc;
+	ttd_info("cluster: reconnected to NATS, resynchronising");
+	atomic_store(&a->reconnected, true);
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+	(void)nc;
+	(void)closure;
+	ttd_warn("cluster: NATS connection lost; deployments keep running");
+}
+
+static bool connected(struct agent *a)
+{
+	return a->nc &&
+	       natsConnection_Status(a->nc) == NATS_CONN_STATUS_CONNECTED;
+}
+
+/* Binds bucket name, creating it (file storage, one revision) if missing. */
+static natsStatus bucket(struct agent *a, const char *name, kvStore **out)
+{
+	natsStatus s = js_KeyValue(out, a->js, name);
+	kvConfig cfg;
+
+	if (s != NATS_NOT_FOUND)
+		return s;
+	kvConfig_Init(&cfg);
+	cfg.Bucket = name;
+	cfg.History = 1;
+	cfg.StorageType = js_FileStorage;
+	s = js_CreateKeyValue(out, a->js, &cfg);
+	if (s != NATS_OK) /* another node created it first */
+		s = js_KeyValue(out, a->js, name);
+	return s;
+}
+
+static void disconnect(struct agent *a)
+{
+	kvWatcher_Destroy(a->watcher);
+	natsSubscription_Destroy(a->qsub);
+	kvStore_Destroy(a->desired);
+	kvStore_Destroy(a->status);
+	jsCtx_Destroy(a->js);
+	natsConnection_Destroy(a->nc);
+	a->watcher = NULL;
+	a->qsub = NULL;
+	a->desired = a->status = NULL;
+	a->js = NULL;
+	a->nc = NULL;
+}
+
+static natsStatus connect_once(struct agent *a)
+{
+	natsOptions *no = NULL;
+	jsOptions jo;
+	natsStatus s = natsOptions_Create(&no);
+
+	if (s == NATS_OK)
+		s = natsOptions_SetServers(no, (const char *[]){a->o->url}, 1);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(no, a->o->node);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(no, 1000);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(no, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(no, 250);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(no, on_reconnected, a);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(no, on_disconnected, a);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&a->nc, no);
+	natsOptions_Destroy(no);
+	jsOptions_Init(&jo);
+	jo.Wait = 2000;
+	if (s == NATS_OK)
+		s = natsConnection_JetStream(&a->js, a->nc, &jo);
+	if (s == NATS_OK)
+		s = bucket(a, TTD_CLUSTER_DESIRED, &a->desired);
+	if (s == NATS_OK)
+		s = bucket(a, TTD_CLUSTER_STATUS, &a->status);
+	if (s == NATS_OK)
+		s = ttd_cluster_query__subscribe(a->nc, a->o, &a->qsub);
+	if (s != NATS_OK)
+		disconnect(a);
+	else
+		ttd_info("cluster: connected to %s", a->o->url);
+	return s;
+}
+
+/* ---- desired state -------------------------------------------------------- */
+
+static void entry__handle(struct agent *a, kvEntry *e)
+{
+	const char *key = kvEntry_Key(e);
+	const char *text = kvEntry_ValueString(e);
+	kvOperation op = kvEntry_Operation(e);
+	json_t *spec = NULL;
+	json_error_t jerr;
+
+	/* An empty value is the tombstone of a revision-checked expiry. */
+	if (op == kvOp_Put && text && *text) {
+		spec = json_loads(text, 0, &jerr);
+		if (!spec || !json_is_object(spec)) {
+			ttd_warn("cluster: desired %s is not a JSON object: %s",
+				 key, jerr.text);
+			json_decref(spec);
+			spec = json_object(); /* the loop reports it refused */
+		}
+		json_object_set_new(
+			a->known, key,
+			json_pack("[I, I]",
+				  (json_int_t)json_integer_value(
+					  json_object_get(spec, "expires_at")),
+				  (json_int_t)kvEntry_Revision(e)));
+		if (a->syncing)
+			json_array_append_new(a->sync_names, json_string(key));
+		ttd_cluster__post(a->c, TTD_CLUSTER_EV_PUT, key, spec);
+		return;
+	}
+	json_object_del(a->known, key);
+	ttd_cluster__post(a->c, TTD_CLUSTER_EV_DEL, key, NULL);
+}
+
+static void watch__step(struct agent *a)
+{
+	kvEntry *e = NULL;
+	natsStatus s;
+
+	if (!a->watcher) {
+		s = kvStore_WatchAll(&a->watcher, a->desired, NULL);
+		if (s != NATS_OK) {
+			a->watcher = NULL;
+			usleep(WATCH_WAIT_MS * 1000);
+			return;
+		}
+		a->syncing = true;
+		json_array_clear(a->sync_names);
+		json_object_clear(a->known);
+	}
+	s = kvWatcher_Next(&e, a->watcher, WATCH_WAIT_MS);
+	if (s == NATS_OK && !e && a->syncing) { /* end of initial values */
+		a->syncing = false;
+		ttd_cluster__post(a->c, TTD_CLUSTER_EV_SYNC, NULL,
+				  json_deep_copy(a->sync_names));
+	} else if (s == NATS_OK && e) {
+		entry__handle(a, e);
+		kvEntry_Destroy(e);
+	} else if (s != NATS_TIMEOUT && s != NATS_OK) {
+		ttd_debug("cluster: watcher: %s", natsStatus_GetText(s));
+		kvWatcher_Destroy(a->watcher);
+		a->watcher = NULL;
+		usleep(WATCH_WAIT_MS * 1000);
+	}
+}
+
+/* Removes expired specs from the bucket unless refreshed meanwhile. */
+static void expiry__scan(struct agent *a, int64_t now)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(a->known, tmp, key, v)
+	{
+		int64_t exp = json_integer_value(json_array_get(v, 0));
+		uint64_t rev = json_integer_value(json_array_get(v, 1)), nrev;
+
+		if (!exp || exp > now)
+			continue;
+		if (kvStore_UpdateString(&nrev, a->desired, key, "", rev) ==
+		    NATS_OK) {
+			kvStore_Delete(a->desired, key);
+			ttd_info("cluster: deployment %s expired, removed from "
+				 "the desired state",
+				 key);
+		}
+		json_object_del(a->known, key);
+	}
+}
+
+/* ---- status and liveness -------------------------------------------------- */
+
+static void heartbeat(struct agent *a, int64_t now)
+{
+	const unsigned f = a->o->features;
+	json_t *feat = json_array(), *hb;
+	char key[128], *text;
+	uint64_t rev;
+
+	if (f & TTD_FEAT_KPROBE)
+		json_array_append_new(feat, json_string("kprobe"));
+	if (f & TTD_FEAT_FENTRY)
+		json_array_append_new(feat, json_string("fentry"));
+	if (f & TTD_FEAT_UPROBE)
+		json_array_append_new(feat, json_string("uprobe"));
+	if (f & TTD_FEAT_BTF)
+		json_array_append_new(feat, json_string("btf"));
+	hb = json_pack("{s:s, s:s, s:o, s:i, s:I}", "node", a->o->node,
+		       "kernel", a->kernel, "features", feat, "pid",
+		       (int)getpid(), "heartbeat_ns", (json_int_t)now);
+	text = json_dumps(hb, JSON_COMPACT);
+	snprintf(key, sizeof(key), "%s.%s", a->o->node, TTD_CLUSTER_NODE_KEY);
+	if (text && kvStore_PutString(&rev, a->status, key, text) != NATS_OK)
+		ttd_debug("cluster: heartbeat not published");
+	free(text);
+	json_decref(hb);
+}
+
+static void status__publish(struct agent *a, const char *snapshot, int64_t now)
+{
+	json_t *all = json_loads(snapshot, 0, NULL), *st, *seen = json_object();
+	const char *key;
+	char k[160];
+	size_t i;
+	void *tmp;
+	json_t *v;
+
+	json_array_foreach(all, i, st)
+	{
+		const char *name = json_string_value(json_object_get(st, "name"));
+		char *text;
+		uint64_t rev;
+
+		if (!name)
+			continue;
+		snprintf(k, sizeof(k), "%s.%s", a->o->node, name);
+		json_object_set_new(seen, k, json_true());
+		json_object_set_new(st, "node", json_string(a->o->node));
+		text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
+		if (text && !(json_string_value(json_object_get(
+				      a->published, k)) &&
+			      !strcmp(json_string_value(
+					      json_object_get(a->published, k)),
+				      text))) {
+			if (kvStore_PutString(&rev, a->status, k, text) ==
+			    NATS_OK)
+				json_object_set_new(a->published, k,
+						    json_string(text));
+		}
+		free(text);
+	}
+	json_object_foreach_safe(a->published, tmp, key, v)
+	{
+		if (json_object_get(seen, key))
+			continue;
+		if (kvStore_Delete(a->status, key) == NATS_OK)
+			json_object_del(a->published, key);
+	}
+	(void)now;
+	json_decref(seen);
+	json_decref(all);
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static void agent__step(struct agent *a, char **pending)
+{
+	int64_t now = wall_ns();
+	char *snap;
+
+	if (atomic_exchange(&a->reconnected, false) && a->watcher) {
+		kvWatcher_Destroy(a->watcher); /* recreated: resync */
+		a->watcher = NULL;
+		json_object_clear(a->published); /* the server may have lost them */
+	}
+	watch__step(a);
+	if (!connected(a))
+		return;
+	if ((snap = ttd_cluster__take_outbox(a->c))) {
+		free(*pending);
+		*pending = snap;
+	}
+	if (now - a->last_hb >= HEARTBEAT_NS) {
+		heartbeat(a, now);
+		a->last_hb = now;
+		if (*pending) {
+			status__publish(a, *pending, now);
+			free(*pending);
+			*pending = NULL;
+		}
+	}
+	if (now - a->last_scan >= EXPIRY_SCAN_NS && !a->syncing) {
+		expiry__scan(a, now);
+		a->last_scan = now;
+	}
+}
+
+void *ttd_agent__main(void *arg)
+{
+	struct agent a = {.c = arg};
+	struct utsname u;
+	char *pending = NULL;
+
+	a.o = ttd_cluster__opts(a.c);
+	a.sync_names = json_array();
+	a.known = json_object();
+	a.published = json_object();
+	if (uname(&u) == 0)
+		snprintf(a.kernel, sizeof(a.kernel), "%s", u.release);
+	while (!ttd_cluster__stopping(a.c)) {
+		if (!a.nc && connect_once(&a) != NATS_OK) {
+			for (int i = 0; i < 10 && !ttd_cluster__stopping(a.c);
+			     i++)
+				usleep(50000);
+			continue;
+		}
+		agent__step(&a, &pending);
+	}
+	if (connected(&a))
+		natsConnection_FlushTimeout(a.nc, 500);
+	free(pending);
+	disconnect(&a);
+	json_decref(a.sync_names);
+	json_decref(a.known);
+	json_decref(a.published);
+	return NULL;
+}

@@ -1,0 +1,30 @@
+/*
+ * daemon/cluster_query.h - the cluster query responder and its wire format.
+ *
+ * Request: a NATS request on TTD_CLUSTER_QUERY_SUBJECT whose data is the
+ * SQL text. Every node answers on the reply subject with one or more
+ * chunks, each "<header JSON>\n<payload>", where the header is
+ *   {"node":N,"seq":I,"last":true|false,"error":null|"sentence"}
+ * and the payloads of one node, concatenated in seq order, are the
+ * serialized partial (ttq_partial__serialize) of the query on that node's
+ * store. Chunks stay under TTD_CLUSTER_CHUNK bytes so no message reaches
+ * NATS's 1 MB default limit.
+ */
+#ifndef TTD_CLUSTER_QUERY_H
+#define TTD_CLUSTER_QUERY_H
+
+#include <nats/nats.h>
+
+#include "daemon/cluster.h"
+
+#define TTD_CLUSTER_CHUNK (512u << 10)
+
+/*
+ * Subscribes the responder (answers from a libnats thread: the store is
+ * read with the lock-free reader API, never through the manager).
+ */
+natsStatus ttd_cluster_query__subscribe(natsConnection *nc,
+					const struct ttd_cluster_opts *o,
+					natsSubscription **out);
+
+#endif

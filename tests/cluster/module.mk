@@ -1,0 +1,10 @@
+# tests/cluster/: cluster mode on NATS JetStream (issue 7).
+# The daemon's cluster query responder (daemon/cluster_query.c, in
+# libttd.a) runs the query engine, so tracetabd also links libtt_query.a;
+# added here as a target-specific library list to leave daemon/module.mk
+# alone.
+$(BUILD)/tracetabd: $(BUILD)/libtt_query.a
+$(BUILD)/tracetabd: LDLIBS_ALL := $(BUILD)/libtt_query.a $(BUILD)/libtt_store.a $(LDLIBS_ALL)
+$(BUILD)/asan/tracetabd: $(BUILD)/asan/libtt_query.a
+$(BUILD)/asan/tracetabd: LDLIBS_ALL := $(BUILD)/asan/libtt_query.a $(BUILD)/asan/libtt_store.a $(LDLIBS_ALL)
+TESTS += $(wildcard tests/cluster/*.sh)
