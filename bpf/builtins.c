@@ -677,6 +677,54 @@ static int gen_strncmp(struct bt_cg *cg, const struct bt_expr *e,
 	return 0;
 }
 
+/* kstack, ustack, kstack(N), ustack(N): a stack id, frames in user space. */
+static int ck_stack(struct bt_sema *s, const struct bt_expr *e,
+		    struct bt_einfo *ei)
+{
+	bool user = e->kind == BT_EXPR_CALL ? e->call.name[0] == 'u'
+					    : e->ident.name[0] == 'u';
+	unsigned depth = 0;
+	if (e->kind == BT_EXPR_CALL && e->call.nargs == 1) {
+		struct bt_einfo *n = bt_sema__expr(s, e->call.args[0]);
+		if (!n)
+			return -1;
+		if (!n->is_const || n->cval < 1 || n->cval > BT_STACK_DEPTH)
+			return err(s, e->call.args[0],
+				   "the stack depth must be a constant from 1 "
+				   "to 127");
+		depth = (unsigned)n->cval;
+	}
+	if (s->obj->stack_map < 0) {
+		int m = bt_object__add_map(s->obj);
+		if (m < 0)
+			return -1;
+		struct bt_map_def *md = &s->obj->maps[m];
+		snprintf(md->name, sizeof(md->name), "bt_stacks");
+		md->type = BPF_MAP_TYPE_STACK_TRACE;
+		md->key_size = 4;
+		md->value_size = BT_STACK_DEPTH * 8;
+		md->max_entries = 4096;
+		s->obj->stack_map = m;
+	}
+	return ty(ei, (struct bt_type){ .kind = BT_T_TEXT, .size = 8,
+					.render = user ? BT_RENDER_USTACK
+						       : BT_RENDER_KSTACK,
+					.depth = (uint8_t)depth });
+}
+
+static int gen_stack(struct bt_cg *cg, const struct bt_expr *e,
+		     const struct bt_einfo *ei)
+{
+	(void)e;
+	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BT_REG_CTX));
+	bt_emit__ld_map(&cg->e, BPF_REG_2, (uint32_t)cg->s->obj->stack_map);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_3, ei->type.render == BT_RENDER_USTACK
+						 ? BPF_F_USER_STACK
+						 : 0));
+	EMIT(cg, BT_CALL(BPF_FUNC_get_stackid));
+	return 0;
+}
+
 #define IDENT(n, c, g) { .name = n, .check = c, .gen = g }
 #define FUNC(n, lo, hi, c, g)                                                 \
 	{ .name = n, .is_func = true, .min_args = lo, .max_args = hi,         \
@@ -709,6 +757,8 @@ static const struct bt_builtin builtins[] = {
 	IDENT("username", ck_username, gen_uid),
 	IDENT("rand", ck_u32, gen_rand),
 	IDENT("cgroup", ck_u64, gen_cgroup),
+	IDENT("kstack", ck_stack, gen_stack),
+	IDENT("ustack", ck_stack, gen_stack),
 	FUNC("printf", 1, TT_MAX_COLUMNS, ck_printf, gen_printf),
 	FUNC("exit", 0, 0, ck_exit, gen_action),
 	FUNC("time", 0, 1, ck_time, gen_action),
@@ -719,6 +769,8 @@ static const struct bt_builtin builtins[] = {
 	FUNC("ntop", 1, 2, ck_ntop, gen_ntop),
 	FUNC("bswap", 1, 1, ck_bswap, gen_bswap),
 	FUNC("ksym", 1, 1, ck_ksym, gen_first_arg),
+	FUNC("kstack", 0, 1, ck_stack, gen_stack),
+	FUNC("ustack", 0, 1, ck_stack, gen_stack),
 	FUNC("kaddr", 1, 1, ck_kaddr, NULL),
 	FUNC("strncmp", 3, 3, ck_strncmp, gen_strncmp),
 	FUNC("count", 0, 0, ck_agg, NULL),

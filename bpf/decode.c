@@ -30,7 +30,28 @@ static void decode_arg(struct bt_program *prog, size_t i,
 	case BT_T_INET:
 	case BT_T_TEXT: {
 		char *t = prog->text[i];
-		bt_render__value(&a->type, p, t, sizeof(prog->text[i]));
+		size_t len = sizeof(prog->text[i]);
+		if (a->type.kind == BT_T_TEXT &&
+		    (a->type.render == BT_RENDER_KSTACK ||
+		     a->type.render == BT_RENDER_USTACK)) {
+			/* Stacks are long: they get the larger buffers. */
+			size_t k = prog->nstacks++;
+			if (k >= BT_ROW_STACKS) {
+				snprintf(t, len, "[too many stacks]");
+			} else {
+				int64_t id;
+				memcpy(&id, p, 8);
+				t = prog->stack_text[k];
+				len = sizeof(prog->stack_text[k]);
+				bt_render__stack(
+					prog->obj->stack_map >= 0
+						? prog->obj->maps[prog->obj->stack_map].fd
+						: -1,
+					&a->type, id, 8, t, len);
+			}
+		} else {
+			bt_render__value(&a->type, p, t, len);
+		}
 		v->str.ptr = t;
 		v->str.len = (uint32_t)strlen(t);
 		return;
@@ -66,7 +87,8 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd)
 		return;
 	case BT_REC_PRINT:
 		if (prog->out && m)
-			bt_maps__print_one(m, prog->out, pd->top, pd->div);
+			bt_maps__print_one(prog->obj, m, prog->out, pd->top,
+					   pd->div);
 		return;
 	case BT_REC_CLEAR:
 	case BT_REC_ZERO:
@@ -100,6 +122,7 @@ int bt_decode__record(void *ctx, void *data, size_t size)
 		prog->decode_errors++;
 		return 0;
 	}
+	prog->nstacks = 0;
 	for (size_t i = 0; i < pd->nargs; i++)
 		decode_arg(prog, i, &pd->args[i], data);
 	prog->values[pd->nargs].u64 = h.ktime_ns;

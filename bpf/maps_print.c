@@ -28,7 +28,8 @@ static int64_t ival(const struct bt_type *t, const uint8_t *p)
 	return v;
 }
 
-static void print_value(FILE *out, const struct bt_type *t, const uint8_t *p)
+static void print_value(FILE *out, const struct bt_object *obj,
+			const struct bt_type *t, const uint8_t *p)
 {
 	switch (t->kind) {
 	case BT_T_INT:
@@ -46,14 +47,24 @@ static void print_value(FILE *out, const struct bt_type *t, const uint8_t *p)
 		for (size_t i = 0; i < t->tuple->n; i++) {
 			if (i)
 				fputs(", ", out);
-			print_value(out, &t->tuple->f[i], p + t->tuple->off[i]);
+			print_value(out, obj, &t->tuple->f[i],
+				    p + t->tuple->off[i]);
 		}
 		fputc(')', out);
 		return;
 	case BT_T_INET:
 	case BT_T_TEXT: {
-		char b[256];
-		bt_render__value(t, p, b, sizeof(b));
+		char b[4096];
+		int64_t id;
+		memcpy(&id, p, 8);
+		if (t->kind == BT_T_TEXT && (t->render == BT_RENDER_KSTACK ||
+					     t->render == BT_RENDER_USTACK))
+			bt_render__stack(obj->stack_map >= 0
+						 ? obj->maps[obj->stack_map].fd
+						 : -1,
+					 t, id, 4, b, sizeof(b));
+		else
+			bt_render__value(t, p, b, sizeof(b));
 		fputs(b, out);
 		return;
 	}
@@ -191,8 +202,8 @@ static int by_key(const void *a, const void *b)
 	return cmp_value(&sort_map->key, x->key, y->key);
 }
 
-static void print_key(FILE *out, const struct bt_map_def *m,
-		      const uint8_t *key)
+static void print_key(FILE *out, const struct bt_object *obj,
+		      const struct bt_map_def *m, const uint8_t *key)
 {
 	if (m->key.kind == BT_T_NONE)
 		return;
@@ -201,16 +212,17 @@ static void print_key(FILE *out, const struct bt_map_def *m,
 		for (size_t i = 0; i < m->key.tuple->n; i++) {
 			if (i)
 				fputs(", ", out);
-			print_value(out, &m->key.tuple->f[i],
+			print_value(out, obj, &m->key.tuple->f[i],
 				    key + m->key.tuple->off[i]);
 		}
 	} else {
-		print_value(out, &m->key, key);
+		print_value(out, obj, &m->key, key);
 	}
 	fputc(']', out);
 }
 
-int bt_maps__print_one(const struct bt_map_def *m, FILE *out, int64_t top,
+int bt_maps__print_one(const struct bt_object *obj,
+		       const struct bt_map_def *m, FILE *out, int64_t top,
 		       int64_t div)
 {
 	size_t n = 0, cap = 64;
@@ -257,7 +269,7 @@ int bt_maps__print_one(const struct bt_map_def *m, FILE *out, int64_t top,
 			memcpy(e[i].val, &v, 8);
 		}
 		fputs(m->name, out);
-		print_key(out, m, e[i].key);
+		print_key(out, obj, m, e[i].key);
 		fputs(": ", out);
 		if (m->kind == BT_MAPK_HIST || m->kind == BT_MAPK_LHIST) {
 			fputc('\n', out);
@@ -265,7 +277,7 @@ int bt_maps__print_one(const struct bt_map_def *m, FILE *out, int64_t top,
 		} else if (!plain) {
 			print_agg(m, e[i].val, out);
 		} else {
-			print_value(out, &m->value, e[i].val);
+			print_value(out, obj, &m->value, e[i].val);
 			fputc('\n', out);
 		}
 	}
@@ -292,8 +304,11 @@ int bt_maps__print(const struct bt_object *obj, FILE *out)
 	const struct bt_map_def **order = calloc(n ? n : 1, sizeof(*order));
 	if (!order)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		order[i] = &obj->maps[BT_MAP_USER + i];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) /* @maps only, not internal ones */
+		if (obj->maps[BT_MAP_USER + i].name[0] == '@')
+			order[k++] = &obj->maps[BT_MAP_USER + i];
+	n = k;
 	qsort(order, n, sizeof(*order), by_name);
 	fputs("\n\n", out);
 	for (size_t i = 0; i < n; i++) {
@@ -306,7 +321,7 @@ int bt_maps__print(const struct bt_object *obj, FILE *out)
 		if (empty)
 			fputc('\n', out);
 		else
-			bt_maps__print_one(order[i], out, 0, 0);
+			bt_maps__print_one(obj, order[i], out, 0, 0);
 	}
 	free(order);
 	fflush(out);

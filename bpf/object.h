@@ -35,6 +35,9 @@ enum {
 	BT_MAP_USER = 4,    /* first @map */
 };
 
+/* Frames kept per stack trace (the kernel's default maximum). */
+#define BT_STACK_DEPTH 127
+
 /* Size of the per-CPU scratch buffer in which records are assembled. */
 #define BT_SCRATCH_BYTES 8192
 
@@ -171,6 +174,7 @@ struct bt_object {
 	struct tt_schema schema;
 	int time_col; /* schema column of time_ */
 	bool time_from_arg; /* time_ given by the program, else the header */
+	int stack_map; /* BPF_MAP_TYPE_STACK_TRACE for kstack/ustack, or -1 */
 	uint32_t ringbuf_bytes;
 };
 
@@ -187,7 +191,10 @@ struct bt_program {
 	void *fn_ctx;
 	int fn_rc;
 	union tt_value values[TT_MAX_COLUMNS];
-	char text[TT_MAX_COLUMNS][64]; /* ntop and other rendered values */
+	char text[TT_MAX_COLUMNS][256]; /* ntop and other rendered values */
+#define BT_ROW_STACKS 4
+	char stack_text[BT_ROW_STACKS][4096]; /* rendered stacks of a row */
+	size_t nstacks;
 	FILE *out; /* where print()/time() write; NULL: dropped */
 };
 
@@ -203,7 +210,8 @@ int bt_maps__print(const struct bt_object *obj, FILE *out);
  * Prints one map's entries (print(@m[, top[, div]])): top > 0 keeps the
  * last `top` entries of the sorted order, div > 0 divides values.
  */
-int bt_maps__print_one(const struct bt_map_def *m, FILE *out, int64_t top,
+int bt_maps__print_one(const struct bt_object *obj,
+		       const struct bt_map_def *m, FILE *out, int64_t top,
 		       int64_t div);
 /* Deletes every entry (clear) or sets every value to zero (zero). */
 int bt_maps__clear(const struct bt_map_def *m, bool zero);

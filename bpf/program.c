@@ -97,6 +97,7 @@ static int new_object(const struct bt_compile_opts *opts,
 		}
 	obj->ringbuf_bytes = ring_size(opts ? opts->ringbuf_bytes : 0);
 	obj->time_col = -1;
+	obj->stack_map = -1;
 	*out = obj;
 	return 0;
 }

@@ -8,7 +8,10 @@
  */
 #include "bpf/render.h"
 
+#define BT_STACK_DEPTH_MAX 127
+
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -60,7 +63,7 @@ static void load_ksyms(void)
 	qsort(ksyms, nksyms, sizeof(*ksyms), by_addr);
 }
 
-static const char *ksym_name(uint64_t addr)
+static const struct ksym *ksym_find(uint64_t addr)
 {
 	pthread_once(&ksyms_once, load_ksyms);
 	size_t lo = 0, hi = nksyms;
@@ -71,7 +74,43 @@ static const char *ksym_name(uint64_t addr)
 		else
 			hi = mid;
 	}
-	return lo ? ksyms[lo - 1].name : NULL;
+	return lo ? &ksyms[lo - 1] : NULL;
+}
+
+static const char *ksym_name(uint64_t addr)
+{
+	const struct ksym *k = ksym_find(addr);
+	return k ? k->name : NULL;
+}
+
+void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
+		      int indent, char *buf, size_t len)
+{
+	uint64_t ips[BT_STACK_DEPTH_MAX] = { 0 };
+	size_t o = 0;
+	buf[0] = 0;
+	if (id < 0 || stack_fd < 0 ||
+	    bpf_map_lookup_elem(stack_fd, &(uint32_t){ (uint32_t)id }, ips)) {
+		snprintf(buf, len, "\n%*s[unknown stack]\n", indent, "");
+		return;
+	}
+	o += (size_t)snprintf(buf, len, "\n");
+	for (int i = 0; i < BT_STACK_DEPTH_MAX && ips[i] && o < len; i++) {
+		if (t->depth && i >= t->depth)
+			break;
+		const struct ksym *k = t->render == BT_RENDER_KSTACK
+					       ? ksym_find(ips[i])
+					       : NULL;
+		if (k)
+			o += (size_t)snprintf(buf + o, len - o, "%*s%s+%llu\n",
+					      indent, "", k->name,
+					      (unsigned long long)(ips[i] -
+								   k->addr));
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%*s0x%llx\n",
+					      indent, "",
+					      (unsigned long long)ips[i]);
+	}
 }
 
 uint64_t bt_render__kaddr(const char *name)

@@ -21,6 +21,14 @@ void bt_render__value(const struct bt_type *t, const uint8_t *p, char *buf,
 		      size_t len);
 
 /*
+ * Writes the frames of stack `id` from stack map stack_fd, bpftrace's
+ * way: a newline, then one "<indent spaces>symbol+offset" line per frame
+ * (user stacks: hex addresses), at most depth frames (0: all).
+ */
+void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
+		      int indent, char *buf, size_t len);
+
+/*
  * The address of kernel symbol name from /proc/kallsyms (kaddr()), or 0
  * when it is unknown (or addresses are hidden from this user).
  */

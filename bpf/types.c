@@ -49,7 +49,7 @@ bool bt_type__compatible(const struct bt_type *a, const struct bt_type *b)
 	if (a->kind == BT_T_PTR || a->kind == BT_T_RECORD)
 		return a->btf == b->btf;
 	if (a->kind == BT_T_TEXT)
-		return a->render == b->render;
+		return a->render == b->render && a->depth == b->depth;
 	return true;
 }
 

@@ -54,6 +54,7 @@ struct bt_type {
 	uint16_t elem_size;
 	bool elem_signed;
 	uint8_t render; /* TEXT: enum bt_render */
+	uint8_t depth;  /* TEXT stacks: frames printed, 0: all */
 	const struct bt_tuple *tuple; /* TUPLE */
 };
 
@@ -83,6 +84,8 @@ static inline struct bt_type bt_type__ptr(uint32_t pointee, bool user)
 enum bt_render {
 	BT_RENDER_KSYM,     /* kernel address -> symbol (/proc/kallsyms) */
 	BT_RENDER_USERNAME, /* uid -> user name */
+	BT_RENDER_KSTACK,   /* stack id -> kernel frames (the object's map) */
+	BT_RENDER_USTACK,   /* stack id -> user addresses */
 };
 
 /* True for types whose value is held in a register (ints, pointers). */

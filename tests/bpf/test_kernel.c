@@ -492,6 +492,29 @@ TT_TEST(rendered_values)
 	CHECK_STR(out, "\n\n@k: vfs_write\n@u[root]: 1\n");
 }
 
+TT_TEST(kernel_stacks)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  printf(\"[%%s]\", kstack); @[kstack(2)] = count();\n"
+			"  exit();\n}",
+			getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	syscall(SYS_getppid);
+	drain(&r, 1);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	/* bpftrace's layout: frames on their own lines, 8 spaces in text
+	 * and 4 in map keys; a syscall tracepoint is under do_syscall_64. */
+	CHECKF(!strncmp(r.text[0], "[\n        ", 10) &&
+		       strstr(r.text[0], "\n        do_syscall_64+") &&
+		       !strcmp(r.text[0] + strlen(r.text[0]) - 2, "\n]"),
+	       "%s", r.text[0]);
+	CHECKF(!strncmp(out, "\n\n@[\n    ", 9) && strstr(out, "]: 1\n"),
+	       "%s", out);
+}
+
 TT_TEST(aggregations_read_back)
 {
 	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
@@ -640,4 +663,4 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
 	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults),
 	TT_CASE(map_actions_in_order), TT_CASE(histograms_and_averages),
-	TT_CASE(rendered_values))
+	TT_CASE(rendered_values), TT_CASE(kernel_stacks))
