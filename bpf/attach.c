@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf/attach.h"
+#include "bpf/btf.h"
 #include "bpf/tracefs.h"
 
 struct bt_link {
@@ -444,20 +445,25 @@ int bt_attach__kprobe(int prog_fd, const char *func, uint64_t offset,
 	return -EOPNOTSUPP;
 }
 
-int bt_attach__uprobe(int prog_fd, const char *path, uint64_t file_offset,
-		      bool retprobe, pid_t pid, struct bt_link **out, char *err,
-		      size_t errlen)
+/*
+ * A uprobe at file_offset; ref_ctr_offset != 0 also makes the kernel
+ * increment the 16-bit counter at that file offset in every process
+ * mapping the file while we are attached (USDT semaphores).
+ */
+static int uprobe_attach(int prog_fd, const char *path, uint64_t file_offset,
+			 uint64_t ref_ctr_offset, bool retprobe, pid_t pid,
+			 const char *kind, struct bt_link **out, char *err,
+			 size_t errlen)
 {
 	struct perf_event_attr attr = {.sample_period = 1, .wakeup_events = 1};
 	char what[512];
 	int type = pmu_type("uprobe"), cpu0 = 0, ret;
 
 	if (!path || !*path) {
-		seterr(err, errlen, "empty uprobe path");
+		seterr(err, errlen, "empty %s path", kind);
 		return -EINVAL;
 	}
-	snprintf(what, sizeof(what), "%s:%s+0x%llx",
-		 retprobe ? "uretprobe" : "uprobe", path,
+	snprintf(what, sizeof(what), "%s:%s+0x%llx", kind, path,
 		 (unsigned long long)file_offset);
 	if (type < 0) {
 		seterr(err, errlen,
@@ -473,11 +479,37 @@ int bt_attach__uprobe(int prog_fd, const char *path, uint64_t file_offset,
 	}
 	attr.type = type;
 	attr.config = retprobe ? 1ull << retprobe_bit("uprobe") : 0;
+	/* PERF_UPROBE_REF_CTR_OFFSET_SHIFT: the offset rides in bits 32.. */
+	attr.config |= ref_ctr_offset << 32;
 	attr.config1 = (uint64_t)(uintptr_t)path;
 	attr.config2 = file_offset;
 	/* One process: follow it on every CPU; all processes: any one CPU. */
 	return perf_attach(prog_fd, &attr, pid > 0 ? pid : -1,
 			   pid > 0 ? NULL : &cpu0, 1, what, out, err, errlen);
+}
+
+int bt_attach__uprobe(int prog_fd, const char *path, uint64_t file_offset,
+		      bool retprobe, pid_t pid, struct bt_link **out, char *err,
+		      size_t errlen)
+{
+	return uprobe_attach(prog_fd, path, file_offset, 0, retprobe, pid,
+			     retprobe ? "uretprobe" : "uprobe", out, err,
+			     errlen);
+}
+
+int bt_attach__usdt(int prog_fd, const char *path, uint64_t file_offset,
+		    uint64_t sema_offset, pid_t pid, struct bt_link **out,
+		    char *err, size_t errlen)
+{
+	if (sema_offset >> 32) {
+		seterr(err, errlen,
+		       "USDT semaphore offset 0x%llx in %s is beyond what "
+		       "the kernel can count",
+		       (unsigned long long)sema_offset, path ? path : "");
+		return -EINVAL;
+	}
+	return uprobe_attach(prog_fd, path, file_offset, sema_offset, false,
+			     pid, "usdt", out, err, errlen);
 }
 
 /* ---- Timers and software events ---------------------------------------------
@@ -540,10 +572,12 @@ int bt_attach__profile(int prog_fd, uint64_t freq_hz, struct bt_link **out,
 	return ret;
 }
 
-static const struct {
+struct perf_named {
 	const char *name, *alias;
 	unsigned config;
-} sw_events[] = {
+};
+
+static const struct perf_named sw_events[] = {
 	{"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK},
 	{"task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK},
 	{"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS},
@@ -555,31 +589,136 @@ static const struct {
 	{"emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS},
 	{"dummy", NULL, PERF_COUNT_SW_DUMMY},
 	{"bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT},
+	{NULL, NULL, 0},
 };
+
+static const struct perf_named hw_events[] = {
+	{"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES},
+	{"instructions", NULL, PERF_COUNT_HW_INSTRUCTIONS},
+	{"cache-references", NULL, PERF_COUNT_HW_CACHE_REFERENCES},
+	{"cache-misses", NULL, PERF_COUNT_HW_CACHE_MISSES},
+	{"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS},
+	{"branch-misses", NULL, PERF_COUNT_HW_BRANCH_MISSES},
+	{"bus-cycles", NULL, PERF_COUNT_HW_BUS_CYCLES},
+	{"frontend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND},
+	{"backend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_BACKEND},
+	{"ref-cycles", NULL, PERF_COUNT_HW_REF_CPU_CYCLES},
+	{NULL, NULL, 0},
+};
+
+static const struct perf_named *perf_lookup(const struct perf_named *t,
+					    const char *event)
+{
+	for (; event && t->name; t++)
+		if (!strcmp(event, t->name) ||
+		    (t->alias && !strcmp(event, t->alias)))
+			return t;
+	return NULL;
+}
+
+/* A named software or hardware event on every CPU every period events. */
+static int perf_named_attach(int prog_fd, const struct perf_named *table,
+			     unsigned type, const char *kind, const char *event,
+			     uint64_t period, struct bt_link **out, char *err,
+			     size_t errlen)
+{
+	struct perf_event_attr attr = {.type = type, .sample_period = period};
+	const struct perf_named *e = perf_lookup(table, event);
+	char what[128];
+
+	if (!e) {
+		seterr(err, errlen, "unknown %s event '%s'", kind,
+		       event ? event : "");
+		return -ENOENT;
+	}
+	if (!period) {
+		seterr(err, errlen, "%s:%s needs a count > 0", kind, event);
+		return -EINVAL;
+	}
+	attr.config = e->config;
+	snprintf(what, sizeof(what), "%s:%s:%llu", kind, e->name,
+		 (unsigned long long)period);
+	return perf_attach_all_cpus(prog_fd, &attr, what, out, err, errlen);
+}
 
 int bt_attach__software(int prog_fd, const char *event, uint64_t period,
 			struct bt_link **out, char *err, size_t errlen)
 {
-	struct perf_event_attr attr = {.type = PERF_TYPE_SOFTWARE,
-				       .sample_period = period};
-	char what[128];
+	return perf_named_attach(prog_fd, sw_events, PERF_TYPE_SOFTWARE,
+				 "software", event, period, out, err, errlen);
+}
 
-	for (size_t i = 0;
-	     event && i < sizeof(sw_events) / sizeof(sw_events[0]); i++) {
-		if (strcmp(event, sw_events[i].name) &&
-		    (!sw_events[i].alias || strcmp(event, sw_events[i].alias)))
-			continue;
-		if (!period) {
-			seterr(err, errlen, "software:%s needs a count > 0",
-			       event);
-			return -EINVAL;
-		}
-		attr.config = sw_events[i].config;
-		snprintf(what, sizeof(what), "software:%s:%llu",
-			 sw_events[i].name, (unsigned long long)period);
-		return perf_attach_all_cpus(prog_fd, &attr, what, out, err,
-					    errlen);
+int bt_attach__hardware(int prog_fd, const char *event, uint64_t period,
+			struct bt_link **out, char *err, size_t errlen)
+{
+	int ret = perf_named_attach(prog_fd, hw_events, PERF_TYPE_HARDWARE,
+				    "hardware", event, period, out, err,
+				    errlen);
+
+	/* Virtual machines without a PMU: the kernel has no such event. */
+	if (ret == -ENOENT && perf_lookup(hw_events, event))
+		ret = -EOPNOTSUPP;
+	if (ret == -EOPNOTSUPP || ret == -ENODEV) {
+		seterr(err, errlen, "cannot attach hardware:%s: %s", event,
+		       BT_ATTACH_NO_HARDWARE);
+		ret = -EOPNOTSUPP;
 	}
-	seterr(err, errlen, "unknown software event '%s'", event ? event : "");
-	return -ENOENT;
+	return ret;
+}
+
+/* ---- fentry / fexit -----------------------------------------------------------
+ */
+
+int bt_attach__fentry_load(const struct bpf_insn *insns, size_t ninsns,
+			   const char *func, bool fexit, int *prog_fd,
+			   char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = fexit ? BPF_TRACE_FEXIT :
+						    BPF_TRACE_FENTRY);
+	const char *kind = fexit ? "fexit" : "fentry";
+	struct bt_btf *b;
+	uint32_t id;
+	int fd, ret;
+
+	ret = bt_btf__vmlinux(&b, err, errlen);
+	if (!ret)
+		ret = bt_btf__func(b, func, &id, err, errlen);
+	if (ret)
+		return ret;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, ninsns,
+			   &opts);
+	if (fd < 0) {
+		ret = -errno;
+		seterr(err, errlen, "cannot load %s:%s: %s (%s)", kind, func,
+		       BT_ATTACH_NO_FENTRY, strerror(-ret));
+		return ret;
+	}
+	*prog_fd = fd;
+	return 0;
+}
+
+int bt_attach__fentry(int prog_fd, const char *func, struct bt_link **out,
+		      char *err, size_t errlen)
+{
+	struct bt_link *l = link_new(1);
+	int fd, ret;
+
+	if (!l) {
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* The target was fixed at load time by attach_btf_id. */
+	fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	if (fd < 0) {
+		ret = -errno;
+		bt_link__free(l);
+		seterr(err, errlen, "cannot attach fentry/fexit %s: %s (%s)",
+		       func ? func : "?", BT_ATTACH_NO_FENTRY, strerror(-ret));
+		return ret;
+	}
+	l->link_fd[0] = fd;
+	*out = l;
+	return 0;
 }

@@ -15,6 +15,13 @@
  *   profile:hz:N               BPF_PROG_TYPE_PERF_EVENT cpu-clock, every CPU
  *   software:event:N           BPF_PROG_TYPE_PERF_EVENT software event,
  *                                                       every CPU
+ *   hardware:event:N           BPF_PROG_TYPE_PERF_EVENT hardware counter,
+ *                                                       every CPU
+ *   usdt:path:prov:name        BPF_PROG_TYPE_KPROBE     uprobe PMU with the
+ *                                                       semaphore as its
+ *                                                       reference counter
+ *   fentry/fexit:func          BPF_PROG_TYPE_TRACING    BPF trampoline
+ *                                                       (attach_btf_id)
  *
  * Perf-event attachments use a BPF link (bpf_link_create) where the kernel
  * offers one and PERF_EVENT_IOC_SET_BPF otherwise.
@@ -34,6 +41,7 @@
 #include <sys/types.h>
 
 struct bt_link;
+struct bpf_insn;
 
 /* The exact message of a kprobe attach on a kernel without kprobes. */
 #define BT_ATTACH_NO_KPROBES \
@@ -102,6 +110,56 @@ int bt_attach__profile(int prog_fd, uint64_t freq_hz, struct bt_link **out,
  */
 int bt_attach__software(int prog_fd, const char *event, uint64_t period,
 			struct bt_link **out, char *err, size_t errlen);
+
+/* The reason hardware perf events fail on machines without a PMU. */
+#define BT_ATTACH_NO_HARDWARE "no hardware perf counters on this machine"
+/* The reason fentry/fexit fail on kernels without BPF trampolines. */
+#define BT_ATTACH_NO_FENTRY \
+	"fentry/fexit are not available on this kernel (no BPF trampoline)"
+
+/*
+ * Attaches a uprobe-type (kprobe) program at a USDT probe site: a uprobe
+ * at file_offset in path (bt_usdt__list gives both) whose semaphore, at
+ * file offset sema_offset (0: none), the kernel increments in every
+ * process mapping the file while attached. pid as for bt_attach__uprobe.
+ * Returns 0 and *out, or the errors of bt_attach__uprobe; -EINVAL for a
+ * semaphore offset above 4 GiB.
+ */
+int bt_attach__usdt(int prog_fd, const char *path, uint64_t file_offset,
+		    uint64_t sema_offset, pid_t pid, struct bt_link **out,
+		    char *err, size_t errlen);
+
+/*
+ * Attaches a perf-event program to a hardware counter on every online
+ * CPU, firing every `period` events. event is a bpftrace hardware event
+ * name: "cpu-cycles"/"cycles", "instructions", "cache-references",
+ * "cache-misses", "branch-instructions"/"branches", "branch-misses",
+ * "bus-cycles", "frontend-stalls", "backend-stalls", "ref-cycles".
+ * Returns 0 and *out, or -ENOENT (unknown name), -EINVAL (period 0),
+ * -EOPNOTSUPP with BT_ATTACH_NO_HARDWARE in the message when the machine
+ * has no such counter (virtual machines), -errno from perf_event_open.
+ */
+int bt_attach__hardware(int prog_fd, const char *event, uint64_t period,
+			struct bt_link **out, char *err, size_t errlen);
+
+/*
+ * Loads insns as a BPF_PROG_TYPE_TRACING program for fentry (or fexit) of
+ * the kernel function func, found in vmlinux BTF (attach_btf_id). Returns
+ * 0 and *prog_fd (the caller closes it), -ENOENT (no such function in
+ * BTF), or the load's -errno with BT_ATTACH_NO_FENTRY and the reason in
+ * the message (kernels without BPF trampolines refuse the load).
+ */
+int bt_attach__fentry_load(const struct bpf_insn *insns, size_t ninsns,
+			   const char *func, bool fexit, int *prog_fd,
+			   char *err, size_t errlen);
+
+/*
+ * Attaches a program loaded by bt_attach__fentry_load (func only names it
+ * in messages). Returns 0 and *out, or -errno with BT_ATTACH_NO_FENTRY in
+ * the message.
+ */
+int bt_attach__fentry(int prog_fd, const char *func, struct bt_link **out,
+		      char *err, size_t errlen);
 
 /* Number of kernel attachments the link holds (1, or one per CPU). */
 size_t bt_link__count(const struct bt_link *link);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf/elf_int.h"
 #include "bpf/elf_sym.h"
 #include "bpf/tracefs.h" /* bt_glob__match */
 
@@ -45,12 +46,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 /* ---- Opening ELF files ----------------------------------------------------
  */
 
-struct elf_file {
-	int fd;
-	Elf *elf;
-};
-
-static int elf_file__open(struct elf_file *f, const char *path, char *err,
+int bt_elf_file__open(struct bt_elf_file *f, const char *path, char *err,
 			  size_t errlen)
 {
 	GElf_Ehdr eh;
@@ -82,14 +78,13 @@ bad:
 	return -ENOEXEC;
 }
 
-static void elf_file__close(struct elf_file *f)
+void bt_elf_file__close(struct bt_elf_file *f)
 {
 	elf_end(f->elf);
 	close(f->fd);
 }
 
-/* File offset of vaddr through the PT_LOAD headers; -ERANGE if unmapped. */
-static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
+int bt_elf__vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 {
 	size_t n;
 
@@ -219,7 +214,7 @@ int bt_elf__resolve(const char *path, const char *symbol,
 		    struct bt_elf_sym *out, char *err, size_t errlen)
 {
 	struct find_ctx c = {.want = symbol};
-	struct elf_file f;
+	struct bt_elf_file f;
 	uint64_t off;
 	int ret;
 
@@ -227,17 +222,17 @@ int bt_elf__resolve(const char *path, const char *symbol,
 		seterr(err, errlen, "empty symbol name");
 		return -EINVAL;
 	}
-	ret = elf_file__open(&f, path, err, errlen);
+	ret = bt_elf_file__open(&f, path, err, errlen);
 	if (ret)
 		return ret;
 	if (!walk_syms(f.elf, SHT_SYMTAB, false, find_cb, &c) &&
 	    !walk_syms(f.elf, SHT_DYNSYM, false, find_cb, &c) && !c.found) {
-		elf_file__close(&f);
+		bt_elf_file__close(&f);
 		seterr(err, errlen, "no symbol '%s' in %s", symbol, path);
 		return -ENOENT;
 	}
-	ret = vaddr_to_offset(f.elf, c.sym.st_value, &off);
-	elf_file__close(&f);
+	ret = bt_elf__vaddr_to_offset(f.elf, c.sym.st_value, &off);
+	bt_elf_file__close(&f);
 	if (ret) {
 		seterr(err, errlen,
 		       "symbol '%s' in %s is at 0x%llx, in no loadable segment",
@@ -271,7 +266,7 @@ static int match_cb(void *ctx, const char *name, const GElf_Sym *sym,
 
 	/* Old versions: the default one of the same name is listed too. */
 	if (hidden || n != strlen(name) || !bt_glob__match(c->glob, name) ||
-	    vaddr_to_offset(c->elf, sym->st_value, &off))
+	    bt_elf__vaddr_to_offset(c->elf, sym->st_value, &off))
 		return 0;
 	if (c->out->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 64;
@@ -336,7 +331,7 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 		  char *err, size_t errlen)
 {
 	struct match_ctx c = {.glob = glob, .out = out};
-	struct elf_file f;
+	struct bt_elf_file f;
 	int ret;
 
 	out->n = 0;
@@ -345,14 +340,14 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 		seterr(err, errlen, "empty symbol pattern");
 		return -EINVAL;
 	}
-	ret = elf_file__open(&f, path, err, errlen);
+	ret = bt_elf_file__open(&f, path, err, errlen);
 	if (ret)
 		return ret;
 	c.elf = f.elf;
 	ret = walk_syms(f.elf, SHT_SYMTAB, true, match_cb, &c);
 	if (!ret)
 		ret = walk_syms(f.elf, SHT_DYNSYM, true, match_cb, &c);
-	elf_file__close(&f);
+	bt_elf_file__close(&f);
 	if (ret) {
 		bt_elf_syms__free(out);
 		return ret;

@@ -29,39 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/*
- * A USDT probe: a nop whose address, the semaphore's address and the
- * argument spec go into a .note.stapsdt note (the SystemTap SDT v3
- * layout), written here by hand so no SDT header is needed.
- */
-unsigned short ttconf_tick_semaphore __attribute__((section(".probes")));
+#include "tests/bpf/usdt_note.h"
 
-#define TTCONF_USDT_TICK(arg)                                                 \
-	__asm__ __volatile__(                                                 \
-		"990: nop\n"                                                  \
-		".pushsection .note.stapsdt,\"?\",\"note\"\n"                 \
-		".balign 4\n"                                                 \
-		".4byte 992f-991f, 994f-993f, 3\n"                            \
-		"991: .asciz \"stapsdt\"\n"                                   \
-		"992: .balign 4\n"                                            \
-		"993: .8byte 990b\n"                                          \
-		".8byte _.stapsdt.base\n"                                     \
-		".8byte ttconf_tick_semaphore\n"                              \
-		".asciz \"ttconf\"\n"                                         \
-		".asciz \"tick\"\n"                                           \
-		".asciz \"-8@%0\"\n"                                          \
-		"994: .balign 4\n"                                            \
-		".popsection\n"                                               \
-		".ifndef _.stapsdt.base\n"                                    \
-		".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
-		".weak _.stapsdt.base\n"                                      \
-		".hidden _.stapsdt.base\n"                                    \
-		"_.stapsdt.base: .space 1\n"                                  \
-		".size _.stapsdt.base, 1\n"                                   \
-		".popsection\n"                                               \
-		".endif\n"                                                    \
-		:                                                             \
-		: "nor"((long)(arg)))
+/* A USDT probe site, ttconf:tick, with a semaphore (see usdt_note.h). */
+TT_USDT_SEMAPHORE(ttconf_tick_semaphore);
 
 /* uprobe targets: their arguments and return values are checked. */
 __attribute__((noinline)) long ttconf_add(long a, long b)
@@ -122,7 +93,7 @@ static void calls(void)
 	ttconf_add(3, 4);
 	ttconf_greet("hello");
 	for (long i = 1; i <= 3; i++)
-		TTCONF_USDT_TICK(i * 10);
+		TT_USDT1(ttconf, tick, ttconf_tick_semaphore, i * 10);
 }
 
 static void misc(void)
