@@ -27,6 +27,7 @@ enum ttc_format { TTC_FMT_TABLE, TTC_FMT_CSV, TTC_FMT_JSON };
 struct ttc_global {
 	const char *store_dir;
 	const char *socket;
+	const char *cluster; /* NATS URL: cluster mode (client/cluster.h) */
 	enum ttc_format format;
 	unsigned fmt_flags; /* TTQ_FMT_UTC */
 	int64_t since_ns; /* 0: none */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/cluster.h"
 #include "client/deploy.h"
 #include "tracetab/control.h"
 
@@ -25,6 +26,8 @@ int ttc_control(struct ttc_global *g, json_t *req, json_t **reply)
 		fprintf(stderr, "tracetab: out of memory\n");
 		return TTC_EXIT_ERROR;
 	}
+	if (g->cluster)
+		return ttc_cluster__control(g, req, reply);
 	ret = ttc_control__connect(g->socket, &ctl, err, sizeof(err));
 	if (ret) {
 		json_decref(req);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/cluster.h"
 #include "tracetab/store.h"
 
 static const char usage[] =
@@ -38,6 +39,10 @@ static const char usage[] =
 	"  --store-dir DIR          store directory "
 	"(default " TT_STORE_DEFAULT_DIR ")\n"
 	"  --socket PATH            tracetabd control socket\n"
+	"  --cluster URL            cluster mode over NATS (nats://H:P; also\n"
+	"                           TRACETAB_CLUSTER): deploy, delete, status\n"
+	"                           and query act on every node; give it\n"
+	"                           before the command\n"
 	"  --help                   help (also after a command)\n"
 	"\n"
 	"Exit codes: 0 ok, 1 error, 2 usage, 3 tracetabd not reachable,\n"
@@ -195,8 +200,16 @@ int main(int argc, char **argv)
 	env = getenv("TRACETAB_SOCKET");
 	if (env && *env)
 		g.socket = env;
+	env = getenv("TRACETAB_CLUSTER");
+	if (env && *env)
+		g.cluster = env;
 	/* Global options may come before the command too. */
 	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--cluster") && i + 1 < argc) {
+			g.cluster = argv[i + 1]; /* before the command only */
+			i += 2;
+			continue;
+		}
 		int ret = global_opt(argc, argv, &i, &g);
 
 		if (ret <= 0) {
@@ -212,6 +225,11 @@ int main(int argc, char **argv)
 		fputs(usage, g.help ? stdout : stderr);
 		return g.help ? TTC_EXIT_OK : TTC_EXIT_USAGE;
 	}
+	int cl = g.cluster ? ttc_cluster__cmd(argv[i], argc - i - 1,
+					      argv + i + 1, &g)
+			   : -1;
+	if (cl >= 0)
+		return cl;
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].fn(argc - i - 1, argv + i + 1, &g);

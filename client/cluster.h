@@ -1,0 +1,49 @@
+/*
+ * client/cluster.h - the CLI's cluster mode (NATS JetStream), shared by
+ * client/cmd_cluster.c (connection, deploy, delete) and
+ * client/cmd_cluster_view.c (status, query).
+ */
+#ifndef TTC_CLUSTER_H
+#define TTC_CLUSTER_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+
+#include "client/cli.h"
+
+struct ttc_cl {
+	natsConnection *nc;
+	jsCtx *js;
+	kvStore *desired, *status;
+};
+
+/* Connects to g->cluster and binds (creating if needed) both buckets.
+ * Returns 0, or TTC_EXIT_NODAEMON after printing why. */
+int ttc_cl__open(const struct ttc_global *g, struct ttc_cl *c);
+void ttc_cl__close(struct ttc_cl *c);
+/* Wall-clock nanoseconds. */
+int64_t ttc_cl__now(void);
+
+/*
+ * Reads the status bucket: *nodes (object node -> liveness object with an
+ * added "live" boolean) and *deps (array of per-node status objects). New
+ * references. Returns 0 or TTC_EXIT_ERROR after printing why.
+ */
+int ttc_cl__snapshot(struct ttc_cl *c, json_t **nodes, json_t **deps);
+
+/*
+ * ttc_control() in cluster mode: deploy and delete go to the desired-state
+ * bucket; req is consumed. Same contract as ttc_control().
+ */
+int ttc_cluster__control(struct ttc_global *g, json_t *req, json_t **reply);
+
+/*
+ * Runs the commands that work differently in cluster mode ("status",
+ * "query"). Returns an exit code, or -1 when cmd is not one of them.
+ */
+int ttc_cluster__cmd(const char *cmd, int argc, char **argv,
+		     struct ttc_global *g);
+
+#endif
