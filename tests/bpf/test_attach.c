@@ -385,6 +385,79 @@ TT_TEST(software_events)
 	fixture_close(&f);
 }
 
+/* A hardware counter counts, or (no PMU, e.g. a VM) says so plainly. */
+TT_TEST(hardware_events_or_explains)
+{
+	struct fixture f = {.map = map_new(), .prog = -1};
+	int ret;
+
+	f.prog = any_counter(f.map);
+	CHECK(f.prog >= 0);
+	ret = bt_attach__hardware(f.prog, "cycles", 100000, &f.link, f.err,
+				  sizeof(f.err));
+	if (ret == 0) {
+		spin_ms(50);
+		CHECKF(slot(f.map, 0) > 0, "no cpu-cycles samples in 50 ms");
+	} else {
+		CHECKF(ret == -EOPNOTSUPP, "%d: %s", ret, f.err);
+		CHECK_STR(f.err, "cannot attach hardware:cycles: "
+				 BT_ATTACH_NO_HARDWARE);
+	}
+	bt_link__free(f.link);
+	f.link = NULL;
+	CHECK_INT(bt_attach__hardware(f.prog, "no-such-counter", 1, &f.link,
+				      f.err, sizeof(f.err)),
+		  -ENOENT);
+	CHECK_STR(f.err, "unknown hardware event 'no-such-counter'");
+	CHECK_INT(bt_attach__hardware(f.prog, "instructions", 0, &f.link, NULL,
+				      0),
+		  -EINVAL);
+	fixture_close(&f);
+}
+
+/*
+ * fentry: where the kernel has BPF trampolines the program loads and
+ * attaches; elsewhere (these machines) the load fails and says why.
+ */
+TT_TEST(fentry_loads_or_explains)
+{
+	static const struct bpf_insn ret0[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	struct bt_features feat;
+	struct bt_link *link = NULL;
+	char err[512];
+	int fd = -1, ret;
+
+	bt_features__probe(&feat);
+	if (!feat.btf)
+		SKIP("no kernel BTF");
+	CHECK_INT(bt_attach__fentry_load(ret0, 2, "tt_no_such_function", false,
+					 &fd, err, sizeof(err)),
+		  -ENOENT);
+	ret = bt_attach__fentry_load(ret0, 2, "do_nanosleep", true, &fd, err,
+				     sizeof(err));
+	if (!feat.fentry) {
+		CHECKF(ret < 0, "fentry loaded where the probe said no");
+		CHECKF(strstr(err, "cannot load fexit:do_nanosleep: "
+				   BT_ATTACH_NO_FENTRY) == err,
+		       "%s", err);
+		CHECK_INT(bt_attach__fentry(-1, "do_nanosleep", &link, err,
+					    sizeof(err)),
+			  -EBADF);
+		CHECK(strstr(err, BT_ATTACH_NO_FENTRY) != NULL);
+		return;
+	}
+	CHECKF(ret == 0, "%s", err);
+	CHECKF(bt_attach__fentry(fd, "do_nanosleep", &link, err,
+				 sizeof(err)) == 0,
+	       "%s", err);
+	CHECK_INT(bt_link__count(link), 1);
+	bt_link__free(link);
+	close(fd);
+}
+
 /* curtask->real_parent->tgid, read in BPF at BTF offsets, is getppid(). */
 TT_TEST(btf_offsets_read_parent_pid)
 {
@@ -520,5 +593,6 @@ TT_MAIN("bpf/attach", TT_CASE(tracepoint_counts_exactly),
 	TT_CASE(uprobe_counts_exactly), TT_CASE(uprobe_on_libc),
 	TT_CASE(uprobe_errors), TT_CASE(kprobe_loads_attach_explains),
 	TT_CASE(interval_fires_on_one_cpu), TT_CASE(profile_fires_on_every_cpu),
-	TT_CASE(software_events), TT_CASE(btf_offsets_read_parent_pid),
+	TT_CASE(software_events), TT_CASE(hardware_events_or_explains),
+	TT_CASE(fentry_loads_or_explains), TT_CASE(btf_offsets_read_parent_pid),
 	TT_CASE(btf_offsets_read_socket))
