@@ -37,6 +37,8 @@ END { $x = 1; $x += 2; $x <<= 1; @y = $x > 3 ? "big" : "small"; if ($x) { return
 rawtracepoint:sys_enter { printf("%d %d", arg0, arg1); }
 kretprobe:tcp_sendmsg { @r[retval] = count(); }
 interval:ms:10 { @t = elapsed; @n++; unroll(3) { @n += bswap((uint16)1); } }
+tracepoint:syscalls:sys_enter_read { @h = hist(args->count); @l[comm] = lhist(args->fd, 0, 20, 5); @a = avg(1); @k[kstack(2)] = count(); print(@a); }
+BEGIN { $i = 0; while ($i < 5) { $i++; if ($i == 2) { continue; } } printf("%s %s %d", ksym(kaddr("vfs_read")), username, strncmp("a", "b", 1)); time(); }
 uprobe:/bin/sh:main { printf("%s %d", func, arg0); }
 tracepoint:syscalls:sys_enter_getppid { printf("time_:%llu c:%s n:%d", nsecs, comm, sizeof(struct task_struct)); }
 SNIPPETS
@@ -79,6 +81,23 @@ cat >"$work/dict" <<'DICT'
 "return;"
 "TCP_ESTABLISHED"
 "AF_INET"
+"hist("
+"lhist("
+"avg("
+"stats("
+"print(@m, 2)"
+"clear(@m)"
+"time()"
+"kstack"
+"ustack(3)"
+"ksym("
+"kaddr(\"vfs_read\")"
+"username"
+"strncmp("
+"while ("
+"break;"
+"$1"
+"$#"
 DICT
 
 cd "$work" || exit 1
