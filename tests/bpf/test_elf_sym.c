@@ -270,7 +270,41 @@ TT_TEST(targets)
 	CHECK(strstr(strrchr(path, '/'), "/libc.so.") != NULL);
 }
 
+/*
+ * A library mapped from outside the standard directories is found only
+ * through the process's /proc/PID/maps: a copy of libz under /tmp, loaded
+ * with dlopen, then resolved for this pid (found) and for no pid (not).
+ */
+TT_TEST(library_found_through_proc_maps)
+{
+	char src[PATH_MAX], dir[] = "/tmp/tt_elfmaps.XXXXXX", lib[PATH_MAX];
+	char path[PATH_MAX], cmd[3 * PATH_MAX];
+	struct bt_elf_sym s;
+	void *h;
+
+	CHECK_INT(bt_elf__find_target("libz", 0, src, sizeof(src), NULL, 0),
+		  0);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(lib, sizeof(lib), "%s/libttmapsz.so.1", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, lib);
+	CHECK_INT(system(cmd), 0);
+	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	CHECKF(h != NULL, "dlopen: %s", dlerror());
+	CHECK_INT(bt_elf__find_target("libttmapsz", getpid(), path,
+				      sizeof(path), NULL, 0),
+		  0);
+	CHECK_STR(path, lib);
+	CHECK_INT(bt_elf__resolve(path, "crc32", &s, NULL, 0), 0);
+	CHECK(s.file_offset != 0);
+	CHECK_INT(bt_elf__find_target("libttmapsz", 0, path, sizeof(path),
+				      NULL, 0),
+		  -ENOENT);
+	dlclose(h);
+	unlink(lib);
+	rmdir(dir);
+}
+
 TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
 	TT_CASE(libc_getpid_offset), TT_CASE(libc_getpid_matches_readelf),
 	TT_CASE(default_symbol_versions), TT_CASE(wildcards), TT_CASE(errors),
-	TT_CASE(targets))
+	TT_CASE(targets), TT_CASE(library_found_through_proc_maps))
