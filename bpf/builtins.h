@@ -24,4 +24,27 @@ struct bt_builtin {
 /* The builtin identifier or function called name; NULL if none. */
 const struct bt_builtin *bt_builtin__find(const char *name, bool is_func);
 
+/* The second table (builtins_ext.c). */
+extern const struct bt_builtin bt_builtins_ext[];
+extern const size_t bt_builtins_ext_n;
+
+/* Shared by the rules: a diagnostic at e (returns -1), a type (0). */
+static inline int bt_builtin__err(struct bt_sema *s, const struct bt_expr *e,
+				  const char *msg)
+{
+	bt_sema__error(s, e->line, e->col, "%s", msg);
+	return -1;
+}
+static inline int bt_builtin__type(struct bt_einfo *ei, struct bt_type t)
+{
+	ei->type = t;
+	return 0;
+}
+/* Generators: r0 = helper fn(). */
+static inline int bt_builtin__helper(struct bt_cg *cg, int fn)
+{
+	bt_emit__insn(&cg->e, BT_CALL(fn));
+	return 0;
+}
+
 #endif

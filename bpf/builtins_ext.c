@@ -1,0 +1,220 @@
+/*
+ * builtins_ext.c - the builtins whose values are rendered in user space
+ * (ksym, username, kstack, ustack), kaddr resolved at compile time, and
+ * small helpers (rand, cgroup, strncmp). Same table shape as builtins.c;
+ * bt_builtin__find searches both.
+ */
+#include <string.h>
+
+#include "bpf/builtins.h"
+#include "bpf/render.h"
+
+#define EMIT(cg, i) bt_emit__insn(&(cg)->e, (i))
+#define err bt_builtin__err
+#define ty bt_builtin__type
+#define helper_r0 bt_builtin__helper
+
+static int ck_u32(struct bt_sema *s, const struct bt_expr *e,
+		  struct bt_einfo *ei)
+{
+	(void)s, (void)e;
+	return ty(ei, bt_type__int(4, false));
+}
+
+static int ck_u64(struct bt_sema *s, const struct bt_expr *e,
+		  struct bt_einfo *ei)
+{
+	(void)s, (void)e;
+	return ty(ei, bt_type__int(8, false));
+}
+
+static int gen_uid(struct bt_cg *cg, const struct bt_expr *e,
+		   const struct bt_einfo *ei)
+{
+	(void)e, (void)ei;
+	EMIT(cg, BT_CALL(BPF_FUNC_get_current_uid_gid));
+	EMIT(cg, ((struct bpf_insn){ .code = BPF_ALU | BPF_MOV | BPF_X,
+				     .dst_reg = BPF_REG_0,
+				     .src_reg = BPF_REG_0 }));
+	return 0;
+}
+
+static int ck_ksym(struct bt_sema *s, const struct bt_expr *e,
+		   struct bt_einfo *ei)
+{
+	struct bt_einfo *a = bt_sema__expr(s, e->call.args[0]);
+	if (!a)
+		return -1;
+	if (a->type.kind != BT_T_INT && a->type.kind != BT_T_PTR)
+		return err(s, e->call.args[0], "ksym() needs an address");
+	return ty(ei, (struct bt_type){ .kind = BT_T_TEXT, .size = 8,
+					.render = BT_RENDER_KSYM });
+}
+
+static int gen_first_arg(struct bt_cg *cg, const struct bt_expr *e,
+			 const struct bt_einfo *ei)
+{
+	(void)ei;
+	return bt_cg__expr(cg, e->call.args[0]);
+}
+
+static int ck_username(struct bt_sema *s, const struct bt_expr *e,
+		       struct bt_einfo *ei)
+{
+	(void)s, (void)e;
+	return ty(ei, (struct bt_type){ .kind = BT_T_TEXT, .size = 8,
+					.render = BT_RENDER_USERNAME });
+}
+
+static int ck_kaddr(struct bt_sema *s, const struct bt_expr *e,
+		    struct bt_einfo *ei)
+{
+	const struct bt_expr *a = e->call.args[0];
+	if (a->kind != BT_EXPR_STR)
+		return err(s, a, "kaddr() needs a symbol name in quotes");
+	uint64_t v = bt_render__kaddr(a->str.data);
+	if (!v) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "unknown kernel symbol '%.100s'",
+			 a->str.data);
+		return err(s, a, msg);
+	}
+	ei->is_const = true;
+	ei->cval = (int64_t)v;
+	return ty(ei, bt_type__int(8, false));
+}
+
+static int gen_rand(struct bt_cg *cg, const struct bt_expr *e,
+		    const struct bt_einfo *ei)
+{
+	(void)e, (void)ei;
+	return helper_r0(cg, BPF_FUNC_get_prandom_u32);
+}
+
+static int gen_cgroup(struct bt_cg *cg, const struct bt_expr *e,
+		      const struct bt_einfo *ei)
+{
+	(void)e, (void)ei;
+	return helper_r0(cg, BPF_FUNC_get_current_cgroup_id);
+}
+
+static int ck_strncmp(struct bt_sema *s, const struct bt_expr *e,
+		      struct bt_einfo *ei)
+{
+	for (int i = 0; i < 2; i++) {
+		struct bt_einfo *a = bt_sema__expr(s, e->call.args[i]);
+		if (!a)
+			return -1;
+		if (a->type.kind != BT_T_STR)
+			return err(s, e->call.args[i], "strncmp() compares "
+						       "strings");
+	}
+	struct bt_einfo *n = bt_sema__expr(s, e->call.args[2]);
+	if (!n)
+		return -1;
+	if (!n->is_const || n->cval < 0)
+		return err(s, e->call.args[2], "strncmp()'s length must be a "
+					       "non-negative constant");
+	ei->cval = n->cval;
+	return ty(ei, bt_type__int(8, true));
+}
+
+/* r0 = 0 when the first n bytes (up to a NUL) are equal, else 1. */
+static int gen_strncmp(struct bt_cg *cg, const struct bt_expr *e,
+		       const struct bt_einfo *ei)
+{
+	int mark = cg->e.stack;
+	int a = bt_cg__expr(cg, e->call.args[0]);
+	int b = bt_cg__expr(cg, e->call.args[1]);
+	uint32_t sa = bt_sema__info(cg->s, e->call.args[0])->type.size;
+	uint32_t sb = bt_sema__info(cg->s, e->call.args[1])->type.size;
+	int64_t n = ei->cval;
+	if (n > sa)
+		n = sa;
+	if (n > sb)
+		n = sb;
+	int diff = bt_emit__label(&cg->e), same = bt_emit__label(&cg->e);
+	int end = bt_emit__label(&cg->e);
+	for (int64_t i = 0; i < n; i++) {
+		EMIT(cg, BT_LDX(BPF_B, BPF_REG_1, BPF_REG_10, a + (int)i));
+		EMIT(cg, BT_LDX(BPF_B, BPF_REG_2, BPF_REG_10, b + (int)i));
+		bt_emit__jmp_reg(&cg->e, BPF_JNE, BPF_REG_1, BPF_REG_2, diff);
+		bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_1, 0, same);
+	}
+	bt_emit__place(&cg->e, same);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_0, 0));
+	bt_emit__ja(&cg->e, end);
+	bt_emit__place(&cg->e, diff);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_0, 1));
+	bt_emit__place(&cg->e, end);
+	bt_emit__stack_reset(&cg->e, mark);
+	return 0;
+}
+
+/* kstack, ustack, kstack(N), ustack(N): a stack id, frames in user space. */
+static int ck_stack(struct bt_sema *s, const struct bt_expr *e,
+		    struct bt_einfo *ei)
+{
+	bool user = e->kind == BT_EXPR_CALL ? e->call.name[0] == 'u'
+					    : e->ident.name[0] == 'u';
+	unsigned depth = 0;
+	if (e->kind == BT_EXPR_CALL && e->call.nargs == 1) {
+		struct bt_einfo *n = bt_sema__expr(s, e->call.args[0]);
+		if (!n)
+			return -1;
+		if (!n->is_const || n->cval < 1 || n->cval > BT_STACK_DEPTH)
+			return err(s, e->call.args[0],
+				   "the stack depth must be a constant from 1 "
+				   "to 127");
+		depth = (unsigned)n->cval;
+	}
+	if (s->obj->stack_map < 0) {
+		int m = bt_object__add_map(s->obj);
+		if (m < 0)
+			return -1;
+		struct bt_map_def *md = &s->obj->maps[m];
+		snprintf(md->name, sizeof(md->name), "bt_stacks");
+		md->type = BPF_MAP_TYPE_STACK_TRACE;
+		md->key_size = 4;
+		md->value_size = BT_STACK_DEPTH * 8;
+		md->max_entries = 4096;
+		s->obj->stack_map = m;
+	}
+	return ty(ei, (struct bt_type){ .kind = BT_T_TEXT, .size = 8,
+					.render = user ? BT_RENDER_USTACK
+						       : BT_RENDER_KSTACK,
+					.depth = (uint8_t)depth });
+}
+
+static int gen_stack(struct bt_cg *cg, const struct bt_expr *e,
+		     const struct bt_einfo *ei)
+{
+	(void)e;
+	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BT_REG_CTX));
+	bt_emit__ld_map(&cg->e, BPF_REG_2, (uint32_t)cg->s->obj->stack_map);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_3, ei->type.render == BT_RENDER_USTACK
+						 ? BPF_F_USER_STACK
+						 : 0));
+	EMIT(cg, BT_CALL(BPF_FUNC_get_stackid));
+	return 0;
+}
+
+#define IDENT(n, c, g) { .name = n, .check = c, .gen = g }
+#define FUNC(n, lo, hi, c, g)                                                 \
+	{ .name = n, .is_func = true, .min_args = lo, .max_args = hi,         \
+	  .check = c, .gen = g }
+
+const struct bt_builtin bt_builtins_ext[] = {
+	IDENT("username", ck_username, gen_uid),
+	IDENT("rand", ck_u32, gen_rand),
+	IDENT("cgroup", ck_u64, gen_cgroup),
+	IDENT("kstack", ck_stack, gen_stack),
+	IDENT("ustack", ck_stack, gen_stack),
+	FUNC("ksym", 1, 1, ck_ksym, gen_first_arg),
+	FUNC("kstack", 0, 1, ck_stack, gen_stack),
+	FUNC("ustack", 0, 1, ck_stack, gen_stack),
+	FUNC("kaddr", 1, 1, ck_kaddr, NULL),
+	FUNC("strncmp", 3, 3, ck_strncmp, gen_strncmp),
+};
+const size_t bt_builtins_ext_n =
+	sizeof(bt_builtins_ext) / sizeof(bt_builtins_ext[0]);
