@@ -365,6 +365,55 @@ static int ck_map_action(struct bt_sema *s, const struct bt_expr *e,
 				 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
 }
 
+static int ck_cat(struct bt_sema *s, const struct bt_expr *e,
+		  struct bt_einfo *ei)
+{
+	if (no_table(s, e) < 0)
+		return -1;
+	const struct bt_expr *f = e->call.args[0];
+	if (f->kind != BT_EXPR_STR)
+		return err(s, f, "cat() needs a file name in quotes");
+	ei->printf_id = bt_sema__action(s, BT_REC_CAT, -1, f->str.data);
+	return ei->printf_id < 0 ? -1
+				 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+}
+
+/* join(argv[, sep]): a user char ** (execve's argv). */
+static int ck_join(struct bt_sema *s, const struct bt_expr *e,
+		   struct bt_einfo *ei)
+{
+	if (no_table(s, e) < 0)
+		return -1;
+	struct bt_einfo *a = bt_sema__expr(s, e->call.args[0]);
+	if (!a)
+		return -1;
+	if (a->type.kind != BT_T_PTR && a->type.kind != BT_T_INT)
+		return err(s, e->call.args[0], "join() needs an array of "
+					       "string pointers (argv)");
+	const char *sep = " ";
+	if (e->call.nargs == 2) {
+		if (e->call.args[1]->kind != BT_EXPR_STR)
+			return err(s, e->call.args[1], "join()'s separator "
+						       "must be a string "
+						       "literal");
+		sep = e->call.args[1]->str.data;
+	}
+	ei->printf_id = bt_sema__action(s, BT_REC_JOIN, -1, sep);
+	if (ei->printf_id < 0)
+		return -1;
+	s->obj->printfs[ei->printf_id].size =
+		sizeof(struct bt_rec_hdr) + BT_JOIN_ARGS * BT_JOIN_ARGLEN;
+	return ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+}
+
+static int gen_join(struct bt_cg *cg, const struct bt_expr *e,
+		    const struct bt_einfo *ei)
+{
+	(void)ei;
+	bt_cg__join(cg, e);
+	return 0;
+}
+
 static int gen_action(struct bt_cg *cg, const struct bt_expr *e,
 		      const struct bt_einfo *ei)
 {
@@ -583,6 +632,8 @@ static const struct bt_builtin builtins[] = {
 	FUNC("print", 1, 3, ck_map_action, gen_action),
 	FUNC("clear", 1, 1, ck_map_action, gen_action),
 	FUNC("zero", 1, 1, ck_map_action, gen_action),
+	FUNC("cat", 1, 1, ck_cat, gen_action),
+	FUNC("join", 1, 2, ck_join, gen_join),
 	FUNC("str", 1, 2, ck_str, gen_str),
 	FUNC("ntop", 1, 2, ck_ntop, gen_ntop),
 	FUNC("bswap", 1, 1, ck_bswap, gen_bswap),

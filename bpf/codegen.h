@@ -87,5 +87,6 @@ int bt_cg__map_key(struct bt_cg *cg, const struct bt_expr *m);
 /* Records (codegen_printf.c): printf() rows and user-space actions. */
 void bt_cg__printf(struct bt_cg *cg, const struct bt_expr *call);
 void bt_cg__action(struct bt_cg *cg, const struct bt_expr *call);
+void bt_cg__join(struct bt_cg *cg, const struct bt_expr *call);
 
 #endif

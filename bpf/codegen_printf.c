@@ -75,3 +75,44 @@ void bt_cg__action(struct bt_cg *cg, const struct bt_expr *call)
 	/* exit() wakes the consumer at once: it ends the run. */
 	output(cg, sizeof(struct bt_rec_hdr), pd->kind == BT_REC_EXIT);
 }
+
+/*
+ * join(argv): the record carries BT_JOIN_ARGS strings read from the user
+ * array of pointers (stopping at its NULL); user space prints them
+ * separated. Strings go straight into the scratch record.
+ */
+void bt_cg__join(struct bt_cg *cg, const struct bt_expr *call)
+{
+	const struct bt_einfo *ei = bt_sema__info(cg->s, call);
+	int mark = cg->e.stack;
+	int argv = bt_cg__slot(cg, 8, call->line, call->col);
+	int ptr = bt_cg__slot(cg, 8, call->line, call->col);
+	int done = bt_emit__label(&cg->e);
+	bt_cg__expr(cg, call->call.args[0]);
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, argv));
+	uint32_t rec = sizeof(struct bt_rec_hdr);
+	for (int i = 0; i < BT_JOIN_ARGS; i++) /* empty strings by default */
+		EMIT(cg, BT_ST_IMM(BPF_B, BT_REG_SCRATCH,
+				   (int16_t)(rec + i * BT_JOIN_ARGLEN), 0));
+	for (int i = 0; i < BT_JOIN_ARGS; i++) {
+		EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, ptr, 0));
+		EMIT(cg, BT_MOV64_REG(BPF_REG_1, BPF_REG_10));
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, ptr));
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_2, 8));
+		EMIT(cg, BT_LDX(BPF_DW, BPF_REG_3, BPF_REG_10, argv));
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_3, i * 8));
+		EMIT(cg, BT_CALL(BPF_FUNC_probe_read_user));
+		EMIT(cg, BT_LDX(BPF_DW, BPF_REG_3, BPF_REG_10, ptr));
+		bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_3, 0, done);
+		EMIT(cg, BT_MOV64_REG(BPF_REG_1, BT_REG_SCRATCH));
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1,
+				      (int32_t)(rec + i * BT_JOIN_ARGLEN)));
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_2, BT_JOIN_ARGLEN));
+		EMIT(cg, BT_CALL(BPF_FUNC_probe_read_user_str));
+	}
+	bt_emit__place(&cg->e, done);
+	bt_emit__stack_reset(&cg->e, mark);
+	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 0, ei->printf_id));
+	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 4, 0));
+	output(cg, rec + BT_JOIN_ARGS * BT_JOIN_ARGLEN, false);
+}

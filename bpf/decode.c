@@ -61,8 +61,37 @@ static void decode_arg(struct bt_program *prog, size_t i,
 	}
 }
 
+static void cat_file(const char *path, FILE *out)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(out, "cat: cannot open %s\n", path);
+		return;
+	}
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(f);
+}
+
+static void join_args(const uint8_t *rec, const char *sep, FILE *out)
+{
+	const char *a = (const char *)rec + sizeof(struct bt_rec_hdr);
+	for (int i = 0; i < BT_JOIN_ARGS; i++, a += BT_JOIN_ARGLEN) {
+		size_t n = strnlen(a, BT_JOIN_ARGLEN);
+		if (!n)
+			break;
+		if (i)
+			fputs(sep, out);
+		fwrite(a, 1, n, out);
+	}
+	fputc('\n', out);
+}
+
 /* Performs an action record, in record order with the rows around it. */
-static void act(struct bt_program *prog, const struct bt_printf_def *pd)
+static void act(struct bt_program *prog, const struct bt_printf_def *pd,
+		const uint8_t *rec)
 {
 	const struct bt_map_def *m =
 		pd->map >= 0 && (size_t)pd->map < prog->obj->nmaps
@@ -95,6 +124,14 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd)
 		if (m)
 			bt_maps__clear(m, pd->kind == BT_REC_ZERO);
 		return;
+	case BT_REC_CAT:
+		if (prog->out)
+			cat_file(pd->fmt, prog->out);
+		return;
+	case BT_REC_JOIN:
+		if (prog->out)
+			join_args(rec, pd->fmt, prog->out);
+		return;
 	default:
 		prog->decode_errors++;
 	}
@@ -115,7 +152,11 @@ int bt_decode__record(void *ctx, void *data, size_t size)
 	}
 	const struct bt_printf_def *pd = &prog->obj->printfs[h.printf_id];
 	if (pd->kind != BT_REC_PRINTF) {
-		act(prog, pd);
+		if (size < pd->size) {
+			prog->decode_errors++;
+			return 0;
+		}
+		act(prog, pd, data);
 		return 0;
 	}
 	if (size < pd->size || pd->nargs >= TT_MAX_COLUMNS) {

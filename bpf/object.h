@@ -151,7 +151,13 @@ enum bt_rec_kind {
 	BT_REC_PRINT,
 	BT_REC_CLEAR,
 	BT_REC_ZERO,
+	BT_REC_CAT,  /* cat("file"): fmt is the path */
+	BT_REC_JOIN, /* join(argv[, sep]): BT_JOIN_ARGS strings follow */
 };
+
+/* join(): arguments read and their capacity, as bpftrace 0.17. */
+#define BT_JOIN_ARGS 16
+#define BT_JOIN_ARGLEN 64
 
 struct bt_printf_def {
 	char *fmt; /* the format string, escapes processed */

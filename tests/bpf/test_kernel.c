@@ -515,6 +515,42 @@ TT_TEST(kernel_stacks)
 	       "%s", out);
 }
 
+TT_TEST(join_and_cat)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/bt_test_cat_%d", getpid());
+	FILE *cf = fopen(path, "w");
+	CHECK(cf);
+	fputs("cat works\n", cf);
+	fclose(cf);
+	char *src = fmt("BEGIN { cat(\"%s\"); }\n"
+			"tracepoint:syscalls:sys_enter_execve /pid != %d && "
+			"curtask->real_parent->tgid == %d/ {\n"
+			"  join(args->argv); join(args->argv, \",\"); exit();\n}",
+			path, getpid(), getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	char out[4096] = "";
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__set_output(r.prog, f);
+	pid_t c = fork();
+	if (c == 0) {
+		/* Strings on the heap: BPF cannot fault in the child's
+		 * not-yet-mapped file pages (string literals). */
+		char *argv[] = { strdup("true"), strdup("one"),
+				 strdup("two words"), NULL };
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	drain(&r, 0);
+	unlink(path); /* cat() runs when its record is consumed */
+	fclose(f);
+	bt_program__free(r.prog);
+	CHECK_STR(out, "cat works\ntrue one two words\ntrue,one,two words\n");
+}
+
 TT_TEST(aggregations_read_back)
 {
 	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
@@ -663,4 +699,5 @@ TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(while_loop), TT_CASE(profile_fires_on_cpus),
 	TT_CASE(uprobe_stack_args), TT_CASE(software_page_faults),
 	TT_CASE(map_actions_in_order), TT_CASE(histograms_and_averages),
-	TT_CASE(rendered_values), TT_CASE(kernel_stacks))
+	TT_CASE(rendered_values), TT_CASE(kernel_stacks),
+	TT_CASE(join_and_cat))
