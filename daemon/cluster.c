@@ -6,8 +6,8 @@
  * one agent thread owns every NATS object (connection, buckets, watcher)
  * and hands desired-state events to the loop through a mutex-protected
  * queue and an eventfd. The other way, the loop leaves a JSON snapshot of
- * the manager's status in an outbox every 500 ms (timerfd) and the agent
- * thread publishes what changed.
+ * the manager's status in an outbox after every change and every second
+ * (timerfd), and the agent thread publishes what changed.
  *
  * Expiry: a spec's "expires_at" becomes a remaining TTL for the manager,
  * so the manager (and its LMDB copy) detaches on time with or without
@@ -38,9 +38,7 @@
 #include "daemon/cluster_agent.h"
 #include "daemon/log.h"
 
-#define STATUS_PERIOD_MS 500
-#define HEARTBEAT_NS 1000000000LL
-#define EXPIRY_SCAN_NS 100000000LL
+#define STATUS_PERIOD_MS 1000
 
 enum ev_kind { EV_PUT, EV_DEL, EV_SYNC };
 
@@ -209,6 +207,27 @@ static void apply_sync(struct ttd_cluster *c, json_t *desired)
 	ttd_info("cluster: synchronised (%zu desired)", json_array_size(desired));
 }
 
+/* Leaves a fresh status snapshot for the agent thread to publish. */
+static void snapshot(struct ttd_cluster *c)
+{
+	json_t *all, *v;
+	const char *k;
+	char *s;
+
+	all = ttd_manager__status(c->mgr, NULL);
+	if (!all)
+		return;
+	json_object_foreach(c->rejected, k, v) json_array_append(all, v);
+	s = json_dumps(all, JSON_COMPACT);
+	json_decref(all);
+	if (!s)
+		return;
+	pthread_mutex_lock(&c->mu);
+	free(c->outbox);
+	c->outbox = s;
+	pthread_mutex_unlock(&c->mu);
+}
+
 static void on_events(void *ctx, int revents)
 {
 	struct ttd_cluster *c = ctx;
@@ -238,32 +257,18 @@ static void on_events(void *ctx, int revents)
 		free(e->key);
 		free(e);
 	}
+	snapshot(c); /* state changes reach the status bucket at once */
 }
 
-/* Timer: leave a fresh status snapshot for the agent thread. */
+/* Timer: counters (rows, lost) move without events. */
 static void on_timer(void *ctx, int revents)
 {
 	struct ttd_cluster *c = ctx;
-	json_t *all, *v;
-	const char *k;
 	uint64_t n;
-	char *s;
 
 	(void)revents;
-	if (read(c->tfd, &n, sizeof(n)) < 0)
-		return;
-	all = ttd_manager__status(c->mgr, NULL);
-	if (!all)
-		return;
-	json_object_foreach(c->rejected, k, v) json_array_append(all, v);
-	s = json_dumps(all, JSON_COMPACT);
-	json_decref(all);
-	if (!s)
-		return;
-	pthread_mutex_lock(&c->mu);
-	free(c->outbox);
-	c->outbox = s;
-	pthread_mutex_unlock(&c->mu);
+	if (read(c->tfd, &n, sizeof(n)) == sizeof(n))
+		snapshot(c);
 }
 
 /* ---- the source ----------------------------------------------------------- */
@@ -271,7 +276,8 @@ static void on_timer(void *ctx, int revents)
 static int timer__open(void)
 {
 	struct itimerspec it = {
-		.it_interval = {0, STATUS_PERIOD_MS * 1000000L},
+		.it_interval = {STATUS_PERIOD_MS / 1000,
+				(STATUS_PERIOD_MS % 1000) * 1000000L},
 		.it_value = {0, 1000000L},
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

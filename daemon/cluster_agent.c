@@ -335,14 +335,14 @@ static void agent__step(struct agent *a, char **pending)
 		free(*pending);
 		*pending = snap;
 	}
+	if (*pending) {
+		status__publish(a, *pending, now);
+		free(*pending);
+		*pending = NULL;
+	}
 	if (now - a->last_hb >= HEARTBEAT_NS) {
 		heartbeat(a, now);
 		a->last_hb = now;
-		if (*pending) {
-			status__publish(a, *pending, now);
-			free(*pending);
-			*pending = NULL;
-		}
 	}
 	if (now - a->last_scan >= EXPIRY_SCAN_NS && !a->syncing) {
 		expiry__scan(a, now);

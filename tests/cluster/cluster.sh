@@ -1,0 +1,108 @@
+#!/bin/bash
+# tests/cluster/cluster.sh - cluster mode end to end on a real nats-server
+# (JetStream, file storage, loopback) and real tracetabd nodes attaching
+# real tracepoints: deploy to three nodes, rows in all stores, cluster
+# query = sum of local queries, host_name selection, TTL expiry everywhere,
+# a killed node (unreachable, missing from queries) that rejoins, a late
+# fourth node, and a nats-server restart during ingest.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.bash"
+set -o pipefail # a query's exit code survives | tail
+
+[ "$(id -u)" = 0 ] || { skip all "needs root to attach probes"; exit 0; }
+command -v nats-server >/dev/null || { skip all "nats-server not installed"; exit 0; }
+[ -x "$TT_BUILD/tracetabd" ] && [ -x "$TT_BUILD/tracetab" ] ||
+	{ fail build "build tracetabd and tracetab first"; tt_done; }
+
+cl_init
+cl_nats_start || { fail nats "nats-server did not start"; tt_done; }
+NODES="node-a node-b node-c"
+for n in $NODES; do cl_node "$n" || fail "start_$n" "no socket"; done
+
+# The workload has its own comm so other tests' getppid calls stay out.
+cp "$(command -v perl)" "$CL_DIR/ttclw"
+work() { "$CL_DIR/ttclw" -e "getppid() for 1..$1"; }
+cat >"$CL_DIR/p.bt" <<'EOF'
+tracepoint:syscalls:sys_enter_getppid /comm == "ttclw"/ { printf("pid:%d\n", pid); }
+EOF
+local_count() { cl_local "$1" --format csv query "select count(*) from $2" 2>/dev/null | tail -1; }
+cluster_count() { cl_cli --store-dir "$CL_DIR/node-a/store" --format csv query "$@" "select count(*) from t1" | tail -1; }
+
+# --- deploy reaches running on all three; rows everywhere; query sums ------
+check deploy cl_cli deploy probe1 --table t1 --ttl 10m "$CL_DIR/p.bt"
+check running_all cl_wait_state probe1 running 10 $NODES
+work 100
+sleep 0.3
+sum=0 ok=1
+for n in $NODES; do
+	c=$(local_count "$n" t1)
+	[ "${c:-0}" -ge 100 ] || ok=0
+	sum=$((sum + ${c:-0}))
+done
+[ $ok = 1 ] && pass rows_in_all_stores || fail rows_in_all_stores "local counts short"
+got=$(cluster_count)
+[ "$got" = "$sum" ] && pass query_equals_sum || fail query_equals_sum "cluster $got, local sum $sum"
+groups=$(cl_cli --store-dir "$CL_DIR/node-a/store" --format csv query \
+	"select pid, count(*) as n from t1 group by pid order by n desc" | wc -l)
+[ "$groups" -ge 2 ] && pass query_group_by || fail query_group_by "no groups"
+
+# --- host_name selector ------------------------------------------------------
+check deploy_host cl_cli deploy probe2 --table t2 --ttl 10m "$CL_DIR/p.bt" --host node-b
+check host_selected cl_wait_state probe2 running 10 node-b
+check host_others_skipped cl_wait_state probe2 skipped 10 node-a node-c
+
+# --- TTL expiry removes the probes on all nodes within 2 s -------------------
+check deploy_ttl cl_cli deploy probe3 --table t3 --ttl 3s "$CL_DIR/p.bt"
+check ttl_running cl_wait_state probe3 running 10 $NODES
+start=$SECONDS
+sleep 3
+gone=0
+for _ in $(seq 20); do
+	left=0
+	for n in $NODES; do
+		st=$(cl_local "$n" --format csv status 2>/dev/null | grep '^probe3,' | cut -d, -f3)
+		[ "$st" = running ] && left=1
+	done
+	[ $left = 0 ] && { gone=1; break; }
+	sleep 0.1
+done
+[ $gone = 1 ] && pass ttl_detached_everywhere || fail ttl_detached_everywhere "still running after $((SECONDS - start)) s"
+before=$(local_count node-a t3)
+work 20
+sleep 0.3
+[ "$(local_count node-a t3)" = "$before" ] && pass ttl_no_more_rows || fail ttl_no_more_rows "rows still arrive"
+
+# --- kill a node: unreachable, missing from queries; it rejoins --------------
+cl_kill node-c KILL
+check killed_unreachable cl_wait_state probe1 unreachable 8 node-c
+out=$(cluster_count --timeout 1500 2>&1)
+rc=$?
+[ $rc != 0 ] && echo "$out" | grep -q "node-c" && pass query_names_missing ||
+	fail query_names_missing "rc $rc: $out"
+check query_allow_partial cluster_count --timeout 1500 --allow-partial
+cl_node node-c || fail restart_node_c "no socket"
+check rejoined_running cl_wait_state probe1 running 10 node-c
+check rejoined_answers cluster_count
+
+# --- a fourth node started after the deploy picks it up ----------------------
+cl_node node-d || fail start_node_d "no socket"
+check late_joiner cl_wait_state probe1 running 10 node-d
+
+# --- nats-server restart: ingest continues, state intact ---------------------
+before=$(local_count node-a t1)
+cl_nats_stop
+work 50
+sleep 0.5
+after=$(local_count node-a t1)
+[ "$after" -ge $((before + 50)) ] && pass ingest_during_outage ||
+	fail ingest_during_outage "$before -> $after"
+[ "$(cl_local node-b --format csv status 2>/dev/null | grep '^probe1,' | cut -d, -f3)" = running ] &&
+	pass running_during_outage || fail running_during_outage "probe1 not running on node-b"
+cl_nats_start || fail nats_restart "did not start"
+check state_intact_after_restart cl_wait_state probe1 running 15 node-a node-b node-c node-d
+check query_after_restart cluster_count
+check delete cl_cli delete probe1
+check deleted_everywhere bash -c "for _ in \$(seq 50); do
+	n=\$(\"$CL_CLI\" --cluster $CL_URL --format csv status | grep -c '^probe1,')
+	[ \"\$n\" = 0 ] && exit 0; sleep 0.1; done; exit 1"
+tt_done

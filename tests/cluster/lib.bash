@@ -1,0 +1,111 @@
+# tests/cluster/lib_cluster.sh - a throwaway NATS JetStream server and
+# tracetabd nodes on loopback for the cluster tests and benchmarks; source
+# it after tests/lib.sh. Everything lives under $CL_DIR and is stopped by
+# cl_cleanup (installed as an EXIT trap by cl_init).
+
+cl_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+cl_init() {
+	CL_DIR=$(mktemp -d /tmp/tt-cluster.XXXXXX)
+	CL_PORT=$(cl_free_port)
+	CL_URL=nats://127.0.0.1:$CL_PORT
+	CL_DAEMON=${CL_DAEMON:-$TT_BUILD/tracetabd}
+	CL_CLI=${CL_CLI:-$TT_BUILD/tracetab}
+	declare -gA CL_PIDS=()
+	trap cl_cleanup EXIT
+}
+
+cl_nats_start() {
+	mkdir -p "$CL_DIR/js"
+	nats-server -a 127.0.0.1 -p "$CL_PORT" -js -sd "$CL_DIR/js" \
+		>>"$CL_DIR/nats.log" 2>&1 &
+	CL_NATS=$!
+	for _ in $(seq 100); do
+		grep -q "Server is ready" "$CL_DIR/nats.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+cl_nats_stop() {
+	[ -n "${CL_NATS:-}" ] || return 0
+	kill "$CL_NATS" 2>/dev/null
+	wait "$CL_NATS" 2>/dev/null
+	CL_NATS=
+}
+
+# cl_node NAME [extra tracetabd options]: starts node NAME (own store,
+# state directory and socket) and waits for its socket.
+cl_node() {
+	local n=$1
+	shift
+	mkdir -p "$CL_DIR/$n/store" "$CL_DIR/$n/state"
+	"$CL_DAEMON" --cluster "$CL_URL" --node "$n" \
+		--store-dir "$CL_DIR/$n/store" --state-dir "$CL_DIR/$n/state" \
+		--socket "$CL_DIR/$n/sock" --table-bytes 64M "$@" \
+		>>"$CL_DIR/$n.log" 2>&1 &
+	CL_PIDS[$n]=$!
+	for _ in $(seq 200); do
+		[ -S "$CL_DIR/$n/sock" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# cl_kill NAME [SIGNAL]
+cl_kill() {
+	local pid=${CL_PIDS[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "CL_PIDS[$1]"
+	rm -f "$CL_DIR/$1/sock"
+}
+
+cl_cleanup() {
+	for n in "${!CL_PIDS[@]}"; do cl_kill "$n"; done
+	cl_nats_stop
+	if [ "${tt_failed:-0}" != 0 ]; then
+		for f in "$CL_DIR"/*.log; do
+			echo "--- $f"
+			tail -15 "$f"
+		done
+	fi
+	rm -rf "$CL_DIR"
+}
+
+# cl_cli ARGS...: the CLI in cluster mode.
+cl_cli() { "$CL_CLI" --cluster "$CL_URL" "$@"; }
+
+# cl_local NODE ARGS...: the CLI on one node (its socket and store).
+cl_local() {
+	local n=$1
+	shift
+	"$CL_CLI" --socket "$CL_DIR/$n/sock" --store-dir "$CL_DIR/$n/store" "$@"
+}
+
+# cl_state DEPLOYMENT NODE: the node's state as `status --cluster` shows it.
+cl_state() {
+	cl_cli --format csv status 2>/dev/null |
+		awk -F, -v d="$1" -v n="$2" '$1 == d && $2 == n { print $3 }'
+}
+
+# cl_wait_state DEPLOYMENT STATE TIMEOUT_S NODE...: 0 once every node is
+# in STATE.
+cl_wait_state() {
+	local d=$1 st=$2 t=$3 n ok
+	shift 3
+	local end=$((SECONDS + t))
+	while [ $SECONDS -le $end ]; do
+		ok=1
+		for n in "$@"; do
+			[ "$(cl_state "$d" "$n")" = "$st" ] || ok=0
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.1
+	done
+	for n in "$@"; do echo "$d on $n: $(cl_state "$d" "$n")"; done
+	return 1
+}
