@@ -10,7 +10,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for t in "$@"; do
 	echo "== $t"
-	timeout -k 10 "$limit" "$t" >"$log" 2>&1
+	# stdin is /dev/null, never closed: a closed fd 0 would be handed to the
+	# first BPF map, and libbpf treats fd 0 as "no map".
+	timeout -k 10 "$limit" "$t" </dev/null >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	p=$(grep -c '^PASS ' "$log") f=$(grep -c '^FAIL ' "$log") s=$(grep -c '^SKIP ' "$log")
