@@ -145,7 +145,8 @@ static inline int td_start(struct td *d)
 		_exit(127);
 	}
 	d->pid = pid;
-	for (int i = 0; i < 200; i++) {
+	/* Restoring deployments (compile, verify) comes before listening. */
+	for (int i = 0; i < 800; i++) {
 		if (td_ping(d))
 			return 0;
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
