@@ -100,6 +100,13 @@ void bt_parser__struct_def(struct bt_parser *p, size_t *cap);
 void bt_parser__directive(struct bt_parser *p, size_t *dcap, size_t *icap);
 /* False inside the untaken branch of an #if. */
 bool bt_parser__region_active(const struct bt_parser *p);
+/* The latest #define of name so far, if its value is an expression. */
+const struct bt_define *bt_parser__find_define(struct bt_parser *p,
+					       const char *name);
+/* A copy of d's expression placed at line:col (bounded in size). */
+struct bt_expr *bt_parser__expand_define(struct bt_parser *p,
+					 const struct bt_define *d, int line,
+					 int col);
 
 /* ---- short names for the parser files --------------------------------- */
 

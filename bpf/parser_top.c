@@ -6,7 +6,8 @@
  * Attach points are lexed raw (bt_lexer__attach_point) because paths and
  * wildcards are not tokens; providers and their short aliases come from one
  * table. Directives: #include is recorded, #define NAME value is recorded
- * and its value parsed as an expression when it is one, and a small
+ * and its value parsed as an expression when it is one (later uses of NAME
+ * expand to copies of it, see bt_parser__expand_define), and a small
  * #if/#ifdef/#ifndef/#else/#endif subset lets the tools bpftrace ships
  * (which test BPFTRACE_HAVE_BTF) parse; BPFTRACE_HAVE_BTF counts as
  * defined because tracetab always reads types from BTF.
@@ -342,6 +343,134 @@ void bt_parser__struct_def(struct bt_parser *p, size_t *cap)
 	return;
 fail:
 	p->ast->nstructs--;
+}
+
+/* ---- #define expansion -------------------------------------------------- */
+
+static struct bt_expr *clone_expr(struct bt_parser *p,
+				  const struct bt_expr *src, int line, int col);
+
+static bool clone_list(struct bt_parser *p, struct bt_expr ***v, size_t n,
+		       int line, int col)
+{
+	struct bt_expr **copy;
+	size_t i;
+
+	if (!n)
+		return true;
+	copy = alloc(p, n * sizeof(*copy));
+	if (!copy)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(copy[i] = clone_expr(p, (*v)[i], line, col)))
+			return false;
+	*v = copy;
+	return true;
+}
+
+/* Deep copy of src with every node placed at line:col (the use site). */
+static struct bt_expr *clone_expr(struct bt_parser *p,
+				  const struct bt_expr *src, int line, int col)
+{
+	struct bt_expr *e, **kids[3] = {0};
+	size_t i;
+
+	if (++p->expanded > BT_PARSER_MAX_EXPANDED) {
+		if (!p->stop)
+			bt_parser__error(p, line, col,
+					 "#define expansion too large (over %d "
+					 "nodes)",
+					 BT_PARSER_MAX_EXPANDED);
+		p->stop = true;
+		return NULL;
+	}
+	e = alloc(p, sizeof(*e));
+	if (!e)
+		return NULL;
+	*e = *src;
+	e->line = line;
+	e->col = col;
+	switch (e->kind) {
+	case BT_EXPR_MAP:
+		return clone_list(p, &e->map.keys, e->map.nkeys, line, col)
+			       ? e
+			       : NULL;
+	case BT_EXPR_CALL:
+		return clone_list(p, &e->call.args, e->call.nargs, line, col)
+			       ? e
+			       : NULL;
+	case BT_EXPR_TUPLE:
+		return clone_list(p, &e->tuple.elems, e->tuple.n, line, col)
+			       ? e
+			       : NULL;
+	case BT_EXPR_UNARY:
+		kids[0] = &e->unary.operand;
+		break;
+	case BT_EXPR_BINARY:
+		kids[0] = &e->binary.lhs;
+		kids[1] = &e->binary.rhs;
+		break;
+	case BT_EXPR_TERNARY:
+		kids[0] = &e->ternary.cond;
+		kids[1] = &e->ternary.then;
+		kids[2] = &e->ternary.otherwise;
+		break;
+	case BT_EXPR_CAST:
+		kids[0] = &e->cast.operand;
+		break;
+	case BT_EXPR_MEMBER:
+		kids[0] = &e->member.base;
+		break;
+	case BT_EXPR_INDEX:
+		kids[0] = &e->index.base;
+		kids[1] = &e->index.index;
+		break;
+	case BT_EXPR_TUPLE_INDEX:
+		kids[0] = &e->tuple_index.base;
+		break;
+	case BT_EXPR_SIZEOF:
+		kids[0] = &e->size_of.expr;
+		break;
+	case BT_EXPR_INCDEC:
+		kids[0] = &e->incdec.target;
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < 3 && kids[i]; i++)
+		if (*kids[i] &&
+		    !(*kids[i] = clone_expr(p, *kids[i], line, col)))
+			return NULL;
+	return e;
+}
+
+/* The latest #define of name seen so far, if its value is an expression. */
+const struct bt_define *bt_parser__find_define(struct bt_parser *p,
+					       const char *name)
+{
+	size_t i = p->ast->ndefines;
+
+	while (i-- > 0)
+		if (!strcmp(p->ast->defines[i].name, name))
+			return p->ast->defines[i].expr ? &p->ast->defines[i]
+						       : NULL;
+	return NULL;
+}
+
+struct bt_expr *bt_parser__expand_define(struct bt_parser *p,
+					 const struct bt_define *d, int line,
+					 int col)
+{
+	struct bt_expr *e = clone_expr(p, d->expr, line, col);
+
+	if (e && e->height + p->sdepth > BT_AST_MAX_DEPTH) {
+		bt_parser__error(p, line, col,
+				 "expression nested too deeply (limit %d)",
+				 BT_AST_MAX_DEPTH);
+		p->stop = true;
+		return NULL;
+	}
+	return e;
 }
 
 /* ---- directives ---------------------------------------------------------- */
