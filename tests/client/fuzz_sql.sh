@@ -76,6 +76,8 @@ cat > "$work/dict" <<'DICT'
 "TTQP"
 DICT
 
+mkdir -p "$work/store"
+export TTQ_FUZZ_DIR=$work/store
 cd "$work" || exit 1
 if "$bin" -max_total_time="$secs" -max_len=1024 -timeout=10 -rss_limit_mb=1024 \
 	-dict="$work/dict" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
