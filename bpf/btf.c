@@ -31,6 +31,7 @@
 #include "bpf/btf.h"
 #include "bpf/btf_int.h"
 #include "bpf/btf_raw.h"
+#include "bpf/tracefs.h" /* bt_glob__match, bt_strlist */
 
 #define MAX_EXTRA 4096 /* synthetic pointer types per bt_btf */
 
@@ -645,6 +646,35 @@ int bt_btf__func(const struct bt_btf *b, const char *name, uint32_t *id,
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int bt_btf__funcs_match(const struct bt_btf *b, const char *glob,
+			struct bt_strlist *out, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	int ret = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	for (uint32_t id = 1; glob && id < b->raw.n && !ret; id++) {
+		const struct btf_type *t = bt_btf__rec(b, id);
+
+		if (t && btf_is_func(t) &&
+		    bt_glob__match(glob, bt_btf__name(b, id)))
+			ret = bt_strlist__push(out, &cap, bt_btf__name(b, id));
+	}
+	if (ret) {
+		bt_strlist__free(out);
+		seterr(err, errlen, "out of memory");
+		return ret;
+	}
+	if (!out->n) {
+		seterr(err, errlen, "no kernel function matches '%s' in BTF",
+		       glob ? glob : "");
+		return -ENOENT;
+	}
+	bt_strlist__sort_unique(out);
+	return (int)out->n;
 }
 
 /* The FUNC_PROTO of a FUNC, or the FUNC_PROTO itself; NULL otherwise. */

@@ -168,6 +168,16 @@ int bt_btf__enum_value(const struct bt_btf *b, const char *name, int64_t *value,
 int bt_btf__func(const struct bt_btf *b, const char *name, uint32_t *id,
 		 char *err, size_t errlen);
 
+/*
+ * Kernel functions (BTF FUNC) whose names match glob (bt_glob__match), the
+ * names fentry/fexit wildcards expand to; sorted, unique. Returns the
+ * number found (> 0) with *out (free with bt_strlist__free), or -ENOENT
+ * ("no kernel function matches 'x*' in BTF"), -ENOMEM.
+ */
+struct bt_strlist;
+int bt_btf__funcs_match(const struct bt_btf *b, const char *glob,
+			struct bt_strlist *out, char *err, size_t errlen);
+
 /* Number of parameters of a FUNC or FUNC_PROTO, or -EINVAL. */
 int bt_btf__func_nparams(const struct bt_btf *b, uint32_t func);
 

@@ -87,7 +87,7 @@ void bt_strlist__free(struct bt_strlist *l)
 	l->n = 0;
 }
 
-static int strlist_push(struct bt_strlist *l, size_t *cap, const char *s)
+int bt_strlist__push(struct bt_strlist *l, size_t *cap, const char *s)
 {
 	if (l->n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
@@ -110,7 +110,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void strlist_sort_unique(struct bt_strlist *l)
+void bt_strlist__sort_unique(struct bt_strlist *l)
 {
 	size_t o = 0;
 
@@ -592,7 +592,7 @@ static int expand_cat(const char *events, const char *cat, const char *glob,
 		    !is_dir(dir, d))
 			continue;
 		snprintf(item, sizeof(item), "%s:%s", cat, d->d_name);
-		ret = strlist_push(out, cap, item);
+		ret = bt_strlist__push(out, cap, item);
 	}
 	closedir(dh);
 	return ret;
@@ -642,7 +642,7 @@ int bt_tracefs__expand(const char *category_glob, const char *name_glob,
 		bt_strlist__free(out);
 		return ret;
 	}
-	strlist_sort_unique(out);
+	bt_strlist__sort_unique(out);
 	return (int)out->n;
 }
 
@@ -707,7 +707,7 @@ int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 			*next++ = 0;
 		name = func_name(line, kallsyms);
 		if (name && bt_glob__match(glob, name))
-			ret = strlist_push(out, &cap, name);
+			ret = bt_strlist__push(out, &cap, name);
 	}
 	free(text);
 	if (!ret && !out->n) {
@@ -718,6 +718,6 @@ int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 		bt_strlist__free(out);
 		return ret;
 	}
-	strlist_sort_unique(out);
+	bt_strlist__sort_unique(out);
 	return (int)out->n;
 }

@@ -34,6 +34,13 @@ struct bt_strlist {
 };
 /* Frees the strings and the array; leaves *l empty. NULL is fine. */
 void bt_strlist__free(struct bt_strlist *l);
+/*
+ * Appends a copy of s; *cap is the capacity the caller keeps with the list
+ * (start at 0 with an empty list). Returns 0 or -ENOMEM.
+ */
+int bt_strlist__push(struct bt_strlist *l, size_t *cap, const char *s);
+/* Sorts the strings and drops duplicates. */
+void bt_strlist__sort_unique(struct bt_strlist *l);
 
 /*
  * The tracefs mount point ("/sys/kernel/tracing"), found on the first call

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bpf/btf.h"
+#include "bpf/tracefs.h"
 #include "tests/tt_test.h"
 
 static struct bt_btf *vmlinux(void)
@@ -277,6 +279,35 @@ TT_TEST(functions)
 	CHECK_INT(bt_btf__func_nparams(b, find(b, "int")), -EINVAL);
 }
 
+/* fentry wildcards: every match is a BTF function, sorted and unique. */
+TT_TEST(function_wildcards)
+{
+	NEED_BTF(b);
+	struct bt_strlist l;
+	char err[256];
+	uint32_t f;
+	bool has_read = false;
+	int n;
+
+	n = bt_btf__funcs_match(b, "vfs_rea*", &l, err, sizeof(err));
+	CHECKF(n >= 2, "%d: %s", n, err);
+	for (size_t i = 0; i < l.n; i++) {
+		has_read |= !strcmp(l.v[i], "vfs_read");
+		CHECKF(!strncmp(l.v[i], "vfs_rea", 7), "%s", l.v[i]);
+		CHECKF(bt_btf__func(b, l.v[i], &f, NULL, 0) == 0, "%s",
+		       l.v[i]);
+		CHECKF(!i || strcmp(l.v[i - 1], l.v[i]) < 0, "%s after %s",
+		       l.v[i], l.v[i - 1]);
+	}
+	CHECK(has_read);
+	bt_strlist__free(&l);
+	CHECK_INT(bt_btf__funcs_match(b, "tt_no_such_fn_*", &l, err,
+				      sizeof(err)),
+		  -ENOENT);
+	CHECK_STR(err, "no kernel function matches 'tt_no_such_fn_*' in BTF");
+	CHECK_INT(l.n, 0);
+}
+
 TT_TEST(type_str_truncates)
 {
 	NEED_BTF(b);
@@ -396,5 +427,6 @@ TT_MAIN("bpf/btf", TT_CASE(vmlinux_is_shared), TT_CASE(task_struct_real_parent),
 	TT_CASE(sock_common_anonymous_members), TT_CASE(bitfield_recipe),
 	TT_CASE(enum_constants), TT_CASE(arrays_and_ints),
 	TT_CASE(lookup_spellings), TT_CASE(member_errors), TT_CASE(functions),
+	TT_CASE(function_wildcards),
 	TT_CASE(type_str_truncates), TT_CASE(open_errors),
 	TT_CASE(open_elf_object), TT_CASE(concurrent_first_use))
