@@ -104,7 +104,7 @@ cl_wait_state() {
 			[ "$(cl_state "$d" "$n")" = "$st" ] || ok=0
 		done
 		[ $ok = 1 ] && return 0
-		sleep 0.1
+		sleep "${CL_POLL:-0.1}"
 	done
 	for n in "$@"; do echo "$d on $n: $(cl_state "$d" "$n")"; done
 	return 1
