@@ -15,9 +15,10 @@
  * delete is revision-checked (an update to an empty tombstone at the
  * revision that expired, then the delete), so a concurrent refresh wins.
  *
- * Resync: after every (re)connection the watcher is recreated; its initial
- * values are applied and, at the end-of-initial-values marker, the loop
- * deletes local deployments that are no longer desired.
+ * Resync: whenever a watcher is created (connection, or after a watcher
+ * error) its initial values are applied and, at the end-of-initial-values
+ * marker, the loop deletes local deployments that are no longer desired.
+ * Across a reconnection libnats resumes the same watcher (cluster_agent.c).
  */
 #include <errno.h>
 #include <pthread.h>

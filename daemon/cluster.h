@@ -11,7 +11,7 @@
  * Queries: subject TTD_CLUSTER_QUERY_SUBJECT (see daemon/cluster_query.c).
  *
  * In cluster mode every deployment of this daemon belongs to the cluster:
- * after each (re)connection the watcher's initial values are applied and
+ * at each connection the watcher's initial values are applied and
  * local deployments no longer in the bucket are deleted.
  */
 #ifndef TTD_CLUSTER_H

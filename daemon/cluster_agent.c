@@ -7,8 +7,9 @@
  *  - NATS being away is normal: nothing here blocks for long or gives up;
  *    the connection retries forever and every NATS call is skipped while
  *    disconnected (the deployments keep running from the manager's state);
- *  - after every (re)connection the watcher is recreated, so its initial
- *    values resynchronise the node (late joiners and outages alike);
+ *  - at every connection the watcher's initial values resynchronise the
+ *    node (late joiners, restarts); after a reconnection libnats resumes
+ *    the same watcher where it stopped, so what changed meanwhile arrives;
  *  - liveness "<node>._node" is rewritten every second; status keys only
  *    when their content changed, and deleted when the deployment is gone.
  */
@@ -323,11 +324,16 @@ static void agent__step(struct agent *a, char **pending)
 	int64_t now = wall_ns();
 	char *snap;
 
-	if (atomic_exchange(&a->reconnected, false) && a->watcher) {
-		kvWatcher_Destroy(a->watcher); /* recreated: resync */
-		a->watcher = NULL;
-		json_object_clear(a->published); /* the server may have lost them */
-	}
+	/*
+	 * The watcher is an ordered consumer that libnats re-creates by itself
+	 * after a reconnection, resuming after the last entry it delivered, so
+	 * changes made while we were away (deletes included: the bucket keeps
+	 * delete markers) still arrive. Destroying it here instead races that
+	 * re-creation inside libnats 3.4 (use after free of the consumer name,
+	 * found by ASan), so it is kept; only status is republished in full.
+	 */
+	if (atomic_exchange(&a->reconnected, false))
+		json_object_clear(a->published);
 	watch__step(a);
 	if (!connected(a))
 		return;

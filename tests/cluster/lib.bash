@@ -70,10 +70,11 @@ cl_cleanup() {
 	if [ "${tt_failed:-0}" != 0 ]; then
 		for f in "$CL_DIR"/*.log; do
 			echo "--- $f"
-			tail -15 "$f"
+			grep -m1 -A30 'ERROR: \|runtime error' "$f"
+			tail -8 "$f"
 		done
 	fi
-	rm -rf "$CL_DIR"
+	[ -n "${CL_KEEP:-}" ] || rm -rf "$CL_DIR"
 }
 
 # cl_cli ARGS...: the CLI in cluster mode.
