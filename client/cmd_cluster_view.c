@@ -189,8 +189,8 @@ static int cl__status(struct ttc_global *g)
 	static const char *const names[NCOLS] = {
 		"deployment", "node", "state", "rows", "lost", "expires",
 		"reason"};
-	struct view v = {.keep = json_array()};
-	json_t *nodes, *deps, *desired = json_object(), *d;
+	struct view v = {0};
+	json_t *nodes, *deps, *desired, *d;
 	kvKeysList keys = {0};
 	struct ttc_cl c;
 	const char *name;
@@ -199,6 +199,8 @@ static int cl__status(struct ttc_global *g)
 
 	if (ret)
 		return ret;
+	v.keep = json_array();
+	desired = json_object();
 	ret = ttc_cl__snapshot(&c, &nodes, &deps);
 	if (kvStore_Keys(&keys, c.desired, NULL) == NATS_OK)
 		for (int k = 0; k < keys.Count; k++)

@@ -12,3 +12,7 @@ TESTS += $(wildcard tests/cluster/*.sh)
 BENCHES += $(BUILD)/bench-cluster
 $(BUILD)/bench-cluster: tests/cluster/bench.sh | $(BUILD)/tracetabd $(BUILD)/tracetab $(BUILD)/tests/client/tt-writer
 	install -m 755 $< $@
+# The CLI with sanitizers, for tests/cluster/cluster_asan.sh.
+$(BUILD)/asan/tracetab: $(TTC_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libtt_query.a $(BUILD)/asan/libtt_control.a $(BUILD)/asan/libtt_store.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+asan-tests: $(BUILD)/asan/tracetab $(BUILD)/asan/tracetabd
