@@ -58,7 +58,7 @@ install: $(TT_PKG_BINS) $(BUILD)/packaging/libtracetab.a $(BUILD)/packaging/trac
 	install -D -m 0755 $(BUILD)/tracetab $(DESTDIR)$(BINDIR)/tracetab
 	install -D -m 0644 packaging/man/tracetab.1 $(DESTDIR)$(MANDIR)/man1/tracetab.1
 	install -D -m 0644 packaging/man/tracetabd.8 $(DESTDIR)$(MANDIR)/man8/tracetabd.8
-	install -D -m 0644 packaging/tracetabd.conf $(DESTDIR)$(SYSCONFDIR)/tracetab/tracetabd.conf
+	install -D -m 0640 packaging/tracetabd.conf $(DESTDIR)$(SYSCONFDIR)/tracetab/tracetabd.conf
 	install -D -m 0644 packaging/tracetabd.service $(DESTDIR)$(UNITDIR)/tracetabd.service
 	install -D -m 0644 packaging/tracetab.sysusers $(DESTDIR)$(SYSUSERSDIR)/tracetab.conf
 	install -D -m 0644 packaging/tracetab.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tracetab.conf
