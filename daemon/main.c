@@ -25,6 +25,7 @@
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/manager.h"
+#include "daemon/notify.h"
 #include "tracetab/bt.h"
 
 #define TICK_MS 20
@@ -331,10 +332,13 @@ static int run(const struct options *o)
 	}
 	ttd_info("tracetabd %s running (store %s, state %s)", TTD_VERSION,
 		 o->store_dir, o->state_dir);
+	if (ttd_notify__send("READY=1") < 0)
+		ttd_warn("cannot notify the service manager ($NOTIFY_SOCKET)");
 	rc = ttd_loop__run(d.loop);
 	if (rc < 0)
 		ttd_err("event loop failed: %s", strerror(-rc));
 out:
+	ttd_notify__send("STOPPING=1");
 	if (csrc)
 		csrc->stop(csrc);
 	if (src)
@@ -358,8 +362,10 @@ int main(int argc, char **argv)
 		.admin_group = "tracetab-admin",
 		.reader_group = "tracetab",
 	};
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
+	ttd_notify__stdio_guard();
+	rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	return run(&o);
