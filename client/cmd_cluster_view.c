@@ -420,7 +420,9 @@ static int cl__query(int argc, char **argv, struct ttc_global *g)
 		{NULL, false, 0},
 	};
 	struct q_args a = {.timeout_ms = QUERY_TIMEOUT_MS};
-	struct ttq_opts qo = {.sz = sizeof(qo), .store_dir = g->store_dir};
+	/* node "" only types the virtual column; values come from nodes */
+	struct ttq_opts qo = {
+		.sz = sizeof(qo), .store_dir = g->store_dir, .node = ""};
 	struct ttq_query *q = NULL;
 	struct ttq_partial *p = NULL;
 	struct ttq_result *r = NULL;

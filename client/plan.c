@@ -96,6 +96,14 @@ static int resolve(struct ttq_query *q, struct node **np, bool aliases,
 			*np = q->st.items[a].expr;
 			return 0;
 		}
+		if (q->node && !strcasecmp(n->name, "node")) {
+			/* cluster: this node's name, a string constant */
+			n->kind = N_LIT;
+			n->lit.type = TTQ_STRING;
+			n->lit.s.ptr = q->node;
+			n->lit.s.len = (uint32_t)strlen(q->node);
+			return 0;
+		}
 		return unknown_column(q, n, err);
 	}
 	for (int i = 0; i < n->nargs; i++) {

@@ -105,6 +105,9 @@ int ttq_query__prepare(const char *sql, const struct ttq_opts *opts,
 	q->since_ns = opts ? opts->since_ns : 0;
 	q->dns_timeout_ms =
 		opts && opts->dns_timeout_ms ? opts->dns_timeout_ms : 300;
+	if (opts && opts->sz > offsetof(struct ttq_opts, node) && opts->node &&
+	    !(q->node = strdup(opts->node)))
+		goto oom;
 	if ((ret = sql__parse(q->sql, &q->arena, &q->st, err)) ||
 	    (ret = open_table(q, err)) || (ret = plan__build(q, err)))
 		goto fail;
@@ -125,6 +128,7 @@ void ttq_query__free(struct ttq_query *q)
 		return;
 	tt_reader__close(q->reader);
 	arena__free(&q->arena);
+	free(q->node);
 	free(q->codebits);
 	free(q->codemap);
 	free(q->ectx);

@@ -214,6 +214,7 @@ struct ttq_query {
 	int64_t now_ns;
 	int64_t since_ns;
 	int dns_timeout_ms;
+	char *node; /* virtual column "node" (ttq_opts.node) or NULL */
 	uint64_t fingerprint;
 
 	struct conj *conj;

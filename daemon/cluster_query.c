@@ -49,7 +49,8 @@ static void on_query(natsConnection *nc, natsSubscription *sub, natsMsg *m,
 	int len = natsMsg_GetDataLength(m);
 	char *sql = strndup(natsMsg_GetData(m) ? natsMsg_GetData(m) : "",
 			    len > 0 ? (size_t)len : 0);
-	struct ttq_opts qo = {.sz = sizeof(qo), .store_dir = o->store_dir};
+	struct ttq_opts qo = {
+		.sz = sizeof(qo), .store_dir = o->store_dir, .node = o->node};
 	struct ttq_query *q = NULL;
 	struct ttq_partial *p = NULL;
 	struct ttq_error err = {0};

@@ -108,6 +108,12 @@ struct ttq_opts {
 	int64_t since_ns;
 	/* ip_host(): give up on reverse DNS after this long; 0: 300 ms. */
 	int dns_timeout_ms;
+	/*
+	 * Cluster queries: the value of a virtual string column "node" usable
+	 * in SELECT, WHERE and GROUP BY (a real column of that name wins).
+	 * NULL: no such column. Copied.
+	 */
+	const char *node;
 };
 
 struct ttq_query;
