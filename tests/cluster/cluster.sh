@@ -45,6 +45,16 @@ got=$(cluster_count)
 groups=$(cl_cli --store-dir "$CL_DIR/node-a/store" --format csv query \
 	"select pid, count(*) as n from t1 group by pid order by n desc" | wc -l)
 [ "$groups" -ge 2 ] && pass query_group_by || fail query_group_by "no groups"
+bynode=$(cl_cli --store-dir "$CL_DIR/node-a/store" --format csv query \
+	"select node, count(*) as n from t1 group by node order by node" | tail -n +2 | tr '\n' ' ')
+want=""
+for n in $NODES; do want="$want$n,$(local_count "$n" t1) "; done
+[ "$bynode" = "$want" ] && pass query_node_column_group_by ||
+	fail query_node_column_group_by "got '$bynode' want '$want'"
+onlyb=$(cl_cli --store-dir "$CL_DIR/node-a/store" --format csv query \
+	"select count(*) from t1 where node = 'node-b'" | tail -1)
+[ "$onlyb" = "$(local_count node-b t1)" ] && pass query_node_column_where ||
+	fail query_node_column_where "got $onlyb"
 
 # --- host_name selector ------------------------------------------------------
 check deploy_host cl_cli deploy probe2 --table t2 --ttl 10m "$CL_DIR/p.bt" --host node-b
