@@ -98,6 +98,32 @@ static natsStatus bucket(struct agent *a, const char *name, kvStore **out)
 	return s;
 }
 
+/*
+ * Marks every status key as unknown: each is written again if its
+ * deployment still exists and deleted otherwise. Also adopts this node's
+ * keys left in the bucket by an earlier run, so stale ones get deleted.
+ */
+static void published__forget(struct agent *a)
+{
+	size_t plen = strlen(a->o->node);
+	kvKeysList keys = {0};
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(a->published, k, v)
+		json_object_set_new(a->published, k, json_string(""));
+	if (!a->status || kvStore_Keys(&keys, a->status, NULL) != NATS_OK)
+		return;
+	for (int i = 0; i < keys.Count; i++) {
+		const char *key = keys.Keys[i];
+
+		if (!strncmp(key, a->o->node, plen) && key[plen] == '.' &&
+		    strcmp(key + plen + 1, TTD_CLUSTER_NODE_KEY))
+			json_object_set_new(a->published, key, json_string(""));
+	}
+	kvKeysList_Destroy(&keys);
+}
+
 static void disconnect(struct agent *a)
 {
 	kvWatcher_Destroy(a->watcher);
@@ -146,10 +172,12 @@ static natsStatus connect_once(struct agent *a)
 		s = bucket(a, TTD_CLUSTER_STATUS, &a->status);
 	if (s == NATS_OK)
 		s = ttd_cluster_query__subscribe(a->nc, a->o, &a->qsub);
-	if (s != NATS_OK)
+	if (s != NATS_OK) {
 		disconnect(a);
-	else
-		ttd_info("cluster: connected to %s", a->o->url);
+		return s;
+	}
+	published__forget(a);
+	ttd_info("cluster: connected to %s", a->o->url);
 	return s;
 }
 
@@ -333,7 +361,7 @@ static void agent__step(struct agent *a, char **pending)
 	 * found by ASan), so it is kept; only status is republished in full.
 	 */
 	if (atomic_exchange(&a->reconnected, false))
-		json_object_clear(a->published);
+		published__forget(a);
 	watch__step(a);
 	if (!connected(a))
 		return;

@@ -9,6 +9,10 @@
 #  query_3x1M: a group-by over 3 nodes x 1 M rows each through NATS,
 #    against the same query on one store holding the same 3 M rows
 #    (median of 5 each).
+#  scale: CL_SCALE (default 50) daemons on this machine, each compiling,
+#    verifying and attaching the program: a deploy until every node reports
+#    running (first node and all nodes), and a delete until every node's
+#    status is gone.
 TT_SUITE=bench-cluster
 BIN_DIR=$(cd "$(dirname "$0")" && pwd)
 TT_BUILD=${TT_BUILD:-$BIN_DIR}
@@ -72,3 +76,38 @@ qc=$(cat "$CL_DIR/qc") ql=$(cat "$CL_DIR/ql")
 echo "bench cluster.query_groupby_3x1M_rows $qc ms"
 echo "bench cluster.query_groupby_1x3M_rows $ql ms"
 awk -v c="$qc" -v l="$ql" 'BEGIN { printf "bench cluster.query_groupby ratio %.2f vs one_node_3M_rows\n", (c ? l / c : 0) }'
+
+# ---- control plane at scale -------------------------------------------------
+for n in node-a node-b node-c; do cl_kill "$n"; done
+N=${CL_SCALE:-50}
+export CL_TABLE_BYTES=4M
+for i in $(seq -w 1 "$N"); do cl_node_start "s$i"; done
+for i in $(seq -w 1 "$N"); do cl_node_wait "s$i"; done
+sleep 2 # every node heartbeating
+count_state() { # DEPLOYMENT STATE: nodes in STATE
+	cl_cli --format csv status 2>/dev/null |
+		awk -F, -v d="$1" -v s="$2" '$1 == d && $2 != "*" && $3 == s' | wc -l
+}
+t0=$(ms)
+cl_cli deploy scale1 --table ts --ttl 10m "$CL_DIR/p.bt" >/dev/null 2>&1
+first=0
+while :; do
+	r=$(count_state scale1 running)
+	[ "$first" = 0 ] && [ "$r" -gt 0 ] && first=$(($(ms) - t0))
+	[ "$r" -ge "$N" ] && break
+	[ $(($(ms) - t0)) -gt 60000 ] && { echo "bench-cluster: only $r of $N running" >&2; break; }
+	sleep 0.05
+done
+all=$(($(ms) - t0))
+t0=$(ms)
+cl_cli delete scale1 >/dev/null 2>&1
+while [ "$(cl_cli --format csv status 2>/dev/null | grep -c '^scale1,')" != 0 ]; do
+	[ $(($(ms) - t0)) -gt 60000 ] && break
+	sleep 0.05
+done
+gone=$(($(ms) - t0))
+echo "bench cluster.scale${N}_deploy_first_running $first ms"
+echo "bench cluster.scale${N}_deploy_all_running $all ms"
+echo "bench cluster.scale${N}_delete_all_gone $gone ms"
+# What 50 nodes cost over 3 in the same run (< 1: slower at scale).
+awk -v a="$all" -v c="$c" 'BEGIN { printf "bench cluster.scale_deploy ratio %.2f vs deploy_to_running_3_nodes\n", (a ? c / a : 0) }'

@@ -36,17 +36,26 @@ cl_nats_stop() {
 	CL_NATS=
 }
 
-# cl_node NAME [extra tracetabd options]: starts node NAME (own store,
-# state directory and socket) and waits for its socket.
-cl_node() {
+# cl_node_start NAME [extra tracetabd options]: starts node NAME (own
+# store, state directory and socket); cl_node_wait NAME waits for its
+# socket; cl_node does both.
+cl_node_start() {
 	local n=$1
 	shift
 	mkdir -p "$CL_DIR/$n/store" "$CL_DIR/$n/state"
 	"$CL_DAEMON" --cluster "$CL_URL" --node "$n" \
 		--store-dir "$CL_DIR/$n/store" --state-dir "$CL_DIR/$n/state" \
-		--socket "$CL_DIR/$n/sock" --table-bytes 64M "$@" \
+		--socket "$CL_DIR/$n/sock" --table-bytes "${CL_TABLE_BYTES:-64M}" "$@" \
 		>>"$CL_DIR/$n.log" 2>&1 &
 	CL_PIDS[$n]=$!
+}
+
+cl_node() {
+	cl_node_start "$@" && cl_node_wait "$1"
+}
+
+cl_node_wait() {
+	local n=$1
 	for _ in $(seq 200); do
 		[ -S "$CL_DIR/$n/sock" ] && return 0
 		sleep 0.05
