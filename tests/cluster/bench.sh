@@ -78,6 +78,7 @@ echo "bench cluster.query_groupby_1x3M_rows $ql ms"
 awk -v c="$qc" -v l="$ql" 'BEGIN { printf "bench cluster.query_groupby ratio %.2f vs one_node_3M_rows\n", (c ? l / c : 0) }'
 
 # ---- control plane at scale -------------------------------------------------
+for i in 1 2 3 4 5; do cl_cli delete "b$i" >/dev/null 2>&1; done
 for n in node-a node-b node-c; do cl_kill "$n"; done
 N=${CL_SCALE:-50}
 export CL_TABLE_BYTES=4M
