@@ -385,6 +385,30 @@ TT_TEST(software_events)
 	fixture_close(&f);
 }
 
+/* Every bpftrace software event name opens on every CPU. */
+TT_TEST(software_event_names)
+{
+	static const char *const names[] = {
+		"cpu-clock",	    "cpu",		"task-clock",
+		"page-faults",	    "faults",		"context-switches",
+		"cs",		    "cpu-migrations",	"minor-faults",
+		"major-faults",	    "alignment-faults", "emulation-faults",
+		"dummy",	    "bpf-output"};
+	struct fixture f = {.map = map_new(), .prog = -1};
+
+	f.prog = any_counter(f.map);
+	CHECK(f.prog >= 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECKF(bt_attach__software(f.prog, names[i], 1000, &f.link,
+					   f.err, sizeof(f.err)) == 0,
+		       "%s: %s", names[i], f.err);
+		CHECK(bt_link__count(f.link) >= 1);
+		bt_link__free(f.link);
+		f.link = NULL;
+	}
+	fixture_close(&f);
+}
+
 /* A hardware counter counts, or (no PMU, e.g. a VM) says so plainly. */
 TT_TEST(hardware_events_or_explains)
 {
@@ -593,6 +617,7 @@ TT_MAIN("bpf/attach", TT_CASE(tracepoint_counts_exactly),
 	TT_CASE(uprobe_counts_exactly), TT_CASE(uprobe_on_libc),
 	TT_CASE(uprobe_errors), TT_CASE(kprobe_loads_attach_explains),
 	TT_CASE(interval_fires_on_one_cpu), TT_CASE(profile_fires_on_every_cpu),
-	TT_CASE(software_events), TT_CASE(hardware_events_or_explains),
+	TT_CASE(software_events), TT_CASE(software_event_names),
+	TT_CASE(hardware_events_or_explains),
 	TT_CASE(fentry_loads_or_explains), TT_CASE(btf_offsets_read_parent_pid),
 	TT_CASE(btf_offsets_read_socket))
