@@ -651,9 +651,9 @@ int bt_attach__software(int prog_fd, const char *event, uint64_t period,
 int bt_attach__hardware(int prog_fd, const char *event, uint64_t period,
 			struct bt_link **out, char *err, size_t errlen)
 {
-	int ret = perf_named_attach(prog_fd, hw_events, PERF_TYPE_HARDWARE,
-				    "hardware", event, period, out, err,
-				    errlen);
+	int ret =
+		perf_named_attach(prog_fd, hw_events, PERF_TYPE_HARDWARE,
+				  "hardware", event, period, out, err, errlen);
 
 	/* Virtual machines without a PMU: the kernel has no such event. */
 	if (ret == -ENOENT && perf_lookup(hw_events, event))
@@ -666,7 +666,8 @@ int bt_attach__hardware(int prog_fd, const char *event, uint64_t period,
 	return ret;
 }
 
-/* ---- fentry / fexit -----------------------------------------------------------
+/* ---- fentry / fexit
+ * -----------------------------------------------------------
  */
 
 int bt_attach__fentry_load(const struct bpf_insn *insns, size_t ninsns,
@@ -674,8 +675,8 @@ int bt_attach__fentry_load(const struct bpf_insn *insns, size_t ninsns,
 			   char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = fexit ? BPF_TRACE_FEXIT :
-						    BPF_TRACE_FENTRY);
+		    .expected_attach_type =
+			    fexit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY);
 	const char *kind = fexit ? "fexit" : "fentry";
 	struct bt_btf *b;
 	uint32_t id;

@@ -47,7 +47,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
  */
 
 int bt_elf_file__open(struct bt_elf_file *f, const char *path, char *err,
-			  size_t errlen)
+		      size_t errlen)
 {
 	GElf_Ehdr eh;
 

@@ -166,9 +166,10 @@ static int parse_args(struct bt_usdt_probe *p, char *err, size_t errlen)
 	for (tok = strtok_r(copy, " \t", &save); tok && !ret;
 	     tok = strtok_r(NULL, " \t", &save)) {
 		if (p->nargs == BT_USDT_MAX_ARGS) {
-			seterr(err, errlen, "USDT probe %s:%s has more than %d "
-			       "arguments", p->provider, p->name,
-			       BT_USDT_MAX_ARGS);
+			seterr(err, errlen,
+			       "USDT probe %s:%s has more than %d "
+			       "arguments",
+			       p->provider, p->name, BT_USDT_MAX_ARGS);
 			ret = -EINVAL;
 			break;
 		}
@@ -179,7 +180,8 @@ static int parse_args(struct bt_usdt_probe *p, char *err, size_t errlen)
 	return ret;
 }
 
-/* ---- Notes -------------------------------------------------------------------
+/* ---- Notes
+ * -------------------------------------------------------------------
  */
 
 void bt_usdt_probes__free(struct bt_usdt_probes *l)
@@ -201,7 +203,7 @@ struct note_walk {
 	Elf *elf;
 	const char *path, *prov_glob, *name_glob;
 	size_t addr_size; /* 4 or 8 (ELF class) */
-	uint64_t base;    /* actual .stapsdt.base address, 0 if none */
+	uint64_t base; /* actual .stapsdt.base address, 0 if none */
 	struct bt_usdt_probes *out;
 	char *err;
 	size_t errlen;
@@ -263,8 +265,10 @@ static int add_note(struct note_walk *w, const unsigned char *desc, size_t len)
 	if (bt_elf__vaddr_to_offset(w->elf, p.addr, &p.file_offset) ||
 	    (p.sema_addr &&
 	     bt_elf__vaddr_to_offset(w->elf, p.sema_addr, &p.sema_offset))) {
-		seterr(w->err, w->errlen, "USDT probe %s:%s in %s lies outside "
-		       "the loadable segments", prov, name, w->path);
+		seterr(w->err, w->errlen,
+		       "USDT probe %s:%s in %s lies outside "
+		       "the loadable segments",
+		       prov, name, w->path);
 		return -EINVAL;
 	}
 	p.provider = strdup(prov);
@@ -343,8 +347,11 @@ int bt_usdt__list(const char *path, const char *provider_glob,
 		  const char *name_glob, struct bt_usdt_probes *out, char *err,
 		  size_t errlen)
 {
-	struct note_walk w = {.path = path, .prov_glob = provider_glob,
-			      .name_glob = name_glob, .out = out, .err = err,
+	struct note_walk w = {.path = path,
+			      .prov_glob = provider_glob,
+			      .name_glob = name_glob,
+			      .out = out,
+			      .err = err,
 			      .errlen = errlen};
 	struct bt_elf_file f;
 	int ret;

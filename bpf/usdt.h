@@ -31,27 +31,27 @@
 
 enum bt_usdt_arg_kind {
 	BT_USDT_ARG_CONST, /* "$imm": the value is `value` */
-	BT_USDT_ARG_REG,   /* "%reg": the register's value */
-	BT_USDT_ARG_MEM,   /* "disp(%reg)": memory at reg + value */
+	BT_USDT_ARG_REG, /* "%reg": the register's value */
+	BT_USDT_ARG_MEM, /* "disp(%reg)": memory at reg + value */
 };
 
 /* One parsed argument spec. */
 struct bt_usdt_arg {
 	enum bt_usdt_arg_kind kind;
-	int size;       /* 1, 2, 4 or 8 bytes */
+	int size; /* 1, 2, 4 or 8 bytes */
 	bool is_signed; /* the spec's size was negative */
-	int64_t value;  /* CONST: the constant; MEM: the displacement */
-	char reg[8];    /* REG/MEM: 64-bit register name ("rax", "rip") */
-	int reg_off;    /* REG/MEM: byte offset in struct pt_regs, -1 if the
-			   register is not in pt_regs */
+	int64_t value; /* CONST: the constant; MEM: the displacement */
+	char reg[8]; /* REG/MEM: 64-bit register name ("rax", "rip") */
+	int reg_off; /* REG/MEM: byte offset in struct pt_regs, -1 if the
+			register is not in pt_regs */
 };
 
 /* One probe site. */
 struct bt_usdt_probe {
 	char *provider, *name, *args_text; /* malloc'd */
-	uint64_t addr;        /* the nop's virtual address (base-corrected) */
+	uint64_t addr; /* the nop's virtual address (base-corrected) */
 	uint64_t file_offset; /* for the uprobe */
-	uint64_t sema_addr;   /* 0: no semaphore */
+	uint64_t sema_addr; /* 0: no semaphore */
 	uint64_t sema_offset; /* file offset of the semaphore (ref_ctr) */
 	int nargs;
 	struct bt_usdt_arg args[BT_USDT_MAX_ARGS];

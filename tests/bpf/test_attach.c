@@ -388,12 +388,20 @@ TT_TEST(software_events)
 /* Every bpftrace software event name opens on every CPU. */
 TT_TEST(software_event_names)
 {
-	static const char *const names[] = {
-		"cpu-clock",	    "cpu",		"task-clock",
-		"page-faults",	    "faults",		"context-switches",
-		"cs",		    "cpu-migrations",	"minor-faults",
-		"major-faults",	    "alignment-faults", "emulation-faults",
-		"dummy",	    "bpf-output"};
+	static const char *const names[] = {"cpu-clock",
+					    "cpu",
+					    "task-clock",
+					    "page-faults",
+					    "faults",
+					    "context-switches",
+					    "cs",
+					    "cpu-migrations",
+					    "minor-faults",
+					    "major-faults",
+					    "alignment-faults",
+					    "emulation-faults",
+					    "dummy",
+					    "bpf-output"};
 	struct fixture f = {.map = map_new(), .prog = -1};
 
 	f.prog = any_counter(f.map);
@@ -424,8 +432,8 @@ TT_TEST(hardware_events_or_explains)
 		CHECKF(slot(f.map, 0) > 0, "no cpu-cycles samples in 50 ms");
 	} else {
 		CHECKF(ret == -EOPNOTSUPP, "%d: %s", ret, f.err);
-		CHECK_STR(f.err, "cannot attach hardware:cycles: "
-				 BT_ATTACH_NO_HARDWARE);
+		CHECK_STR(f.err, "cannot attach "
+				 "hardware:cycles: " BT_ATTACH_NO_HARDWARE);
 	}
 	bt_link__free(f.link);
 	f.link = NULL;
@@ -464,8 +472,10 @@ TT_TEST(fentry_loads_or_explains)
 				     sizeof(err));
 	if (!feat.fentry) {
 		CHECKF(ret < 0, "fentry loaded where the probe said no");
-		CHECKF(strstr(err, "cannot load fexit:do_nanosleep: "
-				   BT_ATTACH_NO_FENTRY) == err,
+		CHECKF(strstr(err,
+			      "cannot load "
+			      "fexit:do_nanosleep: " BT_ATTACH_NO_FENTRY) ==
+			       err,
 		       "%s", err);
 		CHECK_INT(bt_attach__fentry(-1, "do_nanosleep", &link, err,
 					    sizeof(err)),
@@ -474,8 +484,8 @@ TT_TEST(fentry_loads_or_explains)
 		return;
 	}
 	CHECKF(ret == 0, "%s", err);
-	CHECKF(bt_attach__fentry(fd, "do_nanosleep", &link, err,
-				 sizeof(err)) == 0,
+	CHECKF(bt_attach__fentry(fd, "do_nanosleep", &link, err, sizeof(err)) ==
+		       0,
 	       "%s", err);
 	CHECK_INT(bt_link__count(link), 1);
 	bt_link__free(link);
@@ -618,6 +628,5 @@ TT_MAIN("bpf/attach", TT_CASE(tracepoint_counts_exactly),
 	TT_CASE(uprobe_errors), TT_CASE(kprobe_loads_attach_explains),
 	TT_CASE(interval_fires_on_one_cpu), TT_CASE(profile_fires_on_every_cpu),
 	TT_CASE(software_events), TT_CASE(software_event_names),
-	TT_CASE(hardware_events_or_explains),
-	TT_CASE(fentry_loads_or_explains), TT_CASE(btf_offsets_read_parent_pid),
-	TT_CASE(btf_offsets_read_socket))
+	TT_CASE(hardware_events_or_explains), TT_CASE(fentry_loads_or_explains),
+	TT_CASE(btf_offsets_read_parent_pid), TT_CASE(btf_offsets_read_socket))

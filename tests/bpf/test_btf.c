@@ -294,16 +294,15 @@ TT_TEST(function_wildcards)
 	for (size_t i = 0; i < l.n; i++) {
 		has_read |= !strcmp(l.v[i], "vfs_read");
 		CHECKF(!strncmp(l.v[i], "vfs_rea", 7), "%s", l.v[i]);
-		CHECKF(bt_btf__func(b, l.v[i], &f, NULL, 0) == 0, "%s",
-		       l.v[i]);
+		CHECKF(bt_btf__func(b, l.v[i], &f, NULL, 0) == 0, "%s", l.v[i]);
 		CHECKF(!i || strcmp(l.v[i - 1], l.v[i]) < 0, "%s after %s",
 		       l.v[i], l.v[i - 1]);
 	}
 	CHECK(has_read);
 	bt_strlist__free(&l);
-	CHECK_INT(bt_btf__funcs_match(b, "tt_no_such_fn_*", &l, err,
-				      sizeof(err)),
-		  -ENOENT);
+	CHECK_INT(
+		bt_btf__funcs_match(b, "tt_no_such_fn_*", &l, err, sizeof(err)),
+		-ENOENT);
 	CHECK_STR(err, "no kernel function matches 'tt_no_such_fn_*' in BTF");
 	CHECK_INT(l.n, 0);
 }
@@ -427,6 +426,6 @@ TT_MAIN("bpf/btf", TT_CASE(vmlinux_is_shared), TT_CASE(task_struct_real_parent),
 	TT_CASE(sock_common_anonymous_members), TT_CASE(bitfield_recipe),
 	TT_CASE(enum_constants), TT_CASE(arrays_and_ints),
 	TT_CASE(lookup_spellings), TT_CASE(member_errors), TT_CASE(functions),
-	TT_CASE(function_wildcards),
-	TT_CASE(type_str_truncates), TT_CASE(open_errors),
-	TT_CASE(open_elf_object), TT_CASE(concurrent_first_use))
+	TT_CASE(function_wildcards), TT_CASE(type_str_truncates),
+	TT_CASE(open_errors), TT_CASE(open_elf_object),
+	TT_CASE(concurrent_first_use))

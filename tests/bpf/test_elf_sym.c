@@ -282,8 +282,7 @@ TT_TEST(library_found_through_proc_maps)
 	struct bt_elf_sym s;
 	void *h;
 
-	CHECK_INT(bt_elf__find_target("libz", 0, src, sizeof(src), NULL, 0),
-		  0);
+	CHECK_INT(bt_elf__find_target("libz", 0, src, sizeof(src), NULL, 0), 0);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(lib, sizeof(lib), "%s/libttmapsz.so.1", dir);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, lib);
@@ -296,8 +295,8 @@ TT_TEST(library_found_through_proc_maps)
 	CHECK_STR(path, lib);
 	CHECK_INT(bt_elf__resolve(path, "crc32", &s, NULL, 0), 0);
 	CHECK(s.file_offset != 0);
-	CHECK_INT(bt_elf__find_target("libttmapsz", 0, path, sizeof(path),
-				      NULL, 0),
+	CHECK_INT(bt_elf__find_target("libttmapsz", 0, path, sizeof(path), NULL,
+				      0),
 		  -ENOENT);
 	dlclose(h);
 	unlink(lib);

@@ -64,15 +64,15 @@ TT_TEST(lists_own_probe)
 	n = bt_usdt__list(path, "tt_*", NULL, &l, err, sizeof(err));
 	CHECKF(n == 1, "%d: %s", n, err);
 	bt_usdt_probes__free(&l);
-	CHECK_INT(bt_usdt__list(path, "tt_test", "nosuch", &l, err,
-				sizeof(err)),
-		  -ENOENT);
+	CHECK_INT(
+		bt_usdt__list(path, "tt_test", "nosuch", &l, err, sizeof(err)),
+		-ENOENT);
 	CHECK(strstr(err, "no USDT probe tt_test:nosuch in ") != NULL);
 	CHECK_INT(bt_usdt__list("/bin/true", NULL, NULL, &l, err, sizeof(err)),
 		  -ENOENT);
-	CHECK_INT(bt_usdt__list("/etc/passwd", NULL, NULL, &l, err,
-				sizeof(err)),
-		  -ENOEXEC);
+	CHECK_INT(
+		bt_usdt__list("/etc/passwd", NULL, NULL, &l, err, sizeof(err)),
+		-ENOEXEC);
 	CHECK_INT(bt_usdt__list("/no/such", NULL, NULL, &l, err, sizeof(err)),
 		  -ENOENT);
 }
@@ -81,9 +81,9 @@ TT_TEST(parses_argument_specs)
 {
 	struct bt_usdt_arg a;
 	char err[128];
-	static const char *const bad[] = {"", "4", "3@%eax", "4@%xyz", "4@(",
-					  "-8@-12(%rbp", "8@$", "8@$1x",
-					  "4@%eax junk", "16@%rax"};
+	static const char *const bad[] = {
+		"",    "4",	"3@%eax",      "4@%xyz", "4@(", "-8@-12(%rbp",
+		"8@$", "8@$1x", "4@%eax junk", "16@%rax"};
 
 	CHECK_INT(bt_usdt__parse_arg("-4@%eax", &a, err, sizeof(err)), 0);
 	CHECK(a.kind == BT_USDT_ARG_REG && a.size == 4 && a.is_signed);

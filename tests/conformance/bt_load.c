@@ -36,8 +36,8 @@ static char *slurp(const char *path)
 /* First diagnostic as "line:col: msg" on one line. */
 static void first_diag(const struct bt_diags *d, char *out, size_t len)
 {
-	const struct bt_diag *g = bt_diags__count(d) ? bt_diags__get(d, 0) :
-						       NULL;
+	const struct bt_diag *g =
+		bt_diags__count(d) ? bt_diags__get(d, 0) : NULL;
 	if (!g) {
 		snprintf(out, len, "failed without a diagnostic");
 		return;

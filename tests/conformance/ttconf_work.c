@@ -49,11 +49,9 @@ __attribute__((noinline)) int ttconf_greet(const char *who)
 
 static void open_files(void)
 {
-	static const char *const names[] = {"/tmp/ttconf/alpha",
-					    "/tmp/ttconf/beta",
-					    "/tmp/ttconf/beta",
-					    "/tmp/ttconf/beta",
-					    "/tmp/ttconf/missing"};
+	static const char *const names[] = {
+		"/tmp/ttconf/alpha", "/tmp/ttconf/beta", "/tmp/ttconf/beta",
+		"/tmp/ttconf/beta", "/tmp/ttconf/missing"};
 	mkdir("/tmp/ttconf", 0755);
 	for (int i = 0; i < 2; i++) {
 		int fd = open(names[i], O_WRONLY | O_CREAT | O_TRUNC, 0644);
