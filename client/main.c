@@ -12,6 +12,7 @@
 #include "client/cli.h"
 #include "client/cluster.h"
 #include "tracetab/store.h"
+#include "tracetab/version.h"
 
 static const char usage[] =
 	"usage: tracetab [OPTIONS] COMMAND [ARGS]\n"
@@ -44,6 +45,7 @@ static const char usage[] =
 	"                           and query act on every node; give it\n"
 	"                           before the command\n"
 	"  --help                   help (also after a command)\n"
+	"  --version                print the version and exit\n"
 	"\n"
 	"Exit codes: 0 ok, 1 error, 2 usage, 3 tracetabd not reachable,\n"
 	"            4 no such table/column/deployment, 5 deployment failed or "
@@ -205,6 +207,10 @@ int main(int argc, char **argv)
 		g.cluster = env;
 	/* Global options may come before the command too. */
 	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--version")) {
+			printf("tracetab %s\n", TRACETAB_VERSION);
+			return TTC_EXIT_OK;
+		}
 		if (!strcmp(argv[i], "--cluster") && i + 1 < argc) {
 			g.cluster = argv[i + 1]; /* before the command only */
 			i += 2;

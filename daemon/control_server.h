@@ -9,7 +9,8 @@
 
 #include "daemon/source.h"
 
-#define TTD_VERSION "0.1.0"
+#include "tracetab/version.h"
+#define TTD_VERSION TRACETAB_VERSION
 
 struct ttd_control_opts {
 	const char *path; /* socket path; its directory is created */
