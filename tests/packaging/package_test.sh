@@ -1,6 +1,6 @@
 #!/bin/bash
 # package_test.sh - builds the Debian and RPM packages and installs the .deb
-# the way packaging/INSTALL.md ("Install from packages") tells operators to,
+# the way the README's "Install from packages" section tells operators to,
 # in a Debian 12 root bootstrapped for this run: apt resolves the package's
 # declared dependencies from the mirror this machine's apt uses, then the
 # binaries, files, groups and the systemd unit are checked inside it, and
@@ -44,7 +44,7 @@ for tool in dpkg-buildpackage dh lintian rpmbuild; do
 	fi
 done
 
-# ---- INSTALL.md step 1: build the packages ---------------------------------
+# ---- README install step 1: build the packages ---------------------------------
 
 # build_errors LOG: the first compiler/linker/lintian errors of a build log.
 build_errors() {
@@ -195,7 +195,7 @@ make_root() {
 
 in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
 
-# ---- INSTALL.md steps 2, 3 and 6 inside the root ---------------------------
+# ---- README install steps 2, 3 and 6 inside the root ---------------------------
 
 test_chroot() {
 	local mirror
@@ -222,7 +222,7 @@ test_chroot() {
 	local log=$TMP/apt.log update=(in_root apt-get update -qq)
 	[ -n "$(find "$PKGDIR/apt-lists" -name '*_Packages' -mmin -1440 2>/dev/null)" ] &&
 		update=(true)
-	# INSTALL.md step 2. Recommends are left out to keep the run short:
+	# README install step 2. Recommends are left out to keep the run short:
 	# only the declared dependencies matter here.
 	if "${update[@]}" >"$log" 2>&1 &&
 		in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
@@ -251,7 +251,7 @@ test_chroot() {
 		! test -e '$ROOT/etc/tracetab/tracetabd.conf'"
 }
 
-# check_installed RUNNER PREFIX: INSTALL.md step 3, with commands run by
+# check_installed RUNNER PREFIX: README install step 3, with commands run by
 # RUNNER and files looked up under PREFIX.
 check_installed() {
 	local run=$1 pfx=$2 out f missing=""
@@ -403,7 +403,7 @@ test_service_run() {
 		fail service_notify_ready "$(tail -1 "$TMP/notify.log")"
 	fi
 	check service_status in_root tracetab status
-	# INSTALL.md step 4: a user in the tracetab group may query.
+	# README install step 4: a user in the tracetab group may query.
 	check add_query_user bash -c "chroot '$ROOT' useradd -m alice &&
 		chroot '$ROOT' usermod -aG tracetab alice"
 	cat >"$ROOT/tmp/pkgtest.bt" <<-'EOF'
