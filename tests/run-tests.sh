@@ -4,7 +4,7 @@
 #     N passed, N failed, N skipped
 # A test that exits non-zero (or times out, or crashes) without printing a
 # FAIL line counts as one failure, so a crash can never pass silently.
-limit=${TT_TEST_TIMEOUT:-600}
+limit=${TT_TEST_TIMEOUT:-1200}
 passed=0 failed=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
