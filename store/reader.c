@@ -119,11 +119,12 @@ const struct tt_schema *tt_reader__schema(const struct tt_reader *r)
  * one. But populated is not yet warm: measured on this project's VMs, the
  * first load through each freshly populated entry still costs 4-9 us of
  * CPU time with no page fault counted, and the second costs 0.05 us. The
- * VMs use shadow paging (PVM under Firecracker): the first access through
- * a new guest page-table entry exits to the hypervisor, which builds its
- * shadow entry. The cost is per entry of this mapping, not per page of
- * data: a second mapping of an already warm file pays it again. A 1.6 GB table has 400,000 pages and a
- * lookup touches about three, so without the touch nearly every lookup
+ * VMs appear to use shadow paging (Firecracker, "pvm_" on the kernel
+ * command line): the first access through a new guest page-table entry
+ * exits to the hypervisor, which builds its shadow entry. The cost is per
+ * entry of this mapping, not per page of data: a second mapping of an
+ * already warm file pays it again. A 1.6 GB table has 400,000 pages and
+ * a lookup touches about three, so without the touch nearly every lookup
  * paid that price three times. Reading one byte per page pays it here,
  * once, sequentially; on kernels without MADV_POPULATE_READ the same loop
  * also takes the faults.
