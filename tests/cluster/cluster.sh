@@ -82,6 +82,39 @@ work 20
 sleep 0.3
 [ "$(local_count node-a t3)" = "$before" ] && pass ttl_no_more_rows || fail ttl_no_more_rows "rows still arrive"
 
+gone_from_bucket() { # DEPLOYMENT: no status rows left anywhere
+	for _ in $(seq 50); do
+		cl_cli --format csv status 2>/dev/null | grep -q "^$1," || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check ttl_spec_removed_from_cluster gone_from_bucket probe3
+
+# --- bad programs and specs: every node says why -----------------------------
+echo 'tracepoint:syscalls:sys_enter_getppid { printf("x:%d\n", nosuch); }' >"$CL_DIR/bad.bt"
+check deploy_bad_program cl_cli deploy bad1 --table tbad --ttl 1m "$CL_DIR/bad.bt"
+check bad_program_failed cl_wait_state bad1 failed 10 $NODES
+cl_cli --format csv status | grep '^bad1,node-a,' | grep -q nosuch &&
+	pass bad_program_reason || fail bad_program_reason "no reason naming nosuch"
+check deploy_bad_table cl_cli deploy bad2 --table 1bad --ttl 1m "$CL_DIR/p.bt"
+check bad_spec_refused cl_wait_state bad2 failed 10 $NODES
+cl_cli delete bad1 >/dev/null && cl_cli delete bad2 >/dev/null
+out=$(cl_cli delete nosuch 2>&1)
+[ $? = 4 ] && pass delete_unknown_exit_4 || fail delete_unknown_exit_4 "$out"
+
+# --- concurrent deploys of one name: revision-checked, none lost -------------
+cl_cli deploy race --table trace1 --ttl 1m "$CL_DIR/p.bt" >"$CL_DIR/r1" 2>&1 &
+p1=$!
+cl_cli deploy race --table trace2 --ttl 1m "$CL_DIR/p.bt" >"$CL_DIR/r2" 2>&1 &
+p2=$!
+wait $p1 && wait $p2 && pass concurrent_deploys_succeed ||
+	fail concurrent_deploys_succeed "$(cat "$CL_DIR/r1" "$CL_DIR/r2")"
+grep -qx created "$CL_DIR/r1" "$CL_DIR/r2" && grep -qx replaced "$CL_DIR/r1" "$CL_DIR/r2" &&
+	pass concurrent_one_created_one_replaced ||
+	fail concurrent_one_created_one_replaced "$(cat "$CL_DIR/r1" "$CL_DIR/r2")"
+cl_cli delete race >/dev/null
+
 # --- kill a node: unreachable, missing from queries; it rejoins --------------
 cl_kill node-c KILL
 check killed_unreachable cl_wait_state probe1 unreachable 8 node-c

@@ -7,7 +7,7 @@ $(BUILD)/tracetabd: $(BUILD)/libtt_query.a
 $(BUILD)/tracetabd: LDLIBS_ALL := $(BUILD)/libtt_query.a $(BUILD)/libtt_store.a $(LDLIBS_ALL)
 $(BUILD)/asan/tracetabd: $(BUILD)/asan/libtt_query.a
 $(BUILD)/asan/tracetabd: LDLIBS_ALL := $(BUILD)/asan/libtt_query.a $(BUILD)/asan/libtt_store.a $(LDLIBS_ALL)
-TESTS += $(wildcard tests/cluster/*.sh)
+TESTS += $(filter-out tests/cluster/bench.sh,$(wildcard tests/cluster/*.sh))
 # bench group "cluster": a shell benchmark copied next to the binaries.
 BENCHES += $(BUILD)/bench-cluster
 $(BUILD)/bench-cluster: tests/cluster/bench.sh | $(BUILD)/tracetabd $(BUILD)/tracetab $(BUILD)/tests/client/tt-writer
