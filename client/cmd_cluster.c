@@ -91,15 +91,16 @@ int ttc_cl__open(const struct ttc_global *g, struct ttc_cl *c)
 	return 0;
 }
 
-/* ---- deploy and delete (through ttc_control) ------------------------------ */
+/* ---- deploy and delete (through ttc_control) ------------------------------
+ */
 
 static json_t *reply__error(const char *code, const char *fmt, const char *a)
 {
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), fmt, a);
-	return json_pack("{s:b, s:s, s:i, s:s}", "ok", 0, "code", code,
-			 "errno", EINVAL, "error", msg);
+	return json_pack("{s:b, s:s, s:i, s:s}", "ok", 0, "code", code, "errno",
+			 EINVAL, "error", msg);
 }
 
 /* The spec as stored: ttl kept, "expires_at" computed from it. */
@@ -113,8 +114,8 @@ static json_t *spec__desired(const json_t *spec, char *why, size_t len)
 		snprintf(why, len, "the deployment has no name");
 		return NULL;
 	}
-	if (ttl && strcmp(ttl, "none") && (ttq_duration__parse(ttl, &ns) ||
-					   ns <= 0)) {
+	if (ttl && strcmp(ttl, "none") &&
+	    (ttq_duration__parse(ttl, &ns) || ns <= 0)) {
 		snprintf(why, len, "bad ttl '%s' (e.g. 500ms, 30s, 10m, none)",
 			 ttl);
 		return NULL;

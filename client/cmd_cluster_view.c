@@ -62,8 +62,8 @@ int ttc_cl__snapshot(struct ttc_cl *c, json_t **nodes, json_t **deps)
 			json_array_append_new(*deps, v);
 			continue;
 		}
-		json_int_t hb = json_integer_value(
-			json_object_get(v, "heartbeat_ns"));
+		json_int_t hb =
+			json_integer_value(json_object_get(v, "heartbeat_ns"));
 		json_object_set_new(v, "live",
 				    json_boolean(now - hb < UNREACHABLE_NS));
 		json_object_setn_new(*nodes, keys.Keys[i],
@@ -73,7 +73,8 @@ int ttc_cl__snapshot(struct ttc_cl *c, json_t **nodes, json_t **deps)
 	return 0;
 }
 
-/* ---- status ----------------------------------------------------------------- */
+/* ---- status -----------------------------------------------------------------
+ */
 
 #define NCOLS 7
 struct view {
@@ -137,8 +138,14 @@ static void view__deployment(struct view *v, const char *name, json_t *nodes,
 		st = NULL;
 		json_array_foreach(deps, i, st)
 		{
-			if (!strcmp(json_string_value(json_object_get(st, "name")) ?: "", name) &&
-			    !strcmp(json_string_value(json_object_get(st, "node")) ?: "", node))
+			if (!strcmp(json_string_value(
+					    json_object_get(st, "name"))
+					    ?: "",
+				    name) &&
+			    !strcmp(json_string_value(
+					    json_object_get(st, "node"))
+					    ?: "",
+				    node))
 				break;
 		}
 		if (i == json_array_size(deps))
@@ -147,8 +154,8 @@ static void view__deployment(struct view *v, const char *name, json_t *nodes,
 		state = st ? json_string_value(json_object_get(st, "state"))
 			   : "pending";
 		reason = st ? (json_string_value(json_object_get(st, "error"))
-				       ?: json_string_value(
-					       json_object_get(st, "reason")))
+				       ?: json_string_value(json_object_get(
+						  st, "reason")))
 			    : "not reported yet";
 		if (!json_is_true(json_object_get(hb, "live"))) {
 			struct ttq_value t = {
@@ -171,15 +178,15 @@ static void view__deployment(struct view *v, const char *name, json_t *nodes,
 	}
 	for (it = json_object_iter(counts); it;
 	     it = json_object_iter_next(counts, it))
-		off += snprintf(agg + off, off < sizeof(agg) ? sizeof(agg) - off : 0,
-				"%s%s %lld", off ? ", " : "",
-				json_object_iter_key(it),
-				(long long)json_integer_value(
-					json_object_iter_value(it)));
+		off += snprintf(
+			agg + off, off < sizeof(agg) ? sizeof(agg) - off : 0,
+			"%s%s %lld", off ? ", " : "", json_object_iter_key(it),
+			(long long)json_integer_value(
+				json_object_iter_value(it)));
 	view__row(v, name, "*",
-		  json_object_size(counts) == 1 ? json_object_iter_key(
-							  json_object_iter(counts))
-						: "mixed",
+		  json_object_size(counts) == 1
+			  ? json_object_iter_key(json_object_iter(counts))
+			  : "mixed",
 		  any, agg);
 	json_decref(counts);
 }
@@ -187,8 +194,8 @@ static void view__deployment(struct view *v, const char *name, json_t *nodes,
 static int cl__status(struct ttc_global *g)
 {
 	static const char *const names[NCOLS] = {
-		"deployment", "node", "state", "rows", "lost", "expires",
-		"reason"};
+		"deployment", "node",	 "state", "rows",
+		"lost",	      "expires", "reason"};
 	struct view v = {0};
 	json_t *nodes, *deps, *desired, *d;
 	kvKeysList keys = {0};
@@ -207,9 +214,10 @@ static int cl__status(struct ttc_global *g)
 			json_object_set_new(desired, keys.Keys[k], json_true());
 	kvKeysList_Destroy(&keys);
 	/* Deployments nodes still report (being removed) are shown too. */
-	json_array_foreach(deps, i, d)
-		if ((name = json_string_value(json_object_get(d, "name"))))
-			json_object_set_new(desired, name, json_true());
+	json_array_foreach(
+		deps, i,
+		d) if ((name = json_string_value(json_object_get(d, "name"))))
+		json_object_set_new(desired, name, json_true());
 	json_object_foreach(desired, name, d)
 		view__deployment(&v, name, nodes, deps, g);
 	if (!ret) {
@@ -226,7 +234,8 @@ static int cl__status(struct ttc_global *g)
 	return ret;
 }
 
-/* ---- query ------------------------------------------------------------------- */
+/* ---- query
+ * ------------------------------------------------------------------- */
 
 struct q_args {
 	const char *sql;
@@ -331,7 +340,8 @@ static void answers__free(json_t *answers)
 
 	json_object_foreach(answers, k, v)
 	{
-		struct answer *a = (struct answer *)(intptr_t)json_integer_value(v);
+		struct answer *a =
+			(struct answer *)(intptr_t)json_integer_value(v);
 
 		if (a)
 			free(a->buf);
@@ -394,15 +404,15 @@ static int q__report(json_t *expect, json_t *answered, json_t *failed,
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(failed, k, v)
-		fprintf(stderr, "tracetab: node %s: %s\n", k,
-			json_string_value(v));
+	json_object_foreach(failed, k, v) fprintf(
+		stderr, "tracetab: node %s: %s\n", k, json_string_value(v));
 	json_object_foreach(expect, k, v)
 	{
 		if (json_object_get(answered, k) && !json_object_get(failed, k))
 			continue;
 		off += snprintf(missing + off,
-				off < sizeof(missing) ? sizeof(missing) - off : 0,
+				off < sizeof(missing) ? sizeof(missing) - off
+						      : 0,
 				"%s%s", off ? ", " : "", k);
 	}
 	if (!off)
@@ -450,9 +460,9 @@ static int cl__query(int argc, char **argv, struct ttc_global *g)
 	if ((ret = ttc_cl__open(g, &c)))
 		goto out0;
 	ret = ttc_cl__snapshot(&c, &nodes, &deps);
-	json_object_foreach(nodes, k, v) if (json_is_true(
-		json_object_get(v, "live"))) json_object_set_new(expect, k,
-								 json_true());
+	json_object_foreach(nodes, k,
+			    v) if (json_is_true(json_object_get(v, "live")))
+		json_object_set_new(expect, k, json_true());
 	p = ttq_partial__new(q);
 	if (!ret && !p)
 		ret = TTC_EXIT_ERROR;
@@ -460,8 +470,8 @@ static int cl__query(int argc, char **argv, struct ttc_global *g)
 		ret = q__gather(&c, a.sql, a.timeout_ms, p, expect, failed,
 				answered);
 	/* Nodes that are known but not live are missing too. */
-	json_object_foreach(nodes, k, v) json_object_set_new(expect, k,
-							     json_true());
+	json_object_foreach(nodes, k, v)
+		json_object_set_new(expect, k, json_true());
 	if (!ret && (rc = ttq_partial__finish(p, &r, &err)) < 0)
 		ret = ttc_query_error(rc, &err, a.sql);
 	if (!ret) {

@@ -65,7 +65,6 @@ struct ttd_cluster {
 	pthread_mutex_t mu; /* guards head/tail and outbox */
 	struct ev *head, **tail;
 	char *outbox; /* latest status snapshot (JSON array text) */
-
 };
 
 static int64_t wall_ns(void)
@@ -139,8 +138,8 @@ static void reject(struct ttd_cluster *c, const char *name, const char *why)
 	ttd_warn("cluster: deployment %s refused: %s", name, why);
 	json_object_set_new(c->rejected, name,
 			    json_pack("{s:s, s:s, s:i, s:s}", "name", name,
-				      "state", "failed", "program", -1,
-				      "error", why));
+				      "state", "failed", "program", -1, "error",
+				      why));
 }
 
 static void apply_put(struct ttd_cluster *c, const char *name, json_t *val)
@@ -193,7 +192,8 @@ static void apply_sync(struct ttd_cluster *c, json_t *desired)
 
 	json_array_foreach(all, i, d)
 	{
-		const char *name = json_string_value(json_object_get(d, "name"));
+		const char *name =
+			json_string_value(json_object_get(d, "name"));
 		bool keep = false;
 
 		json_array_foreach(desired, j, n) keep |=
@@ -205,7 +205,8 @@ static void apply_sync(struct ttd_cluster *c, json_t *desired)
 		}
 	}
 	json_decref(all);
-	ttd_info("cluster: synchronised (%zu desired)", json_array_size(desired));
+	ttd_info("cluster: synchronised (%zu desired)",
+		 json_array_size(desired));
 }
 
 /* Leaves a fresh status snapshot for the agent thread to publish. */
@@ -272,7 +273,8 @@ static void on_timer(void *ctx, int revents)
 		snapshot(c);
 }
 
-/* ---- the source ----------------------------------------------------------- */
+/* ---- the source -----------------------------------------------------------
+ */
 
 static int timer__open(void)
 {

@@ -181,7 +181,8 @@ static natsStatus connect_once(struct agent *a)
 	return s;
 }
 
-/* ---- desired state -------------------------------------------------------- */
+/* ---- desired state --------------------------------------------------------
+ */
 
 static void entry__handle(struct agent *a, kvEntry *e)
 {
@@ -272,7 +273,8 @@ static void expiry__scan(struct agent *a, int64_t now)
 	}
 }
 
-/* ---- status and liveness -------------------------------------------------- */
+/* ---- status and liveness --------------------------------------------------
+ */
 
 static void heartbeat(struct agent *a, int64_t now)
 {
@@ -311,7 +313,8 @@ static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 
 	json_array_foreach(all, i, st)
 	{
-		const char *name = json_string_value(json_object_get(st, "name"));
+		const char *name =
+			json_string_value(json_object_get(st, "name"));
 		char *text;
 		uint64_t rev;
 
@@ -321,11 +324,11 @@ static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 		json_object_set_new(seen, k, json_true());
 		json_object_set_new(st, "node", json_string(a->o->node));
 		text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
-		if (text && !(json_string_value(json_object_get(
-				      a->published, k)) &&
-			      !strcmp(json_string_value(
-					      json_object_get(a->published, k)),
-				      text))) {
+		if (text &&
+		    !(json_string_value(json_object_get(a->published, k)) &&
+		      !strcmp(json_string_value(
+				      json_object_get(a->published, k)),
+			      text))) {
 			if (kvStore_PutString(&rev, a->status, k, text) ==
 			    NATS_OK)
 				json_object_set_new(a->published, k,
@@ -345,7 +348,8 @@ static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 	json_decref(all);
 }
 
-/* ---- the thread ------------------------------------------------------------ */
+/* ---- the thread ------------------------------------------------------------
+ */
 
 static void agent__step(struct agent *a, char **pending)
 {
