@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "client/cluster.h"
+#include "client/deploy.h"
 #include "daemon/cluster.h"
 #include "daemon/cluster_query.h"
 #include "tracetab/query.h"
@@ -191,7 +192,7 @@ static void view__deployment(struct view *v, const char *name, json_t *nodes,
 	json_decref(counts);
 }
 
-static int cl__status(struct ttc_global *g)
+static int cl__status(int argc, char **argv, struct ttc_global *g)
 {
 	static const char *const names[NCOLS] = {
 		"deployment", "node",	 "state", "rows",
@@ -202,9 +203,15 @@ static int cl__status(struct ttc_global *g)
 	struct ttc_cl c;
 	const char *name;
 	size_t i;
-	int ret = ttc_cl__open(g, &c);
+	struct ttc_one only = {NULL, 0};
+	int ret = ttc_args__scan(argc, argv, g, NULL, ttc_take_one, &only);
 
-	if (ret)
+	if (!ret && (g->help || only.n > 1)) {
+		fputs("usage: tracetab --cluster URL status [NAME]\n",
+		      g->help ? stdout : stderr);
+		return g->help ? TTC_EXIT_OK : TTC_EXIT_USAGE;
+	}
+	if (ret || (ret = ttc_cl__open(g, &c)))
 		return ret;
 	v.keep = json_array();
 	desired = json_object();
@@ -214,12 +221,16 @@ static int cl__status(struct ttc_global *g)
 			json_object_set_new(desired, keys.Keys[k], json_true());
 	kvKeysList_Destroy(&keys);
 	/* Deployments nodes still report (being removed) are shown too. */
-	json_array_foreach(
-		deps, i,
-		d) if ((name = json_string_value(json_object_get(d, "name"))))
-		json_object_set_new(desired, name, json_true());
+	json_array_foreach(deps, i, d)
+	{
+		if ((name = json_string_value(json_object_get(d, "name"))))
+			json_object_set_new(desired, name, json_true());
+	}
 	json_object_foreach(desired, name, d)
-		view__deployment(&v, name, nodes, deps, g);
+	{
+		if (!only.v || !strcmp(only.v, name))
+			view__deployment(&v, name, nodes, deps, g);
+	}
 	if (!ret) {
 		struct ttc_rows rows = {NCOLS, v.nrows, names, v.cells};
 
@@ -495,7 +506,7 @@ int ttc_cluster__cmd(const char *cmd, int argc, char **argv,
 		     struct ttc_global *g)
 {
 	if (!strcmp(cmd, "status"))
-		return cl__status(g);
+		return cl__status(argc, argv, g);
 	if (!strcmp(cmd, "query"))
 		return cl__query(argc, argv, g);
 	if (!strcmp(cmd, "tail") || !strcmp(cmd, "run") ||

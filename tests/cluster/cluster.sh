@@ -60,6 +60,8 @@ onlyb=$(cl_cli --store-dir "$CL_DIR/node-a/store" --format csv query \
 check deploy_host cl_cli deploy probe2 --table t2 --ttl 10m "$CL_DIR/p.bt" --host node-b
 check host_selected cl_wait_state probe2 running 10 node-b
 check host_others_skipped cl_wait_state probe2 skipped 10 node-a node-c
+only=$(cl_cli --format csv status probe2 | tail -n +2 | cut -d, -f1 | sort -u)
+[ "$only" = probe2 ] && pass status_one_deployment || fail status_one_deployment "$only"
 
 # --- TTL expiry removes the probes on all nodes within 2 s -------------------
 check deploy_ttl cl_cli deploy probe3 --table t3 --ttl 3s "$CL_DIR/p.bt"
