@@ -137,9 +137,8 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 	}
 }
 
-int bt_decode__record(void *ctx, void *data, size_t size)
+static int decode_one(struct bt_program *prog, void *data, size_t size)
 {
-	struct bt_program *prog = ctx;
 	struct bt_rec_hdr h;
 	if (size < sizeof(h)) {
 		prog->decode_errors++;
@@ -176,6 +175,22 @@ int bt_decode__record(void *ctx, void *data, size_t size)
 	if (rc < 0) {
 		prog->fn_rc = rc;
 		return rc; /* stops ring_buffer__consume */
+	}
+	return 0;
+}
+
+int bt_decode__record(void *ctx, void *data, size_t size)
+{
+	struct bt_program *prog = ctx;
+	int rc = decode_one(prog, data, size);
+	if (rc < 0)
+		return rc;
+	/* Bound one drain: under a flood of events the ring never empties,
+	 * and the caller must get control back (timeouts, signals, other
+	 * rings). libbpf has consumed this record when we stop. */
+	if (++prog->batch >= BT_CONSUME_BATCH) {
+		prog->batch_full = true;
+		return -EAGAIN;
 	}
 	return 0;
 }

@@ -337,10 +337,13 @@ int bt_maps__clear(const struct bt_map_def *m, bool zero)
 		rc = -1;
 		goto out;
 	}
-	/* Deleting while walking restarts from the first key each time. */
+	/* Deleting while walking restarts from the first key each time;
+	 * probes may keep inserting, so stop after one map's worth. */
 	bool first = true;
-	while (bpf_map_get_next_key(m->fd, zero && !first ? key : NULL, next) ==
-	       0) {
+	for (uint32_t n = 0; n <= m->max_entries &&
+			     bpf_map_get_next_key(m->fd, zero && !first ? key : NULL,
+						  next) == 0;
+	     n++) {
 		if (zero) {
 			bpf_map_update_elem(m->fd, next, val, BPF_EXIST);
 			memcpy(key, next, m->key_size);

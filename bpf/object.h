@@ -184,6 +184,9 @@ struct bt_object {
 	uint32_t ringbuf_bytes;
 };
 
+/* Records one bt_program__consume call decodes at most. */
+#define BT_CONSUME_BATCH 65536
+
 /* The loaded program behind the public bt_program handle. */
 struct ring_buffer;
 struct bt_program {
@@ -196,6 +199,8 @@ struct bt_program {
 	bt_row_fn fn;
 	void *fn_ctx;
 	int fn_rc;
+	size_t batch;    /* records decoded in this consume call */
+	bool batch_full; /* stopped at BT_CONSUME_BATCH */
 	union tt_value values[TT_MAX_COLUMNS];
 	char text[TT_MAX_COLUMNS][256]; /* ntop and other rendered values */
 #define BT_ROW_STACKS 4

@@ -247,10 +247,14 @@ int bt_program__consume(struct bt_program *prog, bt_row_fn fn, void *ctx)
 	prog->fn = fn;
 	prog->fn_ctx = ctx;
 	prog->fn_rc = 0;
+	prog->batch = 0;
+	prog->batch_full = false;
 	int n = ring_buffer__consume(prog->rb);
 	if (prog->fn_rc < 0)
 		return prog->fn_rc;
-	return n < 0 ? n : n;
+	if (prog->batch_full)
+		return (int)prog->batch; /* more may be waiting */
+	return n;
 }
 
 uint64_t bt_program__lost(const struct bt_program *prog)

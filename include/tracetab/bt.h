@@ -145,8 +145,10 @@ struct bt_row {
 typedef int (*bt_row_fn)(void *ctx, const struct bt_row *row);
 
 /*
- * Drains the ring buffer, calling fn for every printf record. Returns the
- * number of records consumed or a negative errno (fn's negative value
+ * Drains the ring buffer, calling fn for every printf record, at most
+ * 65536 records per call so that a flood of events never keeps the caller
+ * away from its timers (call again when it returns that many). Returns
+ * the number of records consumed or a negative errno (fn's negative value
  * stops the drain and is returned).
  */
 int bt_program__consume(struct bt_program *prog, bt_row_fn fn, void *ctx);
