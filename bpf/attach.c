@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf/attach.h"
+#include "bpf/errmsg.h"
 #include "bpf/btf.h"
 #include "bpf/tracefs.h"
 
@@ -37,19 +38,6 @@ struct bt_link {
 	char kprobe_event[64]; /* tracefs kprobe to delete, "" if none */
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static struct bt_link *link_new(size_t n)
 {
@@ -156,14 +144,14 @@ static int perf_attach(int prog_fd, struct perf_event_attr *attr, pid_t pid,
 	for (size_t i = 0; i < n && !ret; i++) {
 		ret = perf_open(attr, pid, cpus ? cpus[i] : -1);
 		if (ret < 0) {
-			seterr(err, errlen, "cannot open perf event for %s: %s",
+			bt_errmsg__set(err, errlen, "cannot open perf event for %s: %s",
 			       what, why_bind(ret, false));
 			break;
 		}
 		l->perf_fd[i] = ret;
 		ret = perf_bind(l, i, prog_fd);
 		if (ret)
-			seterr(err, errlen, "cannot attach program to %s: %s",
+			bt_errmsg__set(err, errlen, "cannot attach program to %s: %s",
 			       what, why(ret));
 	}
 	if (ret < 0) {
@@ -229,7 +217,7 @@ static int perf_attach_all_cpus(int prog_fd, struct perf_event_attr *attr,
 
 	ret = online_cpus(&cpus, &n);
 	if (ret) {
-		seterr(err, errlen, "cannot read the online CPUs: %s",
+		bt_errmsg__set(err, errlen, "cannot read the online CPUs: %s",
 		       strerror(-ret));
 		return ret;
 	}
@@ -276,17 +264,17 @@ int bt_attach__raw_tracepoint(int prog_fd, const char *name,
 	int fd;
 
 	if (!name || !*name) {
-		seterr(err, errlen, "empty raw tracepoint name");
+		bt_errmsg__set(err, errlen, "empty raw tracepoint name");
 		return -EINVAL;
 	}
 	fd = bpf_raw_tracepoint_open(name, prog_fd);
 	if (fd < 0) {
 		fd = fd == -1 ? -errno : fd;
 		if (fd == -ENOENT)
-			seterr(err, errlen, "raw tracepoint %s does not exist",
+			bt_errmsg__set(err, errlen, "raw tracepoint %s does not exist",
 			       name);
 		else
-			seterr(err, errlen,
+			bt_errmsg__set(err, errlen,
 			       "cannot attach raw tracepoint %s: %s", name,
 			       why(fd));
 		return fd;
@@ -388,7 +376,7 @@ static int kprobe_legacy(int prog_fd, const char *kevents, const char *func,
 		ret = -errno;
 		if (fd >= 0)
 			close(fd);
-		seterr(err, errlen, "cannot create %s: %s", what,
+		bt_errmsg__set(err, errlen, "cannot create %s: %s", what,
 		       ret == -ENOENT || ret == -EINVAL
 			       ? "no such kernel function"
 			       : strerror(-ret));
@@ -417,7 +405,7 @@ int bt_attach__kprobe(int prog_fd, const char *func, uint64_t offset,
 	int type = pmu_type("kprobe"), cpu0 = 0, ret;
 
 	if (!func || !*func) {
-		seterr(err, errlen, "empty kprobe function name");
+		bt_errmsg__set(err, errlen, "empty kprobe function name");
 		return -EINVAL;
 	}
 	snprintf(what, sizeof(what), "%s:%s", retprobe ? "kretprobe" : "kprobe",
@@ -430,7 +418,7 @@ int bt_attach__kprobe(int prog_fd, const char *func, uint64_t offset,
 		ret = perf_attach(prog_fd, &attr, -1, &cpu0, 1, what, out, err,
 				  errlen);
 		if (ret == -ENOENT || ret == -EINVAL)
-			seterr(err, errlen, "cannot attach %s: %s", what,
+			bt_errmsg__set(err, errlen, "cannot attach %s: %s", what,
 			       ret == -ENOENT ? "no such kernel function"
 					      : why(ret));
 		return ret;
@@ -441,7 +429,7 @@ int bt_attach__kprobe(int prog_fd, const char *func, uint64_t offset,
 			return kprobe_legacy(prog_fd, kevents, func, offset,
 					     retprobe, what, out, err, errlen);
 	}
-	seterr(err, errlen, "%s", BT_ATTACH_NO_KPROBES);
+	bt_errmsg__set(err, errlen, "%s", BT_ATTACH_NO_KPROBES);
 	return -EOPNOTSUPP;
 }
 
@@ -460,20 +448,20 @@ static int uprobe_attach(int prog_fd, const char *path, uint64_t file_offset,
 	int type = pmu_type("uprobe"), cpu0 = 0, ret;
 
 	if (!path || !*path) {
-		seterr(err, errlen, "empty %s path", kind);
+		bt_errmsg__set(err, errlen, "empty %s path", kind);
 		return -EINVAL;
 	}
 	snprintf(what, sizeof(what), "%s:%s+0x%llx", kind, path,
 		 (unsigned long long)file_offset);
 	if (type < 0) {
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "uprobes are not available on this kernel "
 		       "(CONFIG_UPROBE_EVENTS is not set)");
 		return -EOPNOTSUPP;
 	}
 	if (access(path, R_OK)) {
 		ret = -errno;
-		seterr(err, errlen, "cannot attach %s: %s", what,
+		bt_errmsg__set(err, errlen, "cannot attach %s: %s", what,
 		       strerror(-ret));
 		return ret;
 	}
@@ -502,7 +490,7 @@ int bt_attach__usdt(int prog_fd, const char *path, uint64_t file_offset,
 		    char *err, size_t errlen)
 {
 	if (sema_offset >> 32) {
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "USDT semaphore offset 0x%llx in %s is beyond what "
 		       "the kernel can count",
 		       (unsigned long long)sema_offset, path ? path : "");
@@ -528,12 +516,12 @@ int bt_attach__interval(int prog_fd, uint64_t period_ns, struct bt_link **out,
 	size_t n;
 
 	if (period_ns < 1000) {
-		seterr(err, errlen, "interval period must be at least 1 us");
+		bt_errmsg__set(err, errlen, "interval period must be at least 1 us");
 		return -EINVAL;
 	}
 	ret = online_cpus(&cpus, &n);
 	if (ret) {
-		seterr(err, errlen, "cannot read the online CPUs: %s",
+		bt_errmsg__set(err, errlen, "cannot read the online CPUs: %s",
 		       strerror(-ret));
 		return ret;
 	}
@@ -558,14 +546,14 @@ int bt_attach__profile(int prog_fd, uint64_t freq_hz, struct bt_link **out,
 	int ret;
 
 	if (freq_hz < 1 || freq_hz > 1000000) {
-		seterr(err, errlen, "profile frequency must be 1..1000000 Hz");
+		bt_errmsg__set(err, errlen, "profile frequency must be 1..1000000 Hz");
 		return -EINVAL;
 	}
 	snprintf(what, sizeof(what), "profile (%llu Hz)",
 		 (unsigned long long)freq_hz);
 	ret = perf_attach_all_cpus(prog_fd, &attr, what, out, err, errlen);
 	if (ret == -EINVAL)
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "cannot attach %s: above the kernel's maximum sample "
 		       "rate (/proc/sys/kernel/perf_event_max_sample_rate)?",
 		       what);
@@ -627,12 +615,12 @@ static int perf_named_attach(int prog_fd, const struct perf_named *table,
 	char what[128];
 
 	if (!e) {
-		seterr(err, errlen, "unknown %s event '%s'", kind,
+		bt_errmsg__set(err, errlen, "unknown %s event '%s'", kind,
 		       event ? event : "");
 		return -ENOENT;
 	}
 	if (!period) {
-		seterr(err, errlen, "%s:%s needs a count > 0", kind, event);
+		bt_errmsg__set(err, errlen, "%s:%s needs a count > 0", kind, event);
 		return -EINVAL;
 	}
 	attr.config = e->config;
@@ -659,7 +647,7 @@ int bt_attach__hardware(int prog_fd, const char *event, uint64_t period,
 	if (ret == -ENOENT && perf_lookup(hw_events, event))
 		ret = -EOPNOTSUPP;
 	if (ret == -EOPNOTSUPP || ret == -ENODEV) {
-		seterr(err, errlen, "cannot attach hardware:%s: %s", event,
+		bt_errmsg__set(err, errlen, "cannot attach hardware:%s: %s", event,
 		       BT_ATTACH_NO_HARDWARE);
 		ret = -EOPNOTSUPP;
 	}
@@ -692,7 +680,7 @@ int bt_attach__fentry_load(const struct bpf_insn *insns, size_t ninsns,
 			   &opts);
 	if (fd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "cannot load %s:%s: %s (%s)", kind, func,
+		bt_errmsg__set(err, errlen, "cannot load %s:%s: %s (%s)", kind, func,
 		       BT_ATTACH_NO_FENTRY, strerror(-ret));
 		return ret;
 	}
@@ -707,7 +695,7 @@ int bt_attach__fentry(int prog_fd, const char *func, struct bt_link **out,
 	int fd, ret;
 
 	if (!l) {
-		seterr(err, errlen, "out of memory");
+		bt_errmsg__set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* The target was fixed at load time by attach_btf_id. */
@@ -715,7 +703,7 @@ int bt_attach__fentry(int prog_fd, const char *func, struct bt_link **out,
 	if (fd < 0) {
 		ret = -errno;
 		bt_link__free(l);
-		seterr(err, errlen, "cannot attach fentry/fexit %s: %s (%s)",
+		bt_errmsg__set(err, errlen, "cannot attach fentry/fexit %s: %s (%s)",
 		       func ? func : "?", BT_ATTACH_NO_FENTRY, strerror(-ret));
 		return ret;
 	}

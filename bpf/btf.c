@@ -29,6 +29,7 @@
 #include <bpf/btf.h> /* libbpf's: the build quotes project headers */
 
 #include "bpf/btf.h"
+#include "bpf/errmsg.h"
 #include "bpf/btf_int.h"
 #include "bpf/btf_raw.h"
 #include "bpf/tracefs.h" /* bt_glob__match, bt_strlist */
@@ -46,19 +47,6 @@ struct bt_btf {
 	uint32_t nptr_of;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Opening ---------------------------------------------------------------
  */
@@ -109,7 +97,7 @@ int bt_btf__vmlinux(struct bt_btf **out, char *err, size_t errlen)
 {
 	pthread_once(&vmlinux_once, vmlinux_load);
 	if (!vmlinux_btf) {
-		seterr(err, errlen, "%s", vmlinux_msg);
+		bt_errmsg__set(err, errlen, "%s", vmlinux_msg);
 		return vmlinux_err;
 	}
 	*out = vmlinux_btf;
@@ -127,7 +115,7 @@ int bt_btf__open(const char *path, struct bt_btf **out, char *err,
 		return -ENOMEM;
 	ret = btf_raw__load(&b->raw, path, why, sizeof(why));
 	if (ret) {
-		seterr(err, errlen, "cannot load BTF from %s: %s", path,
+		bt_errmsg__set(err, errlen, "cannot load BTF from %s: %s", path,
 		       *why ? why : strerror(-ret));
 		release(b);
 		return ret;
@@ -414,12 +402,12 @@ int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,
 		stars += spelling[--n] == '*';
 	squeeze(base, sizeof(base), spelling ? spelling : "", n);
 	if (!*base || find_base(b, base, &cur)) {
-		seterr(err, errlen, "unknown type '%s'",
+		bt_errmsg__set(err, errlen, "unknown type '%s'",
 		       spelling ? spelling : "");
 		return -ENOENT;
 	}
 	if (!stars && cur == 0) {
-		seterr(err, errlen, "'void' is not a value type");
+		bt_errmsg__set(err, errlen, "'void' is not a value type");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&b->lock);
@@ -427,7 +415,7 @@ int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,
 		ret = pointer_to(b, cur, &cur);
 	pthread_mutex_unlock(&b->lock);
 	if (ret) {
-		seterr(err, errlen, "cannot make a pointer to '%s': %s", base,
+		bt_errmsg__set(err, errlen, "cannot make a pointer to '%s': %s", base,
 		       strerror(-ret));
 		return ret;
 	}
@@ -588,12 +576,12 @@ int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
 
 	bt_btf__type_str(b, id, tn, sizeof(tn));
 	if (k != BT_BTF_STRUCT && k != BT_BTF_UNION) {
-		seterr(err, errlen, "'%s' is not a struct or union", tn);
+		bt_errmsg__set(err, errlen, "'%s' is not a struct or union", tn);
 		return -EINVAL;
 	}
 	memset(m, 0, sizeof(*m));
 	if (!name || !*name || !find_member(b, sid, name, 0, m, 0, &budget)) {
-		seterr(err, errlen, "%s has no member '%s'", tn,
+		bt_errmsg__set(err, errlen, "%s has no member '%s'", tn,
 		       name ? name : "");
 		return -ENOENT;
 	}
@@ -606,7 +594,7 @@ int bt_btf__member(const struct bt_btf *b, uint32_t id, const char *name,
 	}
 	m->load_size = pow2_at_least((m->bit_shift + m->bit_size + 7) / 8);
 	if (m->load_size > 8) {
-		seterr(err, errlen, "bitfield %s.%s spans more than 8 bytes",
+		bt_errmsg__set(err, errlen, "bitfield %s.%s spans more than 8 bytes",
 		       tn, name);
 		return -EOPNOTSUPP;
 	}
@@ -641,7 +629,7 @@ int bt_btf__func(const struct bt_btf *b, const char *name, uint32_t *id,
 		 char *err, size_t errlen)
 {
 	if (bt_btf__find(b, name, BT_BTF_FUNC, id)) {
-		seterr(err, errlen, "no kernel function '%s' in BTF",
+		bt_errmsg__set(err, errlen, "no kernel function '%s' in BTF",
 		       name ? name : "");
 		return -ENOENT;
 	}
@@ -665,11 +653,11 @@ int bt_btf__funcs_match(const struct bt_btf *b, const char *glob,
 	}
 	if (ret) {
 		bt_strlist__free(out);
-		seterr(err, errlen, "out of memory");
+		bt_errmsg__set(err, errlen, "out of memory");
 		return ret;
 	}
 	if (!out->n) {
-		seterr(err, errlen, "no kernel function matches '%s' in BTF",
+		bt_errmsg__set(err, errlen, "no kernel function matches '%s' in BTF",
 		       glob ? glob : "");
 		return -ENOENT;
 	}

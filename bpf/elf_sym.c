@@ -27,21 +27,9 @@
 
 #include "bpf/elf_int.h"
 #include "bpf/elf_sym.h"
+#include "bpf/errmsg.h"
 #include "bpf/tracefs.h" /* bt_glob__match */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Opening ELF files ----------------------------------------------------
  */
@@ -56,7 +44,7 @@ int bt_elf_file__open(struct bt_elf_file *f, const char *path, char *err,
 	if (f->fd < 0) {
 		int ret = -errno;
 
-		seterr(err, errlen, "cannot open %s: %s", path,
+		bt_errmsg__set(err, errlen, "cannot open %s: %s", path,
 		       strerror(errno));
 		return ret;
 	}
@@ -70,7 +58,7 @@ int bt_elf_file__open(struct bt_elf_file *f, const char *path, char *err,
 		goto bad;
 	return 0;
 bad:
-	seterr(err, errlen, "%s is not an ELF executable or shared library",
+	bt_errmsg__set(err, errlen, "%s is not an ELF executable or shared library",
 	       path);
 	if (f->elf)
 		elf_end(f->elf);
@@ -219,7 +207,7 @@ int bt_elf__resolve(const char *path, const char *symbol,
 	int ret;
 
 	if (!symbol || !*symbol) {
-		seterr(err, errlen, "empty symbol name");
+		bt_errmsg__set(err, errlen, "empty symbol name");
 		return -EINVAL;
 	}
 	ret = bt_elf_file__open(&f, path, err, errlen);
@@ -228,13 +216,13 @@ int bt_elf__resolve(const char *path, const char *symbol,
 	if (!walk_syms(f.elf, SHT_SYMTAB, false, find_cb, &c) &&
 	    !walk_syms(f.elf, SHT_DYNSYM, false, find_cb, &c) && !c.found) {
 		bt_elf_file__close(&f);
-		seterr(err, errlen, "no symbol '%s' in %s", symbol, path);
+		bt_errmsg__set(err, errlen, "no symbol '%s' in %s", symbol, path);
 		return -ENOENT;
 	}
 	ret = bt_elf__vaddr_to_offset(f.elf, c.sym.st_value, &off);
 	bt_elf_file__close(&f);
 	if (ret) {
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "symbol '%s' in %s is at 0x%llx, in no loadable segment",
 		       symbol, path, (unsigned long long)c.sym.st_value);
 		return ret;
@@ -337,7 +325,7 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 	out->n = 0;
 	out->v = NULL;
 	if (!glob || !*glob) {
-		seterr(err, errlen, "empty symbol pattern");
+		bt_errmsg__set(err, errlen, "empty symbol pattern");
 		return -EINVAL;
 	}
 	ret = bt_elf_file__open(&f, path, err, errlen);
@@ -354,7 +342,7 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 	}
 	syms_unique(out);
 	if (!out->n) {
-		seterr(err, errlen, "no function matches '%s' in %s", glob,
+		bt_errmsg__set(err, errlen, "no function matches '%s' in %s", glob,
 		       path);
 		return -ENOENT;
 	}
@@ -494,13 +482,13 @@ int bt_elf__find_target(const char *target, pid_t pid, char *path,
 	int ret = -ENOENT;
 
 	if (!target || !*target) {
-		seterr(err, errlen, "empty uprobe target");
+		bt_errmsg__set(err, errlen, "empty uprobe target");
 		return -EINVAL;
 	}
 	if (strchr(target, '/')) {
 		if (!realpath(target, abs)) {
 			ret = -errno;
-			seterr(err, errlen, "uprobe target %s: %s", target,
+			bt_errmsg__set(err, errlen, "uprobe target %s: %s", target,
 			       strerror(errno));
 			return ret;
 		}
@@ -511,14 +499,14 @@ int bt_elf__find_target(const char *target, pid_t pid, char *path,
 		if (ret == -ENOENT)
 			ret = lib_in_dirs(target, path, pathlen);
 		if (ret == -ENOENT)
-			seterr(err, errlen, "library '%s' not found", target);
+			bt_errmsg__set(err, errlen, "library '%s' not found", target);
 	} else {
 		ret = prog_in_path(target, path, pathlen);
 		if (ret == -ENOENT)
-			seterr(err, errlen, "program '%s' not found in $PATH",
+			bt_errmsg__set(err, errlen, "program '%s' not found in $PATH",
 			       target);
 	}
 	if (ret == -ENAMETOOLONG)
-		seterr(err, errlen, "path of '%s' is too long", target);
+		bt_errmsg__set(err, errlen, "path of '%s' is too long", target);
 	return ret;
 }

@@ -28,7 +28,7 @@ $(BUILD)/bench-compiler: $(BUILD)/bench/compiler.o $(BUILD)/libbt.a $(BUILD)/lib
 # libFuzzer target over the kernel-interface parsers: tracefs formats, BTF,
 # ELF symbols (clang only); tests/bpf/fuzz_kernel.sh runs it briefly.
 FUZZERS += $(BUILD)/fuzz/fuzz_kernel
-$(BUILD)/fuzz/fuzz_kernel: bpf/fuzz_kernel.c bpf/btf.c bpf/btf_raw.c bpf/btf_str.c bpf/tracefs.c bpf/elf_sym.c
+$(BUILD)/fuzz/fuzz_kernel: bpf/fuzz_kernel.c bpf/btf.c bpf/btf_raw.c bpf/btf_str.c bpf/tracefs.c bpf/elf_sym.c bpf/errmsg.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ -lbpf -lelf -lz -lpthread

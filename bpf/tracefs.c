@@ -29,20 +29,8 @@
 #include <unistd.h>
 
 #include "bpf/tracefs.h"
+#include "bpf/errmsg.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Globs and string lists
  * ---------------------------------------------------- */
@@ -163,7 +151,7 @@ int bt_tracefs__root(const char **path, char *err, size_t errlen)
 {
 	pthread_once(&root_once, root_find);
 	if (!root_path) {
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "tracefs is not mounted at /sys/kernel/tracing and "
 		       "cannot be mounted there (need root)");
 		return -ENOENT;
@@ -231,7 +219,7 @@ static int event_path(const char *cat, const char *name, const char *file,
 	if (ret)
 		return ret;
 	if (!plain_name(cat) || !plain_name(name)) {
-		seterr(err, errlen, "invalid tracepoint name '%s:%s'",
+		bt_errmsg__set(err, errlen, "invalid tracepoint name '%s:%s'",
 		       cat ? cat : "", name ? name : "");
 		return -EINVAL;
 	}
@@ -477,12 +465,12 @@ int bt_tp_format__parse(const char *text, size_t len, const char *category,
 		ret = parse_line(fmt, line, category);
 	}
 	if (ret == -EINVAL)
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "malformed tracepoint format, line %d: %.80s", lineno,
 		       line);
 	free(copy);
 	if (!ret && !fmt->nfields && !fmt->ncommon) {
-		seterr(err, errlen, "tracepoint format has no fields");
+		bt_errmsg__set(err, errlen, "tracepoint format has no fields");
 		ret = -EINVAL;
 	}
 	if (ret) {
@@ -523,7 +511,7 @@ int bt_tracefs__format(const char *category, const char *name,
 		return ret;
 	ret = read_file(path, &text, &len);
 	if (ret) {
-		seterr(err, errlen, "tracepoint %s:%s does not exist", category,
+		bt_errmsg__set(err, errlen, "tracepoint %s:%s does not exist", category,
 		       name);
 		return ret == -ENOMEM ? ret : -ENOENT;
 	}
@@ -545,7 +533,7 @@ int bt_tracefs__tracepoint_id(const char *category, const char *name, char *err,
 	if (ret)
 		return ret;
 	if (read_file(path, &text, NULL)) {
-		seterr(err, errlen, "tracepoint %s:%s does not exist", category,
+		bt_errmsg__set(err, errlen, "tracepoint %s:%s does not exist", category,
 		       name);
 		return -ENOENT;
 	}
@@ -553,7 +541,7 @@ int bt_tracefs__tracepoint_id(const char *category, const char *name, char *err,
 	ret = end == text || id > 0x7fffffff ? -EINVAL : (int)id;
 	free(text);
 	if (ret < 0)
-		seterr(err, errlen, "bad id file for tracepoint %s:%s",
+		bt_errmsg__set(err, errlen, "bad id file for tracepoint %s:%s",
 		       category, name);
 	return ret;
 }
@@ -614,14 +602,14 @@ int bt_tracefs__expand(const char *category_glob, const char *name_glob,
 		return ret;
 	if (!category_glob || !name_glob || !*category_glob || !*name_glob ||
 	    strchr(category_glob, '/') || strchr(name_glob, '/')) {
-		seterr(err, errlen, "invalid tracepoint pattern");
+		bt_errmsg__set(err, errlen, "invalid tracepoint pattern");
 		return -EINVAL;
 	}
 	snprintf(events, sizeof(events), "%s/events", root);
 	dh = opendir(events);
 	if (!dh) {
 		ret = -errno;
-		seterr(err, errlen, "cannot read %s: %s", events,
+		bt_errmsg__set(err, errlen, "cannot read %s: %s", events,
 		       strerror(-ret));
 		return ret;
 	}
@@ -634,7 +622,7 @@ int bt_tracefs__expand(const char *category_glob, const char *name_glob,
 	}
 	closedir(dh);
 	if (!ret && !out->n) {
-		seterr(err, errlen, "no tracepoint matches %s:%s",
+		bt_errmsg__set(err, errlen, "no tracepoint matches %s:%s",
 		       category_glob, name_glob);
 		ret = -ENOENT;
 	}
@@ -683,7 +671,7 @@ int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 	out->n = 0;
 	out->v = NULL;
 	if (!glob || !*glob) {
-		seterr(err, errlen, "empty kernel function pattern");
+		bt_errmsg__set(err, errlen, "empty kernel function pattern");
 		return -EINVAL;
 	}
 	snprintf(path, sizeof(path), "%s/available_filter_functions",
@@ -696,7 +684,7 @@ int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 		ret = read_file("/proc/kallsyms", &text, NULL);
 	}
 	if (ret) {
-		seterr(err, errlen,
+		bt_errmsg__set(err, errlen,
 		       "cannot list kernel functions (%s, /proc/kallsyms): %s",
 		       path, strerror(-ret));
 		return ret == -ENOMEM ? ret : -ENOENT;
@@ -711,7 +699,7 @@ int bt_tracefs__kernel_funcs(const char *glob, struct bt_strlist *out,
 	}
 	free(text);
 	if (!ret && !out->n) {
-		seterr(err, errlen, "no kernel function matches '%s'", glob);
+		bt_errmsg__set(err, errlen, "no kernel function matches '%s'", glob);
 		ret = -ENOENT;
 	}
 	if (ret) {

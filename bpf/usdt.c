@@ -20,22 +20,10 @@
 #include "bpf/elf_int.h"
 #include "bpf/tracefs.h" /* bt_glob__match */
 #include "bpf/usdt.h"
+#include "bpf/errmsg.h"
 
 #define NT_STAPSDT 3
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Argument specs -------------------------------------------------------
  */
@@ -146,7 +134,7 @@ int bt_usdt__parse_arg(const char *spec, struct bt_usdt_arg *out, char *err,
 	    (llabs(size) != 1 && llabs(size) != 2 && llabs(size) != 4 &&
 	     llabs(size) != 8) ||
 	    !parse_operand(s + 1, out)) {
-		seterr(err, errlen, "malformed USDT argument spec '%s'",
+		bt_errmsg__set(err, errlen, "malformed USDT argument spec '%s'",
 		       spec ? spec : "");
 		return -EINVAL;
 	}
@@ -166,7 +154,7 @@ static int parse_args(struct bt_usdt_probe *p, char *err, size_t errlen)
 	for (tok = strtok_r(copy, " \t", &save); tok && !ret;
 	     tok = strtok_r(NULL, " \t", &save)) {
 		if (p->nargs == BT_USDT_MAX_ARGS) {
-			seterr(err, errlen,
+			bt_errmsg__set(err, errlen,
 			       "USDT probe %s:%s has more than %d "
 			       "arguments",
 			       p->provider, p->name, BT_USDT_MAX_ARGS);
@@ -265,7 +253,7 @@ static int add_note(struct note_walk *w, const unsigned char *desc, size_t len)
 	if (bt_elf__vaddr_to_offset(w->elf, p.addr, &p.file_offset) ||
 	    (p.sema_addr &&
 	     bt_elf__vaddr_to_offset(w->elf, p.sema_addr, &p.sema_offset))) {
-		seterr(w->err, w->errlen,
+		bt_errmsg__set(w->err, w->errlen,
 		       "USDT probe %s:%s in %s lies outside "
 		       "the loadable segments",
 		       prov, name, w->path);
@@ -289,7 +277,7 @@ static int add_note(struct note_walk *w, const unsigned char *desc, size_t len)
 	w->out->v[w->out->n++] = p;
 	return 0;
 bad:
-	seterr(w->err, w->errlen, "malformed .note.stapsdt note in %s",
+	bt_errmsg__set(w->err, w->errlen, "malformed .note.stapsdt note in %s",
 	       w->path);
 	return -EINVAL;
 }
@@ -366,7 +354,7 @@ int bt_usdt__list(const char *path, const char *provider_glob,
 	ret = walk_notes(&w);
 	bt_elf_file__close(&f);
 	if (!ret && !out->n) {
-		seterr(err, errlen, "no USDT probe %s:%s in %s",
+		bt_errmsg__set(err, errlen, "no USDT probe %s:%s in %s",
 		       provider_glob ? provider_glob : "*",
 		       name_glob ? name_glob : "*", path);
 		ret = -ENOENT;

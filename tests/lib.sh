@@ -14,3 +14,45 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
 }
 tt_done() { exit $tt_failed; }
+
+# ---- libFuzzer targets ------------------------------------------------------
+# fuzz_setup NAME: builds $TT_BUILD/fuzz/NAME (SKIP without clang, FAIL when
+# it does not build) and sets bin, secs (FUZZ_SECONDS, default 20) and work,
+# a temporary directory with an empty corpus/ for the caller's seeds.
+fuzz_setup() {
+	secs=${FUZZ_SECONDS:-20}
+	bin=$TT_BUILD/fuzz/$1
+	if ! command -v clang >/dev/null; then
+		skip run "clang is not installed (libFuzzer needs it)"
+		tt_done
+	fi
+	local out
+	if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$bin" 2>&1); then
+		fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+		tt_done
+	fi
+	pass build
+	work=$(mktemp -d "/tmp/tt-$1.XXXXXX")
+	trap '[ -n "$TT_KEEP" ] || rm -rf "$work"' EXIT
+	mkdir -p "$work/corpus"
+}
+
+# fuzz_run [libFuzzer options]: runs $bin on $work/corpus for $secs seconds.
+# Any crash, sanitizer report, leak or timeout is a FAIL that names the
+# input, kept in $TT_BUILD/fuzz/ for reproduction.
+fuzz_run() {
+	cd "$work" || exit 1
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+		-print_final_stats=1 "$@" "$work/corpus" >"$work/log" 2>&1; then
+		pass run
+		grep -E 'stat::number_of_executed_units' "$work/log" | sed 's/^/# /'
+		return
+	fi
+	local crash keep=""
+	crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)
+	if [ -n "$crash" ]; then
+		keep=$TT_BUILD/fuzz/$(basename "$crash")
+		cp "$crash" "$keep"
+	fi
+	fail run "$(grep -E 'ERROR|SUMMARY|==' "$work/log" | head -3 | tr '\n' ' ') input: $keep"
+}

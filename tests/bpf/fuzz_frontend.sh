@@ -7,21 +7,7 @@
 TT_SUITE=bpf/fuzz_frontend
 . "$(dirname "$0")/../lib.sh"
 
-secs=${FUZZ_SECONDS:-20}
-bin=$TT_BUILD/fuzz/fuzz_frontend
-if ! command -v clang >/dev/null; then
-	skip run "clang is not installed (libFuzzer needs it)"
-	tt_done
-fi
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$bin" 2>&1); then
-	fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-	tt_done
-fi
-pass build
-
-work=$(mktemp -d /tmp/tt-fuzz-frontend.XXXXXX)
-trap '[ -n "$TT_KEEP" ] || rm -rf "$work"' EXIT
-mkdir -p "$work/corpus"
+fuzz_setup fuzz_frontend
 i=0
 for f in /usr/sbin/*.bt "$TT_ROOT"/bpf/tools/*.bt "$TT_ROOT"/bpf/tools/*/*.bt; do
 	[ -f "$f" ] && cp "$f" "$work/corpus/seed$((i++))"
@@ -106,17 +92,5 @@ cat > "$work/dict" <<'DICT'
 "curtask"
 DICT
 
-cd "$work" || exit 1
-if "$bin" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
-	-dict="$work/dict" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
-	pass run
-else
-	crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)
-	keep=""
-	if [ -n "$crash" ]; then
-		keep=$TT_BUILD/fuzz/$(basename "$crash")
-		cp "$crash" "$keep"
-	fi
-	fail run "$(grep -E 'ERROR|SUMMARY|==' "$work/log" | head -3 | tr '\n' ' ') input: $keep"
-fi
+fuzz_run -max_len=4096 -dict="$work/dict"
 tt_done

@@ -8,18 +8,7 @@
 TT_SUITE=bpf/fuzz_sema
 . "$(dirname "$0")/../lib.sh"
 
-secs=${FUZZ_SECONDS:-20}
-bin=$TT_BUILD/fuzz/fuzz_sema
-command -v clang >/dev/null || { skip run "clang is not installed"; tt_done; }
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$bin" 2>&1); then
-	fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-	tt_done
-fi
-pass build
-
-work=$(mktemp -d /tmp/tt-fuzz-sema.XXXXXX)
-trap '[ -n "$TT_KEEP" ] || rm -rf "$work"' EXIT
-mkdir -p "$work/corpus"
+fuzz_setup fuzz_sema
 i=0
 for f in "$TT_ROOT"/bpf/tools/*/*.bt; do
 	[ -f "$f" ] || continue
@@ -100,17 +89,5 @@ cat >"$work/dict" <<'DICT'
 "$#"
 DICT
 
-cd "$work" || exit 1
-if "$bin" -max_total_time="$secs" -max_len=2048 -timeout=10 -rss_limit_mb=1024 \
-	-dict="$work/dict" "$work/corpus" >"$work/log" 2>&1; then
-	pass run
-else
-	crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)
-	keep=""
-	if [ -n "$crash" ]; then
-		keep=$TT_BUILD/fuzz/$(basename "$crash")
-		cp "$crash" "$keep"
-	fi
-	fail run "$(grep -E 'ERROR|SUMMARY' "$work/log" | head -3 | tr '\n' ' ') input: $keep"
-fi
+fuzz_run -max_len=2048 -dict="$work/dict"
 tt_done

@@ -7,21 +7,7 @@
 TT_SUITE=client/fuzz_sql
 . "$(dirname "$0")/../lib.sh"
 
-secs=${FUZZ_SECONDS:-20}
-bin=$TT_BUILD/fuzz/fuzz_sql
-if ! command -v clang >/dev/null; then
-	skip run "clang is not installed (libFuzzer needs it)"
-	tt_done
-fi
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$bin" 2>&1); then
-	fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-	tt_done
-fi
-pass build
-
-work=$(mktemp -d /tmp/tt-fuzz-sql.XXXXXX)
-trap '[ -n "$TT_KEEP" ] || rm -rf "$work"' EXIT
-mkdir -p "$work/corpus"
+fuzz_setup fuzz_sql
 i=0
 while IFS= read -r line; do
 	printf '%s' "$line" > "$work/corpus/seed$((i++))"
@@ -78,17 +64,5 @@ DICT
 
 mkdir -p "$work/store"
 export TTQ_FUZZ_DIR=$work/store
-cd "$work" || exit 1
-if "$bin" -max_total_time="$secs" -max_len=1024 -timeout=10 -rss_limit_mb=1024 \
-	-dict="$work/dict" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
-	pass run
-else
-	crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)
-	keep=""
-	if [ -n "$crash" ]; then
-		keep=$TT_BUILD/fuzz/$(basename "$crash")
-		cp "$crash" "$keep"
-	fi
-	fail run "$(grep -E 'ERROR|SUMMARY|==' "$work/log" | head -3 | tr '\n' ' ') input: $keep"
-fi
+fuzz_run -max_len=1024 -dict="$work/dict"
 tt_done
