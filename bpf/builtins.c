@@ -18,22 +18,10 @@
 #define err bt_builtin__err
 #define ty bt_builtin__type
 #define helper_r0 bt_builtin__helper
+#define ck_u32 bt_builtin__ck_u32
+#define ck_u64 bt_builtin__ck_u64
 
 /* ---- Identifiers -------------------------------------------------------------- */
-
-static int ck_u64(struct bt_sema *s, const struct bt_expr *e,
-		  struct bt_einfo *ei)
-{
-	(void)s, (void)e;
-	return ty(ei, bt_type__int(8, false));
-}
-
-static int ck_u32(struct bt_sema *s, const struct bt_expr *e,
-		  struct bt_einfo *ei)
-{
-	(void)s, (void)e;
-	return ty(ei, bt_type__int(4, false));
-}
 
 static int gen_pid(struct bt_cg *cg, const struct bt_expr *e,
 		   const struct bt_einfo *ei)

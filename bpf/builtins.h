@@ -40,6 +40,19 @@ static inline int bt_builtin__type(struct bt_einfo *ei, struct bt_type t)
 	ei->type = t;
 	return 0;
 }
+/* Type rules of the plain integer builtins (pid, uid, nsecs, ...). */
+static inline int bt_builtin__ck_u32(struct bt_sema *s, const struct bt_expr *e,
+				     struct bt_einfo *ei)
+{
+	(void)s, (void)e;
+	return bt_builtin__type(ei, bt_type__int(4, false));
+}
+static inline int bt_builtin__ck_u64(struct bt_sema *s, const struct bt_expr *e,
+				     struct bt_einfo *ei)
+{
+	(void)s, (void)e;
+	return bt_builtin__type(ei, bt_type__int(8, false));
+}
 /* Generators: r0 = helper fn(). */
 static inline int bt_builtin__helper(struct bt_cg *cg, int fn)
 {
