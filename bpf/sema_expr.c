@@ -112,7 +112,11 @@ static struct bt_einfo *member_btf(struct bt_sema *s, const struct bt_expr *e,
 		ei->offset = m.offset;
 		ei->bit_size = m.bit_size;
 		ei->bit_shift = m.bit_shift;
-		ei->load_size = m.load_size;
+		/*
+		 * BTF's load_size is capped at 8: it sizes scalar loads. A
+		 * char array member (comm, u6_addr8[16]) is read whole.
+		 */
+		ei->load_size = t.kind == BT_T_STR ? 0 : m.load_size;
 	}
 	return ei;
 }

@@ -234,6 +234,57 @@ TT_TEST(sock_chain_ports)
 	CHECK_STR(r.text[0], want);
 }
 
+/*
+ * Regression: char-array members wider than 8 bytes (u6_addr8[16], comm)
+ * were read only 8 bytes deep, so IPv6 addresses came out as "::".
+ */
+TT_TEST(sock_chain_ipv6_and_comm)
+{
+	char *src = fmt(
+		"tracepoint:sock:inet_sock_set_state\n"
+		"/pid == %d && args->family == AF_INET6 &&\n"
+		" args->newstate == TCP_ESTABLISHED &&\n"
+		" args->oldstate == TCP_SYN_SENT/ {\n"
+		"  $sk = (struct sock *)args->skaddr;\n"
+		"  printf(\"%%s %%s %%s\",\n"
+		"    ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8),\n"
+		"    ntop($sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8),\n"
+		"    curtask->comm);\n}",
+		getpid());
+	struct rows r = { .prog = start(src, false) };
+	CHECKF(r.prog, "%s", errbuf);
+	int ls = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t al = sizeof(a);
+	int rc = bind(ls, (struct sockaddr *)&a, sizeof(a));
+	if (rc < 0) {
+		close(ls);
+		bt_program__free(r.prog);
+		SKIP("no IPv6 loopback here: %s", strerror(errno));
+	}
+	listen(ls, 1);
+	getsockname(ls, (struct sockaddr *)&a, &al);
+	int cs = socket(AF_INET6, SOCK_STREAM, 0);
+	rc = connect(cs, (struct sockaddr *)&a, sizeof(a));
+	drain(&r, 1);
+	close(cs);
+	close(ls);
+	bt_program__free(r.prog);
+	CHECK(rc == 0);
+	CHECK_INT(r.n, 1);
+	char comm[32] = "";
+	FILE *f = fopen("/proc/self/comm", "r");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	char want[128];
+	snprintf(want, sizeof(want), "::1 ::1 %s", comm);
+	CHECK_STR(r.text[0], want);
+}
+
 /* The uprobe target: not inlined, not optimised away. */
 __attribute__((noinline, used)) long bt_test_uprobe_target(long a, long b)
 {
@@ -691,7 +742,7 @@ TT_TEST(rawtracepoint_args)
 
 TT_MAIN("kernel", TT_CASE(getppid_rows_exact), TT_CASE(openat_path_via_str),
 	TT_CASE(data_loc_string), TT_CASE(curtask_parent),
-	TT_CASE(sock_chain_ports), TT_CASE(uprobe_args_and_retval),
+	TT_CASE(sock_chain_ports), TT_CASE(sock_chain_ipv6_and_comm), TT_CASE(uprobe_args_and_retval),
 	TT_CASE(interval_fires), TT_CASE(begin_end_maps_exit),
 	TT_CASE(aggregations_read_back), TT_CASE(operators_and_control_flow),
 	TT_CASE(wildcard_tracepoints), TT_CASE(rawtracepoint_args),
