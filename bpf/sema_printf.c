@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bpf/printf_format.h"
+#include "bpf/lexer.h"
 #include "bpf/sema.h"
 
 static bool conv_accepts(char conv, const struct bt_type *t)
@@ -47,9 +48,8 @@ static int schema(struct bt_sema *s, const struct bt_expr *call,
 	for (size_t i = 0; i < pd->nargs; i++) {
 		const char *name = cv[i].name;
 		/* Point at the label when there is one: it names the column. */
-		int col = f->col + 1 +
-			  (int)(cv[i].labelled ? cv[i].label_offset
-					       : cv[i].offset);
+		int col = bt_lexer__str_col(
+			f, cv[i].labelled ? cv[i].label_offset : cv[i].offset);
 		const struct bt_type *t = &pd->args[i].type;
 		enum tt_type tt = TT_TYPE_STRING;
 		if (!strcmp(name, TT_TIME_COLUMN)) {
@@ -191,8 +191,8 @@ int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call)
 	struct bt_fmt fmt = { 0 };
 	struct bt_fmt_error ferr;
 	if (bt_fmt__parse(f->str.data, f->str.len, &fmt, &ferr) < 0) {
-		bt_sema__error(s, f->line, f->col + 1 + (int)ferr.offset, "%s",
-			       ferr.msg);
+		bt_sema__error(s, f->line, bt_lexer__str_col(f, ferr.offset),
+			       "%s", ferr.msg);
 		bt_fmt__free(&fmt);
 		return -1;
 	}

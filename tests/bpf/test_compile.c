@@ -135,6 +135,15 @@ TT_TEST(table_rule_time_integer)
 		    1, 54, "time_ must be an integer");
 }
 
+/* Regression: positions inside a format count escapes as written. */
+TT_TEST(printf_positions_after_escapes)
+{
+	CHECK_ERROR(GETPPID " { printf(\"a\\tb %q\", pid); }", false, 1, 54,
+		    "unknown printf conversion");
+	CHECK_ERROR(GETPPID " { printf(\"\\t\\ttime_:%s\", comm); }", true,
+		    1, 53, "time_ must be an integer");
+}
+
 TT_TEST(table_rule_duplicate_column)
 {
 	struct result r = compile(GETPPID " { printf(\"a:%d a:%d\", 1, 2); }",
@@ -345,7 +354,7 @@ TT_TEST(garbage_never_crashes)
 TT_MAIN("compile", TT_CASE(schema_from_labels), TT_CASE(schema_with_time),
 	TT_CASE(table_rule_same_printf_ok), TT_CASE(table_rule_format_differs),
 	TT_CASE(table_rule_printf_in_begin), TT_CASE(table_rule_needs_printf),
-	TT_CASE(table_rule_time_integer),
+	TT_CASE(table_rule_time_integer), TT_CASE(printf_positions_after_escapes),
 	TT_CASE(table_rule_duplicate_column), TT_CASE(printf_errors),
 	TT_CASE(unknown_names), TT_CASE(type_errors),
 	TT_CASE(probe_context_errors), TT_CASE(syntax_error_position),
