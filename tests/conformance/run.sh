@@ -177,9 +177,9 @@ run_one() {
 		echo "$n $v" >"$tmp/v.$i"
 		return
 	fi
-	# A difference is checked twice: on a loaded machine bpftrace
+	# A difference is checked three times: on a loaded machine bpftrace
 	# sometimes loses its END output or attaches late.
-	for attempt in 1 2; do
+	for attempt in 1 2 3; do
 		pair "$key" "$src" "$dirs" "$work"
 		judge
 		[ "$v" = differs ] && [ "$btres" != error ] || break
