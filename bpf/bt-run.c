@@ -39,6 +39,7 @@ struct run {
 	struct bt_program *prog;
 	long count, seen;
 	bool table, quiet;
+	bool finishing; /* END is running: its rows print after exit() */
 };
 
 static void print_table_row(struct run *r, const struct bt_row *row)
@@ -64,6 +65,13 @@ static void print_table_row(struct run *r, const struct bt_row *row)
 static int on_row(void *ctx, const struct bt_row *row)
 {
 	struct run *r = ctx;
+	/*
+	 * As in bpftrace, nothing the probes emit after exit() is printed:
+	 * records are decoded in order, so rows before the exit record
+	 * still print and rows other events queued behind it do not.
+	 */
+	if (bt_program__exited(r->prog) && !r->finishing)
+		return 0;
 	if (r->count && r->seen >= r->count)
 		return 0;
 	r->seen++;
@@ -226,6 +234,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "READY\n");
 	if (!bt_program__exited(r.prog))
 		loop(&r, timeout);
+	r.finishing = true;
 	bt_program__finish(r.prog, stdout);
 	if (r.quiet)
 		fprintf(stderr, "bt-run: rows %ld lost %llu\n", r.seen,
