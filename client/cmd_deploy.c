@@ -288,22 +288,29 @@ int ttc_take_one(int id, const char *val, void *ctx)
 	return 0;
 }
 
-int ttc_cmd__delete(int argc, char **argv, struct ttc_global *g)
+/* A request naming one object, {"op": op, key: NAME}, from `tracetab op NAME`. */
+static int name_request(int argc, char **argv, struct ttc_global *g,
+			const char *help, const char *op, const char *key)
 {
-	static const char help[] =
-		"usage: tracetab delete NAME\n"
-		"  detaches and forgets deployment NAME; its table stays\n";
 	const char *name;
 	json_t *reply;
 	int ret = one_name(argc, argv, g, help, &name);
 
 	if (ret)
 		return ret < 0 ? TTC_EXIT_OK : ret;
-	ret = ttc_control(g,
-			  json_pack("{s:s, s:s}", "op", "delete", "name", name),
+	ret = ttc_control(g, json_pack("{s:s, s:s}", "op", op, key, name),
 			  &reply);
 	json_decref(reply);
 	return ret;
+}
+
+int ttc_cmd__delete(int argc, char **argv, struct ttc_global *g)
+{
+	static const char help[] =
+		"usage: tracetab delete NAME\n"
+		"  detaches and forgets deployment NAME; its table stays\n";
+
+	return name_request(argc, argv, g, help, "delete", "name");
 }
 
 int ttc_cmd__drop(int argc, char **argv, struct ttc_global *g)
@@ -312,18 +319,10 @@ int ttc_cmd__drop(int argc, char **argv, struct ttc_global *g)
 		"usage: tracetab drop TABLE\n"
 		"  removes the table and its rows (refused while a running\n"
 		"  deployment writes to it)\n";
-	const char *name;
-	json_t *reply;
-	int ret = one_name(argc, argv, g, help, &name);
 
-	if (ret)
-		return ret < 0 ? TTC_EXIT_OK : ret;
-	ret = ttc_control(g,
-			  json_pack("{s:s, s:s}", "op", "drop", "table", name),
-			  &reply);
-	json_decref(reply);
-	return ret;
+	return name_request(argc, argv, g, help, "drop", "table");
 }
+
 
 /* ---- status
  * ------------------------------------------------------------------ */
