@@ -12,6 +12,7 @@
 #ifndef TTD_INGEST_H
 #define TTD_INGEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/loop.h"
@@ -41,6 +42,16 @@ const struct tt_schema *ttd_ingest__schema(const struct ttd_ingest *ing);
 int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 		       struct ttd_table_ref *table, struct ttd_loop *loop,
 		       const int64_t *mono_to_wall_ns, char **error);
+
+/*
+ * Verify-only mode (tracetabd --verify-only), set once at start-up before
+ * anything compiles: programs are compiled and loaded through the verifier
+ * with a small ring buffer, ttd_ingest__attach() takes the table but
+ * attaches no probe and watches no ring, so a deployment reaches "running"
+ * without tracing anything. For control-plane tests and simulations of
+ * many nodes on one machine.
+ */
+extern bool ttd_ingest__verify_only;
 
 /* Consumes every record in the ring buffer now; returns records or -errno. */
 int ttd_ingest__drain(struct ttd_ingest *ing);

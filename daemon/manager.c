@@ -249,6 +249,9 @@ static int apply(struct ttd_manager *mgr, struct ttd_deployment *dep,
 	stop(mgr, dep); /* after the new probes are live: nothing missed */
 	dep->ing = ing;
 	dep->state = ing ? ST_RUNNING : idx < 0 ? ST_SKIPPED : ST_FAILED;
+	if (ing && ttd_ingest__verify_only)
+		snprintf(dep->reason, sizeof(dep->reason),
+			 "verify-only: not attached; %.900s", why);
 	set_error(dep, idx < 0 ? strdup(why) : error);
 	if (dep->state == ST_RUNNING)
 		ttd_info("deployment %s: running program %d into table %s",
