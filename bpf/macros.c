@@ -196,6 +196,27 @@ static const struct macro macros[] = {
 	{"MAP_FIXED", 0x10},
 	{"MAP_ANONYMOUS", 0x20},
 	{"MAP_ANON", 0x20},
+	/*
+	 * Task states (include/linux/sched.h), the values of task_struct's
+	 * __state and sched_switch's prev_state; macros, so not in BTF.
+	 */
+	{"TASK_RUNNING", 0x0000},
+	{"TASK_INTERRUPTIBLE", 0x0001},
+	{"TASK_UNINTERRUPTIBLE", 0x0002},
+	{"__TASK_STOPPED", 0x0004},
+	{"__TASK_TRACED", 0x0008},
+	{"EXIT_DEAD", 0x0010},
+	{"EXIT_ZOMBIE", 0x0020},
+	{"TASK_PARKED", 0x0040},
+	{"TASK_DEAD", 0x0080},
+	{"TASK_WAKEKILL", 0x0100},
+	{"TASK_WAKING", 0x0200},
+	{"TASK_NOLOAD", 0x0400},
+	{"TASK_NEW", 0x0800},
+	{"TASK_KILLABLE", 0x0102},
+	{"TASK_STOPPED", 0x0104},
+	{"TASK_TRACED", 0x0008},
+	{"TASK_IDLE", 0x0402},
 	/* File types (st_mode) and lseek. */
 	{"S_IFMT", 0170000},
 	{"S_IFSOCK", 0140000},

@@ -132,20 +132,24 @@ static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	if (need_parts(s, ap, 1, 2, "kprobe:function") < 0)
 		return -1;
 	const char *fn = ap->parts[ap->nparts - 1];
-	if (!ap->has_wildcard) {
-		uint32_t id;
-		if (bt_sema__btf(s) && bt_btf__func(bt_sema__btf(s), fn, &id, err, sizeof(err)) <
-				      0)
-			return fail(s, ap, err);
+	struct bt_strlist l = { 0 };
+	int n = ap->has_wildcard ? bt_tracefs__kernel_funcs(fn, &l, err,
+							     sizeof(err))
+				 : -ENOENT;
+	if (n == -ENOMEM)
+		return -1;
+	/*
+	 * A kprobe reads its arguments from pt_regs and needs no BTF, and a
+	 * function this kernel lacks (or a pattern matching none) is an
+	 * attach error, as in bpftrace: the program still compiles and
+	 * loads, so tools written for other kernels can be checked here.
+	 */
+	if (n < 0) {
 		if (one(ap, out) < 0)
 			return -1;
 		(*out)->target = strdup(fn);
 		return 1;
 	}
-	struct bt_strlist l = { 0 };
-	int n = bt_tracefs__kernel_funcs(fn, &l, err, sizeof(err));
-	if (n < 0)
-		return fail(s, ap, err);
 	struct bt_unit_ap *u = calloc((size_t)n, sizeof(*u));
 	for (int i = 0; u && i < n; i++) {
 		u[i].kind = ap->kind;

@@ -212,15 +212,8 @@ TT_TEST(probe_context_errors)
 	CHECK_ERROR("BEGIN { printf(\"%d\", args->x); }", false, 1, 22,
 		    "only available in tracepoint");
 	CHECK_ERROR("interval:xs:1 { }", false, 1, 1, "interval:s|ms|us|hz");
-	CHECK_ERROR("BEGIN { }\n  usdt:/bin/sh:x { }", false, 2, 3,
-		    "usdt probes are not supported");
-	struct bt_features f;
-	bt_features__probe(&f);
-	if (!f.fentry)
-		CHECK_ERROR("fentry:vfs_read { }", false, 1, 1,
-			    "not available on this kernel");
-	CHECK_ERROR("kprobe:no_such_function_xyz { }", false, 1, 1,
-		    "no_such_function_xyz");
+	/* usdt, fentry, hardware and missing kprobe functions:
+	 * test_compile_probes.c. */
 	CHECK_ERROR("uprobe:/nonexistent/bin:f { }", false, 1, 1,
 		    "nonexistent");
 }
