@@ -12,12 +12,21 @@
 #include <nats/nats.h>
 
 #include "client/cli.h"
+#include "daemon/nats_opts.h"
 
 struct ttc_cl {
 	natsConnection *nc;
 	jsCtx *js;
 	kvStore *desired, *status;
 };
+
+/*
+ * The NATS credential and TLS options of this process (--nats-* flags,
+ * filled by client/main.c; TRACETAB_NATS_* fill the rest at connect time).
+ * They live here rather than in struct ttc_global (client/cli.h) because
+ * only cluster mode uses them.
+ */
+struct ttd_nats_opts *ttc_cl__nats(void);
 
 /* Connects to g->cluster and binds (creating if needed) both buckets.
  * Returns 0, or TTC_EXIT_NODAEMON after printing why. */

@@ -36,6 +36,13 @@ int64_t ttc_cl__now(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+struct ttd_nats_opts *ttc_cl__nats(void)
+{
+	static struct ttd_nats_opts o;
+
+	return &o;
+}
+
 void ttc_cl__close(struct ttc_cl *c)
 {
 	kvStore_Destroy(c->desired);
@@ -63,12 +70,20 @@ static natsStatus cl__bucket(struct ttc_cl *c, const char *name, kvStore **out)
 /* Connects and binds both buckets; prints why not. Returns 0 or exit 3. */
 int ttc_cl__open(const struct ttc_global *g, struct ttc_cl *c)
 {
+	struct ttd_nats_opts *o = ttc_cl__nats();
 	natsOptions *no = NULL;
 	natsStatus s = natsOptions_Create(&no);
+	char err[512];
 
 	memset(c, 0, sizeof(*c));
-	if (s == NATS_OK)
-		s = natsOptions_SetServers(no, (const char *[]){g->cluster}, 1);
+	o->url = g->cluster;
+	ttd_nats_opts__from_env(o);
+	if (s == NATS_OK && ttd_nats_opts__apply(o, no, err, sizeof(err))) {
+		fprintf(stderr, "tracetab: cluster %s: %s\n", g->cluster, err);
+		natsOptions_Destroy(no);
+		nats_Close();
+		return TTC_EXIT_USAGE;
+	}
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(no, 2000);
 	if (s == NATS_OK)
@@ -76,8 +91,13 @@ int ttc_cl__open(const struct ttc_global *g, struct ttc_cl *c)
 	if (s == NATS_OK)
 		s = natsConnection_Connect(&c->nc, no);
 	natsOptions_Destroy(no);
-	if (s == NATS_OK)
-		s = natsConnection_JetStream(&c->js, c->nc, NULL);
+	if (s != NATS_OK) {
+		fprintf(stderr, "tracetab: cluster %s: %s\n", g->cluster,
+			ttd_nats_opts__connect_error(o, s, err, sizeof(err)));
+		ttc_cl__close(c);
+		return TTC_EXIT_NODAEMON;
+	}
+	s = natsConnection_JetStream(&c->js, c->nc, NULL);
 	if (s == NATS_OK)
 		s = cl__bucket(c, TTD_CLUSTER_DESIRED, &c->desired);
 	if (s == NATS_OK)

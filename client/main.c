@@ -41,15 +41,22 @@ static const char usage[] =
 	"(default " TT_STORE_DEFAULT_DIR ")\n"
 	"  --socket PATH            tracetabd control socket\n"
 	"  --cluster URL            cluster mode over NATS (nats://H:P; also\n"
-	"                           TRACETAB_CLUSTER): deploy, delete, status\n"
-	"                           and query act on every node; give it\n"
-	"                           before the command\n"
+	"                           TRACETAB_CLUSTER): deploy, delete, status,\n"
+	"                           query, tail and run act on every node;\n"
+	"                           give it before the command\n"
+	"  NATS credentials and TLS for --cluster (also TRACETAB_NATS_*):\n"
+	"%s"
 	"  --help                   help (also after a command)\n"
 	"  --version                print the version and exit\n"
 	"\n"
 	"Exit codes: 0 ok, 1 error, 2 usage, 3 tracetabd not reachable,\n"
 	"            4 no such table/column/deployment, 5 deployment failed or "
 	"skipped\n";
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, usage, ttd_nats_opts__usage);
+}
 
 static int parse_format(const char *s, struct ttc_global *g)
 {
@@ -64,6 +71,22 @@ static int parse_format(const char *s, struct ttc_global *g)
 	return 0;
 }
 
+/* A --nats-* option at argv[*i] (client/cluster.h): as global_opt. */
+static int nats_opt(int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *val = NULL;
+	int ret;
+
+	if (ttd_nats_opts__takes_value(a) && *i + 1 < argc)
+		val = argv[++*i];
+	ret = ttd_nats_opts__parse_arg(ttc_cl__nats(), a, val);
+	if (ret < 0)
+		fprintf(stderr, "tracetab: %s needs a value (--nats-tls takes "
+				"none)\n",
+			a);
+	return ret < 0 ? -1 : ret;
+}
+
 /* Global option at argv[*i]: 1 consumed, 0 not global, -1 usage error. */
 static int global_opt(int argc, char **argv, int *i, struct ttc_global *g)
 {
@@ -76,6 +99,8 @@ static int global_opt(int argc, char **argv, int *i, struct ttc_global *g)
 		g->help = true;
 		return 1;
 	}
+	if (!strncmp(a, "--nats-", 7))
+		return nats_opt(argc, argv, i);
 	if (!strcmp(a, "--utc")) {
 		g->fmt_flags |= TTQ_FMT_UTC;
 		return 1;
@@ -219,16 +244,18 @@ int main(int argc, char **argv)
 		int ret = global_opt(argc, argv, &i, &g);
 
 		if (ret <= 0) {
-			if (!ret)
+			if (!ret) {
 				fprintf(stderr,
-					"tracetab: unknown option %s\n%s",
-					argv[i], usage);
+					"tracetab: unknown option %s\n",
+					argv[i]);
+				print_usage(stderr);
+			}
 			return TTC_EXIT_USAGE;
 		}
 		i++;
 	}
 	if (i >= argc) {
-		fputs(usage, g.help ? stdout : stderr);
+		print_usage(g.help ? stdout : stderr);
 		return g.help ? TTC_EXIT_OK : TTC_EXIT_USAGE;
 	}
 	int cl = g.cluster ? ttc_cluster__cmd(argv[i], argc - i - 1,
@@ -240,9 +267,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].fn(argc - i - 1, argv + i + 1, &g);
 	if (!strcmp(argv[i], "help")) {
-		fputs(usage, stdout);
+		print_usage(stdout);
 		return TTC_EXIT_OK;
 	}
-	fprintf(stderr, "tracetab: unknown command '%s'\n%s", argv[i], usage);
+	fprintf(stderr, "tracetab: unknown command '%s'\n", argv[i]);
+	print_usage(stderr);
 	return TTC_EXIT_USAGE;
 }

@@ -50,6 +50,7 @@ static const struct flag {
 	{"nats-tls", "TRACETAB_NATS_TLS", SIZE_MAX},
 };
 
+#define MAX_SERVERS 16
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
 
 static const char **field(struct ttd_nats_opts *o, const struct flag *f)
@@ -169,12 +170,41 @@ static int opts__check(const struct ttd_nats_opts *o, char *err, size_t len)
 	return 0;
 }
 
-/* libnats' reason for the last failure, or its status text. */
+/*
+ * libnats' reason for the last failure, or its status text; without the
+ * "(conn.c:733): " source location libnats puts in front.
+ */
 static const char *nats__why(natsStatus s)
 {
-	const char *last = nats_GetLastError(NULL);
+	const char *last = nats_GetLastError(NULL), *p;
 
-	return last && *last ? last : natsStatus_GetText(s);
+	if (!last || !*last)
+		return natsStatus_GetText(s);
+	if (last[0] == '(' && (p = strstr(last, "): ")))
+		return p + 3;
+	return last;
+}
+
+/* "nats://a:1,nats://b:2" -> natsOptions_SetServers (it copies them). */
+static int servers__set(const char *url, natsOptions *nopts, char *err,
+			size_t errlen)
+{
+	char *copy = strdup(url), *save = NULL, *tok;
+	const char *list[MAX_SERVERS];
+	int n = 0;
+	natsStatus s;
+
+	if (!copy)
+		return err__set(err, errlen, -ENOMEM, "out of memory");
+	for (tok = strtok_r(copy, ", ", &save); tok && n < MAX_SERVERS;
+	     tok = strtok_r(NULL, ", ", &save))
+		list[n++] = tok;
+	s = n ? natsOptions_SetServers(nopts, list, n) : NATS_INVALID_ARG;
+	free(copy);
+	if (s == NATS_OK)
+		return 0;
+	return err__set(err, errlen, -EINVAL, "bad NATS URL '%s': %s", url,
+			nats__why(s));
 }
 
 int ttd_nats_opts__apply(const struct ttd_nats_opts *o, natsOptions *nopts,
@@ -182,14 +212,13 @@ int ttd_nats_opts__apply(const struct ttd_nats_opts *o, natsOptions *nopts,
 {
 	natsStatus s = NATS_OK;
 	int ret = opts__check(o, err, errlen);
-	const char *what = "the server URL";
+	const char *what = "TLS";
 
 	if (ret)
 		return ret;
-	if (o->url)
-		s = natsOptions_SetURL(nopts, o->url);
+	if (o->url && (ret = servers__set(o->url, nopts, err, errlen)))
+		return ret;
 	if (s == NATS_OK && (o->tls || o->tls_ca || o->tls_cert)) {
-		what = "TLS";
 		s = natsOptions_SetSecure(nopts, true);
 	}
 	if (s == NATS_OK && o->tls_ca) {
@@ -232,8 +261,9 @@ static const char *hint(const struct ttd_nats_opts *o, natsStatus s,
 	if (s == NATS_SECURE_CONNECTION_WANTED)
 		return " (the server does not offer TLS: drop the --nats-tls* "
 		       "options)";
-	if (s == NATS_SSL_ERROR && strstr(why, "verify"))
-		return " (the server certificate is not trusted: pass the CA "
+	if (s == NATS_SSL_ERROR &&
+	    (strstr(why, "verify") || strstr(why, "issuer")))
+		return " (the server's certificate is not trusted: pass the CA "
 		       "that signed it with --nats-tls-ca FILE)";
 	if (s == NATS_SSL_ERROR && !tls)
 		return " (TLS failed: check --nats-tls-ca)";

@@ -119,3 +119,45 @@ cl_wait_state() {
 	for n in "$@"; do echo "$d on $n: $(cl_state "$d" "$n")"; done
 	return 1
 }
+
+# ---- TLS and authenticated servers (added for the client tests) -----------
+# cl_tls_certs: a throwaway CA in $CL_DIR/tls (ca.pem) that signed a server
+# certificate for 127.0.0.1/localhost (server.pem, server.key) and a client
+# certificate (client.pem, client.key). Needs openssl.
+cl_tls_certs() {
+	local t=$CL_DIR/tls
+	mkdir -p "$t"
+	(
+		cd "$t" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=tt-test-ca \
+			-keyout ca.key -out ca.pem &&
+			printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext &&
+			openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+				-keyout server.key -out server.csr &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -days 1 -extfile san.ext -out server.pem &&
+			openssl req -newkey rsa:2048 -nodes -subj /CN=tt-client \
+				-keyout client.key -out client.csr &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -days 1 -out client.pem
+	) >"$t/openssl.log" 2>&1
+}
+
+# cl_nats_start_conf 'CONF': like cl_nats_start, with CONF (nats-server
+# configuration text, e.g. a tls { } or authorization { } block) added to
+# a generated configuration file.
+cl_nats_start_conf() {
+	mkdir -p "$CL_DIR/js"
+	cat >"$CL_DIR/nats.conf" <<CONF
+listen: 127.0.0.1:$CL_PORT
+jetstream { store_dir: "$CL_DIR/js" }
+$1
+CONF
+	nats-server -c "$CL_DIR/nats.conf" >>"$CL_DIR/nats.log" 2>&1 &
+	CL_NATS=$!
+	for _ in $(seq 100); do
+		grep -q "Server is ready" "$CL_DIR/nats.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}

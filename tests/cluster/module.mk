@@ -16,3 +16,7 @@ $(BUILD)/bench-cluster: tests/cluster/bench.sh | $(BUILD)/tracetabd $(BUILD)/tra
 $(BUILD)/asan/tracetab: $(TTC_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/libtt_query.a $(BUILD)/asan/libtt_control.a $(BUILD)/asan/libtt_store.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 asan-tests: $(BUILD)/asan/tracetab $(BUILD)/asan/tracetabd
+# The CLI shares the NATS credential/TLS options with the daemon
+# (daemon/nats_opts.c, also in libttd.a).
+$(BUILD)/tracetab: $(BUILD)/daemon/nats_opts.o
+$(BUILD)/asan/tracetab: $(BUILD)/asan/daemon/nats_opts.o
