@@ -320,8 +320,8 @@ static int ck_map_action(struct bt_sema *s, const struct bt_expr *e,
 	enum bt_rec_kind k = !strcmp(e->call.name, "print")   ? BT_REC_PRINT
 			     : !strcmp(e->call.name, "clear") ? BT_REC_CLEAR
 							      : BT_REC_ZERO;
-	if (k == BT_REC_PRINT && no_table(s, e) < 0)
-		return -1;
+	/* print(@m) is allowed in table mode: the daemon snapshots the map
+	 * into its table (maps become tables). */
 	if (m->kind != BT_EXPR_MAP || m->map.nkeys) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "%s() takes a whole map, like @name",

@@ -115,6 +115,7 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 		}
 		return;
 	case BT_REC_PRINT:
+		bt_maps__printed(prog, pd->map);
 		if (prog->out && m)
 			bt_maps__print_one(prog->obj, m, prog->out, pd->top,
 					   pd->div);

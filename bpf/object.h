@@ -207,6 +207,10 @@ struct bt_program {
 	char stack_text[BT_ROW_STACKS][4096]; /* rendered stacks of a row */
 	size_t nstacks;
 	FILE *out; /* where print()/time() write; NULL: dropped */
+	/* Told about every print(@m) record (map_rows.c; the daemon
+	 * snapshots the map into its table). */
+	bt_map_print_fn on_print;
+	void *on_print_ctx;
 };
 
 /* load.c: creates maps and loads every program. */
@@ -224,6 +228,8 @@ int bt_maps__print(const struct bt_object *obj, FILE *out);
 int bt_maps__print_one(const struct bt_object *obj,
 		       const struct bt_map_def *m, FILE *out, int64_t top,
 		       int64_t div);
+/* map_rows.c: a print(@m) record of object map `map` was consumed. */
+void bt_maps__printed(struct bt_program *prog, int map);
 /* Deletes every entry (clear) or sets every value to zero (zero). */
 int bt_maps__clear(const struct bt_map_def *m, bool zero);
 

@@ -182,6 +182,56 @@ int bt_program__finish(struct bt_program *prog, FILE *out);
 /* Detaches, closes every fd, frees. NULL is fine. */
 void bt_program__free(struct bt_program *prog);
 
+/* ---- Maps as tables --------------------------------------------------------- */
+
+/*
+ * The program's @maps in definition order (bpftrace's anonymous map @ has
+ * the empty name). A daemon exports each as a table of snapshots.
+ */
+size_t bt_program__nmaps(const struct bt_program *prog);
+/* Map i's name without the '@' ("" for @), or NULL when i is too large. */
+const char *bt_program__map_name(const struct bt_program *prog, size_t i);
+
+/*
+ * Fills *out with the table schema of map i: one column per key element,
+ * then the value columns, then time_ (TT_TYPE_TIME):
+ *     count, sum, min, max, plain values   value (tuples: value1..valueN)
+ *     avg, stats                           count (uint64), sum, avg (int64)
+ *     hist, lhist                          lo, hi (int64), count (uint64)
+ * Integers are int64 or uint64 by signedness, everything else a string.
+ * Key columns are named after the key expression where it names itself
+ * (comm, pid, args->id -> id, $x -> x) when source (the program's text,
+ * may be NULL) is given; otherwise, and on any clash, key or key1..keyN.
+ * Returns 0, -ENOENT (no map i) or -E2BIG (more than TT_MAX_COLUMNS).
+ */
+int bt_program__map_schema(const struct bt_program *prog, size_t i,
+			   const char *source, struct tt_schema *out);
+
+/* One snapshot row in bt_program__map_schema order; <0 stops the walk. */
+typedef int (*bt_map_row_fn)(void *ctx, const union tt_value *values);
+
+/*
+ * Reads map i now and calls fn once per entry (hist/lhist: once per
+ * non-empty bucket, bounds [lo, hi) with INT64_MIN/INT64_MAX for the open
+ * ends), every row's time_ set to time_ns. Per-CPU maps are folded into
+ * one value. Strings live only for the call. The walk visits at most
+ * max_entries keys, so probes updating the map never make it endless.
+ * Returns the number of rows, -ENOENT, -EINVAL (not loaded), -ENOMEM, or
+ * fn's negative value.
+ */
+int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
+			     int64_t time_ns, bt_map_row_fn fn, void *ctx);
+
+/* Told that a print(@map i) record was consumed (in record order). */
+typedef void (*bt_map_print_fn)(void *ctx, size_t map);
+/*
+ * Calls fn(ctx, i) from bt_program__consume / bt_program__finish for every
+ * print(@m) record, before the record's own output (if any). fn NULL
+ * stops the calls.
+ */
+void bt_program__on_print(struct bt_program *prog, bt_map_print_fn fn,
+			  void *ctx);
+
 #ifdef __cplusplus
 }
 #endif
