@@ -17,10 +17,21 @@
  *
  * Resync: whenever a watcher is created (connection, or after a watcher
  * error) its initial values are applied and, at the end-of-initial-values
- * marker, the loop deletes local deployments that are no longer desired.
- * Across a reconnection libnats resumes the same watcher (cluster_agent.c).
+ * marker, the loop deletes the cluster's deployments that are no longer
+ * desired. Across a reconnection libnats resumes the same watcher
+ * (cluster_agent.c).
+ *
+ * Origin: a node may also take deployments through its local control
+ * socket. The names that came from the cluster are kept in the "origin"
+ * set, persisted in <state-dir>/cluster-deployments.json (the manager's
+ * catalog restores deployments of both kinds at start-up, so the set must
+ * outlive the process). Resync and cluster deletes touch only names in the
+ * set; only they are published to the status bucket. A name deployed by
+ * the cluster belongs to the cluster, even if it was deployed locally
+ * before.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -58,6 +69,8 @@ struct ttd_cluster {
 	int efd, tfd;
 	struct ttd_watch *ew, *tw;
 	json_t *rejected; /* name -> status of specs this node refused */
+	json_t *origin; /* name -> true: deployments from the cluster */
+	char origin_path[PATH_MAX]; /* "" when there is no state dir */
 
 	pthread_t thr;
 	bool thr_started;
@@ -131,6 +144,62 @@ const struct ttd_cluster_opts *ttd_cluster__opts(struct ttd_cluster *c)
 	return &c->opts;
 }
 
+/* ---- loop side: which deployments came from the cluster ------------------ */
+
+#define ORIGIN_FILE "cluster-deployments.json"
+
+/* Reads the origin set; a missing or unreadable file is an empty set. */
+static void origin__load(struct ttd_cluster *c)
+{
+	json_t *names, *n;
+	size_t i;
+
+	if (!c->opts.state_dir ||
+	    snprintf(c->origin_path, sizeof(c->origin_path), "%s/%s",
+		     c->opts.state_dir,
+		     ORIGIN_FILE) >= (int)sizeof(c->origin_path)) {
+		c->origin_path[0] = '\0';
+		return;
+	}
+	names = json_load_file(c->origin_path, 0, NULL);
+	json_array_foreach(names, i, n) if (json_is_string(n))
+		json_object_set_new(c->origin, json_string_value(n),
+				    json_true());
+	json_decref(names);
+}
+
+/* Writes the set atomically (temporary file, rename). */
+static void origin__save(struct ttd_cluster *c)
+{
+	json_t *names = json_array(), *v;
+	const char *k;
+	char tmp[PATH_MAX + 8];
+
+	if (!c->origin_path[0] || !names)
+		goto out;
+	json_object_foreach(c->origin, k, v)
+		json_array_append_new(names, json_string(k));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->origin_path);
+	if (json_dump_file(names, tmp, JSON_COMPACT) < 0 ||
+	    rename(tmp, c->origin_path) < 0)
+		ttd_err("cluster: cannot save %s: %s; a restart may keep "
+			"deployments the cluster deleted meanwhile",
+			c->origin_path, strerror(errno));
+out:
+	json_decref(names);
+}
+
+static void origin__set(struct ttd_cluster *c, const char *name, bool from)
+{
+	if (!from == !json_object_get(c->origin, name))
+		return;
+	if (from)
+		json_object_set_new(c->origin, name, json_true());
+	else
+		json_object_del(c->origin, name);
+	origin__save(c);
+}
+
 /* ---- loop side: applying desired state ----------------------------------- */
 
 static void reject(struct ttd_cluster *c, const char *name, const char *why)
@@ -151,6 +220,7 @@ static void apply_put(struct ttd_cluster *c, const char *name, json_t *val)
 	char err[1024], ttl[32] = "none";
 
 	json_object_del(c->rejected, name);
+	origin__set(c, name, true);
 	if (!spec || !json_is_object(spec)) {
 		json_decref(spec);
 		reject(c, name, "spec is not a JSON object");
@@ -184,29 +254,50 @@ static void apply_put(struct ttd_cluster *c, const char *name, json_t *val)
 	json_decref(spec);
 }
 
-/* Deletes every local deployment whose name is not in desired. */
+static bool names__has(json_t *names, const char *name)
+{
+	json_t *n;
+	size_t i;
+
+	json_array_foreach(
+		names, i,
+		n) if (!strcmp(name, json_string_value(n))) return true;
+	return false;
+}
+
+/*
+ * Deletes every deployment from the cluster whose name is not in desired;
+ * deployments made through the local socket stay.
+ */
 static void apply_sync(struct ttd_cluster *c, json_t *desired)
 {
-	json_t *all = ttd_manager__status(c->mgr, NULL), *d, *n;
-	size_t i, j;
+	const char *name;
+	json_t *v;
+	void *tmp;
 
-	json_array_foreach(all, i, d)
+	json_object_foreach_safe(c->origin, tmp, name, v)
 	{
-		const char *name =
-			json_string_value(json_object_get(d, "name"));
-		bool keep = false;
-
-		json_array_foreach(desired, j, n) keep |=
-			name && !strcmp(name, json_string_value(n));
-		if (name && !keep) {
+		if (names__has(desired, name))
+			continue;
+		if (ttd_manager__delete(c->mgr, name) == 0)
 			ttd_info("cluster: deployment %s no longer desired",
 				 name);
-			ttd_manager__delete(c->mgr, name);
-		}
+		json_object_del(c->rejected, name);
+		origin__set(c, name, false);
 	}
-	json_decref(all);
 	ttd_info("cluster: synchronised (%zu desired)",
 		 json_array_size(desired));
+}
+
+/* A cluster delete; a local deployment of that name is not the cluster's. */
+static void apply_del(struct ttd_cluster *c, const char *name)
+{
+	json_object_del(c->rejected, name);
+	if (!json_object_get(c->origin, name))
+		return;
+	if (ttd_manager__delete(c->mgr, name) == 0)
+		ttd_info("cluster: deployment %s deleted", name);
+	origin__set(c, name, false);
 }
 
 /* Leaves a fresh status snapshot for the agent thread to publish. */
@@ -219,6 +310,12 @@ static void snapshot(struct ttd_cluster *c)
 	all = ttd_manager__status(c->mgr, NULL);
 	if (!all)
 		return;
+	/* Local deployments are not the cluster's business. */
+	for (size_t i = json_array_size(all); i-- > 0;)
+		if (!json_object_get(c->origin,
+				     json_string_value(json_object_get(
+					     json_array_get(all, i), "name"))))
+			json_array_remove(all, i);
 	json_object_foreach(c->rejected, k, v) json_array_append(all, v);
 	s = json_dumps(all, JSON_COMPACT);
 	json_decref(all);
@@ -248,12 +345,9 @@ static void on_events(void *ctx, int revents)
 		next = e->next;
 		if (e->kind == EV_PUT)
 			apply_put(c, e->key, e->val);
-		else if (e->kind == EV_DEL) {
-			json_object_del(c->rejected, e->key);
-			if (ttd_manager__delete(c->mgr, e->key) == 0)
-				ttd_info("cluster: deployment %s deleted",
-					 e->key);
-		} else
+		else if (e->kind == EV_DEL)
+			apply_del(c, e->key);
+		else
 			apply_sync(c, e->val);
 		json_decref(e->val);
 		free(e->key);
@@ -347,6 +441,7 @@ static void cluster__stop(struct ttd_source *src)
 		free(e);
 	}
 	json_decref(c->rejected);
+	json_decref(c->origin);
 	free(c->outbox);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -366,10 +461,14 @@ struct ttd_source *ttd_cluster__source(const struct ttd_cluster_opts *opts)
 	c->efd = c->tfd = -1;
 	c->tail = &c->head;
 	c->rejected = json_object();
+	c->origin = json_object();
 	pthread_mutex_init(&c->mu, NULL);
-	if (!c->rejected) {
+	if (!c->rejected || !c->origin) {
+		json_decref(c->rejected);
+		json_decref(c->origin);
 		free(c);
 		return NULL;
 	}
+	origin__load(c);
 	return &c->src;
 }

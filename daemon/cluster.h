@@ -10,13 +10,16 @@
  *                     rewritten every second.
  * Queries: subject TTD_CLUSTER_QUERY_SUBJECT (see daemon/cluster_query.c).
  *
- * In cluster mode every deployment of this daemon belongs to the cluster:
- * at each connection the watcher's initial values are applied and
- * local deployments no longer in the bucket are deleted.
+ * At each connection the watcher's initial values are applied and the
+ * cluster's deployments no longer in the bucket are deleted; deployments
+ * made through the node's control socket are left alone and not published
+ * (the names that came from the cluster are kept in
+ * <state-dir>/cluster-deployments.json).
  */
 #ifndef TTD_CLUSTER_H
 #define TTD_CLUSTER_H
 
+#include "daemon/nats_opts.h"
 #include "daemon/source.h"
 
 #define TTD_CLUSTER_DESIRED "tracetab_desired"
@@ -28,6 +31,8 @@ struct ttd_cluster_opts {
 	const char *url; /* nats://host:port (comma-separated list allowed) */
 	const char *node; /* node name: [A-Za-z0-9_-]+, < 64 bytes */
 	const char *store_dir; /* tables the query responder reads */
+	const char *state_dir; /* where the cluster-origin list is kept */
+	const struct ttd_nats_opts *nats; /* credentials, TLS; NULL: none */
 	unsigned features; /* enum ttd_feature bits, published as liveness */
 };
 

@@ -48,6 +48,7 @@ struct agent {
 	json_t *published; /* status key -> last published text */
 	int64_t last_hb, last_scan;
 	char kernel[65];
+	char last_error[512]; /* last connection failure logged */
 };
 
 static int64_t wall_ns(void)
@@ -139,6 +140,33 @@ static void disconnect(struct agent *a)
 	a->nc = NULL;
 }
 
+/* Servers, credentials and TLS; main.c checked them at start-up. */
+static natsStatus options__security(struct agent *a, natsOptions *no)
+{
+	struct ttd_nats_opts none = {0}, o = a->o->nats ? *a->o->nats : none;
+	char err[512];
+
+	o.url = a->o->url;
+	if (ttd_nats_opts__apply(&o, no, err, sizeof(err)) == 0)
+		return NATS_OK;
+	ttd_err("cluster: %s", err);
+	return NATS_INVALID_ARG;
+}
+
+/* Logs why a connection failed, once per distinct reason. */
+static void connect__complain(struct agent *a, natsStatus s)
+{
+	struct ttd_nats_opts none = {0};
+	char err[512];
+
+	ttd_nats_opts__connect_error(a->o->nats ? a->o->nats : &none, s, err,
+				     sizeof(err));
+	if (!strcmp(err, a->last_error))
+		return;
+	snprintf(a->last_error, sizeof(a->last_error), "%s", err);
+	ttd_warn("cluster: cannot connect to %s: %s; retrying", a->o->url, err);
+}
+
 static natsStatus connect_once(struct agent *a)
 {
 	natsOptions *no = NULL;
@@ -146,7 +174,7 @@ static natsStatus connect_once(struct agent *a)
 	natsStatus s = natsOptions_Create(&no);
 
 	if (s == NATS_OK)
-		s = natsOptions_SetServers(no, (const char *[]){a->o->url}, 1);
+		s = options__security(a, no);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(no, a->o->node);
 	if (s == NATS_OK)
@@ -159,8 +187,8 @@ static natsStatus connect_once(struct agent *a)
 		s = natsOptions_SetReconnectedCB(no, on_reconnected, a);
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(no, on_disconnected, a);
-	if (s == NATS_OK)
-		s = natsConnection_Connect(&a->nc, no);
+	if (s == NATS_OK && (s = natsConnection_Connect(&a->nc, no)) != NATS_OK)
+		connect__complain(a, s);
 	natsOptions_Destroy(no);
 	jsOptions_Init(&jo);
 	jo.Wait = 2000;
@@ -177,6 +205,7 @@ static natsStatus connect_once(struct agent *a)
 		return s;
 	}
 	published__forget(a);
+	a->last_error[0] = '\0';
 	ttd_info("cluster: connected to %s", a->o->url);
 	return s;
 }

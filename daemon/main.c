@@ -22,9 +22,11 @@
 
 #include "daemon/cluster.h"
 #include "daemon/control_server.h"
+#include "daemon/ingest.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/manager.h"
+#include "daemon/nats_opts.h"
 #include "daemon/notify.h"
 #include "tracetab/bt.h"
 
@@ -35,6 +37,8 @@ struct options {
 	const char *admin_group, *reader_group;
 	uint64_t table_bytes, max_age_ns;
 	const char *cluster, *node; /* cluster mode: NATS URL, node name */
+	struct ttd_nats_opts nats; /* credentials and TLS (--nats-*) */
+	bool nats_flags; /* a --nats-* flag was given */
 };
 
 static void usage(FILE *f)
@@ -59,14 +63,21 @@ static void usage(FILE *f)
 		"default\n"
 		"                      none: rows go when the ring recycles)\n"
 		"  --log-level LEVEL   error, warn, info (default) or debug\n"
-		"  --cluster URL       cluster mode: desired state, status and\n"
-		"                      queries over NATS JetStream (nats://H:P;\n"
-		"                      user:pass@ in the URL for credentials)\n"
+		"  --cluster URL       cluster mode: desired state, status\n"
+		"                      and queries over NATS JetStream\n"
+		"                      (nats://H:P; user:pass@ in the URL or\n"
+		"                      the --nats-* options for credentials)\n"
 		"  --node NAME         cluster node name (default: host name)\n"
+		"  --verify-only       compile and load programs through the\n"
+		"                      verifier but attach nothing (state\n"
+		"                      running, reason \"verify-only\"); for\n"
+		"                      control-plane tests\n"
 		"  --version           print the version and exit\n"
-		"  --help              print this help and exit\n",
+		"  --help              print this help and exit\n"
+		"NATS credentials and TLS in cluster mode:\n%s",
 		TT_STORE_DEFAULT_DIR, TT_CONTROL_DEFAULT_SOCKET,
-		(unsigned long long)(TT_TABLE_DEFAULT_BYTES >> 20));
+		(unsigned long long)(TT_TABLE_DEFAULT_BYTES >> 20),
+		ttd_nats_opts__usage);
 }
 
 static int parse_bytes(const char *s, uint64_t *out)
@@ -93,6 +104,36 @@ static int parse_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * NATS options only mean something with --cluster; a bad combination or an
+ * unreadable file stops the start-up here, where the operator sees it,
+ * instead of failing every reconnection in the background.
+ */
+static int nats__check(struct options *o)
+{
+	natsOptions *no = NULL;
+	char err[512];
+	int rc;
+
+	if (!o->cluster) {
+		if (!o->nats_flags)
+			return 0;
+		fprintf(stderr, "tracetabd: --nats-* options need --cluster\n");
+		return -1;
+	}
+	o->nats.url = o->cluster;
+	ttd_nats_opts__from_env(&o->nats);
+	if (natsOptions_Create(&no) != NATS_OK) {
+		fprintf(stderr, "tracetabd: out of memory\n");
+		return -1;
+	}
+	rc = ttd_nats_opts__apply(&o->nats, no, err, sizeof(err));
+	natsOptions_Destroy(no);
+	if (rc < 0)
+		fprintf(stderr, "tracetabd: %s\n", err);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Returns 0 to run, 1 to exit successfully, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -107,13 +148,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"log-level", required_argument, NULL, 'l'},
 		{"cluster", required_argument, NULL, 'C'},
 		{"node", required_argument, NULL, 'N'},
+		{"verify-only", no_argument, NULL, 'v'},
+		TTD_NATS_OPTS_LONGOPTS('n'),
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	int c, lvl;
+	int c, lvl, idx;
 
-	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longs, &idx)) != -1) {
 		switch (c) {
 		case 's':
 			o->store_dir = optarg;
@@ -165,6 +208,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'N':
 			o->node = optarg;
 			break;
+		case 'v':
+			ttd_ingest__verify_only = true;
+			break;
+		case 'n':
+			if (ttd_nats_opts__parse_arg(&o->nats, longs[idx].name,
+						     optarg) < 0) {
+				fprintf(stderr,
+					"tracetabd: --%s needs a value\n",
+					longs[idx].name);
+				return -1;
+			}
+			o->nats_flags = true;
+			break;
 		case 'V':
 			printf("tracetabd %s\n", TTD_VERSION);
 			return 1;
@@ -181,7 +237,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			argv[optind]);
 		return -1;
 	}
-	return 0;
+	return nats__check(o);
 }
 
 static gid_t group__gid(const char *name, const char *what)
@@ -320,6 +376,8 @@ static int run(const struct options *o)
 		struct ttd_cluster_opts cl = {.url = o->cluster,
 					      .node = mo.host_name,
 					      .store_dir = o->store_dir,
+					      .state_dir = o->state_dir,
+					      .nats = &o->nats,
 					      .features = mo.features};
 
 		csrc = ttd_cluster__source(&cl);
@@ -330,8 +388,11 @@ static int run(const struct options *o)
 		ttd_err("%s", rc == -ENOMEM ? "out of memory" : err);
 		goto out;
 	}
-	ttd_info("tracetabd %s running (store %s, state %s)", TTD_VERSION,
-		 o->store_dir, o->state_dir);
+	ttd_info("tracetabd %s running (store %s, state %s)%s", TTD_VERSION,
+		 o->store_dir, o->state_dir,
+		 ttd_ingest__verify_only ? " in verify-only mode: programs "
+					   "are verified, never attached"
+					 : "");
 	if (ttd_notify__send("READY=1") < 0)
 		ttd_warn("cannot notify the service manager ($NOTIFY_SOCKET)");
 	rc = ttd_loop__run(d.loop);

@@ -4,7 +4,8 @@
 # real tracepoints: deploy to three nodes, rows in all stores, cluster
 # query = sum of local queries, host_name selection, TTL expiry everywhere,
 # a killed node (unreachable, missing from queries) that rejoins, a late
-# fourth node, and a nats-server restart during ingest.
+# fourth node, a nats-server restart during ingest, local deploys that
+# survive resyncs, and a verify-only node.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 set -o pipefail # a query's exit code survives | tail
@@ -155,6 +156,47 @@ cluster_count_settled() {
 	cluster_count
 }
 check query_after_restart cluster_count_settled
+
+# --- local deploys on a clustered node survive resyncs; cluster deletes made
+# while a node was down still reach it (the origin of each is kept) --------
+local_state() { # NODE DEPLOYMENT: the state the node's own socket reports
+	cl_local "$1" --format csv status 2>/dev/null | awk -F, -v d="$2" '$1 == d { print $3 }'
+}
+check local_deploy_on_cluster_node cl_local node-a deploy loc1 --table tloc --ttl 10m "$CL_DIR/p.bt"
+cl_kill node-b
+check delete_while_node_down cl_cli delete probe2 # only node-b ran it
+cl_kill node-a
+cl_node node-a || fail restart_node_a "no socket"
+cl_node node-b || fail restart_node_b "no socket"
+check resynced_after_restart cl_wait_state probe1 running 10 node-a node-b
+[ "$(local_state node-a loc1)" = running ] && pass local_deploy_survives_resync ||
+	fail local_deploy_survives_resync "loc1 on node-a: '$(local_state node-a loc1)'"
+[ -z "$(local_state node-b probe2)" ] && pass cluster_delete_applied_after_restart ||
+	fail cluster_delete_applied_after_restart "probe2 on node-b: $(local_state node-b probe2)"
+cl_cli --format csv status | grep -q '^loc1,' &&
+	fail local_deploy_not_published "loc1 in the cluster status" || pass local_deploy_not_published
+out=$(cl_cli delete loc1 2>&1)
+[ $? = 4 ] && [ "$(local_state node-a loc1)" = running ] && pass cluster_delete_leaves_local ||
+	fail cluster_delete_leaves_local "$out; loc1: $(local_state node-a loc1)"
+# A cluster deploy of the same name makes it the cluster's.
+check cluster_takes_local_name cl_cli deploy loc1 --table tloc --ttl 10m "$CL_DIR/p.bt"
+check cluster_name_running cl_wait_state loc1 running 10 node-a node-b node-c node-d
+check cluster_name_deleted cl_cli delete loc1
+gone_locally() { for _ in $(seq 50); do [ -z "$(local_state node-a loc1)" ] && return 0; sleep 0.1; done; return 1; }
+check cluster_name_gone_on_node gone_locally
+
+# --- verify-only: compiled and verified, reported running, nothing attached --
+cl_node node-v --verify-only || fail start_node_v "no socket"
+check verify_only_running cl_wait_state probe1 running 10 node-v
+cl_cli --format csv status probe1 | grep '^probe1,node-v,' | grep -q 'verify-only: not attached' &&
+	pass verify_only_reason || fail verify_only_reason "$(cl_cli --format csv status probe1 | grep node-v)"
+check verify_only_bad_program_fails cl_cli deploy bad3 --table tbad3 --ttl 1m "$CL_DIR/bad.bt"
+check verify_only_failed cl_wait_state bad3 failed 10 node-v
+cl_cli delete bad3 >/dev/null
+work 50
+sleep 0.3
+[ "$(local_count node-v t1)" = 0 ] && pass verify_only_no_rows ||
+	fail verify_only_no_rows "$(local_count node-v t1) rows"
 check delete cl_cli delete probe1
 check deleted_everywhere bash -c "for _ in \$(seq 50); do
 	n=\$(\"$CL_CLI\" --cluster $CL_URL --format csv status | grep -c '^probe1,')
