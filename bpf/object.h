@@ -153,6 +153,12 @@ enum bt_rec_kind {
 	BT_REC_ZERO,
 	BT_REC_CAT,  /* cat("file"): fmt is the path */
 	BT_REC_JOIN, /* join(argv[, sep]): BT_JOIN_ARGS strings follow */
+	/* Never emitted: fmt is text a rendering needs (strftime's format,
+	 * cgroup_path's filter), found through bt_type.depth. */
+	BT_REC_TEXT,
+	/* system(fmt, ...): args laid out like a printf; user space runs the
+	 * formatted command (only compiled with bt_compile_opts.unsafe). */
+	BT_REC_SYSTEM,
 };
 
 /* join(): arguments read and their capacity, as bpftrace 0.17. */

@@ -54,7 +54,9 @@ struct bt_type {
 	uint16_t elem_size;
 	bool elem_signed;
 	uint8_t render; /* TEXT: enum bt_render */
-	uint8_t depth;  /* TEXT stacks: frames printed, 0: all */
+	/* TEXT stacks: frames printed, 0: all. TEXT strftime/cgroup_path:
+	 * the id of the BT_REC_TEXT record holding the format/filter. */
+	uint8_t depth;
 	const struct bt_tuple *tuple; /* TUPLE */
 };
 
@@ -86,19 +88,28 @@ enum bt_render {
 	BT_RENDER_USERNAME, /* uid -> user name */
 	BT_RENDER_KSTACK,   /* stack id -> kernel frames (the object's map) */
 	BT_RENDER_USTACK,   /* stack id -> user addresses */
+	/* Values of builtins_text.c (rendered by render_text.c): */
+	BT_RENDER_STRFTIME, /* CLOCK_MONOTONIC ns -> local time text */
+	BT_RENDER_CGROUP,   /* cgroup id -> "unified:/path,..." */
+	BT_RENDER_USYM,     /* 16 bytes: user address, pid -> symbol */
+	BT_RENDER_BUF,      /* 8 + n bytes: u64 length, bytes -> %r text */
 };
 
-/* True for types whose value is held in a register (ints, pointers). */
+/*
+ * True for types whose value is held in a register (ints, pointers, TEXT
+ * of 8 bytes). TEXT values wider than 8 bytes (usym's address + pid,
+ * buf's length + bytes) are aggregates.
+ */
 static inline bool bt_type__scalar(const struct bt_type *t)
 {
 	return t->kind == BT_T_INT || t->kind == BT_T_PTR ||
-	       t->kind == BT_T_TEXT;
+	       (t->kind == BT_T_TEXT && t->size <= 8);
 }
-/* True for types held in stack slots (strings, tuples, inet). */
+/* True for types held in stack slots (strings, tuples, inet, wide TEXT). */
 static inline bool bt_type__aggregate(const struct bt_type *t)
 {
 	return t->kind == BT_T_STR || t->kind == BT_T_TUPLE ||
-	       t->kind == BT_T_INET;
+	       t->kind == BT_T_INET || (t->kind == BT_T_TEXT && t->size > 8);
 }
 /* Natural alignment of a value of this type in a record or map slot. */
 unsigned bt_type__align(const struct bt_type *t);
