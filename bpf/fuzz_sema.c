@@ -36,10 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc < 0 && bt_diags__count(d) == 0)
 		abort(); /* every rejection must say why */
-	if (p) {
-		const struct tt_schema *s = bt_program__schema(p);
-		if (o.table_mode && s->ncols == 0)
-			abort(); /* a table program always has a schema */
+	/* Every table of a table program has a schema with time_. */
+	for (size_t i = 0; p && o.table_mode && i < bt_program__ntables(p);
+	     i++) {
+		const struct tt_schema *s = bt_program__table_schema(p, i);
+		if (!s || tt_schema__find(s, TT_TIME_COLUMN) < 0)
+			abort();
 	}
 	bt_program__free(p);
 	bt_diags__free(d);

@@ -42,6 +42,7 @@ void bt_object__free(struct bt_object *obj)
 	free(obj->progs);
 	free(obj->maps);
 	free(obj->printfs);
+	free(obj->tables);
 	free(obj);
 }
 

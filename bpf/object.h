@@ -174,6 +174,10 @@ struct bt_printf_def {
 	int map;               /* PRINT/CLEAR/ZERO: the map's index */
 	int64_t top, div;      /* PRINT: print(@m, top, div); 0 if absent */
 	int line, col;
+	/* Table mode: index into bt_object.tables of this printf's rows, or
+	 * -1 for a log record (BEGIN/END, no conversions) and outside
+	 * table mode. */
+	int table;
 };
 
 struct bt_object {
@@ -183,7 +187,11 @@ struct bt_object {
 	size_t nmaps;
 	struct bt_printf_def *printfs;
 	size_t nprintfs;
-	struct tt_schema schema;
+	struct tt_schema schema; /* tables[0] (or the first printf) */
+	/* Table mode: one schema per distinct row format, in order of first
+	 * appearance; the daemon writes table i to "<table>" or "<table>_<i+1>". */
+	struct tt_schema *tables;
+	size_t ntables;
 	int time_col; /* schema column of time_ */
 	bool time_from_arg; /* time_ given by the program, else the header */
 	int stack_map; /* BPF_MAP_TYPE_STACK_TRACE for kstack/ustack, or -1 */

@@ -154,6 +154,25 @@ const struct tt_schema *bt_program__schema(const struct bt_program *prog)
 	return &prog->obj->schema;
 }
 
+size_t bt_program__ntables(const struct bt_program *prog)
+{
+	return prog->obj->ntables;
+}
+
+const struct tt_schema *bt_program__table_schema(const struct bt_program *prog,
+						 size_t i)
+{
+	return i < prog->obj->ntables ? &prog->obj->tables[i] : NULL;
+}
+
+int bt_program__row_table(const struct bt_program *prog, uint32_t printf_id)
+{
+	if (printf_id >= prog->obj->nprintfs)
+		return -1;
+	const struct bt_printf_def *pd = &prog->obj->printfs[printf_id];
+	return pd->kind == BT_REC_PRINTF ? pd->table : -1;
+}
+
 int bt_program__load(struct bt_program *prog, struct bt_diags *diags)
 {
 	if (prog->loaded)

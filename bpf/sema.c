@@ -569,9 +569,17 @@ int bt_sema__unit(struct bt_sema *s, const struct bt_probe *probe,
 
 int bt_sema__finish(struct bt_sema *s)
 {
-	if (s->table_mode && s->row_printf < 0) {
+	/* Rows come from printfs, or from maps exported as tables (a map
+	 * that is only ever read stays empty: it is no source). */
+	bool maps = false;
+	for (size_t i = BT_MAP_USER; i < s->obj->nmaps && !maps; i++)
+		maps = s->obj->maps[i].name[0] == '@' &&
+		       !s->obj->maps[i].provisional;
+	if (s->table_mode && s->obj->ntables == 0 && !maps) {
 		bt_sema__error(s, 0, 0,
-			       "a table program needs at least one printf");
+			       "a table program needs a printf with "
+			       "conversions outside BEGIN/END (a row) or a "
+			       "map it writes");
 		return -EINVAL;
 	}
 	return 0;

@@ -6,9 +6,15 @@
  * aligned offset (integers widened to 8 bytes, strings as char[N] with N a
  * multiple of 8, ntop addresses as 24 bytes), so every store and copy is
  * whole words. One printf call compiled for several attach points reuses
- * one id when the layouts agree. In table mode the first printf fixes the
- * schema; every other printf must have the same format and argument types,
- * and a violation names both positions.
+ * one id when the layouts agree.
+ *
+ * Table mode sorts printfs into rows and log records. A printf in BEGIN or
+ * END, or one without conversions (a banner), is a log record: the daemon
+ * keeps its text with the deployment. Every other printf is a row of the
+ * table of its format: printfs with the same format string and argument
+ * types share one table, a new format adds the next table (the order of
+ * first appearance in the source, because units are compiled in source
+ * order). Column rules (labels, types, time_) are checked per table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,14 +43,18 @@ static bool same_arg(const struct bt_type *a, const struct bt_type *b)
 	return true;
 }
 
-/* Builds obj->schema from the row printf. Returns 0 or -1. */
+/*
+ * Builds the table schema of a row printf into *sc. Returns the column of
+ * time_ (an argument labelled time_, else an added last column) or -1
+ * after a diagnostic.
+ */
 static int schema(struct bt_sema *s, const struct bt_expr *call,
-		  struct bt_printf_def *pd, const struct bt_fmt_conv *cv)
+		  struct bt_printf_def *pd, const struct bt_fmt_conv *cv,
+		  struct tt_schema *sc)
 {
 	const struct bt_expr *f = call->call.args[0];
-	struct tt_schema *sc = &s->obj->schema;
+	int time_col = -1;
 	memset(sc, 0, sizeof(*sc));
-	s->obj->time_col = -1;
 	for (size_t i = 0; i < pd->nargs; i++) {
 		const char *name = cv[i].name;
 		/* Point at the label when there is one: it names the column. */
@@ -60,8 +70,7 @@ static int schema(struct bt_sema *s, const struct bt_expr *call,
 				return -1;
 			}
 			tt = TT_TYPE_TIME;
-			s->obj->time_col = (int)i;
-			s->obj->time_from_arg = true;
+			time_col = (int)i;
 		} else if (t->kind == BT_T_INT) {
 			tt = t->is_signed ? TT_TYPE_INT64 : TT_TYPE_UINT64;
 		} else if (t->kind == BT_T_PTR) {
@@ -78,35 +87,106 @@ static int schema(struct bt_sema *s, const struct bt_expr *call,
 				       TT_MAX_COLUMNS - 1);
 			return -1;
 		}
-		pd->args[i].col = (int)i;
 	}
-	if (s->obj->time_col < 0) {
+	if (time_col < 0) {
 		tt_schema__add(sc, TT_TIME_COLUMN, TT_TYPE_TIME);
-		s->obj->time_col = (int)sc->ncols - 1;
+		time_col = (int)sc->ncols - 1;
 	}
+	return time_col;
+}
+
+/* The first table's schema is also obj->schema (bt_program__schema). */
+static void set_first_schema(struct bt_sema *s, const struct tt_schema *sc,
+			     int time_col, size_t nargs)
+{
+	s->obj->schema = *sc;
+	s->obj->time_col = time_col;
+	s->obj->time_from_arg = time_col < (int)nargs;
+}
+
+/*
+ * Table mode: the table of an earlier row printf with the same format
+ * string and argument types (identical formats share a table), or -1.
+ */
+static int same_table(const struct bt_sema *s, const struct bt_printf_def *pd)
+{
+	for (size_t i = 0; i < s->obj->nprintfs; i++) {
+		const struct bt_printf_def *o = &s->obj->printfs[i];
+		if (o == pd || o->kind != BT_REC_PRINTF || o->table < 0 ||
+		    strcmp(o->fmt, pd->fmt) || o->nargs != pd->nargs)
+			continue;
+		bool same = true;
+		for (size_t k = 0; k < pd->nargs && same; k++)
+			same = same_arg(&o->args[k].type, &pd->args[k].type);
+		if (same)
+			return o->table;
+	}
+	return -1;
+}
+
+/*
+ * Banner printfs are not rows: those in BEGIN/END and those without
+ * conversions ("Tracing... Hit Ctrl-C to end.\n"). In table mode they are
+ * log records the daemon keeps with the deployment.
+ */
+static bool is_log(const struct bt_sema *s, const struct bt_printf_def *pd)
+{
+	enum bt_probe_kind k = s->uap->kind;
+	return k == BT_PROBE_BEGIN || k == BT_PROBE_END || pd->nargs == 0;
+}
+
+/* Table mode: routes a new row printf to its table, adding one if new. */
+static int assign_table(struct bt_sema *s, const struct bt_expr *call,
+			struct bt_printf_def *pd, const struct bt_fmt_conv *cv)
+{
+	struct bt_object *obj = s->obj;
+	int t = same_table(s, pd);
+	for (size_t i = 0; i < pd->nargs; i++)
+		pd->args[i].col = (int)i;
+	if (t >= 0) {
+		pd->table = t;
+		return 0;
+	}
+	if (obj->ntables >= BT_MAX_TABLES) {
+		bt_sema__error(s, call->line, call->col,
+			       "a table program has at most %d distinct "
+			       "printf formats (one table each); this is "
+			       "one more",
+			       BT_MAX_TABLES);
+		return -1;
+	}
+	struct tt_schema sc;
+	int time_col = schema(s, call, pd, cv, &sc);
+	if (time_col < 0)
+		return -1;
+	struct tt_schema *grown =
+		realloc(obj->tables, (obj->ntables + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	obj->tables = grown;
+	grown[obj->ntables] = sc;
+	pd->table = (int)obj->ntables++;
+	if (pd->table == 0)
+		set_first_schema(s, &sc, time_col, pd->nargs);
 	return 0;
 }
 
-/* Table mode: a later printf must match the row printf exactly. */
-static int same_as_row(struct bt_sema *s, const struct bt_expr *call,
-		       const struct bt_printf_def *pd)
+/* Outside table mode: best effort, the schema of the first printf. */
+static void first_printf_schema(struct bt_sema *s, const struct bt_expr *call,
+				struct bt_printf_def *pd,
+				const struct bt_fmt_conv *cv)
 {
-	const struct bt_printf_def *row = &s->obj->printfs[s->row_printf];
-	const char *why = NULL;
-	if (strcmp(row->fmt, pd->fmt))
-		why = "a different format string";
-	else if (row->nargs != pd->nargs)
-		why = "a different number of arguments";
-	for (size_t i = 0; !why && i < pd->nargs; i++)
-		if (!same_arg(&row->args[i].type, &pd->args[i].type))
-			why = "different argument types";
-	if (!why)
-		return 0;
-	bt_sema__error(s, call->line, call->col,
-		       "every printf of a table program must match the first "
-		       "one (line %d:%d): this one has %s",
-		       row->line, row->col, why);
-	return -1;
+	int errs = s->errors;
+	struct bt_diags *keep = s->diags;
+	struct bt_diags *tmpd = bt_diags__new();
+	struct tt_schema sc;
+	s->diags = tmpd;
+	int time_col = tmpd ? schema(s, call, pd, cv, &sc) : -1;
+	if (time_col >= 0)
+		set_first_schema(s, &sc, time_col, pd->nargs);
+	s->diags = keep;
+	s->errors = errs;
+	bt_diags__free(tmpd);
 }
 
 /* Finds an identical printf compiled for another attach point. */
@@ -180,14 +260,6 @@ int bt_sema__printf(struct bt_sema *s, const struct bt_expr *call)
 			       "literal");
 		return -1;
 	}
-	enum bt_probe_kind k = s->uap->kind;
-	if (s->table_mode && (k == BT_PROBE_BEGIN || k == BT_PROBE_END)) {
-		bt_sema__error(s, call->line, call->col,
-			       "printf is not allowed in %s in a table "
-			       "program (rows come from probes)",
-			       bt_probe_kind__name(k));
-		return -1;
-	}
 	struct bt_fmt fmt = { 0 };
 	struct bt_fmt_error ferr;
 	if (bt_fmt__parse(f->str.data, f->str.len, &fmt, &ferr) < 0) {
@@ -240,31 +312,20 @@ static int register_printf(struct bt_sema *s, const struct bt_expr *call,
 	pd->size = tmp.size;
 	pd->line = call->line;
 	pd->col = call->col;
+	pd->table = -1;
 	if (!s->table_mode) {
 		if (s->row_printf < 0) {
 			s->row_printf = id;
-			/* Best effort: the schema of the first printf. */
-			int errs = s->errors;
-			struct bt_diags *keep = s->diags;
-			struct bt_diags *tmpd = bt_diags__new();
-			s->diags = tmpd;
-			if (tmpd && schema(s, call, pd, cv) < 0)
-				memset(&s->obj->schema, 0,
-				       sizeof(s->obj->schema));
-			s->diags = keep;
-			s->errors = errs;
-			bt_diags__free(tmpd);
+			first_printf_schema(s, call, pd, cv);
 		}
 		return id;
 	}
-	if (s->row_printf < 0) {
-		s->row_printf = id;
-		return schema(s, call, pd, cv) < 0 ? -1 : id;
-	}
-	if (same_as_row(s, call, pd) < 0)
+	if (is_log(s, pd))
+		return id;
+	if (assign_table(s, call, pd, cv) < 0)
 		return -1;
-	for (size_t i = 0; i < pd->nargs; i++)
-		pd->args[i].col = (int)i;
+	if (s->row_printf < 0)
+		s->row_printf = id;
 	return id;
 }
 
@@ -287,6 +348,7 @@ static int action(struct bt_sema *s, enum bt_rec_kind kind, int map,
 	pd->top = top;
 	pd->div = div;
 	pd->size = sizeof(struct bt_rec_hdr);
+	pd->table = -1;
 	if (fmt && !(pd->fmt = strdup(fmt)))
 		return -1;
 	return id;

@@ -77,9 +77,11 @@ struct bt_compile_opts {
 	size_t sz;            /* sizeof(struct bt_compile_opts) */
 	const char *filename; /* for diagnostics; NULL: "<program>" */
 	/*
-	 * Table mode (the daemon): enforce the printf -> table rules (at least
-	 * one printf, one format and argument types, none in BEGIN/END).
-	 * Off (bt-run): printf anywhere, any formats.
+	 * Table mode (the daemon): printf -> table rules. Each distinct row
+	 * format is a table (bt_program__ntables); printfs in BEGIN/END or
+	 * without conversions are log records (bt_program__row_table -1);
+	 * a program needs a row printf or a map. Actions that print in user
+	 * space are refused. Off (bt-run): printf anywhere, any formats.
 	 */
 	bool table_mode;
 	/* Ring buffer size, rounded up to a power of two >= 4096; 0: 4 MiB.
@@ -106,6 +108,30 @@ int bt_program__compile(const char *source, const struct bt_compile_opts *opts,
  */
 const struct tt_schema *bt_program__schema(const struct bt_program *prog);
 
+/* Distinct row formats (tables) a table program may have. */
+#define BT_MAX_TABLES 16
+
+/*
+ * Table mode: the number of tables, one per distinct row printf format
+ * (format string and argument types) in order of first appearance in the
+ * source. 0 for a program whose rows only come from maps, and outside
+ * table mode.
+ */
+size_t bt_program__ntables(const struct bt_program *prog);
+/*
+ * The schema of table i (< bt_program__ntables), like bt_program__schema
+ * (which is table 0's); NULL when i is out of range.
+ */
+const struct tt_schema *bt_program__table_schema(const struct bt_program *prog,
+						 size_t i);
+/*
+ * The table a record of printf_id belongs to: its index, or -1 when the
+ * record is not a row (a log record: a printf in BEGIN/END or without
+ * conversions; an action; an unknown id; any record outside table mode).
+ * A row's values follow its table's schema.
+ */
+int bt_program__row_table(const struct bt_program *prog, uint32_t printf_id);
+
 /*
  * Creates maps, loads programs. A verifier rejection is a diagnostic at
  * the probe with the last lines of the verifier log; returns its errno.
@@ -130,9 +156,11 @@ int bt_program__ring_fd(const struct bt_program *prog);
 /*
  * A decoded printf record. values[i] is the i-th printf argument; when the
  * program has no time_ argument, values[nargs] is the record's timestamp.
- * In table mode this is exactly bt_program__schema() order; outside table
- * mode the schema describes the first printf only and rows of other
- * printfs follow their own arguments (use bt_program__format_row). The
+ * In table mode a row follows exactly the schema of its table
+ * (bt_program__row_table, bt_program__table_schema); log records follow
+ * their own arguments (render them with bt_program__format_row), and so
+ * do all records outside table mode, where bt_program__schema describes
+ * the first printf only. The
  * time_ value is CLOCK_MONOTONIC ns (the daemon converts it to wall
  * clock). String values (strings, ntop addresses) point into the ring
  * buffer or the program and live only for the call.

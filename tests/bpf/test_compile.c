@@ -97,37 +97,8 @@ TT_TEST(table_rule_same_printf_ok)
 	bt_program__free(r.prog);
 }
 
-TT_TEST(table_rule_format_differs)
-{
-	CHECK_ERROR(GETPPID " { printf(\"a:%d\", pid); }\n"
-			    "tracepoint:syscalls:sys_enter_getpid\n"
-			    "  { printf(\"b:%d\", pid); }",
-		    true, 3, 5, "line 1:");
-	CHECK_ERROR(GETPPID " { printf(\"a:%d\", pid); }\n"
-			    "BEGIN { }\n"
-			    "tracepoint:syscalls:sys_enter_getpid"
-			    " { printf(\"a:%d\", pid); }\n" GETPPID
-			    " { printf(\"a:%d\", (int8)1); }",
-		    true, 4, 41, "different argument types");
-}
-
-TT_TEST(table_rule_printf_in_begin)
-{
-	CHECK_ERROR("BEGIN {\n  printf(\"x:%d\", 1);\n}", true, 2, 3,
-		    "not allowed in BEGIN");
-	/* Outside table mode printf in BEGIN is fine. */
-	struct result r = compile("BEGIN { printf(\"x:%d\", 1); }", false);
-	CHECKF(r.rc == 0, "%s", r.msg);
-	bt_program__free(r.prog);
-}
-
-TT_TEST(table_rule_needs_printf)
-{
-	struct result r = compile(GETPPID " { @c = count(); }", true);
-	bt_program__free(r.prog);
-	CHECK(r.rc < 0);
-	CHECK(strstr(r.msg, "at least one printf"));
-}
+/* Several formats, BEGIN/END printfs and programs without printf: see
+ * test_sema_tables.c (they became tables and log records). */
 
 TT_TEST(table_rule_time_integer)
 {
@@ -345,9 +316,8 @@ TT_TEST(garbage_never_crashes)
 }
 
 TT_MAIN("compile", TT_CASE(schema_from_labels), TT_CASE(schema_with_time),
-	TT_CASE(table_rule_same_printf_ok), TT_CASE(table_rule_format_differs),
-	TT_CASE(table_rule_printf_in_begin), TT_CASE(table_rule_needs_printf),
-	TT_CASE(table_rule_time_integer), TT_CASE(printf_positions_after_escapes),
+	TT_CASE(table_rule_same_printf_ok), TT_CASE(table_rule_time_integer),
+	TT_CASE(printf_positions_after_escapes),
 	TT_CASE(table_rule_duplicate_column), TT_CASE(printf_errors),
 	TT_CASE(unknown_names), TT_CASE(type_errors),
 	TT_CASE(probe_context_errors), TT_CASE(syntax_error_position),
