@@ -560,38 +560,46 @@ int bt_attach__profile(int prog_fd, uint64_t freq_hz, struct bt_link **out,
 	return ret;
 }
 
+/*
+ * A named perf event and bpftrace's sample period when the probe gives
+ * none (software:cs, hardware:cycles).
+ */
 struct perf_named {
 	const char *name, *alias;
 	unsigned config;
+	uint64_t period;
 };
 
 static const struct perf_named sw_events[] = {
-	{"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK},
-	{"task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK},
-	{"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS},
-	{"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES},
-	{"cpu-migrations", NULL, PERF_COUNT_SW_CPU_MIGRATIONS},
-	{"minor-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MIN},
-	{"major-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MAJ},
-	{"alignment-faults", NULL, PERF_COUNT_SW_ALIGNMENT_FAULTS},
-	{"emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS},
-	{"dummy", NULL, PERF_COUNT_SW_DUMMY},
-	{"bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT},
-	{NULL, NULL, 0},
+	{"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000},
+	{"task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK, 1000000},
+	{"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100},
+	{"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000},
+	{"cpu-migrations", NULL, PERF_COUNT_SW_CPU_MIGRATIONS, 1},
+	{"minor-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100},
+	{"major-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1},
+	{"alignment-faults", NULL, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1},
+	{"emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS, 1},
+	{"dummy", NULL, PERF_COUNT_SW_DUMMY, 1},
+	{"bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT, 1},
+	{NULL, NULL, 0, 0},
 };
 
 static const struct perf_named hw_events[] = {
-	{"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES},
-	{"instructions", NULL, PERF_COUNT_HW_INSTRUCTIONS},
-	{"cache-references", NULL, PERF_COUNT_HW_CACHE_REFERENCES},
-	{"cache-misses", NULL, PERF_COUNT_HW_CACHE_MISSES},
-	{"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS},
-	{"branch-misses", NULL, PERF_COUNT_HW_BRANCH_MISSES},
-	{"bus-cycles", NULL, PERF_COUNT_HW_BUS_CYCLES},
-	{"frontend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND},
-	{"backend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_BACKEND},
-	{"ref-cycles", NULL, PERF_COUNT_HW_REF_CPU_CYCLES},
-	{NULL, NULL, 0},
+	{"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000},
+	{"instructions", NULL, PERF_COUNT_HW_INSTRUCTIONS, 1000000},
+	{"cache-references", NULL, PERF_COUNT_HW_CACHE_REFERENCES, 1000000},
+	{"cache-misses", NULL, PERF_COUNT_HW_CACHE_MISSES, 1000000},
+	{"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS,
+	 100000},
+	{"branch-misses", NULL, PERF_COUNT_HW_BRANCH_MISSES, 100000},
+	{"bus-cycles", NULL, PERF_COUNT_HW_BUS_CYCLES, 100000},
+	{"frontend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND,
+	 1000000},
+	{"backend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_BACKEND,
+	 1000000},
+	{"ref-cycles", NULL, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000},
+	{NULL, NULL, 0, 0},
 };
 
 static const struct perf_named *perf_lookup(const struct perf_named *t,
@@ -602,6 +610,16 @@ static const struct perf_named *perf_lookup(const struct perf_named *t,
 		    (t->alias && !strcmp(event, t->alias)))
 			return t;
 	return NULL;
+}
+
+const char *bt_attach__perf_event(bool hardware, const char *event,
+				  uint64_t *period)
+{
+	const struct perf_named *e =
+		perf_lookup(hardware ? hw_events : sw_events, event);
+	if (e && period)
+		*period = e->period;
+	return e ? e->name : NULL;
 }
 
 /* A named software or hardware event on every CPU every period events. */

@@ -111,6 +111,15 @@ int bt_attach__profile(int prog_fd, uint64_t freq_hz, struct bt_link **out,
 int bt_attach__software(int prog_fd, const char *event, uint64_t period,
 			struct bt_link **out, char *err, size_t errlen);
 
+/*
+ * Looks up a software (hardware false) or hardware perf event name or
+ * alias as bt_attach__software/__hardware take them. Returns the event's
+ * canonical name with bpftrace's default sample period in *period (may be
+ * NULL), or NULL for an unknown name.
+ */
+const char *bt_attach__perf_event(bool hardware, const char *event,
+				  uint64_t *period);
+
 /* The reason hardware perf events fail on machines without a PMU. */
 #define BT_ATTACH_NO_HARDWARE "no hardware perf counters on this machine"
 /* The reason fentry/fexit fail on kernels without BPF trampolines. */

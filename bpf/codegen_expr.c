@@ -128,6 +128,13 @@ static int args_member(struct bt_cg *cg, const struct bt_expr *e,
 {
 	const struct bt_tp_field *f = m->field;
 	struct bt_type kern = { .kind = BT_T_PTR };
+	if (!f) { /* fentry/fexit: a u64 slot per parameter */
+		EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BT_REG_CTX,
+				(int16_t)m->offset));
+		if (m->type.kind == BT_T_INT)
+			bt_cg__int_cast(cg, m->type.size, m->type.is_signed);
+		return 0;
+	}
 	if (f->data_loc) {
 		int slot = bt_cg__slot(cg, BT_STRLEN, e->line, e->col);
 		bt_emit__zero(&cg->e, slot, BT_STRLEN);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf/attach.h"
 #include "bpf/object.h"
 
 #define LOG_SIZE (1u << 20)
@@ -90,14 +91,41 @@ static void verifier_diag(struct bt_prog_def *p, const char *log, int err,
 		      strerror(err), (int)(len - start), log + start);
 }
 
+/*
+ * fentry/fexit programs are bound to their function at load; a kernel
+ * without BPF trampolines refuses them there, which is no verifier
+ * verdict on the program.
+ */
+static int trampoline_diag(struct bt_prog_def *p, int err,
+			   struct bt_diags *diags)
+{
+	struct bt_features f;
+	bt_features__probe(&f);
+	if (f.fentry)
+		return 0;
+	bt_diags__add(diags, p->unit.line, p->unit.col,
+		      "cannot load %s:%s: %s (%s)",
+		      bt_probe_kind__name(p->unit.kind), p->unit.target,
+		      BT_ATTACH_NO_FENTRY, strerror(err));
+	return -err;
+}
+
 static int load_prog(struct bt_prog_def *p, struct bt_diags *diags)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	if (p->type == BPF_PROG_TYPE_TRACING) {
+		opts.expected_attach_type = p->unit.kind == BT_PROBE_FEXIT
+						    ? BPF_TRACE_FEXIT
+						    : BPF_TRACE_FENTRY;
+		opts.attach_btf_id = p->unit.btf_id;
+	}
 	p->fd = bpf_prog_load(p->type, p->name, "GPL", p->insns, p->ninsns,
 			      &opts);
 	if (p->fd >= 0)
 		return 0;
 	int err = errno;
+	if (p->type == BPF_PROG_TYPE_TRACING && trampoline_diag(p, err, diags))
+		return -err;
 	char *log = calloc(1, LOG_SIZE);
 	if (!log)
 		return -ENOMEM;

@@ -31,6 +31,7 @@ void bt_object__free(struct bt_object *obj)
 		free(p->unit.symbol);
 		free(p->unit.path);
 		bt_tp_format__free(p->unit.tp);
+		free(p->unit.usdt_args);
 	}
 	for (size_t i = 0; i < obj->nmaps; i++)
 		if (obj->maps[i].fd >= 0)

@@ -26,6 +26,7 @@
 #include "tracetab/store.h"
 
 struct bt_link;
+struct bt_usdt_arg;
 
 enum {
 	BT_MAP_RINGBUF = 0,
@@ -55,6 +56,7 @@ static inline int bt_scratch_slot(enum bt_probe_kind kind)
 	case BT_PROBE_INTERVAL:
 	case BT_PROBE_PROFILE:
 	case BT_PROBE_SOFTWARE:
+	case BT_PROBE_HARDWARE:
 		return 1;
 	case BT_PROBE_BEGIN:
 	case BT_PROBE_END:
@@ -85,8 +87,13 @@ struct bt_unit_ap {
 	char *symbol;                     /* uprobe symbol */
 	char *path;                       /* uprobe binary */
 	uint64_t file_offset;             /* uprobe */
-	uint64_t value;                   /* interval ns, profile hz */
+	uint64_t value;                   /* interval ns, profile hz,
+					     perf event period */
 	struct bt_tp_format *tp;          /* tracepoint format */
+	uint32_t btf_id;                  /* fentry/fexit: the BTF FUNC */
+	uint64_t sema_offset;             /* usdt: semaphore, 0 if none */
+	struct bt_usdt_arg *usdt_args;    /* usdt: argument specs */
+	int usdt_nargs;
 };
 
 struct bt_prog_def {

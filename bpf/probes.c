@@ -33,6 +33,7 @@ void bt_probe__free_units(struct bt_unit_ap *u, int n)
 		free(u[i].symbol);
 		free(u[i].path);
 		bt_tp_format__free(u[i].tp);
+		free(u[i].usdt_args);
 	}
 	free(u);
 }
@@ -220,30 +221,47 @@ static int expand_timer(struct bt_sema *s, const struct bt_attach_point *ap,
 }
 
 /*
- * Arguments past the sixth are on the stack at function entry: the return
- * address at sp, then arg6 at sp + 8, arg7 at sp + 16, ...
+ * software:event[:count] and hardware:event[:count]: a perf event on
+ * every CPU, firing every count events (bpftrace's default per event).
  */
-/* software:event[:count]: a software perf event on every CPU. */
-static int expand_software(struct bt_sema *s, const struct bt_attach_point *ap,
-			   struct bt_unit_ap **out)
+static int expand_perf(struct bt_sema *s, const struct bt_attach_point *ap,
+		       struct bt_unit_ap **out)
 {
-	if (need_parts(s, ap, 1, 2, "software:event[:count]") < 0)
+	bool hw = ap->kind == BT_PROBE_HARDWARE;
+	char msg[300];
+	if (need_parts(s, ap, 1, 2,
+		       hw ? "hardware:event[:count]"
+			  : "software:event[:count]") < 0)
 		return -1;
-	uint64_t period = 1000; /* bpftrace's default sample period */
+	uint64_t period;
+	const char *name = bt_attach__perf_event(hw, ap->parts[0], &period);
+	if (!name) {
+		snprintf(msg, sizeof(msg), "unknown %s event '%s'",
+			 hw ? "hardware" : "software", ap->parts[0]);
+		return fail(s, ap, msg);
+	}
 	if (ap->nparts == 2) {
 		char *end;
 		period = strtoull(ap->parts[1], &end, 10);
-		if (*end || period == 0)
-			return fail(s, ap, "the software event count must be a "
-					   "positive integer");
+		if (*end || period == 0) {
+			snprintf(msg, sizeof(msg),
+				 "the %s event count must be a positive "
+				 "integer",
+				 hw ? "hardware" : "software");
+			return fail(s, ap, msg);
+		}
 	}
 	if (one(ap, out) < 0)
 		return -1;
-	(*out)->target = strdup(ap->parts[0]);
+	(*out)->target = strdup(name);
 	(*out)->value = period;
 	return 1;
 }
 
+/*
+ * Arguments past the sixth are on the stack at function entry: the return
+ * address at sp, then arg6 at sp + 8, arg7 at sp + 16, ...
+ */
 static bool regs_arg(struct bt_cg *cg, unsigned n)
 {
 	unsigned nregs = sizeof(regs_args) / sizeof(regs_args[0]);
@@ -330,6 +348,12 @@ static int at_software(int fd, const struct bt_unit_ap *u,
 	return bt_attach__software(fd, u->target, u->value, out, err, len);
 }
 
+static int at_hardware(int fd, const struct bt_unit_ap *u,
+		       struct bt_link **out, char *err, size_t len)
+{
+	return bt_attach__hardware(fd, u->target, u->value, out, err, len);
+}
+
 static const struct bt_probe_info probes[] = {
 	{ BT_PROBE_BEGIN, BPF_PROG_TYPE_RAW_TRACEPOINT, expand_plain, NULL,
 	  NULL, NULL },
@@ -351,8 +375,16 @@ static const struct bt_probe_info probes[] = {
 	  NULL, at_interval },
 	{ BT_PROBE_PROFILE, BPF_PROG_TYPE_PERF_EVENT, expand_timer, NULL,
 	  NULL, at_profile },
-	{ BT_PROBE_SOFTWARE, BPF_PROG_TYPE_PERF_EVENT, expand_software, NULL,
+	{ BT_PROBE_SOFTWARE, BPF_PROG_TYPE_PERF_EVENT, expand_perf, NULL,
 	  NULL, at_software },
+	{ BT_PROBE_HARDWARE, BPF_PROG_TYPE_PERF_EVENT, expand_perf, NULL,
+	  NULL, at_hardware },
+	{ BT_PROBE_USDT, BPF_PROG_TYPE_KPROBE, bt_probe__expand_usdt,
+	  bt_probe__usdt_arg, NULL, bt_probe__attach_usdt },
+	{ BT_PROBE_FENTRY, BPF_PROG_TYPE_TRACING, bt_probe__expand_fentry, NULL,
+	  NULL, bt_probe__attach_fentry },
+	{ BT_PROBE_FEXIT, BPF_PROG_TYPE_TRACING, bt_probe__expand_fentry, NULL,
+	  bt_probe__fexit_ret, bt_probe__attach_fentry },
 };
 
 const struct bt_probe_info *bt_probe__info(enum bt_probe_kind kind)

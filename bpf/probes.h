@@ -34,4 +34,27 @@ struct bt_probe_info {
 const struct bt_probe_info *bt_probe__info(enum bt_probe_kind kind);
 void bt_probe__free_units(struct bt_unit_ap *u, int n);
 
+/*
+ * probes_trace.c: usdt and fentry/fexit, with the entry points of the
+ * table in probes.c.
+ */
+int bt_probe__expand_usdt(struct bt_sema *s, const struct bt_attach_point *ap,
+			  struct bt_unit_ap **out);
+/* Loads USDT argument n of the current unit; false past the last one. */
+bool bt_probe__usdt_arg(struct bt_cg *cg, unsigned n);
+int bt_probe__attach_usdt(int fd, const struct bt_unit_ap *u,
+			  struct bt_link **out, char *err, size_t len);
+int bt_probe__expand_fentry(struct bt_sema *s, const struct bt_attach_point *ap,
+			    struct bt_unit_ap **out);
+/* Loads fexit's return value (the slot after the last parameter). */
+bool bt_probe__fexit_ret(struct bt_cg *cg);
+/*
+ * Finds the parameter called name of the current fentry/fexit unit's
+ * function. Returns 0 with its position and BTF type id, or -ENOENT.
+ */
+int bt_probe__fentry_param(struct bt_sema *s, const char *name, unsigned *index,
+			   uint32_t *type);
+int bt_probe__attach_fentry(int fd, const struct bt_unit_ap *u,
+			    struct bt_link **out, char *err, size_t len);
+
 #endif

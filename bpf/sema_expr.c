@@ -13,6 +13,9 @@
 
 #include "bpf/builtins.h"
 #include "bpf/macros.h"
+#include "bpf/object.h"
+#include "bpf/probes.h"
+#include "bpf/usdt.h"
 #include "bpf/sema.h"
 
 static struct bt_einfo *fail(struct bt_sema *s, const struct bt_expr *e,
@@ -177,6 +180,44 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 	return ei;
 }
 
+static bool is_fentry(const struct bt_sema *s)
+{
+	return s->uap->kind == BT_PROBE_FENTRY || s->uap->kind == BT_PROBE_FEXIT;
+}
+
+/*
+ * args->name in fentry/fexit: parameter i is the u64 at ctx + 8 * i, typed
+ * by BTF. Structs passed by value are not addressable there.
+ */
+static struct bt_einfo *member_fargs(struct bt_sema *s, const struct bt_expr *e)
+{
+	unsigned i;
+	uint32_t type;
+	char msg[300];
+	if (bt_probe__fentry_param(s, e->member.field, &i, &type) < 0) {
+		snprintf(msg, sizeof(msg), "function %s has no parameter '%s'",
+			 s->uap->target, e->member.field);
+		return fail(s, e, "%s", msg);
+	}
+	struct bt_type t, base = { 0 };
+	if (from_btf(s, type, &base, &t) < 0 ||
+	    (t.kind != BT_T_INT && t.kind != BT_T_PTR)) {
+		char tn[128];
+		bt_btf__type_str(bt_sema__btf(s), type, tn, sizeof(tn));
+		snprintf(msg, sizeof(msg),
+			 "parameter '%s' has type '%s'; only integer and "
+			 "pointer parameters can be read",
+			 e->member.field, tn);
+		return fail(s, e, "%s", msg);
+	}
+	struct bt_einfo *ei = typed(s, e, t);
+	if (ei) {
+		ei->offset = 8 * i;
+		ei->load_size = t.size;
+	}
+	return ei;
+}
+
 static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
 {
 	struct bt_einfo *b = bt_sema__expr(s, e->member.base);
@@ -184,7 +225,7 @@ static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
 		return NULL;
 	const struct bt_type *bt = &b->type;
 	if (bt->kind == BT_T_ARGS)
-		return member_args(s, e);
+		return is_fentry(s) ? member_fargs(s, e) : member_args(s, e);
 	if (bt->kind == BT_T_PTR && e->member.arrow) {
 		uint32_t sid = bt_sema__btf(s) ? bt_btf__strip(bt_sema__btf(s), bt->btf) : 0;
 		enum bt_btf_kind k = bt_btf__kind(bt_sema__btf(s), sid);
@@ -212,16 +253,77 @@ static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
 	return NULL;
 }
 
+/* argN as a number, or -1 for other names. */
+static int arg_number(const char *name)
+{
+	if (strncmp(name, "arg", 3) || !name[3])
+		return -1;
+	char *end;
+	long n = strtol(name + 3, &end, 10);
+	return *end || n < 0 || n > 255 ? -1 : (int)n;
+}
+
+/*
+ * What the probe kind changes about a builtin the builtin table types the
+ * same everywhere: USDT arguments exist only as far as the note says, are
+ * readable only from pt_regs registers and point into the traced process;
+ * fentry/fexit have BTF-typed args and retval.
+ */
+static struct bt_einfo *probe_builtin(struct bt_sema *s, const struct bt_expr *e,
+				      struct bt_einfo *ei)
+{
+	const struct bt_unit_ap *u = s->uap;
+	int n = arg_number(e->ident.name);
+	if (u->kind == BT_PROBE_USDT && n >= 0) {
+		char msg[300];
+		if (n >= u->usdt_nargs) {
+			snprintf(msg, sizeof(msg),
+				 "%s: usdt probe %s has %d argument%s",
+				 e->ident.name, u->symbol, u->usdt_nargs,
+				 u->usdt_nargs == 1 ? "" : "s");
+			return fail(s, e, "%s", msg);
+		}
+		if (u->usdt_args[n].kind != BT_USDT_ARG_CONST &&
+		    u->usdt_args[n].reg_off < 0) {
+			snprintf(msg, sizeof(msg),
+				 "%s: usdt operand register '%s' is not in "
+				 "pt_regs",
+				 e->ident.name, u->usdt_args[n].reg);
+			return fail(s, e, "%s", msg);
+		}
+		ei->type = bt_type__int(8, u->usdt_args[n].is_signed);
+		ei->type.user = true; /* pointers point into the process */
+		return ei;
+	}
+	uint32_t rt;
+	struct bt_type t, base = { 0 };
+	if (u->kind == BT_PROBE_FEXIT && !strcmp(e->ident.name, "retval") &&
+	    bt_btf__func_ret(bt_sema__btf(s), u->btf_id, &rt) == 0 && rt &&
+	    from_btf(s, rt, &base, &t) == 0 &&
+	    (t.kind == BT_T_INT || t.kind == BT_T_PTR))
+		ei->type = t;
+	return ei;
+}
+
 static struct bt_einfo *ident(struct bt_sema *s, const struct bt_expr *e)
 {
 	const char *name = e->ident.name;
 	const struct bt_builtin *bi = bt_builtin__find(name, false);
+	if (bi && is_fentry(s) && !strcmp(name, "args")) {
+		/* The context: one u64 slot per parameter (member_fargs). */
+		struct bt_einfo *ei = typed(
+			s, e,
+			(struct bt_type){ .kind = BT_T_ARGS, .ctx = true });
+		if (ei)
+			ei->bi = bi;
+		return ei;
+	}
 	if (bi) {
 		struct bt_einfo *ei = bt_sema__info(s, e);
 		if (!ei)
 			return NULL;
 		ei->bi = bi;
-		return bi->check(s, e, ei) < 0 ? NULL : ei;
+		return bi->check(s, e, ei) < 0 ? NULL : probe_builtin(s, e, ei);
 	}
 	int64_t v;
 	if (bt_macro__lookup(name, &v) == 0 ||

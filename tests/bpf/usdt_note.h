@@ -13,7 +13,15 @@
 #define TT_USDT_SEMAPHORE(sema) \
 	unsigned short sema __attribute__((section(".probes"), used))
 
-#define TT_USDT1(provider, name, sema, arg)                                   \
+#define TT_USDT1(provider, name, sema, arg) \
+	TT_USDT_SPEC(provider, name, sema, "-8@%0", "nor"((long)(arg)))
+
+/*
+ * A probe site with argument specs written by the caller: spec is the
+ * note's argument string with asm operand references ("-4@$7 -8@%0
+ * -8@%1"), followed by the asm input operands.
+ */
+#define TT_USDT_SPEC(provider, name, sema, spec, ...)                         \
 	__asm__ __volatile__(                                                 \
 		"990: nop\n"                                                  \
 		".pushsection .note.stapsdt,\"?\",\"note\"\n"                 \
@@ -26,7 +34,7 @@
 		".8byte " #sema "\n"                                          \
 		".asciz \"" #provider "\"\n"                                  \
 		".asciz \"" #name "\"\n"                                      \
-		".asciz \"-8@%0\"\n"                                          \
+		".asciz \"" spec "\"\n"                                         \
 		"994: .balign 4\n"                                            \
 		".popsection\n"                                               \
 		".ifndef _.stapsdt.base\n"                                    \
@@ -39,6 +47,6 @@
 		".popsection\n"                                               \
 		".endif\n"                                                    \
 		:                                                             \
-		: "nor"((long)(arg)))
+		: __VA_ARGS__)
 
 #endif
