@@ -20,3 +20,9 @@ asan-tests: $(BUILD)/asan/tracetab $(BUILD)/asan/tracetabd
 # (daemon/nats_opts.c, also in libttd.a).
 $(BUILD)/tracetab: $(BUILD)/daemon/nats_opts.o
 $(BUILD)/asan/tracetab: $(BUILD)/asan/daemon/nats_opts.o
+# cl-watch: prints status-bucket changes with server timestamps, for the
+# 50-daemon control-plane simulation in bench-cluster.
+$(BUILD)/tests/cluster/cl-watch: tests/cluster/cl_watch.c daemon/cluster.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lnats -ljansson
+$(BUILD)/bench-cluster: | $(BUILD)/tests/cluster/cl-watch
