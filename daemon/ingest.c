@@ -120,6 +120,8 @@ static int row(void *ctx, const struct bt_row *r)
 	union tt_value v[TT_MAX_COLUMNS];
 	int64_t rc;
 
+	if (!ing->table) /* maps-only program: its records are actions */
+		return 0;
 	memcpy(v, r->values, ing->ncols * sizeof(v[0]));
 	if (ing->time_col >= 0) {
 		int64_t mono = v[ing->time_col].i64;
@@ -142,9 +144,15 @@ static int row(void *ctx, const struct bt_row *r)
 	return 0;
 }
 
+/* For messages: the table, or what a maps-only program writes. */
+static const char *ingest__name(const struct ttd_ingest *ing)
+{
+	return ing->table ? ing->table->name : "(maps)";
+}
+
 int ttd_ingest__drain(struct ttd_ingest *ing)
 {
-	if (!ing->table)
+	if (!ing->loop) /* not attached */
 		return 0;
 	return bt_program__consume(ing->prog, row, ing);
 }
@@ -156,13 +164,13 @@ static void ring_ready(void *ctx, int revents)
 
 	if (revents < 0) {
 		ttd_warn("table %s: ring buffer poll failed: %s",
-			 ing->table->name, strerror(-revents));
+			 ingest__name(ing), strerror(-revents));
 		return;
 	}
 	rc = ttd_ingest__drain(ing);
 	if (rc < 0)
 		ttd_warn("table %s: ring buffer drain failed: %s",
-			 ing->table->name, strerror(-rc));
+			 ingest__name(ing), strerror(-rc));
 }
 
 int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
@@ -205,6 +213,11 @@ void ttd_ingest__stats(const struct ttd_ingest *ing,
 	st->lost = bt_program__lost(ing->prog);
 	st->decode_errors =
 		bt_program__decode_errors(ing->prog) + ing->append_errors;
+}
+
+struct bt_program *ttd_ingest__program(const struct ttd_ingest *ing)
+{
+	return ing->prog;
 }
 
 struct ttd_table_ref *ttd_ingest__table(const struct ttd_ingest *ing)

@@ -64,6 +64,10 @@ struct ttd_ingest_stats {
 void ttd_ingest__stats(const struct ttd_ingest *ing,
 		       struct ttd_ingest_stats *st);
 
+/* The compiled program (maps as tables read it); owned by ing. */
+struct bt_program;
+struct bt_program *ttd_ingest__program(const struct ttd_ingest *ing);
+
 /* The table this ingest writes, or NULL before attach. */
 struct ttd_table_ref *ttd_ingest__table(const struct ttd_ingest *ing);
 

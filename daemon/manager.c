@@ -23,6 +23,7 @@
 #include "daemon/ingest.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
+#include "daemon/map_export.h"
 #include "daemon/tables.h"
 
 #define SPACE "deployments"
@@ -46,6 +47,7 @@ struct ttd_deployment {
 	char *error; /* last error in plain words, or NULL */
 	int64_t created_ns, expires_ns;
 	struct ttd_ingest *ing;
+	struct ttd_map_export *mx; /* ing's maps as tables, or NULL */
 	struct ttd_ingest_stats done; /* counters of detached ingests */
 	struct ttd_deployment *next; /* list in name order */
 };
@@ -136,6 +138,8 @@ static void set_error(struct ttd_deployment *dep, char *error)
 /* Detaches the running ingest, keeping its counters. */
 static void stop(struct ttd_manager *mgr, struct ttd_deployment *dep)
 {
+	ttd_map_export__free(dep->mx); /* END, final map snapshot */
+	dep->mx = NULL;
 	ttd_ingest__free(dep->ing, mgr->loop, &dep->done);
 	dep->ing = NULL;
 }
@@ -165,7 +169,9 @@ static int check_schema(struct ttd_manager *mgr, struct ttd_deployment *dep,
 	char a[1024], b[1024];
 	unsigned own;
 
-	if (tt_catalog__get_table(mgr->cat, spec->table, &old) < 0 ||
+	/* Maps only: their tables are checked when map_export opens them. */
+	if (schema->ncols == 0 ||
+	    tt_catalog__get_table(mgr->cat, spec->table, &old) < 0 ||
 	    tt_schema__equal(&old, schema))
 		return 0;
 	if (!spec->replace_table) {
@@ -204,9 +210,12 @@ static int start(struct ttd_manager *mgr, struct ttd_deployment *dep,
 	if (ref && !tt_schema__equal(tt_table__schema(ref->table), schema) &&
 	    dep->ing && ttd_ingest__table(dep->ing) == ref)
 		stop(mgr, dep);
-	rc = ttd_tables__acquire(&mgr->tables, dep->spec.table, schema,
-				 dep->spec.replace_table, &ref, msg,
-				 sizeof(msg));
+	ref = NULL; /* a maps-only program has no printf table (map_export.c) */
+	rc = schema->ncols == 0
+		     ? 0
+		     : ttd_tables__acquire(&mgr->tables, dep->spec.table,
+					   schema, dep->spec.replace_table,
+					   &ref, msg, sizeof(msg));
 	if (rc < 0) {
 		*error = strdup(msg);
 		ttd_ingest__free(ing, mgr->loop, NULL);
@@ -216,6 +225,25 @@ static int start(struct ttd_manager *mgr, struct ttd_deployment *dep,
 				&mgr->mono_to_wall_ns, error);
 	if (rc < 0)
 		ttd_ingest__free(ing, mgr->loop, NULL);
+	return rc;
+}
+
+/* Exports the running program's maps as tables; on failure it stops. */
+static int maps__start(struct ttd_manager *mgr, struct ttd_deployment *dep,
+		       char **error)
+{
+	struct ttd_map_export_opts o = {
+		.table = dep->spec.table,
+		.source = dep->spec.progs[dep->prog].source,
+		.interval_ms = dep->spec.map_interval_ms,
+		.export_maps = dep->spec.export_maps,
+		.replace = dep->spec.replace_table,
+	};
+	int rc = ttd_map_export__new(ttd_ingest__program(dep->ing),
+				     &mgr->tables, &o, &dep->mx, error);
+
+	if (rc < 0)
+		stop(mgr, dep);
 	return rc;
 }
 
@@ -248,6 +276,8 @@ static int apply(struct ttd_manager *mgr, struct ttd_deployment *dep,
 		ing = NULL;
 	stop(mgr, dep); /* after the new probes are live: nothing missed */
 	dep->ing = ing;
+	if (ing && maps__start(mgr, dep, &error) < 0)
+		ing = NULL;
 	dep->state = ing ? ST_RUNNING : idx < 0 ? ST_SKIPPED : ST_FAILED;
 	if (ing && ttd_ingest__verify_only)
 		snprintf(dep->reason, sizeof(dep->reason),
@@ -276,7 +306,8 @@ static json_t *status__json(struct ttd_deployment *dep)
 		st.lost += cur.lost;
 		st.decode_errors += cur.decode_errors;
 	}
-	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s?}",
+	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s?,"
+			 "s:o*}",
 			 "name", dep->spec.name, "table", dep->spec.table,
 			 "state", state_names[dep->state], "program", dep->prog,
 			 "reason", dep->reason, "ttl", dep->spec.ttl,
@@ -284,7 +315,8 @@ static json_t *status__json(struct ttd_deployment *dep)
 			 "expires_ns", (json_int_t)dep->expires_ns, "rows",
 			 (json_int_t)st.rows, "lost", (json_int_t)st.lost,
 			 "decode_errors", (json_int_t)st.decode_errors, "error",
-			 dep->error);
+			 dep->error, "map_tables",
+			 ttd_map_export__status(dep->mx));
 }
 
 static void drain_all(struct ttd_manager *mgr)
@@ -487,6 +519,8 @@ void ttd_manager__tick(struct ttd_manager *mgr)
 
 	mgr->mono_to_wall_ns = clock_offset();
 	drain_all(mgr);
+	for (struct ttd_deployment *d = mgr->head; d; d = d->next)
+		ttd_map_export__tick(d->mx);
 	reap(mgr, now);
 	if (mgr->opts.max_age_ns && now - mgr->last_expire_ns > 1000000000) {
 		ttd_tables__expire(&mgr->tables, now);

@@ -333,6 +333,57 @@ static int header__parse(const json_t *j, struct ttd_spec *spec, char *err,
 	return 0;
 }
 
+/* The longest map snapshot period: a day. */
+#define MAP_INTERVAL_MAX_MS 86400000ull
+
+/*
+ * Map export options: "map_interval_ms" (integer) or "map_interval" (a
+ * duration like a TTL, or "none": only at print() and at the end), and
+ * "export_maps" (bool).
+ */
+static int maps__parse(const json_t *j, struct ttd_spec *spec, char *err,
+		       size_t errlen)
+{
+	json_t *ms = json_object_get(j, "map_interval_ms");
+	json_t *ex = json_object_get(j, "export_maps");
+	const char *dur;
+	uint64_t ns = 0;
+
+	spec->map_interval_ms = 1000;
+	if (get_str(j, "map_interval", &dur) < 0 || (dur && ms)) {
+		seterr(err, errlen,
+		       "map_interval must be a duration string (give it or "
+		       "map_interval_ms, not both)");
+		return -EINVAL;
+	}
+	if (ms && (!json_is_integer(ms) || json_integer_value(ms) < 0 ||
+		   (uint64_t)json_integer_value(ms) > MAP_INTERVAL_MAX_MS)) {
+		seterr(err, errlen,
+		       "map_interval_ms must be an integer from 0 to %llu",
+		       MAP_INTERVAL_MAX_MS);
+		return -EINVAL;
+	}
+	if (dur && (ttd_ttl__parse(dur, &ns) < 0 ||
+		    ns / 1000000 > MAP_INTERVAL_MAX_MS ||
+		    (ns && ns < 1000000))) {
+		seterr(err, errlen,
+		       "map_interval \"%.31s\" is not a duration from 1ms "
+		       "to 1d (or none)",
+		       dur);
+		return -EINVAL;
+	}
+	if (ms)
+		spec->map_interval_ms = (uint64_t)json_integer_value(ms);
+	else if (dur)
+		spec->map_interval_ms = ns / 1000000;
+	if (ex && !json_is_boolean(ex)) {
+		seterr(err, errlen, "export_maps must be true or false");
+		return -EINVAL;
+	}
+	spec->export_maps = ex && json_is_true(ex);
+	return 0;
+}
+
 int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 		    size_t errlen)
 {
@@ -344,7 +395,8 @@ int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 		seterr(err, errlen, "deployment must be a JSON object");
 		return -EINVAL;
 	}
-	if (header__parse(j, spec, err, errlen) < 0)
+	if (header__parse(j, spec, err, errlen) < 0 ||
+	    maps__parse(j, spec, err, errlen) < 0)
 		return -EINVAL;
 	progs = json_object_get(j, "programs");
 	if (!json_is_array(progs) || json_array_size(progs) == 0 ||
@@ -361,6 +413,10 @@ int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 	json_object_set_new(spec->canon, "ttl", json_string(spec->ttl));
 	json_object_set_new(spec->canon, "replace_table",
 			    json_boolean(spec->replace_table));
+	json_object_set_new(spec->canon, "map_interval_ms",
+			    json_integer((json_int_t)spec->map_interval_ms));
+	json_object_set_new(spec->canon, "export_maps",
+			    json_boolean(spec->export_maps));
 	json_object_set_new(spec->canon, "programs", cprogs);
 	json_array_foreach(progs, i, p)
 	{
@@ -384,6 +440,8 @@ void ttd_spec__release(struct ttd_spec *spec)
 bool ttd_spec__same_probes(const struct ttd_spec *a, const struct ttd_spec *b)
 {
 	return strcmp(a->table, b->table) == 0 &&
+	       a->map_interval_ms == b->map_interval_ms &&
+	       a->export_maps == b->export_maps &&
 	       json_equal(json_object_get(a->canon, "programs"),
 			  json_object_get(b->canon, "programs"));
 }

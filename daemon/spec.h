@@ -59,6 +59,13 @@ struct ttd_spec {
 	char ttl[32];
 	uint64_t ttl_ns; /* 0: no expiry */
 	bool replace_table;
+	/*
+	 * Maps as tables: snapshot period of exported maps (0: only at
+	 * print(@m) and when the deployment ends; default 1000), and whether
+	 * a program with printf rows also exports its maps.
+	 */
+	uint64_t map_interval_ms;
+	bool export_maps;
 	size_t nprogs;
 	struct ttd_program_spec progs[TT_CONTROL_MAX_PROGRAMS];
 	json_t *canon; /* owned canonical JSON */
@@ -94,7 +101,8 @@ void ttd_spec__release(struct ttd_spec *spec);
 
 /*
  * True when both specs would attach the same probes into the same table
- * (table and programs equal); ttl and replace_table may differ.
+ * (table, programs and map export options equal); ttl and replace_table
+ * may differ.
  */
 bool ttd_spec__same_probes(const struct ttd_spec *a, const struct ttd_spec *b);
 
