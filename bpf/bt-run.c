@@ -5,11 +5,13 @@
  * the compiler's integration tests.
  *
  *   bt-run PROGRAM.bt | -e 'text' [-c COUNT] [-t TIMEOUT_S] [--table]
- *          [--table-mode] [--quiet] [--] [ARG...]
+ *          [--table-mode] [--quiet] [--unsafe] [--] [ARG...]
  *
  *   ARG...        positional parameters $1, $2, ... (after the program) *
  *   --table       print rows as column=value pairs (schema names)
  *   --table-mode  compile with the daemon's printf -> table rules
+ *   --unsafe      allow signal(), system() and override() (bpftrace's
+ *                 --unsafe)
  *   --quiet       decode rows but print nothing; at the end print
  *                 "bt-run: rows N lost L" to stderr (benchmarks)
  *
@@ -123,7 +125,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: bt-run PROGRAM.bt | -e 'program' [-c COUNT] "
 			"[-t TIMEOUT_S] [--table] [--table-mode] [--quiet] "
-			"[--] [ARG...]\n");
+			"[--unsafe] [--] [ARG...]\n");
 	return 2;
 }
 
@@ -169,7 +171,7 @@ int main(int argc, char **argv)
 	const char *text = NULL, *file = NULL;
 	struct run r = { 0 };
 	double timeout = 0;
-	bool table_mode = false;
+	bool table_mode = false, unsafe = false;
 	const char *const *pos = NULL;
 	size_t npos = 0;
 	for (int i = 1; i < argc; i++) {
@@ -185,6 +187,8 @@ int main(int argc, char **argv)
 			table_mode = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			r.quiet = true;
+		else if (!strcmp(argv[i], "--unsafe"))
+			unsafe = true;
 		else if (!strcmp(argv[i], "--")) {
 			pos = (const char *const *)argv + i + 1;
 			npos = (size_t)(argc - i - 1);
@@ -217,7 +221,8 @@ int main(int argc, char **argv)
 					.table_mode = table_mode,
 					.ringbuf_bytes = 1u << 20,
 					.args = pos,
-					.nargs = npos };
+					.nargs = npos,
+					.unsafe = unsafe };
 	int rc = bt_program__compile(src, &opts, &r.prog, d);
 	if (!rc)
 		rc = bt_program__load(r.prog, d);

@@ -434,8 +434,10 @@ static int ck_str(struct bt_sema *s, const struct bt_expr *e,
 		if (n->is_const && (n->cval < 1))
 			return err(s, e->call.args[1],
 				   "str()'s length must be positive");
+		/* bpftrace reads n characters plus the NUL: str(p, 8)
+		 * prints 8 characters. */
 		if (n->is_const && n->cval < BT_STRLEN)
-			cap = (unsigned)n->cval;
+			cap = (unsigned)n->cval + 1;
 	}
 	if (a->type.kind == BT_T_STR)
 		return ty(ei, a->type);
@@ -461,8 +463,10 @@ static int gen_str(struct bt_cg *cg, const struct bt_expr *e,
 	int mark = cg->e.stack;
 	int len = 0;
 	if (e->call.nargs == 2) {
-		/* Clamp the length so the verifier sees it bounded. */
+		/* n characters and the NUL, clamped so the verifier sees
+		 * the length bounded. */
 		bt_cg__expr(cg, e->call.args[1]);
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_0, 1));
 		int ok = bt_emit__label(&cg->e);
 		bt_emit__jmp_imm(&cg->e, BPF_JLE, BPF_REG_0, (int32_t)ei->cval,
 				 ok);
@@ -637,13 +641,22 @@ static const struct bt_builtin builtins[] = {
 
 const struct bt_builtin *bt_builtin__find(const char *name, bool is_func)
 {
+	static const struct {
+		const struct bt_builtin *v;
+		const size_t *n;
+	} tables[] = {
+		{ bt_builtins_ext, &bt_builtins_ext_n },
+		{ bt_builtins_text, &bt_builtins_text_n },
+		{ bt_builtins_sys, &bt_builtins_sys_n },
+	};
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 		if (builtins[i].is_func == is_func &&
 		    !strcmp(builtins[i].name, name))
 			return &builtins[i];
-	for (size_t i = 0; i < bt_builtins_ext_n; i++)
-		if (bt_builtins_ext[i].is_func == is_func &&
-		    !strcmp(bt_builtins_ext[i].name, name))
-			return &bt_builtins_ext[i];
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (size_t i = 0; i < *tables[t].n; i++)
+			if (tables[t].v[i].is_func == is_func &&
+			    !strcmp(tables[t].v[i].name, name))
+				return &tables[t].v[i];
 	return NULL;
 }

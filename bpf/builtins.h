@@ -24,9 +24,14 @@ struct bt_builtin {
 /* The builtin identifier or function called name; NULL if none. */
 const struct bt_builtin *bt_builtin__find(const char *name, bool is_func);
 
-/* The second table (builtins_ext.c). */
+/* The other tables: builtins_ext.c, builtins_text.c (values rendered in
+ * user space), builtins_sys.c (signal, system, override). */
 extern const struct bt_builtin bt_builtins_ext[];
 extern const size_t bt_builtins_ext_n;
+extern const struct bt_builtin bt_builtins_text[];
+extern const size_t bt_builtins_text_n;
+extern const struct bt_builtin bt_builtins_sys[];
+extern const size_t bt_builtins_sys_n;
 
 /* Shared by the rules: a diagnostic at e (returns -1), a type (0). */
 static inline int bt_builtin__err(struct bt_sema *s, const struct bt_expr *e,

@@ -1,7 +1,7 @@
 /*
  * builtins_ext.c - the builtins whose values are rendered in user space
  * (ksym, username, kstack, ustack), kaddr resolved at compile time, and
- * small helpers (rand, cgroup, strncmp). Same table shape as builtins.c;
+ * small helpers (rand, cgroup, strncmp, reg). Same table shape as builtins.c;
  * bt_builtin__find searches both.
  */
 #include <string.h>
@@ -187,6 +187,43 @@ static int gen_stack(struct bt_cg *cg, const struct bt_expr *e,
 	return 0;
 }
 
+/* reg("name"): a register of the probed context (x86-64 struct pt_regs). */
+static const char *const pt_regs[] = {
+	"r15", "r14", "r13", "r12", "bp", "bx",	     "r11",   "r10",
+	"r9",  "r8",  "ax",  "cx",  "dx", "si",	     "di",    "orig_ax",
+	"ip",  "cs",  "flags", "sp", "ss",
+};
+
+static int ck_reg(struct bt_sema *s, const struct bt_expr *e,
+		  struct bt_einfo *ei)
+{
+	const struct bt_expr *a = e->call.args[0];
+	enum bt_probe_kind k = s->uap->kind;
+	if (a->kind != BT_EXPR_STR)
+		return err(s, a, "reg() needs a register name in quotes");
+	if (k != BT_PROBE_KPROBE && k != BT_PROBE_KRETPROBE &&
+	    k != BT_PROBE_UPROBE && k != BT_PROBE_URETPROBE &&
+	    k != BT_PROBE_USDT)
+		return err(s, e, "reg() is only available in kprobe, uprobe "
+				 "and usdt probes");
+	for (size_t i = 0; i < sizeof(pt_regs) / sizeof(pt_regs[0]); i++)
+		if (!strcmp(pt_regs[i], a->str.data)) {
+			ei->cval = (int64_t)i * 8;
+			return ty(ei, bt_type__int(8, false));
+		}
+	char msg[96];
+	snprintf(msg, sizeof(msg), "unknown register '%.40s'", a->str.data);
+	return err(s, a, msg);
+}
+
+static int gen_reg(struct bt_cg *cg, const struct bt_expr *e,
+		   const struct bt_einfo *ei)
+{
+	(void)e;
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BT_REG_CTX, (int16_t)ei->cval));
+	return 0;
+}
+
 #define IDENT(n, c, g) { .name = n, .check = c, .gen = g }
 #define FUNC(n, lo, hi, c, g)                                                 \
 	{ .name = n, .is_func = true, .min_args = lo, .max_args = hi,         \
@@ -203,6 +240,7 @@ const struct bt_builtin bt_builtins_ext[] = {
 	FUNC("ustack", 0, 1, ck_stack, gen_stack),
 	FUNC("kaddr", 1, 1, ck_kaddr, NULL),
 	FUNC("strncmp", 3, 3, ck_strncmp, gen_strncmp),
+	FUNC("reg", 1, 1, ck_reg, gen_reg),
 };
 const size_t bt_builtins_ext_n =
 	sizeof(bt_builtins_ext) / sizeof(bt_builtins_ext[0]);

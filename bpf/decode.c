@@ -49,7 +49,16 @@ static void decode_arg(struct bt_program *prog, size_t i,
 						: -1,
 					&a->type, id, 8, t, len);
 			}
-		} else {
+		} else if (a->type.kind == BT_T_TEXT &&
+			   a->type.render == BT_RENDER_BUF) {
+			/* Up to 4 characters a byte: a large buffer too. */
+			size_t k = prog->nstacks++;
+			if (k < BT_ROW_STACKS) {
+				t = prog->stack_text[k];
+				len = sizeof(prog->stack_text[k]);
+			}
+			bt_render__text(prog->obj, &a->type, p, t, len);
+		} else if (!bt_render__text(prog->obj, &a->type, p, t, len)) {
 			bt_render__value(&a->type, p, t, len);
 		}
 		v->str.ptr = t;

@@ -122,6 +122,9 @@ int bt_program__compile(const char *source, const struct bt_compile_opts *opts,
 		s.args = opts->args;
 		s.nargs = opts->args ? opts->nargs : 0;
 	}
+	if (opts && opts->sz >= offsetof(struct bt_compile_opts, unsafe) +
+					sizeof(opts->unsafe))
+		s.unsafe = opts->unsafe;
 	for (size_t i = 0; !rc && i < ast->nprobes; i++)
 		rc = compile_probe(&s, &ast->probes[i]);
 	if (!rc && ast->nprobes == 0) {

@@ -133,6 +133,8 @@ void bt_render__value(const struct bt_type *t, const uint8_t *p, char *buf,
 			snprintf(buf, len, "?");
 		return;
 	}
+	if (bt_render__text(NULL, t, p, buf, len))
+		return;
 	if (t->render == BT_RENDER_KSYM) {
 		const char *n = ksym_name(v);
 		if (n)

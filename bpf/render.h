@@ -7,6 +7,7 @@
 #ifndef BT_RENDER_H
 #define BT_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,51 @@ void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
  * when it is unknown (or addresses are hidden from this user).
  */
 uint64_t bt_render__kaddr(const char *name);
+
+/* ---- render_text.c: the values of builtins_text.c ---- */
+
+struct bt_object;
+
+/*
+ * Writes the text of a BT_T_TEXT value of render STRFTIME, CGROUP, USYM or
+ * BUF stored at p into buf (always NUL-terminated); obj holds the formats
+ * and filters the type refers to (NULL: strftime uses "%H:%M:%S",
+ * cgroup_path every hierarchy). Returns false for other values.
+ */
+bool bt_render__text(const struct bt_object *obj, const struct bt_type *t,
+		     const uint8_t *p, char *buf, size_t len);
+
+/*
+ * bpftrace's %r: bytes 0x20..0x7e as themselves, every other byte as
+ * "\xNN" (lower-case hex). Stops before an escape that would not fit.
+ * Returns the length written.
+ */
+size_t bt_render__buf(const uint8_t *p, size_t n, char *out, size_t len);
+
+/*
+ * strftime() of a CLOCK_MONOTONIC time in ns (what nsecs gives) as local
+ * wall-clock time; "%f" is the microseconds (6 digits). Returns the
+ * length, 0 when the text does not fit (buf is then ""), -1 on error.
+ */
+int bt_render__strftime(const char *fmt, uint64_t mono_ns, char *buf,
+			size_t len);
+
+/*
+ * cgroup_path(): for every cgroup mount (cgroup2 first, named "unified",
+ * then v1 hierarchies by mount point name) whose name matches the glob
+ * filter (NULL or "": all), "name:path" of the entry whose inode is id,
+ * joined by commas; hierarchies without one are left out (bpftrace
+ * 0.17's rendering). Returns the length written ("" when none).
+ */
+size_t bt_render__cgroup_path(uint64_t id, const char *filter, char *buf,
+			      size_t len);
+
+/*
+ * usym(): the name of the function symbol covering user address addr in
+ * process pid (through /proc/PID/maps and the mapped file's ELF
+ * symbols), without offset like bpftrace 0.17; "0x<hex>" when the process
+ * is gone or no symbol covers it.
+ */
+void bt_render__usym(uint64_t addr, uint32_t pid, char *buf, size_t len);
 
 #endif

@@ -54,6 +54,7 @@ struct bt_sema {
 	struct bt_btf *btf; /* use bt_sema__btf(): loaded on first use */
 	bool btf_tried;
 	bool table_mode;
+	bool unsafe; /* signal(), system(), override() allowed */
 	const char *const *args; /* positional parameters $1.. */
 	size_t nargs;
 	/* The current unit. */

@@ -26,10 +26,14 @@
 
 static bool conv_accepts(char conv, const struct bt_type *t)
 {
+	/* buf() values print with %r only, as in bpftrace. */
+	bool buf = t->kind == BT_T_TEXT && t->render == BT_RENDER_BUF;
+	if (conv == 'r')
+		return buf;
 	if (conv == 's')
-		return t->kind == BT_T_STR || t->kind == BT_T_INET ||
-		       t->kind == BT_T_INT || t->kind == BT_T_PTR ||
-		       t->kind == BT_T_TEXT;
+		return !buf && (t->kind == BT_T_STR || t->kind == BT_T_INET ||
+				t->kind == BT_T_INT || t->kind == BT_T_PTR ||
+				t->kind == BT_T_TEXT);
 	return t->kind == BT_T_INT || t->kind == BT_T_PTR;
 }
 

@@ -68,6 +68,8 @@ enum {
 	OPT_HOST,
 	OPT_REQUIRES,
 	OPT_REPLACE,
+	OPT_MAP_INTERVAL,
+	OPT_EXPORT_MAPS,
 };
 
 struct deploy_args {
@@ -75,6 +77,8 @@ struct deploy_args {
 	bool replace;
 	json_t *programs;
 	json_t *cur; /* selectors of the last program */
+	const char *map_interval; /* --map-interval: checked by the daemon */
+	bool export_maps;
 	int err;
 };
 
@@ -141,6 +145,12 @@ static int deploy__arg(int id, const char *val, void *ctx)
 		return 0;
 	case OPT_REPLACE:
 		a->replace = true;
+		return 0;
+	case OPT_MAP_INTERVAL:
+		a->map_interval = val;
+		return 0;
+	case OPT_EXPORT_MAPS:
+		a->export_maps = true;
 		return 0;
 	default:
 		break;
@@ -209,6 +219,11 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		"  --ttl: 500ms 30s 10m 1h 2d or none (default none)\n"
 		"  --replace-table: allow a schema change of an existing "
 		"table\n"
+		"  --map-interval 5s: how often maps exported as tables are "
+		"snapshot\n"
+		"    (default 1s; none: only at print(@m) and at the end)\n"
+		"  --export-maps: a program with printf rows also exports "
+		"its maps\n"
 		"  Exit 5 when this node cannot run it (failed or skipped), "
 		"with why.\n";
 	static const struct ttc_opt opts[] = {
@@ -220,6 +235,8 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		{"--host", true, OPT_HOST},
 		{"--requires", true, OPT_REQUIRES},
 		{"--replace-table", false, OPT_REPLACE},
+		{"--map-interval", true, OPT_MAP_INTERVAL},
+		{"--export-maps", false, OPT_EXPORT_MAPS},
 		{NULL, false, 0},
 	};
 	struct deploy_args a = {.programs = json_array()};
@@ -243,6 +260,11 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", a.name, "table",
 			  a.table, "ttl", a.ttl ? a.ttl : "none",
 			  "replace_table", a.replace, "programs", a.programs);
+	if (a.map_interval)
+		json_object_set_new(spec, "map_interval",
+				    json_string(a.map_interval));
+	if (a.export_maps)
+		json_object_set_new(spec, "export_maps", json_true());
 	ret = ttc_control(
 		g, json_pack("{s:s, s:o}", "op", "deploy", "deployment", spec),
 		&reply);

@@ -90,6 +90,12 @@ struct bt_compile_opts {
 	/* Positional parameters $1..$nargs (numbers become integers). */
 	const char *const *args;
 	size_t nargs;
+	/*
+	 * Allow the unsafe functions signal(), system() and override()
+	 * (bpftrace's --unsafe); without it they are compile errors. Read
+	 * only when sz covers it.
+	 */
+	bool unsafe;
 };
 
 struct bt_program;

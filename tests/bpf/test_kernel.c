@@ -343,7 +343,7 @@ TT_TEST(uprobe_user_string)
 	bt_program__free(r.prog);
 	CHECK_INT(v, 4);
 	CHECK_INT(r.n, 1);
-	CHECK_STR(r.text[0], "hello world|hel|-7");
+	CHECK_STR(r.text[0], "hello world|hell|-7");
 }
 
 TT_TEST(uprobe_args_and_retval)
