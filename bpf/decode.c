@@ -98,6 +98,9 @@ static void join_args(const uint8_t *rec, const char *sep, FILE *out)
 	fputc('\n', out);
 }
 
+static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
+		       const uint8_t *rec);
+
 /* Performs an action record, in record order with the rows around it. */
 static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 		const uint8_t *rec)
@@ -141,6 +144,9 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 	case BT_REC_JOIN:
 		if (prog->out)
 			join_args(rec, pd->fmt, prog->out);
+		return;
+	case BT_REC_SYSTEM:
+		run_system(prog, pd, rec);
 		return;
 	default:
 		prog->decode_errors++;
@@ -270,6 +276,24 @@ static void render(const struct bt_printf_arg *a, const union tt_value *v,
 #pragma GCC diagnostic pop
 }
 
+/* Renders a printf-shaped record's format with its decoded values. */
+static int format(const struct bt_printf_def *pd, const union tt_value *v,
+		  char *buf, size_t len)
+{
+	size_t o = 0, at = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < pd->nargs; i++) {
+		const struct bt_printf_arg *a = &pd->args[i];
+		put_literal(buf, len, &o, pd->fmt + at, a->fmt_start - at);
+		char out[512];
+		render(a, &v[i], out, sizeof(out));
+		put(buf, len, &o, out, strlen(out));
+		at = a->fmt_end;
+	}
+	put_literal(buf, len, &o, pd->fmt + at, strlen(pd->fmt + at));
+	return (int)o;
+}
+
 int bt_program__format_row(const struct bt_program *prog,
 			   const struct bt_row *row, char *buf, size_t len)
 {
@@ -281,15 +305,35 @@ int bt_program__format_row(const struct bt_program *prog,
 	const struct bt_printf_def *pd = &prog->obj->printfs[row->printf_id];
 	if (pd->kind != BT_REC_PRINTF)
 		return -EINVAL;
-	size_t o = 0, at = 0;
-	for (size_t i = 0; i < pd->nargs; i++) {
-		const struct bt_printf_arg *a = &pd->args[i];
-		put_literal(buf, len, &o, pd->fmt + at, a->fmt_start - at);
-		char out[512];
-		render(a, &row->values[i], out, sizeof(out));
-		put(buf, len, &o, out, strlen(out));
-		at = a->fmt_end;
+	return format(pd, row->values, buf, len);
+}
+
+/*
+ * system(): formats the command and runs it with sh -c, its output going
+ * where print() goes (discarded when nowhere), like bpftrace 0.17. The
+ * caller waits for it: records after it come after its output.
+ */
+static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
+		       const uint8_t *rec)
+{
+	char cmd[4096];
+	if (pd->nargs >= TT_MAX_COLUMNS)
+		return;
+	prog->nstacks = 0;
+	for (size_t i = 0; i < pd->nargs; i++)
+		decode_arg(prog, i, &pd->args[i], rec);
+	format(pd, prog->values, cmd, sizeof(cmd));
+	if (prog->out)
+		fflush(prog->out);
+	FILE *p = popen(cmd, "re");
+	if (!p) {
+		prog->decode_errors++;
+		return;
 	}
-	put_literal(buf, len, &o, pd->fmt + at, strlen(pd->fmt + at));
-	return (int)o;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		if (prog->out)
+			fwrite(buf, 1, n, prog->out);
+	pclose(p);
 }
