@@ -23,11 +23,11 @@
 struct exec {
 	struct ttq_query *q;
 	struct tt_scan *scan;
-	uint32_t cap;
+	uint32_t cap, seg_rows;
 	uint32_t *sel, *gidx, *tuple;
 	uint32_t **ids; /* per key */
 	uint32_t **codemap; /* per key: code -> id + 1; 0 unknown */
-	uint32_t *codemap_cap;
+	uint32_t *codemap_cap, *dict; /* per key; dict: the chunk's */
 	int *key_strcol; /* per key: string column or -1 */
 	uint64_t **slots; /* per aggregate */
 	uint8_t **nulls;
@@ -42,9 +42,9 @@ struct exec {
 	size_t counts_cap;
 	struct slotcount {
 		bool on; /* only count(*) over one or two keys */
-		uint16_t *cnt; /* laid out like the groups' dense index */
+		uint16_t *cnt; /* [id0 << shift | id1], 0: no such group */
 		size_t cap;
-		uint32_t shift, c0, c1;
+		uint32_t shift, c0, c1; /* c0, c1: powers of two */
 	} sc;
 };
 
@@ -57,13 +57,14 @@ static int exec__init(struct exec *x, struct ttq_query *q)
 	x->ids = calloc(nk + 1, sizeof(*x->ids));
 	x->codemap = calloc(nk + 1, sizeof(*x->codemap));
 	x->codemap_cap = calloc(nk + 1, sizeof(*x->codemap_cap));
+	x->dict = calloc(nk + 1, sizeof(*x->dict));
 	x->key_strcol = calloc(nk + 1, sizeof(*x->key_strcol));
 	x->tuple = calloc(nk + 1, sizeof(*x->tuple));
 	x->slots = calloc(na + 1, sizeof(*x->slots));
 	x->nulls = calloc(na + 1, sizeof(*x->nulls));
 	x->svals = calloc(na + 1, sizeof(*x->svals));
-	if (!x->ids || !x->codemap || !x->codemap_cap || !x->key_strcol ||
-	    !x->tuple || !x->slots || !x->nulls || !x->svals)
+	if (!x->ids || !x->codemap || !x->codemap_cap || !x->dict ||
+	    !x->key_strcol || !x->tuple || !x->slots || !x->nulls || !x->svals)
 		return -ENOMEM;
 	for (int k = 0; k < nk; k++)
 		x->key_strcol[k] = plan__single_str_col(q->keys[k]);
@@ -87,6 +88,7 @@ static void exec__fini(struct exec *x)
 	free(x->ids);
 	free(x->codemap);
 	free(x->codemap_cap);
+	free(x->dict);
 	free(x->key_strcol);
 	free(x->tuple);
 	free(x->slots);
@@ -100,13 +102,11 @@ static void exec__fini(struct exec *x)
 	tt_scan__free(x->scan);
 }
 
+/* Per-chunk scratch: the old contents need not survive, so no copy. */
 static void *grow(void *p, size_t n)
 {
-	void *np = realloc(p, n);
-
-	if (!np)
-		free(p);
-	return np;
+	free(p);
+	return malloc(n);
 }
 
 /* Sizes every per-row buffer for chunks of n rows. */
@@ -114,6 +114,9 @@ static int exec__reserve(struct exec *x, uint32_t n)
 {
 	if (n <= x->cap)
 		return 0;
+	/* Whole segments usually follow a partial first chunk: size for one. */
+	if (n < x->seg_rows)
+		n = x->seg_rows;
 	x->cap = n;
 	if (!(x->sel = grow(x->sel, n * sizeof(uint32_t))) ||
 	    !(x->gidx = grow(x->gidx, n * sizeof(uint32_t))))
@@ -122,6 +125,8 @@ static int exec__reserve(struct exec *x, uint32_t n)
 		if (!(x->ids[k] = grow(x->ids[k], n * sizeof(uint32_t))))
 			return -ENOMEM;
 	for (int a = 0; a < x->q->naggs; a++) {
+		if (!x->q->aggs[a].arg) /* count(*) reads no input */
+			continue;
 		if (!(x->slots[a] = grow(x->slots[a], n * sizeof(uint64_t))) ||
 		    !(x->nulls[a] = grow(x->nulls[a], n)) ||
 		    !(x->svals[a] =
@@ -131,55 +136,84 @@ static int exec__reserve(struct exec *x, uint32_t n)
 	return 0;
 }
 
-static int keys__by_code(struct exec *x, struct groups *g, int k,
-			 const struct tt_chunk *ch, uint32_t nsel)
+/*
+ * Readies key k's code -> id map for the chunk's dictionary (ids resolved
+ * lazily by code__id, only for codes that occur). -ENOMEM.
+ */
+static int codemap__reset(struct exec *x, int k, const struct tt_chunk *ch)
 {
-	struct ttq_query *q = x->q;
-	int col = x->key_strcol[k];
-	uint32_t dict = tt_chunk__dict_size(ch, (uint32_t)col);
-	const uint32_t *codes = ch->cols[col];
-	struct ectx *e = q->ectx;
+	uint32_t dict = tt_chunk__dict_size(ch, (uint32_t)x->key_strcol[k]);
 
 	if (dict + 1 > x->codemap_cap[k]) {
-		x->codemap[k] =
-			grow(x->codemap[k], (dict + 1) * sizeof(uint32_t));
+		free(x->codemap[k]);
+		x->codemap[k] = malloc((dict + 1) * sizeof(uint32_t));
 		if (!x->codemap[k])
 			return -ENOMEM;
 		x->codemap_cap[k] = dict + 1;
 	}
-	uint32_t *map = x->codemap[k];
-	/* Every row selected (the common case): skip the indirection. */
-	const uint32_t *sel = nsel == ch->nrows ? NULL : x->sel;
-	memset(map, 0, (dict + 1) * sizeof(*map));
+	memset(x->codemap[k], 0, (dict + 1) * sizeof(uint32_t));
+	x->dict[k] = dict;
+	return 0;
+}
+
+/* First sight of a code: evaluates key k over its string; id + 1 or 0. */
+static uint32_t code__intern(struct exec *x, struct groups *g, int k,
+			     const struct tt_chunk *ch, uint32_t code)
+{
+	struct ectx *e = x->q->ectx;
+	int col = x->key_strcol[k];
+	struct ttq_value v;
+	const char *s;
+	uint32_t len, id;
+
 	e->chunk = NULL;
 	e->ocol = col;
-	for (uint32_t i = 0; i < nsel; i++) {
-		uint32_t code = codes[sel ? sel[i] : i];
-
-		if (code >= dict)
-			code = dict; /* garbage: NULL key, discarded later */
-		if (!map[code]) {
-			struct ttq_value v;
-			const char *s;
-			uint32_t len, id;
-
-			e->oval.type = TTQ_NULL;
-			if (code < dict && !tt_chunk__string(ch, (uint32_t)col,
-							     code, &s, &len)) {
-				e->oval.type = TTQ_STRING;
-				e->oval.s.ptr = s;
-				e->oval.s.len = len;
-			}
-			e->used = 0;
-			expr__eval(q->keys[k], e, &v);
-			if (groups__intern(g, k, &v, &id))
-				return -ENOMEM;
-			map[code] = id + 1;
-		}
-		x->ids[k][i] = map[code] - 1;
+	e->oval.type = TTQ_NULL;
+	if (code < x->dict[k] &&
+	    !tt_chunk__string(ch, (uint32_t)col, code, &s, &len)) {
+		e->oval.type = TTQ_STRING;
+		e->oval.s.ptr = s;
+		e->oval.s.len = len;
 	}
+	e->used = 0;
+	expr__eval(x->q->keys[k], e, &v);
 	e->ocol = -1;
-	return 0;
+	if (groups__intern(g, k, &v, &id))
+		return 0;
+	return x->codemap[k][code] = id + 1;
+}
+
+/* Key k's id for chunk row r: by code for string keys, else precomputed
+ * (x->ids[k][i], i the row's place in the selection). -ENOMEM. */
+static inline int64_t key__id(struct exec *x, struct groups *g, int k,
+			      const struct tt_chunk *ch, uint32_t i, uint32_t r)
+{
+	if (x->key_strcol[k] < 0)
+		return x->ids[k][i];
+	uint32_t code = ((const uint32_t *)ch->cols[x->key_strcol[k]])[r];
+	if (code >= x->dict[k])
+		code = x->dict[k]; /* garbage: NULL key, discarded later */
+	uint32_t m = x->codemap[k][code];
+	if (__builtin_expect(!m, 0) && !(m = code__intern(x, g, k, ch, code)))
+		return -ENOMEM;
+	return m - 1;
+}
+
+static int keys__by_code(struct exec *x, struct groups *g, int k,
+			 const struct tt_chunk *ch, uint32_t nsel)
+{
+	/* Every row selected (the common case): skip the indirection. */
+	const uint32_t *sel = nsel == ch->nrows ? NULL : x->sel;
+	int ret = codemap__reset(x, k, ch);
+
+	for (uint32_t i = 0; i < nsel && !ret; i++) {
+		int64_t id = key__id(x, g, k, ch, i, sel ? sel[i] : i);
+
+		if (id < 0)
+			ret = (int)id;
+		x->ids[k][i] = (uint32_t)id;
+	}
+	return ret;
 }
 
 static int keys__by_row(struct exec *x, struct groups *g, int k,
@@ -261,13 +295,12 @@ static int gather(struct exec *x, int a, const struct tt_chunk *ch,
 	return 1; /* nulls and svals are meaningful */
 }
 
-static int counts__add(struct exec *x, const struct groups *g, uint32_t from,
-		       uint32_t nsel)
+static int counts__add(struct exec *x, const struct groups *g, uint32_t nsel)
 {
 	if (bigvec__reserve((void **)&x->counts, &x->counts_cap, g->ngroups,
 			    sizeof(*x->counts)))
 		return -ENOMEM;
-	for (uint32_t i = from; i < nsel; i++)
+	for (uint32_t i = 0; i < nsel; i++)
 		x->counts[x->gidx[i]]++;
 	return 0;
 }
@@ -285,45 +318,52 @@ static void counts__fold(struct exec *x, struct groups *g)
 /*
  * count(*)-only GROUP BY over one or two keys - the commonest trace query
  * ("count per (src_ip, comm)") - needs per row only a counter for its key
- * pair. Counting straight into an array laid out like the groups' dense
- * index touches one random cache line per row instead of two (index, then
- * counter); a slot's group is looked up only when the slot first counts.
- * Counters are 16 bits so that 200k groups (512 KiB in the padded dense
- * layout) stay in L2; a full counter spills its 65535 into the group's
- * cell.
- * The counters are folded into the count(*) cells at the end, or earlier if
- * the groups leave dense mode (too many distinct keys), after which the
- * generic path takes over.
+ * pair, so it counts into a dense array of 16-bit counters indexed by
+ * (id0 << shift | id1) and creates no group while scanning: per row that
+ * is two code -> id lookups and one increment into an array small enough
+ * for L2 (200k pairs: 512 KiB). At the end every non-zero counter becomes
+ * a group, in key-id order (slots__fold). A counter that wraps spills
+ * 65536 into its group's cell. Key pairs too sparse for a dense array
+ * (more than SLOTS_MAX slots) fold what was counted and continue on the
+ * generic path.
  */
-static size_t slot_of(const uint32_t *ids, int nkeys, uint32_t shift)
+#define SLOTS_MAX (1u << 22)
+
+/* The least power of two above v, at least twice p (p may be 0). */
+static uint64_t pow2_above(uint32_t v, uint64_t p)
 {
-	return ((size_t)ids[0] << shift) | (nkeys > 1 ? ids[1] : 0);
+	for (p = p ? p * 2 : 1; p <= v;)
+		p <<= 1;
+	return p;
 }
 
-/* Re-lays the counters after the dense index changed shape. */
-static int slots__sync(struct exec *x, const struct groups *g)
+/*
+ * Widens the counters to hold ids (a, b), keeping the counts. 0, 1 when
+ * that would exceed SLOTS_MAX, or -ENOMEM.
+ */
+static int slots__fit(struct slotcount *sc, int nkeys, uint32_t a, uint32_t b)
 {
-	struct slotcount *sc = &x->sc, n = *sc;
+	struct slotcount n = *sc;
+	uint64_t c0 = a < sc->c0 ? sc->c0 : pow2_above(a, sc->c0);
+	uint64_t c1 = nkeys < 2	   ? 1
+		      : b < sc->c1 ? sc->c1
+				   : pow2_above(b, sc->c1);
 
-	if (sc->cnt && g->dshift == sc->shift && g->dcap0 == sc->c0 &&
-	    g->dcap1 == sc->c1)
-		return 0;
-	n.cnt = NULL;
+	if (c0 * c1 > SLOTS_MAX)
+		return 1;
+	n.c0 = (uint32_t)c0;
+	n.c1 = (uint32_t)c1;
+	n.shift = (uint32_t)__builtin_ctz(n.c1);
+	n.cnt = NULL; /* a fresh mapping is zeroed */
 	n.cap = 0;
-	if (bigvec__reserve((void **)&n.cnt, &n.cap,
-			    (size_t)g->dcap0 * g->dcap1, sizeof(*n.cnt)))
+	if (bigvec__reserve((void **)&n.cnt, &n.cap, (size_t)n.c0 * n.c1,
+			    sizeof(*n.cnt)))
 		return -ENOMEM;
-	for (uint32_t gi = 0; sc->cnt && gi < g->ngroups; gi++) {
-		const uint32_t *ids = &g->keyids[(size_t)gi * g->nkeys];
-
-		if (ids[0] < sc->c0 && (g->nkeys < 2 || ids[1] < sc->c1))
-			n.cnt[slot_of(ids, g->nkeys, g->dshift)] =
-				sc->cnt[slot_of(ids, g->nkeys, sc->shift)];
-	}
+	for (uint32_t i = 0; sc->cnt && i < sc->c0; i++)
+		memcpy(&n.cnt[(size_t)i << n.shift],
+		       &sc->cnt[(size_t)i << sc->shift],
+		       sc->c1 * sizeof(*n.cnt));
 	bigvec__free(sc->cnt, sc->cap, sizeof(*sc->cnt));
-	n.shift = g->dshift;
-	n.c0 = g->dcap0;
-	n.c1 = g->dcap1;
 	*sc = n;
 	return 0;
 }
@@ -336,71 +376,157 @@ static void count_cells__add(struct exec *x, struct groups *g, uint32_t gi,
 			g->cells[(size_t)gi * g->naggs + a].n += n;
 }
 
-static void slots__fold(struct exec *x, struct groups *g)
+/* Adds n to the group of slot s (creating the group). -ENOMEM. */
+static int slot__spill(struct exec *x, struct groups *g, size_t s, int64_t n)
 {
-	struct slotcount *sc = &x->sc;
+	const struct slotcount *sc = &x->sc;
+	uint32_t ids[2] = {(uint32_t)(s >> sc->shift),
+			   (uint32_t)(s & (sc->c1 - 1))};
+	int64_t gi = groups__lookup(g, ids);
 
-	for (uint32_t gi = 0; sc->cnt && gi < g->ngroups; gi++) {
-		const uint32_t *ids = &g->keyids[(size_t)gi * g->nkeys];
-
-		if (ids[0] < sc->c0 && (g->nkeys < 2 || ids[1] < sc->c1))
-			count_cells__add(
-				x, g, gi,
-				sc->cnt[slot_of(ids, g->nkeys, sc->shift)]);
-	}
-	bigvec__free(sc->cnt, sc->cap, sizeof(*sc->cnt));
-	memset(sc, 0, sizeof(*sc));
+	if (gi < 0)
+		return (int)gi;
+	count_cells__add(x, g, (uint32_t)gi, n);
+	return 0;
 }
 
-/* Counts rows [0, nsel); returns 0, 1 with *stop when the groups left
- * dense mode at row *stop (not counted), or -ENOMEM. */
-static int slots__count(struct exec *x, struct groups *g, uint32_t nsel,
-			uint32_t *stop)
+/* Turns every non-zero counter into its group's count; frees them. */
+static int slots__fold(struct exec *x, struct groups *g)
 {
 	struct slotcount *sc = &x->sc;
-	const uint32_t *k0 = x->ids[0], *k1 = g->nkeys > 1 ? x->ids[1] : NULL;
+	size_t n = 0, nslots = sc->cnt ? (size_t)sc->c0 * sc->c1 : 0;
+	int ret;
 
-	/* The chunk's keys are interned already: size the index for them. */
-	if (groups__presize(g) || (g->dense && slots__sync(x, g)))
-		return -ENOMEM;
-	for (uint32_t i = 0; i < nsel; i++) {
-		uint32_t a = k0[i], b = k1 ? k1[i] : 0;
-		size_t s = ((size_t)a << sc->shift) | b;
+	for (size_t s = 0; s < nslots; s++)
+		n += sc->cnt[s] != 0;
+	/* One step for all the groups: not a move and zeroing per doubling. */
+	ret = groups__presize(g) ?: groups__reserve(g, n);
+	for (size_t s = 0; !ret && s < nslots; s++)
+		if (sc->cnt[s])
+			ret = slot__spill(x, g, s, sc->cnt[s]);
+	bigvec__free(sc->cnt, sc->cap, sizeof(*sc->cnt));
+	sc->cnt = NULL;
+	sc->cap = 0;
+	sc->c0 = sc->c1 = sc->shift = 0;
+	return ret;
+}
 
-		if (a < sc->c0 && b < sc->c1 && sc->cnt[s] &&
-		    sc->cnt[s] != UINT16_MAX) {
-			sc->cnt[s]++;
+/*
+ * slots__index's loop when every key goes by dictionary code, with the
+ * maps and columns in registers. Places rows [from, nsel) and returns the
+ * first it cannot (a code not interned yet or an id beyond the counters'
+ * shape), or nsel.
+ */
+static uint32_t slots__index_codes(struct exec *x, const struct tt_chunk *ch,
+				   const uint32_t *sel, uint32_t from,
+				   uint32_t nsel)
+{
+	bool two = x->q->nkeys > 1;
+	const uint32_t *c0 = ch->cols[x->key_strcol[0]];
+	const uint32_t *c1 = two ? ch->cols[x->key_strcol[1]] : c0;
+	const uint32_t *m0 = x->codemap[0], *m1 = two ? x->codemap[1] : NULL;
+	uint32_t d0 = x->dict[0], d1 = two ? x->dict[1] : 0;
+	uint32_t cap0 = x->sc.c0, cap1 = x->sc.c1, shift = x->sc.shift;
+	uint32_t *gidx = x->gidx;
+
+	for (uint32_t i = from; i < nsel; i++) {
+		uint32_t r = sel ? sel[i] : i;
+		uint32_t k0 = c0[r], k1 = c1[r];
+		uint32_t a = m0[k0 < d0 ? k0 : d0] - 1;
+		uint32_t b = two ? m1[k1 < d1 ? k1 : d1] - 1 : 0;
+
+		/* Unmapped codes wrap to UINT32_MAX: out of shape as well. */
+		if (a >= cap0 || b >= cap1)
+			return i;
+		gidx[i] = a << shift | b;
+	}
+	return nsel;
+}
+
+/*
+ * The slot of every selected row into x->gidx (reads shared memory only;
+ * nothing is counted yet). 0, 1 when the key pairs outgrew dense counters,
+ * or -ENOMEM. New key ids beyond the counters' shape widen them and
+ * restart the chunk: slots computed before used the old shape.
+ */
+static int slots__index(struct exec *x, struct groups *g,
+			const struct tt_chunk *ch, uint32_t nsel)
+{
+	const uint32_t *sel = nsel == ch->nrows ? NULL : x->sel;
+	struct slotcount *sc = &x->sc;
+	bool two = x->q->nkeys > 1;
+	int ret;
+
+	uint32_t hint[2] = {1, 1};
+	bool fast = x->key_strcol[0] >= 0 && (!two || x->key_strcol[1] >= 0);
+
+	for (int k = 0; k < x->q->nkeys; k++) {
+		ret = x->key_strcol[k] >= 0 ? codemap__reset(x, k, ch)
+					    : keys__by_row(x, g, k, ch, nsel);
+		if (ret)
+			return ret;
+		if (x->key_strcol[k] >= 0 && x->dict[k])
+			hint[k] = x->dict[k];
+	}
+	/*
+	 * Shaped up front for as many ids as the chunk has codes: widening
+	 * one doubling at a time would restart the chunk each time. Only a
+	 * hint (ids are global), so "too large" is left to the ids to decide.
+	 */
+	if (hint[0] > sc->c0 || (two && hint[1] > sc->c1)) {
+		ret = slots__fit(sc, x->q->nkeys, hint[0] - 1, hint[1] - 1);
+		if (ret < 0)
+			return ret;
+	}
+	for (uint32_t i = 0; i < nsel;) {
+		if (fast &&
+		    (i = slots__index_codes(x, ch, sel, i, nsel)) == nsel)
+			break;
+		uint32_t r = sel ? sel[i] : i;
+		int64_t a = key__id(x, g, 0, ch, i, r);
+		int64_t b = two ? key__id(x, g, 1, ch, i, r) : 0;
+
+		if (a < 0 || b < 0)
+			return -ENOMEM;
+		if (a >= sc->c0 || b >= sc->c1) {
+			ret = slots__fit(sc, x->q->nkeys, (uint32_t)a,
+					 (uint32_t)b);
+			if (ret)
+				return ret;
+			i = 0; /* the slots so far used the old shape */
 			continue;
 		}
-		x->tuple[0] = a;
-		x->tuple[1] = b;
-		int64_t gi = groups__lookup(g, x->tuple);
-		if (gi < 0)
-			return (int)gi;
-		if (!g->dense) {
-			*stop = i;
-			return 1;
-		}
-		if (slots__sync(x, g))
-			return -ENOMEM;
-		s = slot_of(x->tuple, g->nkeys, sc->shift);
-		if (sc->cnt[s] == UINT16_MAX) { /* spill into the cell */
-			count_cells__add(x, g, (uint32_t)gi, UINT16_MAX);
-			sc->cnt[s] = 0;
-		}
-		sc->cnt[s]++;
+		x->gidx[i++] = (uint32_t)a << sc->shift | (uint32_t)b;
 	}
 	return 0;
 }
 
-/* Folds selected rows [from, nsel) into their groups (generic path). */
+/* Counts the selected rows' slots (after validation). -ENOMEM. */
+static int slots__count(struct exec *x, struct groups *g, uint32_t nsel)
+{
+	uint16_t *cnt = x->sc.cnt;
+
+	for (uint32_t i = 0; i < nsel; i++) {
+		uint32_t s = x->gidx[i];
+
+		if (__builtin_expect(!++cnt[s], 0)) {
+			int ret = slot__spill(x, g, s, 65536);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Folds the selected rows into their groups (generic path). */
 static int rows__apply(struct exec *x, struct groups *g, const bool *rowwise,
-		       uint32_t from, uint32_t nsel)
+		       uint32_t nsel)
 {
 	struct ttq_query *q = x->q;
 	int ret;
 
-	for (uint32_t i = from; i < nsel; i++) {
+	for (uint32_t i = 0; i < nsel; i++) {
 		/* Dense fast path for one or two keys; the rest look up. */
 		if (g->dense && q->nkeys <= 2) {
 			uint32_t a = q->nkeys > 0 ? x->ids[0][i] : 0;
@@ -426,20 +552,38 @@ static int rows__apply(struct exec *x, struct groups *g, const bool *rowwise,
 	bool counted = false;
 	for (int a = 0; a < q->naggs; a++) {
 		if (q->aggs[a].kind == AGG_COUNT_STAR) {
-			if (!counted && counts__add(x, g, from, nsel))
+			if (!counted && counts__add(x, g, nsel))
 				return -ENOMEM;
 			counted = true;
 			continue;
 		}
-		ret = agg__update_batch(
-			&q->aggs[a], &g->pools[a], g->cells + a, g->naggs,
-			x->gidx + from, x->slots[a] + from,
-			rowwise[a] ? x->nulls[a] + from : NULL,
-			rowwise[a] ? x->svals[a] + from : NULL, nsel - from);
+		ret = agg__update_batch(&q->aggs[a], &g->pools[a], g->cells + a,
+					g->naggs, x->gidx, x->slots[a],
+					rowwise[a] ? x->nulls[a] : NULL,
+					rowwise[a] ? x->svals[a] : NULL, nsel);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* The dense count(*) path; 1 when the chunk must take the generic one. */
+static int chunk__count(struct exec *x, struct groups *g,
+			const struct tt_chunk *ch, uint32_t nsel)
+{
+	int ret = slots__index(x, g, ch, nsel);
+
+	if (ret == 1) { /* too sparse for dense counters from here on */
+		x->sc.on = false;
+		return slots__fold(x, g) ?: 1;
+	}
+	if (ret)
+		return ret;
+	if (!tt_scan__validate(x->scan)) {
+		x->q->missed += nsel;
+		return 0;
+	}
+	return slots__count(x, g, nsel);
 }
 
 static int chunk__aggregate(struct exec *x, struct groups *g,
@@ -447,10 +591,11 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 {
 	struct ttq_query *q = x->q;
 	bool rowwise[q->naggs + 1];
-	uint32_t from = 0;
 	int ret;
 
 	arena__free(&x->chunk_strs);
+	if (x->sc.on && (ret = chunk__count(x, g, ch, nsel)) != 1)
+		return ret;
 	for (int k = 0; k < q->nkeys; k++) {
 		ret = x->key_strcol[k] >= 0 ? keys__by_code(x, g, k, ch, nsel)
 					    : keys__by_row(x, g, k, ch, nsel);
@@ -469,13 +614,7 @@ static int chunk__aggregate(struct exec *x, struct groups *g,
 		q->missed += nsel;
 		return 0;
 	}
-	if (x->sc.on) {
-		ret = slots__count(x, g, nsel, &from);
-		if (ret <= 0)
-			return ret;
-		slots__fold(x, g); /* left dense mode: generic from here */
-	}
-	return rows__apply(x, g, rowwise, from, nsel);
+	return rows__apply(x, g, rowwise, nsel);
 }
 
 int rowbuf__push(struct rowbuf *rb, int nout, const struct ttq_value *vals,
@@ -560,8 +699,10 @@ int exec__run(struct ttq_query *q, struct ttq_partial *p, struct ttq_error *err)
 	 * began are not "missed", only those recycled while it scans.
 	 */
 	struct tt_reader_stats st;
-	if (!tt_reader__stats(q->reader, &st))
+	if (!tt_reader__stats(q->reader, &st)) {
 		opts.from_row_id = st.oldest_row_id;
+		x.seg_rows = st.segment_rows;
+	}
 	opts.has_time_range = q->has_time_range;
 	opts.time_min = q->tmin;
 	opts.time_max = q->tmax;
@@ -585,7 +726,9 @@ int exec__run(struct ttq_query *q, struct ttq_partial *p, struct ttq_error *err)
 	if (ret > 0)
 		ret = 0;
 	if (q->is_agg) {
-		slots__fold(&x, &p->g);
+		int fret = slots__fold(&x, &p->g);
+
+		ret = ret ? ret : fret;
 		counts__fold(&x, &p->g);
 	}
 	q->missed += tt_scan__missed_rows(x.scan);

@@ -223,21 +223,27 @@ int groups__presize(struct groups *g)
 	return dense__grow(g, n0 - 1, g->nkeys > 1 ? n1 - 1 : 0);
 }
 
-static int64_t group__new(struct groups *g, const uint32_t *ids)
+int groups__reserve(struct groups *g, size_t n)
 {
-	size_t n = (size_t)g->ngroups + 1;
-
+	n += g->ngroups;
 	if (bigvec__reserve((void **)&g->keyids, &g->capkeys, n * g->nkeys + 1,
 			    sizeof(*g->keyids)) ||
 	    bigvec__reserve((void **)&g->cells, &g->capcells, n * g->naggs + 1,
 			    sizeof(*g->cells)))
 		return -ENOMEM;
+	return 0;
+}
+
+static int64_t group__new(struct groups *g, const uint32_t *ids)
+{
+	if (groups__reserve(g, 1))
+		return -ENOMEM;
 	uint32_t gi = g->ngroups++;
-	if (g->nkeys)
-		memcpy(&g->keyids[(size_t)gi * g->nkeys], ids,
-		       g->nkeys * sizeof(*ids));
-	memset(&g->cells[(size_t)gi * g->naggs], 0,
-	       g->naggs * sizeof(*g->cells));
+	/* Plain loops: one or two keys and cells, not worth a libc call. */
+	for (int k = 0; k < g->nkeys; k++)
+		g->keyids[(size_t)gi * g->nkeys + k] = ids[k];
+	for (int a = 0; a < g->naggs; a++)
+		g->cells[(size_t)gi * g->naggs + a] = (struct agg_cell){0};
 	return gi;
 }
 

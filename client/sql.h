@@ -370,6 +370,8 @@ const struct ttq_value *groups__key(const struct groups *g, int k, uint32_t id);
  * appearing later do not regrow it one doubling at a time. -ENOMEM.
  */
 int groups__presize(struct groups *g);
+/* Makes room for n more groups in one step (a known count). -ENOMEM. */
+int groups__reserve(struct groups *g, size_t n);
 /* Group index for a tuple of key ids, created when new; -ENOMEM. */
 int64_t groups__lookup(struct groups *g, const uint32_t *ids);
 /* Folds one input slot (raw 64 bits, or a string) into a cell. */
