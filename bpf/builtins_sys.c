@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <zlib.h>
 
 #include "bpf/builtins.h"
 #include "bpf/printf_format.h"
@@ -121,23 +122,27 @@ static int gen_signal(struct bt_cg *cg, const struct bt_expr *e,
 /* ---- override() -------------------------------------------------------------- */
 
 /*
- * Whether this kernel's build config has CONFIG_BPF_KPROBE_OVERRIDE:
- * 1 yes, 0 no, -1 when the config cannot be read (the verifier decides).
+ * Whether this kernel's build config (/boot/config-RELEASE, else
+ * /proc/config.gz) has CONFIG_BPF_KPROBE_OVERRIDE: 1 yes, 0 no, -1 when
+ * neither can be read (the verifier decides at load).
  */
 static int kprobe_override_config(void)
 {
+	static const char want[] = "CONFIG_BPF_KPROBE_OVERRIDE=y\n";
 	struct utsname u;
 	char path[128], line[256];
 	if (uname(&u) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	FILE *f = fopen(path, "re");
+	gzFile f = gzopen(path, "rb"); /* reads plain files too */
+	if (!f)
+		f = gzopen("/proc/config.gz", "rb");
 	if (!f)
 		return -1;
 	int found = 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, "CONFIG_BPF_KPROBE_OVERRIDE=y\n");
-	fclose(f);
+	while (!found && gzgets(f, line, sizeof(line)))
+		found = !strcmp(line, want);
+	gzclose(f);
 	return found;
 }
 
