@@ -124,6 +124,38 @@ int bt_btf__open(const char *path, struct bt_btf **out, char *err,
 	return 0;
 }
 
+int bt_btf__from_raw(char *data, size_t size, struct bt_btf **out, char *err,
+		     size_t errlen)
+{
+	struct bt_btf *b = alloc();
+	int ret;
+
+	if (!b) {
+		free(data);
+		return -ENOMEM;
+	}
+	ret = btf_raw__init(&b->raw, data, size, err, errlen);
+	if (ret) {
+		release(b);
+		return ret;
+	}
+	*out = b;
+	return 0;
+}
+
+void bt_btf__sections(const struct bt_btf *b, const char **types,
+		      uint32_t *tlen, const char **strs, uint32_t *slen,
+		      uint32_t *n)
+{
+	const struct btf_header *h = (const void *)b->raw.data;
+
+	*types = b->raw.types;
+	*tlen = h->type_len;
+	*strs = b->raw.strs;
+	*slen = b->raw.strs_len;
+	*n = b->raw.n;
+}
+
 void bt_btf__free(struct bt_btf *b)
 {
 	if (b && b != vmlinux_btf)
@@ -386,6 +418,14 @@ static int pointer_to(struct bt_btf *b, uint32_t target, uint32_t *id)
 	if (target < b->nptr_of)
 		b->ptr_of[target] = *id;
 	return 0;
+}
+
+int bt_btf__ptr_to(struct bt_btf *b, uint32_t target, uint32_t *id)
+{
+	pthread_mutex_lock(&b->lock);
+	int ret = pointer_to(b, target, id);
+	pthread_mutex_unlock(&b->lock);
+	return ret;
 }
 
 int bt_btf__lookup(struct bt_btf *b, const char *spelling, uint32_t *id,

@@ -161,6 +161,12 @@ int bt_btf__enum_value(const struct bt_btf *b, const char *name, int64_t *value,
 		       uint32_t *enum_id);
 
 /*
+ * The id of a pointer type to target (the BTF's own, or one added).
+ * Returns 0, -ENOMEM or -ENOSPC.
+ */
+int bt_btf__ptr_to(struct bt_btf *b, uint32_t target, uint32_t *id);
+
+/*
  * Finds a kernel function (BTF FUNC) by name; a kernel function that BTF
  * knows exists in the kernel image or a loaded module. Returns 0 and its
  * FUNC id, or -ENOENT ("no kernel function 'x' in BTF").

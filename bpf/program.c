@@ -125,6 +125,8 @@ int bt_program__compile(const char *source, const struct bt_compile_opts *opts,
 	if (opts && opts->sz >= offsetof(struct bt_compile_opts, unsafe) +
 					sizeof(opts->unsafe))
 		s.unsafe = opts->unsafe;
+	if (!rc)
+		rc = bt_sema__structs(&s, ast);
 	for (size_t i = 0; !rc && i < ast->nprobes; i++)
 		rc = compile_probe(&s, &ast->probes[i]);
 	if (!rc && ast->nprobes == 0) {

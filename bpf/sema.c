@@ -47,6 +47,12 @@ void bt_sema__release(struct bt_sema *s)
 {
 	free(s->info);
 	free(s->vars);
+	free(s->script_types);
+	s->script_types = NULL;
+	if (s->btf_owned)
+		bt_btf__free(s->btf);
+	s->btf = NULL;
+	s->btf_owned = false;
 	/* The types arena is owned by the object's lifetime: see program.c */
 	s->info = NULL;
 	s->vars = NULL;

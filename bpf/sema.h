@@ -53,6 +53,14 @@ struct bt_sema {
 	struct bt_types *types;
 	struct bt_btf *btf; /* use bt_sema__btf(): loaded on first use */
 	bool btf_tried;
+	bool btf_owned; /* btf is the kernel's plus in-script structs */
+	/* In-script struct/union definitions, ids in btf (sema_struct.c). */
+	struct bt_script_type {
+		const char *name;
+		bool is_union;
+		uint32_t id;
+	} *script_types;
+	size_t nscript_types;
 	bool table_mode;
 	bool unsafe; /* signal(), system(), override() allowed */
 	const char *const *args; /* positional parameters $1.. */
@@ -75,6 +83,16 @@ int bt_sema__init(struct bt_sema *s, struct bt_object *obj,
 void bt_sema__release(struct bt_sema *s);
 /* The kernel's BTF, loaded on first call; NULL when there is none. */
 struct bt_btf *bt_sema__btf(struct bt_sema *s);
+
+/*
+ * sema_struct.c: adds the program's struct/union definitions as types
+ * (kernel BTF plus new records; script definitions win over the kernel's
+ * of the same name). Returns 0, or -EINVAL after diagnostics.
+ */
+int bt_sema__structs(struct bt_sema *s, const struct bt_ast *ast);
+/* The id of an in-script struct (or union) called name; false if none. */
+bool bt_sema__script_type(const struct bt_sema *s, bool is_union,
+			  const char *name, uint32_t *id);
 
 /* Types the probe body for one attach point. Returns 0 or -EINVAL. */
 int bt_sema__unit(struct bt_sema *s, const struct bt_probe *probe,

@@ -496,6 +496,14 @@ static struct bt_einfo *ternary(struct bt_sema *s, const struct bt_expr *e)
 }
 
 /* Resolves a type name of a cast to a language type. */
+/* An in-script struct/union named by tn (before any '*'). */
+static bool script_type(const struct bt_sema *s, const struct bt_type_name *tn,
+			uint32_t *id)
+{
+	return (tn->kind == BT_TYPE_STRUCT || tn->kind == BT_TYPE_UNION) &&
+	       bt_sema__script_type(s, tn->kind == BT_TYPE_UNION, tn->name, id);
+}
+
 static int type_name(struct bt_sema *s, const struct bt_type_name *tn,
 		     struct bt_type *t)
 {
@@ -534,6 +542,13 @@ static int type_name(struct bt_sema *s, const struct bt_type_name *tn,
 		strncat(spelling, " *", sizeof(spelling) - strlen(spelling) - 1);
 	uint32_t id = 0;
 	char err[256];
+	if (script_type(s, tn, &id)) {
+		for (unsigned i = 1; i < tn->ptr_depth && id; i++)
+			if (bt_btf__ptr_to(bt_sema__btf(s), id, &id) < 0)
+				id = 0;
+		*t = bt_type__ptr(id, false);
+		return 0;
+	}
 	if (tn->kind != BT_TYPE_VOID || tn->ptr_depth > 1) {
 		if (!bt_sema__btf(s)) {
 			bt_sema__error(s, tn->line, tn->col,
@@ -667,6 +682,9 @@ static struct bt_einfo *size_of(struct bt_sema *s, const struct bt_expr *e)
 		char spelling[160];
 		uint32_t id;
 		const struct bt_type_name *tn = e->size_of.type;
+		if (script_type(s, tn, &id))
+			return constant(s, e, bt_btf__size(bt_sema__btf(s), id),
+					bt_type__int(8, false));
 		snprintf(spelling, sizeof(spelling), "%s%s",
 			 tn->kind == BT_TYPE_STRUCT  ? "struct "
 			 : tn->kind == BT_TYPE_UNION ? "union "

@@ -1,0 +1,165 @@
+/*
+ * test_structs.c - struct and union definitions in programs: their layout
+ * against this C compiler's for the same definitions (sizeof, and member
+ * values read through a cast in a real uprobe on this test's own
+ * function), shadowing of kernel types, and the diagnostics.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/tt_test.h"
+#include "tracetab/bt.h"
+
+/* The same definitions as DEFS below, compiled by the C compiler. */
+struct tt_pair {
+	int a;
+	int b;
+};
+struct tt_mix {
+	char c;
+	long l;
+	short s;
+	char name[5];
+	struct tt_pair p;
+	int *ptr;
+	unsigned char tail;
+};
+union tt_u {
+	char c;
+	long l;
+	int arr[3];
+};
+
+#define DEFS                                                                 \
+	"struct tt_pair { int a; int b; }\n"                                 \
+	"struct tt_mix { char c; long l; short s; char name[5];\n"           \
+	"  struct tt_pair p; int *ptr; unsigned char tail; }\n"              \
+	"union tt_u { char c; long l; int arr[3]; }\n"
+
+__attribute__((noinline)) int tt_struct_target(struct tt_mix *m)
+{
+	__asm__ volatile("" ::"r"(m) : "memory");
+	return m->p.b;
+}
+
+static char self[PATH_MAX];
+static char errbuf[1024];
+
+/* Compiles, loads and attaches (attach false: compile only). */
+static struct bt_program *start(const char *src, bool attach)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, NULL, &p, d);
+	if (!rc && attach)
+		rc = bt_program__load(p, d);
+	if (!rc && attach)
+		rc = bt_program__attach(p, d);
+	errbuf[0] = 0;
+	if (bt_diags__count(d))
+		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s",
+			 bt_diags__get(d, 0)->line, bt_diags__get(d, 0)->col,
+			 bt_diags__get(d, 0)->msg);
+	bt_diags__free(d);
+	if (rc) {
+		bt_program__free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static const char *finish(struct bt_program *p)
+{
+	static char out[4096];
+	memset(out, 0, sizeof(out));
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__finish(p, f);
+	fclose(f);
+	bt_program__free(p);
+	return out;
+}
+
+TT_TEST(sizes_match_the_c_compiler)
+{
+	struct bt_program *p = start(DEFS "BEGIN { @p = sizeof(struct tt_pair); "
+					  "@m = sizeof(struct tt_mix); "
+					  "@u = sizeof(union tt_u); exit(); }",
+				     true);
+	CHECKF(p, "%s", errbuf);
+	if (!p)
+		return;
+	char want[200];
+	snprintf(want, sizeof(want), "@m: %zu\n@p: %zu\n@u: %zu\n",
+		 sizeof(struct tt_mix), sizeof(struct tt_pair),
+		 sizeof(union tt_u));
+	const char *out = finish(p);
+	CHECKF(strstr(out, want), "%s, want %s", out, want);
+}
+
+/* Every member read through the script's layout has the C value. */
+TT_TEST(members_read_through_a_cast)
+{
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	char src[PATH_MAX + 1024];
+	snprintf(src, sizeof(src),
+		 DEFS "uprobe:%s:tt_struct_target {\n"
+		      "  $m = (struct tt_mix *)arg0;\n"
+		      "  @[$m->c, $m->l, $m->s, $m->name, $m->p.a, $m->p.b,\n"
+		      "    $m->tail] = count();\n"
+		      "  @ptr = $m->ptr; }",
+		 self);
+	struct bt_program *p = start(src, true);
+	CHECKF(p, "%s", errbuf);
+	if (!p)
+		return;
+	int x = 5;
+	struct tt_mix m = { .c = 'x', .l = -1234567890123, .s = -300,
+			    .name = "abcd", .p = { 7, 8 }, .ptr = &x,
+			    .tail = 200 };
+	CHECK_INT(tt_struct_target(&m), 8);
+	const char *out = finish(p);
+	CHECKF(strstr(out, "@[120, -1234567890123, -300, abcd, 7, 8, 200]: 1\n"),
+	       "%s", out);
+	char want[64];
+	snprintf(want, sizeof(want), "@ptr: %lu\n", (unsigned long)&x);
+	CHECKF(strstr(out, want), "%s, want %s", out, want);
+}
+
+/* A program's struct wins over the kernel's of the same name. */
+TT_TEST(script_struct_shadows_kernel_type)
+{
+	struct bt_program *p = start("struct task_struct { int only; }\n"
+				     "BEGIN { @ = sizeof(struct task_struct); "
+				     "exit(); }",
+				     true);
+	CHECKF(p, "%s", errbuf);
+	const char *out = p ? finish(p) : "";
+	CHECKF(strstr(out, "@: 4\n"), "%s", out);
+	/* Kernel types as members keep their layout. */
+	p = start("struct tt_k { char c; struct list_head l; }\n"
+		  "BEGIN { @ = sizeof(struct tt_k); exit(); }",
+		  true);
+	CHECKF(p, "%s", errbuf);
+	out = p ? finish(p) : "";
+	CHECKF(strstr(out, "@: 24\n"), "%s", out);
+}
+
+TT_TEST(struct_errors)
+{
+	CHECK(!start("struct tt_a { struct tt_nope x; }\nBEGIN { }", false));
+	CHECKF(strstr(errbuf, "1:15: unknown type 'struct tt_nope'"), "%s",
+	       errbuf);
+	CHECK(!start("struct tt_a { string s; }\nBEGIN { }", false));
+	CHECKF(strstr(errbuf, "string is not a C type"), "%s", errbuf);
+	CHECK(!start("struct tt_a { int a; }\nBEGIN { $x = (struct tt_a *)0; "
+		     "@ = $x->b; }",
+		     false));
+	CHECKF(strstr(errbuf, "2:") == errbuf && strstr(errbuf, "'b'"), "%s",
+	       errbuf);
+}
+
+TT_MAIN("bpf/structs", TT_CASE(sizes_match_the_c_compiler),
+	TT_CASE(members_read_through_a_cast),
+	TT_CASE(script_struct_shadows_kernel_type), TT_CASE(struct_errors))
