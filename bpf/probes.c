@@ -173,6 +173,19 @@ static int expand_uprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 		return fail(s, ap, err);
 	struct bt_elf_syms syms = { 0 };
 	int n = bt_elf__match(path, ap->parts[1], &syms, err, sizeof(err));
+	/*
+	 * A function the binary lacks (tools written for another build of
+	 * a library) is an attach error, as in bpftrace: the program still
+	 * compiles and loads. file_offset 0 marks it for at_uprobe.
+	 */
+	if (n == -ENOENT) {
+		if (one(ap, out) < 0)
+			return -1;
+		(*out)->path = strdup(path);
+		(*out)->symbol = strdup(ap->parts[1]);
+		(*out)->target = strdup(ap->parts[1]);
+		return 1;
+	}
 	if (n < 0)
 		return fail(s, ap, err);
 	struct bt_unit_ap *u = calloc((size_t)n, sizeof(*u));
@@ -325,6 +338,12 @@ static int at_kprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 static int at_uprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 		     char *err, size_t len)
 {
+	if (!u->file_offset) {
+		snprintf(err, len, "cannot attach %s: no function matches '%s' "
+			 "in %s", bt_probe_kind__name(u->kind), u->symbol,
+			 u->path);
+		return -ENOENT;
+	}
 	return bt_attach__uprobe(fd, u->path, u->file_offset,
 				 u->kind == BT_PROBE_URETPROBE, -1, out, err,
 				 len);

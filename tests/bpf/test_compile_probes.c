@@ -4,8 +4,8 @@
  * kind read back exactly), hardware perf events (compile and load; attach
  * gives the clear no-PMU error on machines without counters), fentry/fexit
  * with BTF-typed args and retval (compile; load or the clear no-trampoline
- * error), and kprobes on functions this kernel lacks (compile and load,
- * attach fails).
+ * error), and kprobes and uprobes on functions this kernel or binary
+ * lacks (compile and load, attach fails).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -239,6 +239,17 @@ TT_TEST(kprobe_on_missing_function_loads)
 	       "%s", errbuf);
 }
 
+/* Likewise a uprobe on a function the binary lacks (another build). */
+TT_TEST(uprobe_on_missing_function_loads)
+{
+	const char *src = "uprobe:/bin/sh:tt_no_such_function { @ = arg0; }";
+	CHECKF(run(src, LOAD, NULL) == 0, "%s", errbuf);
+	CHECK(run(src, ATTACH, NULL) < 0);
+	CHECKF(strstr(errbuf, "1:1: cannot attach uprobe: no function matches "
+			      "'tt_no_such_function' in /") == errbuf,
+	       "%s", errbuf);
+}
+
 /* Task state macros of include/linux/sched.h, as runqlat.bt uses them. */
 TT_TEST(task_state_macros)
 {
@@ -263,4 +274,5 @@ TT_MAIN("bpf/compile_probes", TT_CASE(usdt_operands_read_exactly),
 	TT_CASE(usdt_errors_name_the_problem),
 	TT_CASE(hardware_loads_attach_explains),
 	TT_CASE(fentry_typed_args_compile_and_load_or_explain),
-	TT_CASE(kprobe_on_missing_function_loads), TT_CASE(task_state_macros))
+	TT_CASE(kprobe_on_missing_function_loads),
+	TT_CASE(uprobe_on_missing_function_loads), TT_CASE(task_state_macros))
