@@ -124,6 +124,26 @@ static struct bt_einfo *member_btf(struct bt_sema *s, const struct bt_expr *e,
 	return ei;
 }
 
+/* A C type spelling without its const/volatile qualifiers. */
+static void unquals(char *out, size_t len, const char *type)
+{
+	size_t o = 0;
+	for (const char *p = type; *p && o + 1 < len;) {
+		size_t w = strcspn(p, " *");
+		if ((w == 5 && !strncmp(p, "const", 5)) ||
+		    (w == 8 && !strncmp(p, "volatile", 8))) {
+			p += w;
+			continue;
+		}
+		if (!w)
+			w = 1;
+		for (size_t i = 0; i < w && o + 1 < len; i++)
+			out[o++] = p[i];
+		p += w;
+	}
+	out[o] = 0;
+}
+
 static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 {
 	const struct bt_tp_format *f = s->uap->tp;
@@ -149,18 +169,16 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 	} else if (fl->is_pointer) {
 		uint32_t pointee = 0;
 		char spelling[140];
-		/* "struct sock *" -> the BTF pointee when it has one. */
-		snprintf(spelling, sizeof(spelling), "%s", fl->type);
+		/*
+		 * "struct sock *" -> the BTF pointee when it has one;
+		 * "const char *const *" (execve's argv) -> char *.
+		 */
+		unquals(spelling, sizeof(spelling), fl->type);
 		char *star = strrchr(spelling, '*');
 		if (star && bt_sema__btf(s)) {
 			*star = 0;
-			char *p = spelling;
-			if (!strncmp(p, "const ", 6))
-				p += 6;
-			size_t l = strlen(p);
-			while (l && p[l - 1] == ' ')
-				p[--l] = 0;
-			if (bt_btf__lookup(bt_sema__btf(s), p, &pointee, NULL, 0) < 0)
+			if (bt_btf__lookup(bt_sema__btf(s), spelling, &pointee,
+					   NULL, 0) < 0)
 				pointee = 0;
 		}
 		t = bt_type__ptr(pointee, fl->user_ptr);

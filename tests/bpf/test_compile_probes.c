@@ -250,6 +250,23 @@ TT_TEST(uprobe_on_missing_function_loads)
 	       "%s", errbuf);
 }
 
+/* execve's argv (const char *const *): pointer arithmetic and '*'. */
+TT_TEST(tracepoint_argv_deref)
+{
+	struct bt_program *p = NULL;
+	int rc = run("tracepoint:syscalls:sys_enter_execve "
+		     "/str(args->filename) == \"/bin/true\"/ "
+		     "{ @[str(*(args->argv + 1)), str(*args->argv)] = count(); }",
+		     ATTACH, &p);
+	CHECKF(rc == 0, "%s", errbuf);
+	if (rc)
+		return;
+	CHECK(system("/bin/true tt-deref-arg") == 0);
+	const char *out = finish(p);
+	bt_program__free(p);
+	CHECKF(strstr(out, "@[tt-deref-arg, /bin/true]: 1\n"), "%s", out);
+}
+
 /* Task state macros of include/linux/sched.h, as runqlat.bt uses them. */
 TT_TEST(task_state_macros)
 {
@@ -275,4 +292,5 @@ TT_MAIN("bpf/compile_probes", TT_CASE(usdt_operands_read_exactly),
 	TT_CASE(hardware_loads_attach_explains),
 	TT_CASE(fentry_typed_args_compile_and_load_or_explain),
 	TT_CASE(kprobe_on_missing_function_loads),
-	TT_CASE(uprobe_on_missing_function_loads), TT_CASE(task_state_macros))
+	TT_CASE(uprobe_on_missing_function_loads),
+	TT_CASE(tracepoint_argv_deref), TT_CASE(task_state_macros))
