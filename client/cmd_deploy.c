@@ -13,6 +13,7 @@
 #include "client/cli.h"
 #include "client/cluster.h"
 #include "client/deploy.h"
+#include "client/deplog.h"
 #include "tracetab/control.h"
 
 int ttc_control(struct ttc_global *g, json_t *req, json_t **reply)
@@ -322,6 +323,9 @@ static int name_request(int argc, char **argv, struct ttc_global *g,
 		return ret < 0 ? TTC_EXIT_OK : ret;
 	ret = ttc_control(g, json_pack("{s:s, s:s}", "op", op, key, name),
 			  &reply);
+	if (!ret) /* delete: the log, ending with what END printed */
+		ttc_deplog__print(g, json_object_get(reply, "log"), false,
+				  stdout);
 	json_decref(reply);
 	return ret;
 }
@@ -364,7 +368,12 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 		"skipped\n"
 		"  terminated), program chosen (1 = first), status message, "
 		"rows\n"
-		"  ingested, records lost in the kernel, expiry\n";
+		"  ingested, records lost in the kernel, expiry\n"
+		"  A program with several printf formats writes one table "
+		"per format\n"
+		"  (T, T_2, ...). With NAME the log follows: what its "
+		"BEGIN/END printfs\n"
+		"  and printfs without conversions printed.\n";
 	static const char *const names[] = {"name",    "table",	  "state",
 					    "program", "message", "rows",
 					    "lost",    "expires"};
@@ -386,6 +395,7 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 	deps = json_object_get(reply, "deployments");
 	struct ttq_value *cells =
 		calloc(json_array_size(deps) * 8 + 1, sizeof(*cells));
+	char(*tables)[512] = calloc(json_array_size(deps) + 1, 512);
 	json_array_foreach(deps, i, d)
 	{
 		struct ttq_value *row = &cells[i * 8];
@@ -394,7 +404,7 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 			json_integer_value(json_object_get(d, "expires_ns"));
 
 		row[0] = json_cell(json_object_get(d, "name"));
-		row[1] = json_cell(json_object_get(d, "table"));
+		row[1] = ttc_str(ttc_deplog__tables(d, tables[i], 512));
 		row[2] = json_cell(json_object_get(d, "state"));
 		/* Programs are numbered from 1, as in the status messages. */
 		json_int_t prog =
@@ -410,6 +420,14 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 	}
 	struct ttc_rows rows = {8, json_array_size(deps), names, cells};
 	ttc_output__print(g, &rows);
+	if (p.v && g->format == TTC_FMT_TABLE &&
+	    json_array_size(json_object_get(json_array_get(deps, 0), "log"))) {
+		printf("\nlog:\n");
+		ttc_deplog__print(
+			g, json_object_get(json_array_get(deps, 0), "log"),
+			true, stdout);
+	}
+	free(tables);
 	free(cells);
 	json_decref(reply);
 	return TTC_EXIT_OK;

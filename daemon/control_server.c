@@ -249,16 +249,18 @@ static const char *member(const json_t *req, const char *key)
 static json_t *op_delete(struct server *srv, const json_t *req)
 {
 	const char *name = member(req, "name");
+	json_t *log = NULL;
 	char msg[160];
 
 	if (!name)
 		return error_reply(TT_CONTROL_EBADREQ, EINVAL,
 				   "delete needs a \"name\" string");
-	if (ttd_manager__delete(srv->mgr, name) < 0) {
+	if (ttd_manager__delete_log(srv->mgr, name, &log) < 0) {
 		snprintf(msg, sizeof(msg), "no deployment %.100s", name);
 		return error_reply(TT_CONTROL_ENOENT, ENOENT, msg);
 	}
-	return json_pack("{s:b}", "ok", 1);
+	/* The log ends with what END printed as the program went away. */
+	return json_pack("{s:b,s:o*}", "ok", 1, "log", log);
 }
 
 static json_t *op_drop(struct server *srv, const json_t *req)

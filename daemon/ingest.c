@@ -1,10 +1,12 @@
 /*
  * daemon/ingest.c - compiled program + ring-buffer ingest (see ingest.h).
  *
- * The hot path is row(): copy the decoded values (at most TT_MAX_COLUMNS
- * cells), rewrite time_ from CLOCK_MONOTONIC to wall-clock ns with the
- * offset the daemon refreshes every tick, append. Strings are copied by the
- * store, so nothing outlives the ring-buffer record.
+ * The hot path is row(): look up the record's table (by printf id), copy
+ * the decoded values (at most TT_MAX_COLUMNS cells), rewrite time_ from
+ * CLOCK_MONOTONIC to wall-clock ns with the offset the daemon refreshes
+ * every tick, append. Strings are copied by the store, so nothing outlives
+ * the ring-buffer record. Records that are not rows (banner printfs) are
+ * rendered as bpftrace would print them into the deployment's log.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,17 +18,26 @@
 #include "daemon/log.h"
 #include "tracetab/bt.h"
 
+/* One table the program writes: a row printf format. */
+struct ingest_table {
+	struct ttd_table_ref *ref;
+	uint32_t ncols;
+	int time_col;
+	uint64_t rows;
+};
+
 struct ttd_ingest {
 	struct bt_program *prog;
 	struct ttd_tables *tabs;
-	struct ttd_table_ref *table;
+	struct ingest_table tables[BT_MAX_TABLES];
+	size_t ntables;
+	struct ttd_deplog *log;
 	struct ttd_watch *watch;
 	struct ttd_loop *loop;
 	const int64_t *offset;
 	int prog_no; /* 1-based, for messages */
-	int time_col;
-	uint32_t ncols;
-	uint64_t rows;
+	bool attached; /* probes attached: END runs at the end */
+	bool ending; /* ttd_ingest__end: log lines are mirrored */
 	uint64_t append_errors;
 	int last_append_error;
 };
@@ -92,9 +103,14 @@ int ttd_ingest__compile(const char *source, int prog_no,
 	if (rc < 0)
 		goto fail;
 	ing->prog_no = prog_no;
-	ing->ncols = bt_program__schema(ing->prog)->ncols;
-	ing->time_col =
-		tt_schema__find(bt_program__schema(ing->prog), TT_TIME_COLUMN);
+	ing->ntables = bt_program__ntables(ing->prog);
+	for (size_t i = 0; i < ing->ntables; i++) {
+		const struct tt_schema *sc =
+			bt_program__table_schema(ing->prog, i);
+
+		ing->tables[i].ncols = sc->ncols;
+		ing->tables[i].time_col = tt_schema__find(sc, TT_TIME_COLUMN);
+	}
 	bt_diags__free(d);
 	*out = ing;
 	return 0;
@@ -109,45 +125,73 @@ fail:
 	return rc;
 }
 
+size_t ttd_ingest__ntables(const struct ttd_ingest *ing)
+{
+	return ing->ntables;
+}
+
+const struct tt_schema *ttd_ingest__table_schema(const struct ttd_ingest *ing,
+						 size_t i)
+{
+	return bt_program__table_schema(ing->prog, i);
+}
+
 const struct tt_schema *ttd_ingest__schema(const struct ttd_ingest *ing)
 {
 	return bt_program__schema(ing->prog);
 }
 
+/* A banner printf: its text, as bpftrace prints it, goes to the log. */
+static int log_record(struct ttd_ingest *ing, const struct bt_row *r)
+{
+	char text[TTD_DEPLOG_LINE_MAX + 1];
+
+	if (bt_program__format_row(ing->prog, r, text, sizeof(text)) >= 0)
+		ttd_deplog__add(ing->log, (int64_t)r->mono_ns + *ing->offset,
+				text, ing->ending);
+	return 0;
+}
+
 static int row(void *ctx, const struct bt_row *r)
 {
 	struct ttd_ingest *ing = ctx;
+	int t = bt_program__row_table(ing->prog, r->printf_id);
+	struct ingest_table *it;
 	union tt_value v[TT_MAX_COLUMNS];
 	int64_t rc;
 
-	if (!ing->table) /* maps-only program: its records are actions */
-		return 0;
-	memcpy(v, r->values, ing->ncols * sizeof(v[0]));
-	if (ing->time_col >= 0) {
-		int64_t mono = v[ing->time_col].i64;
+	if (t < 0)
+		return log_record(ing, r);
+	if ((size_t)t >= ing->ntables || !ing->tables[t].ref)
+		return 0; /* verify-only: no table ever fills */
+	it = &ing->tables[t];
+	memcpy(v, r->values, it->ncols * sizeof(v[0]));
+	if (it->time_col >= 0) {
+		int64_t mono = v[it->time_col].i64;
 
 		if (mono == 0) /* program without a time_ argument */
 			mono = (int64_t)r->mono_ns;
-		v[ing->time_col].i64 = mono + *ing->offset;
+		v[it->time_col].i64 = mono + *ing->offset;
 	}
-	rc = tt_table__append(ing->table->table, v);
+	rc = tt_table__append(it->ref->table, v);
 	if (rc < 0) {
 		/* Counted and reported in status; one log line per kind. */
 		if (ing->last_append_error != (int)rc)
-			ttd_warn("table %s: append failed: %s",
-				 ing->table->name, strerror((int)-rc));
+			ttd_warn("table %s: append failed: %s", it->ref->name,
+				 strerror((int)-rc));
 		ing->last_append_error = (int)rc;
 		ing->append_errors++;
 		return 0;
 	}
-	ing->rows++;
+	it->rows++;
 	return 0;
 }
 
-/* For messages: the table, or what a maps-only program writes. */
+/* For messages: the first table, or what a maps-only program writes. */
 static const char *ingest__name(const struct ttd_ingest *ing)
 {
-	return ing->table ? ing->table->name : "(maps)";
+	return ing->ntables && ing->tables[0].ref ? ing->tables[0].ref->name
+						  : "(maps)";
 }
 
 int ttd_ingest__drain(struct ttd_ingest *ing)
@@ -174,17 +218,22 @@ static void ring_ready(void *ctx, int revents)
 }
 
 int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
-		       struct ttd_table_ref *table, struct ttd_loop *loop,
-		       const int64_t *mono_to_wall_ns, char **error)
+		       struct ttd_table_ref *const *tables, size_t ntables,
+		       struct ttd_loop *loop, const int64_t *mono_to_wall_ns,
+		       struct ttd_deplog *log, char **error)
 {
 	struct bt_diags *d = bt_diags__new();
 	int rc = -ENOMEM;
 
 	*error = NULL;
 	ing->tabs = tabs;
-	ing->table = table;
+	for (size_t i = 0; i < ntables && i < ing->ntables; i++)
+		ing->tables[i].ref = tables[i];
+	for (size_t i = ing->ntables; i < ntables; i++) /* never: caller bug */
+		ttd_tables__release(tabs, tables[i]);
 	ing->loop = loop;
 	ing->offset = mono_to_wall_ns;
+	ing->log = log;
 	if (!d || ttd_ingest__verify_only) { /* verified at load: done */
 		rc = d ? 0 : rc;
 		goto out;
@@ -194,6 +243,7 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 		*error = diags__text(d, NULL, ing->prog_no, "attach", rc);
 		goto out;
 	}
+	ing->attached = true;
 	ing->watch = ttd_loop__watch(loop, bt_program__ring_fd(ing->prog),
 				     POLLIN, ring_ready, ing);
 	if (!ing->watch) {
@@ -206,10 +256,24 @@ out:
 	return rc;
 }
 
+void ttd_ingest__end(struct ttd_ingest *ing)
+{
+	if (!ing || !ing->attached || ing->ending)
+		return;
+	ttd_ingest__drain(ing); /* what came before END stays unmirrored */
+	ing->ending = true;
+	/* END's records are drained by the callback of the last consume. */
+	bt_program__finish(ing->prog, NULL);
+}
+
 void ttd_ingest__stats(const struct ttd_ingest *ing,
 		       struct ttd_ingest_stats *st)
 {
-	st->rows = ing->rows;
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < ing->ntables; i++) {
+		st->table_rows[i] = ing->tables[i].rows;
+		st->rows += ing->tables[i].rows;
+	}
 	st->lost = bt_program__lost(ing->prog);
 	st->decode_errors =
 		bt_program__decode_errors(ing->prog) + ing->append_errors;
@@ -222,7 +286,16 @@ struct bt_program *ttd_ingest__program(const struct ttd_ingest *ing)
 
 struct ttd_table_ref *ttd_ingest__table(const struct ttd_ingest *ing)
 {
-	return ing->table;
+	return ing->ntables ? ing->tables[0].ref : NULL;
+}
+
+bool ttd_ingest__writes(const struct ttd_ingest *ing,
+			const struct ttd_table_ref *ref)
+{
+	for (size_t i = 0; ref && i < ing->ntables; i++)
+		if (ing->tables[i].ref == ref)
+			return true;
+	return false;
 }
 
 void ttd_ingest__free(struct ttd_ingest *ing, struct ttd_loop *loop,
@@ -232,6 +305,7 @@ void ttd_ingest__free(struct ttd_ingest *ing, struct ttd_loop *loop,
 
 	if (!ing)
 		return;
+	ttd_ingest__end(ing);
 	ttd_loop__unwatch(loop, ing->watch);
 	ttd_ingest__drain(ing);
 	if (st) {
@@ -239,9 +313,11 @@ void ttd_ingest__free(struct ttd_ingest *ing, struct ttd_loop *loop,
 		st->rows += s.rows;
 		st->lost += s.lost;
 		st->decode_errors += s.decode_errors;
+		for (size_t i = 0; i < BT_MAX_TABLES; i++)
+			st->table_rows[i] += s.table_rows[i];
 	}
 	bt_program__free(ing->prog);
-	if (ing->table)
-		ttd_tables__release(ing->tabs, ing->table);
+	for (size_t i = 0; i < ing->ntables; i++)
+		ttd_tables__release(ing->tabs, ing->tables[i].ref);
 	free(ing);
 }

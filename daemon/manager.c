@@ -49,6 +49,8 @@ struct ttd_deployment {
 	struct ttd_ingest *ing;
 	struct ttd_map_export *mx; /* ing's maps as tables, or NULL */
 	struct ttd_ingest_stats done; /* counters of detached ingests */
+	size_t ntables; /* printf tables of the last program started */
+	struct ttd_deplog log; /* banner printfs (BEGIN, END, no conversions) */
 	struct ttd_deployment *next; /* list in name order */
 };
 
@@ -138,6 +140,7 @@ static void set_error(struct ttd_deployment *dep, char *error)
 /* Detaches the running ingest, keeping its counters. */
 static void stop(struct ttd_manager *mgr, struct ttd_deployment *dep)
 {
+	ttd_ingest__end(dep->ing); /* END's text reaches dep->log */
 	ttd_map_export__free(dep->mx); /* END, final map snapshot */
 	dep->mx = NULL;
 	ttd_ingest__free(dep->ing, mgr->loop, &dep->done);
@@ -160,7 +163,7 @@ static void schema__describe(const struct tt_schema *s, char *buf, size_t len)
  * or replace_table is set and no other deployment writes the table.
  */
 static int check_schema(struct ttd_manager *mgr, struct ttd_deployment *dep,
-			const struct ttd_spec *spec,
+			const struct ttd_spec *spec, const char *table,
 			const struct tt_schema *schema, char *err,
 			size_t errlen)
 {
@@ -171,7 +174,7 @@ static int check_schema(struct ttd_manager *mgr, struct ttd_deployment *dep,
 
 	/* Maps only: their tables are checked when map_export opens them. */
 	if (schema->ncols == 0 ||
-	    tt_catalog__get_table(mgr->cat, spec->table, &old) < 0 ||
+	    tt_catalog__get_table(mgr->cat, table, &old) < 0 ||
 	    tt_schema__equal(&old, schema))
 		return 0;
 	if (!spec->replace_table) {
@@ -181,50 +184,96 @@ static int check_schema(struct ttd_manager *mgr, struct ttd_deployment *dep,
 			 "table %s has columns (%.400s) but this program "
 			 "writes (%.400s); set replace_table to recreate the "
 			 "table",
-			 spec->table, a, b);
+			 table, a, b);
 		return -EEXIST;
 	}
-	ref = ttd_tables__find(&mgr->tables, spec->table);
-	own = dep && dep->ing && ttd_ingest__table(dep->ing) == ref;
+	ref = ttd_tables__find(&mgr->tables, table);
+	own = dep && dep->ing && ttd_ingest__writes(dep->ing, ref);
 	if (ref && ref->refs > own) {
 		snprintf(err, errlen,
 			 "table %s cannot be replaced: another deployment "
 			 "writes to it",
-			 spec->table);
+			 table);
 		return -EEXIST;
 	}
 	return 0;
 }
 
-/* Attaches ing to its table; on failure ing is freed and *error set. */
+/*
+ * Every printf table of ing (table, table_2, ...) against the catalog:
+ * the selector variants of a deployment agree table by table. A name too
+ * long is start()'s error.
+ */
+static int check_schemas(struct ttd_manager *mgr, struct ttd_deployment *dep,
+			 const struct ttd_spec *spec,
+			 const struct ttd_ingest *ing, char *err, size_t errlen)
+{
+	char name[TT_NAME_MAX];
+
+	for (size_t i = 0; i < ttd_ingest__ntables(ing); i++)
+		if (ttd_tables__nth_name(spec->table, i, name, sizeof(name)) ==
+			    0 &&
+		    check_schema(mgr, dep, spec, name,
+				 ttd_ingest__table_schema(ing, i), err,
+				 errlen) < 0)
+			return -EEXIST;
+	return 0;
+}
+
+/* Opens table i of ing for dep (0, or -errno with msg). */
+static int start_table(struct ttd_manager *mgr, struct ttd_deployment *dep,
+		       struct ttd_ingest *ing, size_t i,
+		       struct ttd_table_ref **out, char *msg, size_t len)
+{
+	const struct tt_schema *schema = ttd_ingest__table_schema(ing, i);
+	char name[TT_NAME_MAX];
+	struct ttd_table_ref *ref;
+
+	if (ttd_tables__nth_name(dep->spec.table, i, name, sizeof(name)) < 0) {
+		snprintf(msg, len,
+			 "the program's printf format %zu needs table %s_%zu, "
+			 "a name longer than %d bytes; use a shorter table",
+			 i + 1, dep->spec.table, i + 1, TT_NAME_MAX - 1);
+		return -ENAMETOOLONG;
+	}
+	ref = ttd_tables__find(&mgr->tables, name);
+	/* Recreating the table: the old writer must let go first. */
+	if (ref && !tt_schema__equal(tt_table__schema(ref->table), schema) &&
+	    dep->ing && ttd_ingest__writes(dep->ing, ref))
+		stop(mgr, dep);
+	return ttd_tables__acquire(&mgr->tables, name, schema,
+				   dep->spec.replace_table, out, msg, len);
+}
+
+/*
+ * Attaches ing to its tables (one per printf format; none for a maps-only
+ * program, whose tables map_export.c opens); on failure ing is freed and
+ * *error set.
+ */
 static int start(struct ttd_manager *mgr, struct ttd_deployment *dep,
 		 struct ttd_ingest *ing, char **error)
 {
-	const struct tt_schema *schema = ttd_ingest__schema(ing);
-	struct ttd_table_ref *ref =
-		ttd_tables__find(&mgr->tables, dep->spec.table);
+	struct ttd_table_ref *refs[BT_MAX_TABLES] = {NULL};
+	size_t n = ttd_ingest__ntables(ing);
 	char msg[512];
-	int rc;
+	int rc = 0;
 
-	/* Recreating the table: the old writer must let go first. */
-	if (ref && !tt_schema__equal(tt_table__schema(ref->table), schema) &&
-	    dep->ing && ttd_ingest__table(dep->ing) == ref)
-		stop(mgr, dep);
-	ref = NULL; /* a maps-only program has no printf table (map_export.c) */
-	rc = schema->ncols == 0
-		     ? 0
-		     : ttd_tables__acquire(&mgr->tables, dep->spec.table,
-					   schema, dep->spec.replace_table,
-					   &ref, msg, sizeof(msg));
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = start_table(mgr, dep, ing, i, &refs[i], msg, sizeof(msg));
 	if (rc < 0) {
 		*error = strdup(msg);
+		for (size_t i = 0; i < n; i++)
+			ttd_tables__release(&mgr->tables, refs[i]);
 		ttd_ingest__free(ing, mgr->loop, NULL);
 		return rc;
 	}
-	rc = ttd_ingest__attach(ing, &mgr->tables, ref, mgr->loop,
-				&mgr->mono_to_wall_ns, error);
+	snprintf(dep->log.name, sizeof(dep->log.name), "%s", dep->spec.name);
+	rc = ttd_ingest__attach(ing, &mgr->tables, refs, n, mgr->loop,
+				&mgr->mono_to_wall_ns, &dep->log, error);
 	if (rc < 0)
 		ttd_ingest__free(ing, mgr->loop, NULL);
+	else
+		dep->ntables = n;
 	return rc;
 }
 
@@ -262,8 +311,8 @@ static int apply(struct ttd_manager *mgr, struct ttd_deployment *dep,
 	if (idx >= 0 &&
 	    ttd_ingest__compile(spec->progs[idx].source, idx + 1, &ing,
 				&error) == 0 &&
-	    check_schema(mgr, existing ? dep : NULL, spec,
-			 ttd_ingest__schema(ing), err, errlen) < 0) {
+	    check_schemas(mgr, existing ? dep : NULL, spec, ing, err,
+			  errlen) < 0) {
 		ttd_ingest__free(ing, mgr->loop, NULL);
 		return -EEXIST;
 	}
@@ -293,6 +342,23 @@ static int apply(struct ttd_manager *mgr, struct ttd_deployment *dep,
 	return 0;
 }
 
+/* [{"name": "t", "rows": N}, {"name": "t_2", ...}]: the printf tables. */
+static json_t *tables__json(const struct ttd_deployment *dep,
+			    const struct ttd_ingest_stats *st)
+{
+	json_t *arr = json_array();
+	char name[TT_NAME_MAX];
+
+	for (size_t i = 0; i < dep->ntables && i < BT_MAX_TABLES; i++)
+		if (ttd_tables__nth_name(dep->spec.table, i, name,
+					 sizeof(name)) == 0)
+			json_array_append_new(
+				arr, json_pack("{s:s,s:I}", "name", name,
+					       "rows",
+					       (json_int_t)st->table_rows[i]));
+	return arr;
+}
+
 static json_t *status__json(struct ttd_deployment *dep)
 {
 	struct ttd_ingest_stats st = dep->done;
@@ -305,9 +371,11 @@ static json_t *status__json(struct ttd_deployment *dep)
 		st.rows += cur.rows;
 		st.lost += cur.lost;
 		st.decode_errors += cur.decode_errors;
+		for (size_t i = 0; i < BT_MAX_TABLES; i++)
+			st.table_rows[i] += cur.table_rows[i];
 	}
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s?,"
-			 "s:o*}",
+			 "s:o*,s:o,s:o}",
 			 "name", dep->spec.name, "table", dep->spec.table,
 			 "state", state_names[dep->state], "program", dep->prog,
 			 "reason", dep->reason, "ttl", dep->spec.ttl,
@@ -316,7 +384,9 @@ static json_t *status__json(struct ttd_deployment *dep)
 			 (json_int_t)st.rows, "lost", (json_int_t)st.lost,
 			 "decode_errors", (json_int_t)st.decode_errors, "error",
 			 dep->error, "map_tables",
-			 ttd_map_export__status(dep->mx));
+			 ttd_map_export__status(dep->mx), "tables",
+			 tables__json(dep, &st), "log",
+			 ttd_deplog__json(&dep->log));
 }
 
 static void drain_all(struct ttd_manager *mgr)
@@ -391,10 +461,17 @@ static void dep__free(struct ttd_manager *mgr, struct ttd_deployment *dep)
 	stop(mgr, dep);
 	ttd_spec__release(&dep->spec);
 	free(dep->error);
+	ttd_deplog__clear(&dep->log);
 	free(dep);
 }
 
 int ttd_manager__delete(struct ttd_manager *mgr, const char *name)
+{
+	return ttd_manager__delete_log(mgr, name, NULL);
+}
+
+int ttd_manager__delete_log(struct ttd_manager *mgr, const char *name,
+			    json_t **log)
 {
 	struct ttd_deployment *dep = find(mgr, name);
 	int rc;
@@ -407,6 +484,10 @@ int ttd_manager__delete(struct ttd_manager *mgr, const char *name)
 		ttd_err("catalog: cannot delete deployment %s: %s", name,
 			strerror(-rc));
 	ttd_info("deployment %s deleted", name);
+	if (log) { /* END runs in stop(): its text is the log's last */
+		stop(mgr, dep);
+		*log = ttd_deplog__json(&dep->log);
+	}
 	dep__free(mgr, dep);
 	return 0;
 }
@@ -418,7 +499,10 @@ int ttd_manager__drop(struct ttd_manager *mgr, const char *table, char *err,
 
 	for (struct ttd_deployment *d = mgr->head; d; d = d->next) {
 		if (d->state == ST_RUNNING &&
-		    strcmp(d->spec.table, table) == 0) {
+		    (strcmp(d->spec.table, table) == 0 ||
+		     (d->ing &&
+		      ttd_ingest__writes(
+			      d->ing, ttd_tables__find(&mgr->tables, table))))) {
 			snprintf(err, errlen,
 				 "table %s is being written by running "
 				 "deployment %s; delete it first",

@@ -61,6 +61,12 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *spec,
 
 /* Detaches and forgets a deployment. 0 or -ENOENT. */
 int ttd_manager__delete(struct ttd_manager *mgr, const char *name);
+/*
+ * Like ttd_manager__delete, and *log (new reference) is the deployment's
+ * log as in status (ttd_deplog__json), ending with what END printed.
+ */
+int ttd_manager__delete_log(struct ttd_manager *mgr, const char *name,
+			    json_t **log);
 
 /*
  * Removes a table's file and catalog entry. Returns 0, -ENOENT, or

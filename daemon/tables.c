@@ -83,6 +83,15 @@ void ttd_tables__release(struct ttd_tables *tabs, struct ttd_table_ref *ref)
 	free(ref);
 }
 
+int ttd_tables__nth_name(const char *table, size_t i, char *out, size_t len)
+{
+	int n = i ? snprintf(out, len, "%s_%zu", table, i + 1)
+		  : snprintf(out, len, "%s", table);
+
+	return n < 0 || (size_t)n >= len || n >= TT_NAME_MAX ? -ENAMETOOLONG
+							       : 0;
+}
+
 void ttd_tables__expire(struct ttd_tables *tabs, int64_t now_ns)
 {
 	for (struct ttd_table_ref *r = tabs->head; r; r = r->next)

@@ -42,6 +42,13 @@ void ttd_tables__release(struct ttd_tables *tabs, struct ttd_table_ref *ref);
 /* The open table called name, or NULL. */
 struct ttd_table_ref *ttd_tables__find(struct ttd_tables *tabs,
 				       const char *name);
+/*
+ * The name of a deployment's i-th printf table: table itself for i == 0,
+ * then table_2, table_3, ... Returns 0, or -ENAMETOOLONG when the name
+ * does not fit in TT_NAME_MAX (len must be at least that).
+ */
+int ttd_tables__nth_name(const char *table, size_t i, char *out, size_t len);
+
 /* Applies the retention age to every open table. */
 void ttd_tables__expire(struct ttd_tables *tabs, int64_t now_ns);
 

@@ -50,7 +50,9 @@
  *
  *   {"op":"delete","name":"my_probe"}                  root / admin group
  *       Detaches and forgets the deployment; its table stays.
- *       -> {"ok":true} | error "not_found"
+ *       -> {"ok":true,"log":[LOG,...]} | error "not_found"
+ *       "log" is the deployment's log as in status, ending with the text
+ *       its END printfs printed as it went away.
  *
  *   {"op":"drop","table":"my_table"}                   root / admin group
  *       Removes the table's file and catalog entry. Refused ("conflict")
@@ -71,7 +73,15 @@
  *         "lost": records lost in the kernel ring buffer,
  *         "decode_errors": records that could not be decoded,
  *         "error": last error in plain words (compile diagnostics with
- *                  line:col, verifier log tail, attach error) or null }
+ *                  line:col, verifier log tail, attach error) or null,
+ *         "tables": [{"name":"my_table","rows":N},{"name":"my_table_2",
+ *                  ...}]: one table per distinct printf row format of the
+ *                  running (or last) program, in order of first
+ *                  appearance in its source; "rows" is the sum of these,
+ *         "log": [LOG,...]: the last 50 lines (8 KiB) that banner
+ *                  printfs printed: printfs in BEGIN or END and printfs
+ *                  without conversions, which are not rows }
+ *       LOG = {"time_ns": wall clock ns of the record, "text": one line}
  *       "terminated" means the TTL expired: probes detached, table kept.
  *
  *   {"op":"list"}                                      anyone

@@ -1,0 +1,58 @@
+/*
+ * daemon/deplog.h - a deployment's log: the text its banner printfs print.
+ *
+ * Programs as people write them print banners ("Tracing... Hit Ctrl-C to
+ * end.", column headers in BEGIN, totals in END). Those printfs are not
+ * rows; their rendered text is kept here, one entry per line with the
+ * wall-clock time the record was emitted, and shown by status. The log is
+ * bounded (the last TTD_DEPLOG_LINES lines and at most TTD_DEPLOG_BYTES of
+ * text): a probe that prints a banner per event only ever keeps the
+ * newest lines. A zeroed struct is an empty log.
+ */
+#ifndef TTD_DEPLOG_H
+#define TTD_DEPLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define TTD_DEPLOG_LINES 50
+#define TTD_DEPLOG_BYTES 8192
+#define TTD_DEPLOG_LINE_MAX 1024 /* longer lines are cut */
+
+struct ttd_deplog_line {
+	int64_t time_ns; /* wall clock */
+	char *text; /* one line, without its newline */
+};
+
+struct ttd_deplog {
+	char name[64]; /* the deployment, for lines mirrored to the daemon log
+			*/
+	struct ttd_deplog_line lines[TTD_DEPLOG_LINES]; /* ring */
+	size_t first, n; /* oldest line, lines held */
+	size_t bytes; /* text held */
+	uint64_t total; /* lines ever added */
+};
+
+/*
+ * Adds the text of one record: every line of it (split at '\n'; the
+ * newline that ends the last line adds no empty line) with time_ns.
+ * Evicts the oldest lines to stay within the bounds. With mirror, each
+ * line also goes to the daemon's log ("deployment NAME: text"), for the
+ * text END prints when a deployment goes away. Out of memory drops lines.
+ */
+void ttd_deplog__add(struct ttd_deplog *log, int64_t time_ns, const char *text,
+		     bool mirror);
+
+/*
+ * The lines as a JSON array [{"time_ns":N,"text":"..."},...], oldest
+ * first (new reference; an empty array for an empty log).
+ */
+json_t *ttd_deplog__json(const struct ttd_deplog *log);
+
+/* Frees every line; the log is empty again. */
+void ttd_deplog__clear(struct ttd_deplog *log);
+
+#endif
