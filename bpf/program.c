@@ -259,6 +259,14 @@ int bt_program__attach(struct bt_program *prog, struct bt_diags *diags)
 	return 0;
 }
 
+void bt_program__detach(struct bt_program *prog)
+{
+	for (size_t i = 0; i < prog->obj->nprogs; i++) {
+		bt_link__free(prog->obj->progs[i].link);
+		prog->obj->progs[i].link = NULL;
+	}
+}
+
 int bt_program__ring_fd(const struct bt_program *prog)
 {
 	return prog->rb ? ring_buffer__epoll_fd(prog->rb) : -1;

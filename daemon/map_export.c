@@ -241,7 +241,9 @@ void ttd_map_export__free(struct ttd_map_export *mx)
 {
 	if (!mx)
 		return;
-	/* END's values (and its print(@m) calls) belong to the last snapshot. */
+	/* Like bpftrace at exit: probes off, END, then the last snapshot,
+	 * which holds exactly what END saw (and its print(@m) calls). */
+	bt_program__detach(mx->prog);
 	bt_program__finish(mx->prog, NULL);
 	if (mx->all)
 		snapshot_all(mx);

@@ -55,10 +55,10 @@ void ttd_map_export__tick(struct ttd_map_export *mx);
 json_t *ttd_map_export__status(const struct ttd_map_export *mx);
 
 /*
- * Ends the export: runs END and drains the ring through the program's
- * consumer (print(@m) in END snapshots), takes the final snapshot,
- * stops notifications, releases the tables and frees. Call it before the
- * program is freed. NULL is fine.
+ * Ends the export: detaches the probes, runs END, drains the ring through
+ * the program's consumer (print(@m) in END snapshots), takes the final
+ * snapshot, stops notifications, releases the tables and frees. Call it
+ * before the program is freed. NULL is fine.
  */
 void ttd_map_export__free(struct ttd_map_export *mx);
 

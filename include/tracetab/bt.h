@@ -219,6 +219,13 @@ void bt_program__free(struct bt_program *prog);
 /* ---- Maps as tables --------------------------------------------------------- */
 
 /*
+ * Detaches every probe now (idempotent); the maps and the ring buffer stay
+ * readable and bt_program__finish still runs END. Ending a deployment this
+ * way makes the last map snapshot the state END saw, with no event after.
+ */
+void bt_program__detach(struct bt_program *prog);
+
+/*
  * The program's @maps in definition order (bpftrace's anonymous map @ has
  * the empty name). A daemon exports each as a table of snapshots.
  */
