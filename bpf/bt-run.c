@@ -44,9 +44,29 @@ struct run {
 	bool finishing; /* END is running: its rows print after exit() */
 };
 
+/*
+ * The schema a row follows: its table's in table mode (none for a banner
+ * printf, which prints verbatim), else the first printf's.
+ */
+static const struct tt_schema *row_schema(struct run *r,
+					  const struct bt_row *row)
+{
+	int t = bt_program__row_table(r->prog, row->printf_id);
+	if (t >= 0)
+		return bt_program__table_schema(r->prog, (size_t)t);
+	return bt_program__ntables(r->prog) ? NULL
+					    : bt_program__schema(r->prog);
+}
+
 static void print_table_row(struct run *r, const struct bt_row *row)
 {
-	const struct tt_schema *s = bt_program__schema(r->prog);
+	const struct tt_schema *s = row_schema(r, row);
+	if (!s) {
+		char buf[4096];
+		bt_program__format_row(r->prog, row, buf, sizeof(buf));
+		fputs(buf, stdout);
+		return;
+	}
 	for (uint32_t i = 0; i < s->ncols; i++) {
 		const union tt_value *v = &row->values[i];
 		printf("%s%s=", i ? " " : "", s->cols[i].name);
