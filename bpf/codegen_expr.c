@@ -327,9 +327,23 @@ static int binary(struct bt_cg *cg, const struct bt_expr *e)
 	return 0;
 }
 
+/* &p->field: the member's base address plus its offset; &*p: p. */
+static int address_of(struct bt_cg *cg, const struct bt_expr *o)
+{
+	if (o->kind == BT_EXPR_UNARY)
+		return bt_cg__expr(cg, o->unary.operand);
+	const struct bt_einfo *mi = bt_sema__info(cg->s, o);
+	member(cg, o, mi); /* base address in r0 */
+	if (mi->offset)
+		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_0, (int32_t)mi->offset));
+	return 0;
+}
+
 static int unary(struct bt_cg *cg, const struct bt_expr *e,
 		 const struct bt_einfo *ei)
 {
+	if (e->unary.op == BT_UNOP_ADDR)
+		return address_of(cg, e->unary.operand);
 	bt_cg__expr(cg, e->unary.operand);
 	switch (e->unary.op) {
 	case BT_UNOP_NEG:

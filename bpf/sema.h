@@ -37,6 +37,7 @@ struct bt_einfo {
 	int64_t cval;
 	/* Member access: where the member is relative to the base. */
 	uint32_t offset, bit_size, bit_shift, load_size;
+	uint32_t btf_type; /* BTF member: its type id (for '&') */
 	const struct bt_tp_field *field; /* tracepoint args field */
 	const char *text;                /* string positional parameter */
 };

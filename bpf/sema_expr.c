@@ -113,6 +113,7 @@ static struct bt_einfo *member_btf(struct bt_sema *s, const struct bt_expr *e,
 	struct bt_einfo *ei = typed(s, e, t);
 	if (ei) {
 		ei->offset = m.offset;
+		ei->btf_type = m.type;
 		ei->bit_size = m.bit_size;
 		ei->bit_shift = m.bit_shift;
 		/*
@@ -446,6 +447,41 @@ static struct bt_einfo *binary(struct bt_sema *s, const struct bt_expr *e)
 	return typed(s, e, t);
 }
 
+/*
+ * '&': the address of a struct member in kernel or user memory (&p->f,
+ * &p->a.b), or &*p. Variables and map values live in BPF registers and
+ * stack slots and have no address the program could use.
+ */
+static struct bt_einfo *address_of(struct bt_sema *s, const struct bt_expr *e)
+{
+	const struct bt_expr *o = e->unary.operand;
+	if (o->kind == BT_EXPR_UNARY && o->unary.op == BT_UNOP_DEREF) {
+		struct bt_einfo *pi = bt_sema__expr(s, o->unary.operand);
+		if (!pi)
+			return NULL;
+		if (pi->type.kind != BT_T_PTR)
+			return fail(s, e, "%s", "'*' needs a pointer");
+		return typed(s, e, pi->type);
+	}
+	if (o->kind != BT_EXPR_MEMBER)
+		return fail(s, e, "%s",
+			    "'&' (address-of) applies only to struct members "
+			    "(&p->field) and *p; variables and maps have no "
+			    "address");
+	struct bt_einfo *mi = bt_sema__expr(s, o);
+	if (!mi)
+		return NULL;
+	const struct bt_einfo *bi = bt_sema__info(s, o->member.base);
+	if ((bi->type.kind != BT_T_PTR && bi->type.kind != BT_T_RECORD) ||
+	    bi->type.ctx)
+		return fail(s, e, "%s",
+			    "'&' needs a member of a struct in memory");
+	if (mi->bit_size)
+		return fail(s, e, "cannot take the address of bitfield '%s'",
+			    o->member.field);
+	return typed(s, e, bt_type__ptr(mi->btf_type, bi->type.user));
+}
+
 static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
 {
 	const struct bt_expr *o = e->unary.operand;
@@ -481,7 +517,7 @@ static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
 		return ei;
 	}
 	default:
-		return fail(s, e, "%s", "'&' (address-of) is not supported");
+		return address_of(s, e);
 	}
 }
 

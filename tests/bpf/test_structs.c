@@ -1,10 +1,11 @@
 /*
  * test_structs.c - struct and union definitions in programs: their layout
  * against this C compiler's for the same definitions (sizeof, and member
- * values read through a cast in a real uprobe on this test's own
- * function), shadowing of kernel types, and the diagnostics.
+ * values and '&' offsets read through a cast in a real uprobe on this
+ * test's own function), shadowing of kernel types, and the diagnostics.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,9 @@ TT_TEST(members_read_through_a_cast)
 		      "  $m = (struct tt_mix *)arg0;\n"
 		      "  @[$m->c, $m->l, $m->s, $m->name, $m->p.a, $m->p.b,\n"
 		      "    $m->tail] = count();\n"
-		      "  @ptr = $m->ptr; }",
+		      "  @ptr = $m->ptr;\n"
+		      "  @off = (uint64)&$m->p.b - (uint64)$m;\n"
+		      "  @via = *&$m->p.b; @same = &*$m == $m; }",
 		 self);
 	struct bt_program *p = start(src, true);
 	CHECKF(p, "%s", errbuf);
@@ -125,6 +128,25 @@ TT_TEST(members_read_through_a_cast)
 	char want[64];
 	snprintf(want, sizeof(want), "@ptr: %lu\n", (unsigned long)&x);
 	CHECKF(strstr(out, want), "%s, want %s", out, want);
+	/* '&' of a member: its address, by the same layout. */
+	snprintf(want, sizeof(want), "@off: %zu\n",
+		 offsetof(struct tt_mix, p.b));
+	CHECKF(strstr(out, want) && strstr(out, "@via: 8\n") &&
+		       strstr(out, "@same: 1\n"),
+	       "%s, want %s", out, want);
+}
+
+TT_TEST(address_of_needs_a_member)
+{
+	CHECK(!start("BEGIN { $x = 1; @ = &$x; }", false));
+	CHECKF(strstr(errbuf, "1:21: '&' (address-of) applies only to struct "
+			      "members"),
+	       "%s", errbuf);
+	CHECK(!start("tracepoint:syscalls:sys_enter_openat { @ = "
+		     "&args->filename; }",
+		     false));
+	CHECKF(strstr(errbuf, "'&' needs a member of a struct in memory"),
+	       "%s", errbuf);
 }
 
 /* A program's struct wins over the kernel's of the same name. */
@@ -161,5 +183,5 @@ TT_TEST(struct_errors)
 }
 
 TT_MAIN("bpf/structs", TT_CASE(sizes_match_the_c_compiler),
-	TT_CASE(members_read_through_a_cast),
+	TT_CASE(members_read_through_a_cast), TT_CASE(address_of_needs_a_member),
 	TT_CASE(script_struct_shadows_kernel_type), TT_CASE(struct_errors))
