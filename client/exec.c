@@ -394,9 +394,11 @@ static int slot__spill(struct exec *x, struct groups *g, size_t s, int64_t n)
 static int slots__fold(struct exec *x, struct groups *g)
 {
 	struct slotcount *sc = &x->sc;
-	size_t n = 0, nslots = sc->cnt ? (size_t)sc->c0 * sc->c1 : 0;
+	size_t n = 0, nslots = (size_t)sc->c0 * sc->c1;
 	int ret;
 
+	if (!sc->cnt)
+		return 0;
 	for (size_t s = 0; s < nslots; s++)
 		n += sc->cnt[s] != 0;
 	/* One step for all the groups: not a move and zeroing per doubling. */
