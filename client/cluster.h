@@ -49,8 +49,21 @@ int ttc_cl__snapshot(struct ttc_cl *c, json_t **nodes, json_t **deps);
 int ttc_cluster__control(struct ttc_global *g, json_t *req, json_t **reply);
 
 /*
+ * Runs sql on every live node and prints the merged result (the query
+ * command's work). The table's schema comes from g->store_dir, which must
+ * hold the table. Returns an exit code; a node that did not answer within
+ * timeout_ms makes it TTC_EXIT_ERROR unless allow_partial.
+ */
+int ttc_cluster__sql(struct ttc_global *g, const char *sql, bool allow_partial,
+		     long timeout_ms);
+
+/* `tracetab --cluster URL tail TABLE` (client/cmd_cluster_tail.c). */
+int ttc_cluster__tail(int argc, char **argv, struct ttc_global *g);
+
+/*
  * Runs the commands that work differently in cluster mode ("status",
- * "query"). Returns an exit code, or -1 when cmd is not one of them.
+ * "query", "tail"; "drop" is refused). Returns an exit code, or -1 when cmd is
+ * not one of them.
  */
 int ttc_cluster__cmd(const char *cmd, int argc, char **argv,
 		     struct ttc_global *g);

@@ -433,14 +433,9 @@ static int q__report(json_t *expect, json_t *answered, json_t *failed,
 	return allow_partial ? 0 : TTC_EXIT_ERROR;
 }
 
-static int cl__query(int argc, char **argv, struct ttc_global *g)
+int ttc_cluster__sql(struct ttc_global *g, const char *sql, bool allow_partial,
+		     long timeout_ms)
 {
-	static const struct ttc_opt opts[] = {
-		{"--allow-partial", false, OPT_PARTIAL},
-		{"--timeout", true, OPT_TIMEOUT},
-		{NULL, false, 0},
-	};
-	struct q_args a = {.timeout_ms = QUERY_TIMEOUT_MS};
 	/* node "" only types the virtual column; values come from nodes */
 	struct ttq_opts qo = {
 		.sz = sizeof(qo), .store_dir = g->store_dir, .node = ""};
@@ -452,20 +447,10 @@ static int cl__query(int argc, char **argv, struct ttc_global *g)
 	json_t *failed = json_object(), *answered = json_object(), *v;
 	const char *k;
 	struct ttc_cl c;
-	int ret = ttc_args__scan(argc, argv, g, opts, q__arg, &a), rc;
+	int ret, rc = ttq_query__prepare(sql, &qo, &q, &err);
 
-	if (!ret && (g->help || a.npos != 1)) {
-		fputs("usage: tracetab --cluster URL query [--allow-partial] "
-		      "[--timeout MS] SQL\n",
-		      g->help ? stdout : stderr);
-		ret = g->help ? TTC_EXIT_OK : TTC_EXIT_USAGE;
-		goto out0;
-	}
-	if (ret)
-		goto out0;
-	rc = ttq_query__prepare(a.sql, &qo, &q, &err);
 	if (rc < 0) {
-		ret = ttc_query_error(rc, &err, a.sql);
+		ret = ttc_query_error(rc, &err, sql);
 		goto out0;
 	}
 	if ((ret = ttc_cl__open(g, &c)))
@@ -478,16 +463,16 @@ static int cl__query(int argc, char **argv, struct ttc_global *g)
 	if (!ret && !p)
 		ret = TTC_EXIT_ERROR;
 	if (!ret)
-		ret = q__gather(&c, a.sql, a.timeout_ms, p, expect, failed,
+		ret = q__gather(&c, sql, timeout_ms, p, expect, failed,
 				answered);
 	/* Nodes that are known but not live are missing too. */
 	json_object_foreach(nodes, k, v)
 		json_object_set_new(expect, k, json_true());
 	if (!ret && (rc = ttq_partial__finish(p, &r, &err)) < 0)
-		ret = ttc_query_error(rc, &err, a.sql);
+		ret = ttc_query_error(rc, &err, sql);
 	if (!ret) {
 		ttc_output__result(g, r);
-		ret = q__report(expect, answered, failed, a.allow_partial);
+		ret = q__report(expect, answered, failed, allow_partial);
 	}
 	ttc_cl__close(&c);
 out0:
@@ -502,6 +487,26 @@ out0:
 	return ret;
 }
 
+static int cl__query(int argc, char **argv, struct ttc_global *g)
+{
+	static const struct ttc_opt opts[] = {
+		{"--allow-partial", false, OPT_PARTIAL},
+		{"--timeout", true, OPT_TIMEOUT},
+		{NULL, false, 0},
+	};
+	struct q_args a = {.timeout_ms = QUERY_TIMEOUT_MS};
+	int ret = ttc_args__scan(argc, argv, g, opts, q__arg, &a);
+
+	if (!ret && (g->help || a.npos != 1)) {
+		fputs("usage: tracetab --cluster URL query [--allow-partial] "
+		      "[--timeout MS] SQL\n",
+		      g->help ? stdout : stderr);
+		return g->help ? TTC_EXIT_OK : TTC_EXIT_USAGE;
+	}
+	return ret ? ret
+		   : ttc_cluster__sql(g, a.sql, a.allow_partial, a.timeout_ms);
+}
+
 int ttc_cluster__cmd(const char *cmd, int argc, char **argv,
 		     struct ttc_global *g)
 {
@@ -509,12 +514,12 @@ int ttc_cluster__cmd(const char *cmd, int argc, char **argv,
 		return cl__status(argc, argv, g);
 	if (!strcmp(cmd, "query"))
 		return cl__query(argc, argv, g);
-	if (!strcmp(cmd, "tail") || !strcmp(cmd, "run") ||
-	    !strcmp(cmd, "drop")) {
+	if (!strcmp(cmd, "tail"))
+		return ttc_cluster__tail(argc, argv, g);
+	if (!strcmp(cmd, "drop")) {
 		fprintf(stderr,
-			"tracetab: %s is not available in cluster mode yet; "
-			"run it on a node without --cluster\n",
-			cmd);
+			"tracetab: drop is not available in cluster mode; "
+			"run it on each node without --cluster\n");
 		return TTC_EXIT_USAGE;
 	}
 	return -1;

@@ -14,6 +14,7 @@
 #include "client/cluster.h"
 #include "client/deploy.h"
 #include "client/deplog.h"
+#include "client/wait.h"
 #include "tracetab/control.h"
 
 int ttc_control(struct ttc_global *g, json_t *req, json_t **reply)
@@ -71,11 +72,16 @@ enum {
 	OPT_REPLACE,
 	OPT_MAP_INTERVAL,
 	OPT_EXPORT_MAPS,
+	OPT_WAIT,
+	OPT_TIMEOUT,
 };
+
+#define WAIT_DEFAULT_NS 30000000000LL
 
 struct deploy_args {
 	const char *name, *table, *ttl;
-	bool replace;
+	bool replace, wait;
+	int64_t timeout_ns; /* --wait: how long */
 	json_t *programs;
 	json_t *cur; /* selectors of the last program */
 	const char *map_interval; /* --map-interval: checked by the daemon */
@@ -153,6 +159,19 @@ static int deploy__arg(int id, const char *val, void *ctx)
 	case OPT_EXPORT_MAPS:
 		a->export_maps = true;
 		return 0;
+	case OPT_WAIT:
+		a->wait = true;
+		return 0;
+	case OPT_TIMEOUT:
+		if (ttq_duration__parse(val, &a->timeout_ns) ||
+		    a->timeout_ns <= 0) {
+			fprintf(stderr,
+				"tracetab: deploy: bad --timeout '%s' (e.g. "
+				"500ms, 30s, 2m)\n",
+				val);
+			return TTC_EXIT_USAGE;
+		}
+		return 0;
 	default:
 		break;
 	}
@@ -225,6 +244,12 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		"    (default 1s; none: only at print(@m) and at the end)\n"
 		"  --export-maps: a program with printf rows also exports "
 		"its maps\n"
+		"  --wait [--timeout 30s]: wait until it settles (with "
+		"--cluster: on\n"
+		"    every live node) and print each node's state; exit 5 "
+		"if it failed\n"
+		"    anywhere, was skipped everywhere or is still pending at "
+		"the timeout\n"
 		"  Exit 5 when this node cannot run it (failed or skipped), "
 		"with why.\n";
 	static const struct ttc_opt opts[] = {
@@ -238,9 +263,12 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		{"--replace-table", false, OPT_REPLACE},
 		{"--map-interval", true, OPT_MAP_INTERVAL},
 		{"--export-maps", false, OPT_EXPORT_MAPS},
+		{"--wait", false, OPT_WAIT},
+		{"--timeout", true, OPT_TIMEOUT},
 		{NULL, false, 0},
 	};
-	struct deploy_args a = {.programs = json_array()};
+	struct deploy_args a = {.programs = json_array(),
+				.timeout_ns = WAIT_DEFAULT_NS};
 	json_t *reply;
 	int ret = ttc_args__scan(argc, argv, g, opts, deploy__arg, &a);
 
@@ -272,8 +300,12 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 	if (ret)
 		return ret;
 	printf("%s\n", json_string_value(json_object_get(reply, "result")));
+	fflush(stdout);
 	ret = ttc_status__report(json_object_get(reply, "status"));
 	json_decref(reply);
+	if (!ret && a.wait)
+		ret = ttc_wait__deployment(g, a.name, a.timeout_ns,
+					   TTC_WAIT_TABLE);
 	return ret;
 }
 
@@ -311,7 +343,8 @@ int ttc_take_one(int id, const char *val, void *ctx)
 	return 0;
 }
 
-/* A request naming one object, {"op": op, key: NAME}, from `tracetab op NAME`. */
+/* A request naming one object, {"op": op, key: NAME}, from `tracetab op NAME`.
+ */
 static int name_request(int argc, char **argv, struct ttc_global *g,
 			const char *help, const char *op, const char *key)
 {
@@ -348,7 +381,6 @@ int ttc_cmd__drop(int argc, char **argv, struct ttc_global *g)
 
 	return name_request(argc, argv, g, help, "drop", "table");
 }
-
 
 /* ---- status
  * ------------------------------------------------------------------ */

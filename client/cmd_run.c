@@ -10,7 +10,10 @@
  * $TRACETAB_SCRIPTS, else bpf/tools next to a build tree's binary, else
  * /usr/share/tracetab/scripts. run deploys the script, waits until this
  * node runs it (printing progress, or why it cannot), then shows the
- * script's query; --watch re-runs the query every --interval.
+ * script's query; --watch re-runs the query every --interval. With
+ * --cluster the same steps go through NATS: the spec to the desired-state
+ * bucket, the wait over every live node (client/wait.h), the query to
+ * every node (ttc_cluster__sql).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -23,17 +26,28 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "client/cluster.h"
 #include "client/deploy.h"
+#include "client/wait.h"
 #include "tracetab/control.h"
 
 #define SCRIPTS_INSTALLED "/usr/share/tracetab/scripts"
 
-enum { OPT_WATCH = 1, OPT_INTERVAL, OPT_SCRIPTS, OPT_TIMEOUT, OPT_TTL };
+enum {
+	OPT_WATCH = 1,
+	OPT_INTERVAL,
+	OPT_SCRIPTS,
+	OPT_TIMEOUT,
+	OPT_TTL,
+	OPT_PARTIAL
+};
+
+#define RUN_QUERY_TIMEOUT_MS 5000
 
 struct run_args {
 	const char *script, *scripts_dir, *ttl;
 	int npos;
-	bool watch;
+	bool watch, allow_partial;
 	int64_t interval_ns, timeout_ns;
 };
 
@@ -48,6 +62,9 @@ static int run__arg(int id, const char *val, void *ctx)
 		return 0;
 	case OPT_WATCH:
 		a->watch = true;
+		return 0;
+	case OPT_PARTIAL:
+		a->allow_partial = true;
 		return 0;
 	case OPT_SCRIPTS:
 		a->scripts_dir = val;
@@ -182,43 +199,6 @@ static void sleep_ns(int64_t ns)
 	nanosleep(&ts, NULL);
 }
 
-/* Polls status until running (0) or failed/skipped/timeout (exit code). */
-static int run__wait(struct ttc_global *g, const char *name, int64_t timeout)
-{
-	int64_t waited = 0, step = 100000000;
-
-	for (;;) {
-		json_t *reply, *st;
-		int ret = ttc_control(
-			g,
-			json_pack("{s:s, s:s}", "op", "status", "name", name),
-			&reply);
-		if (ret)
-			return ret;
-		st = json_array_get(json_object_get(reply, "deployments"), 0);
-		const char *state =
-			json_string_value(json_object_get(st, "state"));
-		if (state && strcmp(state, "pending")) {
-			ret = ttc_status__report(st);
-			if (!ret && strcmp(state, "running")) {
-				ret = TTC_EXIT_DEPLOYFAIL;
-			}
-			json_decref(reply);
-			return ret;
-		}
-		json_decref(reply);
-		if (waited >= timeout) {
-			fprintf(stderr,
-				"tracetab: run: %s still pending after %llds\n",
-				name, (long long)(timeout / 1000000000));
-			return TTC_EXIT_DEPLOYFAIL;
-		}
-		fprintf(stderr, "%s: pending...\r", name);
-		sleep_ns(step);
-		waited += step;
-	}
-}
-
 int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
@@ -231,13 +211,23 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 		"until it\n"
 		"  runs on this node (or says why it cannot: exit 5), then "
 		"shows its\n"
-		"  query; --watch refreshes the query every --interval.\n";
+		"  query; --watch refreshes the query every --interval.\n"
+		"  With --cluster URL: deploys to the cluster, waits until "
+		"every live\n"
+		"  node runs it or skips it (per-node states and reasons on "
+		"stderr),\n"
+		"  then shows the query over all nodes (--allow-partial: "
+		"also when\n"
+		"  a node does not answer); --store-dir must hold the table "
+		"for its\n"
+		"  schema (any node's store does).\n";
 	static const struct ttc_opt opts[] = {
 		{"--watch", false, OPT_WATCH},
 		{"--interval", true, OPT_INTERVAL},
 		{"--scripts-dir", true, OPT_SCRIPTS},
 		{"--timeout", true, OPT_TIMEOUT},
 		{"--ttl", true, OPT_TTL},
+		{"--allow-partial", false, OPT_PARTIAL},
 		{NULL, false, 0},
 	};
 	struct run_args a = {.interval_ns = 2000000000LL,
@@ -267,11 +257,14 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 		&reply);
 	json_decref(reply);
 	if (!ret)
-		ret = run__wait(g, name, a.timeout_ns);
+		ret = ttc_wait__deployment(g, name, a.timeout_ns,
+					   TTC_WAIT_LINES);
 	while (!ret) {
 		if (a.watch && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
-		ret = ttc_run_sql(g, query);
+		ret = g->cluster ? ttc_cluster__sql(g, query, a.allow_partial,
+						    RUN_QUERY_TIMEOUT_MS)
+				 : ttc_run_sql(g, query);
 		if (!a.watch)
 			break;
 		sleep_ns(a.interval_ns);

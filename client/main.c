@@ -41,7 +41,8 @@ static const char usage[] =
 	"(default " TT_STORE_DEFAULT_DIR ")\n"
 	"  --socket PATH            tracetabd control socket\n"
 	"  --cluster URL            cluster mode over NATS (nats://H:P; also\n"
-	"                           TRACETAB_CLUSTER): deploy, delete, status,\n"
+	"                           TRACETAB_CLUSTER): deploy, delete, "
+	"status,\n"
 	"                           query, tail and run act on every node;\n"
 	"                           give it before the command\n"
 	"  NATS credentials and TLS for --cluster (also TRACETAB_NATS_*):\n"
@@ -81,8 +82,9 @@ static int nats_opt(int argc, char **argv, int *i)
 		val = argv[++*i];
 	ret = ttd_nats_opts__parse_arg(ttc_cl__nats(), a, val);
 	if (ret < 0)
-		fprintf(stderr, "tracetab: %s needs a value (--nats-tls takes "
-				"none)\n",
+		fprintf(stderr,
+			"tracetab: %s needs a value (--nats-tls takes "
+			"none)\n",
 			a);
 	return ret < 0 ? -1 : ret;
 }
@@ -245,8 +247,7 @@ int main(int argc, char **argv)
 
 		if (ret <= 0) {
 			if (!ret) {
-				fprintf(stderr,
-					"tracetab: unknown option %s\n",
+				fprintf(stderr, "tracetab: unknown option %s\n",
 					argv[i]);
 				print_usage(stderr);
 			}
