@@ -359,6 +359,52 @@ TT_TEST(final_snapshot_after_delete_includes_end)
 	tab__free(&fin);
 }
 
+/* A deployment ends by TTL expiry or daemon shutdown: one last snapshot. */
+static void end_by(const char *name, bool shutdown)
+{
+	char prog[256];
+
+	snprintf(prog, sizeof(prog),
+		 "tracepoint:syscalls:sys_enter_getppid "
+		 "/comm == \"%s\"/ { @n = count(); }",
+		 name);
+	json_t *r = deploy(name, name, prog,
+			   shutdown ? "{\"map_interval_ms\": 0}"
+				    : "{\"map_interval_ms\": 0, \"ttl\": \"1s\"}");
+	bool running = strcmp(td_status_str(r, "state"), "running") == 0;
+	json_decref(r);
+	CHECKF(running, "%s is not running", name);
+	CHECK(helper(name, CALLS) == 0);
+	if (shutdown)
+		CHECK_INT(td_stop(&d, SIGTERM), 0);
+	else
+		td_sleep_ms(1300); /* the reaper runs on the daemon's tick */
+	struct tab t = {0};
+	for (int i = 0; i < 20 && !t.n; i++) {
+		tab__free(&t);
+		t = tab__read(name);
+		td_sleep_ms(50);
+	}
+	CHECKF(t.rc == 0 && t.n == 1, "%zu rows (%s)", t.n, t.err);
+	CHECK_INT(t.rows[0].v[col(&t, "value")], CALLS);
+	tab__free(&t);
+}
+
+TT_TEST(ttl_expiry_takes_final_snapshot)
+{
+	NEED_DAEMON();
+	end_by("ttmap_ttl", false);
+}
+
+TT_TEST(shutdown_takes_final_snapshot)
+{
+	NEED_DAEMON();
+	end_by("ttmap_down", true);
+	/* Restarted, the deployment is restored; end it for good. */
+	NEED_DAEMON();
+	undeploy("ttmap_down");
+}
+
 /* A printf program keeps its rows; only the printed map is exported. */
 TT_TEST(printf_program_exports_printed_map_only)
 {
@@ -463,5 +509,7 @@ TT_MAIN("daemon_map_tables", TT_CASE(count_by_comm_snapshots),
 	TT_CASE(hist_buckets_sum_to_count_two_tables),
 	TT_CASE(print_in_interval_probe),
 	TT_CASE(final_snapshot_after_delete_includes_end),
+	TT_CASE(ttl_expiry_takes_final_snapshot),
+	TT_CASE(shutdown_takes_final_snapshot),
 	TT_CASE(printf_program_exports_printed_map_only),
 	TT_CASE(syscount_unchanged), TT_CASE(spec_rejects_bad_map_options))
