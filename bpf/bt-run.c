@@ -1,6 +1,7 @@
 /*
  * bt-run - compile, load and attach a bpftrace program and print its
- * printf rows, one per line, until a count, a timeout, exit() or SIGINT;
+ * printf rows verbatim (as bpftrace does) until a count, a timeout, exit()
+ * or SIGINT;
  * then run END and print the maps. A developer tool and the harness of
  * the compiler's integration tests.
  *
@@ -102,12 +103,13 @@ static int on_row(void *ctx, const struct bt_row *row)
 	if (r->table) {
 		print_table_row(r, row);
 	} else {
+		/*
+		 * Verbatim, as bpftrace prints: a format without a newline
+		 * continues on the same line (execsnoop's printf + join).
+		 */
 		char buf[4096];
-		int n = bt_program__format_row(r->prog, row, buf, sizeof(buf));
+		bt_program__format_row(r->prog, row, buf, sizeof(buf));
 		fputs(buf, stdout);
-		/* One row per line even when the format has no newline. */
-		if (n <= 0 || buf[n - 1] != '\n')
-			putchar('\n');
 	}
 	return 0;
 }

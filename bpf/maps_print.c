@@ -221,6 +221,18 @@ static void print_key(FILE *out, const struct bt_object *obj,
 	fputc(']', out);
 }
 
+/*
+ * bpftrace 0.17 prints an empty map as an empty line, except a count()
+ * map without keys, which reads as zero even after clear() or delete().
+ */
+static void print_empty(const struct bt_map_def *m, FILE *out)
+{
+	if (m->kind == BT_MAPK_COUNT && m->key.kind == BT_T_NONE)
+		fprintf(out, "%s: 0\n", m->name);
+	else
+		fputc('\n', out);
+}
+
 int bt_maps__print_one(const struct bt_object *obj,
 		       const struct bt_map_def *m, FILE *out, int64_t top,
 		       int64_t div)
@@ -254,6 +266,8 @@ int bt_maps__print_one(const struct bt_object *obj,
 	}
 	if (!e)
 		return -1;
+	if (n == 0)
+		print_empty(m, out);
 	sort_map = m;
 	bool plain = m->kind < BT_MAPK_AVG;
 	if (plain && m->value.kind == BT_T_INT)
@@ -281,8 +295,8 @@ int bt_maps__print_one(const struct bt_object *obj,
 			fputc('\n', out);
 		}
 	}
-	/* bpftrace separates avg/stats maps from what follows. */
-	if (n && (m->kind == BT_MAPK_AVG || m->kind == BT_MAPK_STATS))
+	/* bpftrace separates avg/stats maps (even empty) from what follows. */
+	if (m->kind == BT_MAPK_AVG || m->kind == BT_MAPK_STATS)
 		fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
 		free(e[i].key);
@@ -312,15 +326,7 @@ int bt_maps__print(const struct bt_object *obj, FILE *out)
 	qsort(order, n, sizeof(*order), by_name);
 	fputs("\n\n", out);
 	for (size_t i = 0; i < n; i++) {
-		if (order[i]->fd < 0)
-			continue;
-		/* bpftrace 0.17 prints an empty map as an empty line. */
-		uint8_t *k = malloc(order[i]->key_size);
-		bool empty = k && bpf_map_get_next_key(order[i]->fd, NULL, k);
-		free(k);
-		if (empty)
-			fputc('\n', out);
-		else
+		if (order[i]->fd >= 0)
 			bt_maps__print_one(obj, order[i], out, 0, 0);
 	}
 	free(order);

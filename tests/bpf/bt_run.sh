@@ -29,8 +29,9 @@ else
 	fail compile_error_caret "rc=$rc $(cat "$tmp/err")"
 fi
 
-# Rows one per line: two getppid calls by a known process.
-"$BT" -c 2 -t 5 -e "tracepoint:syscalls:sys_enter_getppid /comm == \"bt_run_probe\"/ { printf(\"pid:%d comm:%s\", pid, comm); }" \
+# Rows printed verbatim, as bpftrace does (the first format has no
+# newline): two getppid calls by a known process.
+"$BT" -c 4 -t 5 -e "tracepoint:syscalls:sys_enter_getppid /comm == \"bt_run_probe\"/ { printf(\"pid:%d \", pid); printf(\"comm:%s\\n\", comm); }" \
 	>"$tmp/rows" 2>"$tmp/err" &
 bt=$!
 for _ in $(seq 50); do grep -q READY "$tmp/err" && break; sleep 0.1; done
@@ -39,8 +40,8 @@ cp /usr/bin/perl "$tmp/bt_run_probe"
 wait $bt; rc=$?
 p=$(cat "$tmp/pid")
 want=$(printf 'pid:%s comm:bt_run_probe\npid:%s comm:bt_run_probe\n\n\n' "$p" "$p")
-[ $rc = 0 ] && [ "$(cat "$tmp/rows")" = "$want" ] && pass rows_one_per_line ||
-	fail rows_one_per_line "rc=$rc $(cat "$tmp/rows" "$tmp/err")"
+[ $rc = 0 ] && [ "$(cat "$tmp/rows")" = "$want" ] && pass rows_verbatim ||
+	fail rows_verbatim "rc=$rc $(cat "$tmp/rows" "$tmp/err")"
 
 # --table prints schema names; time_ comes from the record.
 "$BT" -c 1 -t 5 --table --table-mode -e "tracepoint:syscalls:sys_enter_getppid /comm == \"bt_run_probe\"/ { printf(\"pid:%d comm:%s\", pid, comm); }" \
@@ -54,7 +55,7 @@ head -1 "$tmp/rows" | grep -Eq "^pid=$p comm=bt_run_probe time_=[0-9]+$" &&
 	pass table_columns || fail table_columns "$(cat "$tmp/rows" "$tmp/err")"
 
 # Table mode rules reach the user with both positions.
-"$BT" --table-mode -e 'tracepoint:syscalls:sys_enter_getppid { printf("a:%d", pid); }
+"$BT" -t 2 --table-mode -e 'tracepoint:syscalls:sys_enter_getppid { printf("a:%d", pid); }
 tracepoint:syscalls:sys_enter_getpid { printf("b:%d", pid); }' >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q '<program>:2:40: error: .*first one (line 1:41)' "$tmp/err" &&
 	pass table_rule_positions || fail table_rule_positions "rc=$rc $(cat "$tmp/err")"

@@ -10,11 +10,16 @@
  *
  *   ttconf_work [child]     ("child" is the exec'd second process)
  *
+ * With TTCONF_LINGER set, it prints TTCONF_DONE when the work is done and
+ * waits for a signal, so tracers that resolve its addresses at exit (as
+ * bpftrace does for uprobe func) still find its mappings.
+ *
  * Invariants: no step depends on timing; every file lives under
  * /tmp/ttconf/; functions meant for uprobes are noinline and global so
  * their symbols exist in .symtab.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -144,7 +149,9 @@ static void processes(const char *self)
 		pthread_join(t, NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		execl(self, "ttconf_work", "child", (char *)NULL);
+		/* argv[0] is this copy's name: run.sh tells slots apart by it. */
+		execl(self, program_invocation_short_name, "child",
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (p > 0)
@@ -165,6 +172,11 @@ int main(int argc, char **argv)
 	if (n > 0) {
 		self[n] = 0;
 		processes(self);
+	}
+	if (getenv("TTCONF_LINGER")) {
+		printf("TTCONF_DONE\n");
+		fflush(stdout);
+		pause();
 	}
 	return 0;
 }
