@@ -251,6 +251,20 @@ int bt_maps__print_one(const struct bt_object *obj,
 		       int64_t div);
 /* map_rows.c: a print(@m) record of object map `map` was consumed. */
 void bt_maps__printed(struct bt_program *prog, int map);
+/*
+ * map_read.c: one entry of a user map as the language sees it, for every
+ * reader. bt_map__percpu: the map keeps a slot per CPU. bt_map__slot_size:
+ * the bytes of one CPU's slot in the kernel map (per-CPU min/max add a
+ * "set" word to the value). bt_map__lookup: reads key's value (value_size
+ * bytes, CPUs folded by the map's kind) into out; 0, -ENOENT, -ENOMEM or
+ * -errno. bt_map__zero: sets key's value to zero on every CPU; 0 or
+ * -errno (-ENOENT: no such key).
+ */
+bool bt_map__percpu(const struct bt_map_def *m);
+uint32_t bt_map__slot_size(const struct bt_map_def *m);
+int bt_map__lookup(const struct bt_map_def *m, const void *key, void *out);
+int bt_map__zero(const struct bt_map_def *m, const void *key);
+
 /* Deletes every entry (clear) or sets every value to zero (zero). */
 int bt_maps__clear(const struct bt_map_def *m, bool zero);
 
