@@ -333,6 +333,15 @@ int bt_program__finish(struct bt_program *prog, FILE *out)
 	int rc = 0;
 	if (!prog->ended) {
 		prog->ended = true;
+		/*
+		 * Detach first, as bpftrace does: END's clear() and the maps
+		 * printed at exit must not see events that keep arriving
+		 * (syscount's system-wide counts refilled cleared maps).
+		 */
+		for (size_t i = 0; i < prog->obj->nprogs; i++) {
+			bt_link__free(prog->obj->progs[i].link);
+			prog->obj->progs[i].link = NULL;
+		}
 		rc = run_kind(prog, BT_PROBE_END, NULL);
 		/* Rows END or the last events emitted still get decoded. */
 		bt_program__consume(prog, prog->fn ? prog->fn : discard,

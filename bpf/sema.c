@@ -228,10 +228,12 @@ int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 		md->key.size = BT_STRLEN;
 	if (md->value.kind == BT_T_STR && md->value.size < BT_STRLEN)
 		md->value.size = BT_STRLEN;
-	if (md->value.kind == BT_T_INT || kind != BT_MAPK_VALUE)
+	if (md->value.kind == BT_T_INT || kind != BT_MAPK_VALUE) {
 		md->value = bt_type__int(8, kind == BT_MAPK_VALUE
 						    ? value->is_signed
 						    : kind != BT_MAPK_COUNT);
+		md->value.user = kind == BT_MAPK_VALUE && value->user;
+	}
 	md->key_size = slot_size(&md->key);
 	md->value_size = slot_size(&md->value);
 	md->max_entries = 4096;
@@ -447,8 +449,13 @@ static int map_assign(struct bt_sema *s, const struct bt_stmt *st)
 			       "this value cannot be stored in a map");
 		return -1;
 	}
-	if (vt.kind == BT_T_PTR)
+	/* A stored pointer is a number that remembers its address space:
+	 * opensnoop's str(@filename[tid]) reads user memory. */
+	if (vt.kind == BT_T_PTR) {
+		bool user = vt.user;
 		vt = bt_type__int(8, false);
+		vt.user = user;
+	}
 	if (st->assign.op != BT_BINOP_NONE && vt.kind != BT_T_INT) {
 		bt_sema__error(s, st->line, st->col,
 			       "compound assignment needs an integer");
