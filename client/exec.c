@@ -136,6 +136,13 @@ static int exec__reserve(struct exec *x, uint32_t n)
 	return 0;
 }
 
+/* Chunk row of the i-th selected row (all selected: sel is not filled). */
+static inline uint32_t row_of(const struct exec *x, const struct tt_chunk *ch,
+			      uint32_t nsel, uint32_t i)
+{
+	return nsel == ch->nrows ? i : x->sel[i];
+}
+
 /*
  * Readies key k's code -> id map for the chunk's dictionary (ids resolved
  * lazily by code__id, only for codes that occur). -ENOMEM.
@@ -231,7 +238,7 @@ static int keys__by_row(struct exec *x, struct groups *g, int k,
 		bool have = false;
 
 		for (uint32_t i = 0; i < nsel; i++) {
-			int64_t raw = col[x->sel[i]];
+			int64_t raw = col[row_of(x, ch, nsel, i)];
 
 			if (!have || raw != v.i) {
 				v.i = raw;
@@ -246,7 +253,7 @@ static int keys__by_row(struct exec *x, struct groups *g, int k,
 	e->chunk = ch;
 	e->ocol = -1;
 	for (uint32_t i = 0; i < nsel; i++) {
-		e->row = x->sel[i];
+		e->row = row_of(x, ch, nsel, i);
 		e->used = 0;
 		expr__eval(key, e, &v);
 		if (groups__intern(g, k, &v, &x->ids[k][i]))
@@ -270,7 +277,7 @@ static int gather(struct exec *x, int a, const struct tt_chunk *ch,
 			memcpy(slots, col, nsel * sizeof(*slots));
 		else
 			for (uint32_t i = 0; i < nsel; i++)
-				slots[i] = col[x->sel[i]];
+				slots[i] = col[row_of(x, ch, nsel, i)];
 		return 0;
 	}
 	e->chunk = ch;
@@ -278,7 +285,7 @@ static int gather(struct exec *x, int a, const struct tt_chunk *ch,
 	for (uint32_t i = 0; i < nsel; i++) {
 		struct ttq_value v;
 
-		e->row = x->sel[i];
+		e->row = row_of(x, ch, nsel, i);
 		e->used = 0;
 		expr__eval(ad->arg, e, &v);
 		x->nulls[a][i] = v.type == TTQ_NULL;
@@ -658,7 +665,7 @@ static int chunk__rows(struct exec *x, struct rowbuf *rb,
 	e->chunk = ch;
 	e->ocol = -1;
 	for (uint32_t i = 0; i < nsel; i++) {
-		e->row = x->sel[i];
+		e->row = row_of(x, ch, nsel, i);
 		e->used = 0;
 		for (int c = 0; c < q->nout; c++)
 			expr__eval(q->out[c], e, &vals[c]);

@@ -147,22 +147,25 @@ uint32_t filter__chunk(struct ttq_query *q, const struct tt_chunk *ch,
 		       uint32_t *sel)
 {
 	uint32_t n = ch->nrows;
+	bool filled = false;
 
-	for (uint32_t i = 0; i < n; i++)
-		sel[i] = i;
 	for (int j = 0; j < q->nconj && n; j++) {
 		const struct conj *c = &q->conj[j];
+		int d = c->kind == CJ_INT_CMP ? time_span_decides(q, c, ch)
+					      : -1;
 
+		if (d == 0)
+			return 0;
+		if (d > 0)
+			continue;
+		/* The identity selection, only once some conjunct needs it. */
+		for (uint32_t i = 0; !filled && i < n; i++)
+			sel[i] = i;
+		filled = true;
 		switch (c->kind) {
-		case CJ_INT_CMP: {
-			int d = time_span_decides(q, c, ch);
-
-			if (d == 0)
-				return 0;
-			if (d < 0)
-				n = filter__int(c, ch, sel, n);
+		case CJ_INT_CMP:
+			n = filter__int(c, ch, sel, n);
 			break;
-		}
 		case CJ_STR_CODES:
 			n = filter__codes(q, c, ch, sel, n);
 			break;

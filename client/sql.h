@@ -298,7 +298,10 @@ bool like__match(const char *s, size_t slen, const char *p, size_t plen);
 /* ---- Filter
  * ------------------------------------------------------------------ */
 
-/* Fills sel with the chunk rows WHERE accepts; returns how many. */
+/*
+ * Fills sel with the chunk rows WHERE accepts; returns how many. When that
+ * is every row, sel may be left unfilled (it would be the identity).
+ */
 uint32_t filter__chunk(struct ttq_query *q, const struct tt_chunk *ch,
 		       uint32_t *sel);
 
