@@ -6,7 +6,8 @@
  *
  * maps in name order, entries of integer maps sorted by value (ascending,
  * like bpftrace 0.17), keys rendered as numbers or strings, tuples as
- * "(a, b)".
+ * "(a, b)". Values are read through map_read.c, so per-CPU maps print
+ * their CPUs' slots folded, as every other reader sees them.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -244,7 +245,7 @@ int bt_maps__print_one(const struct bt_object *obj,
 		uint8_t *key = malloc(m->key_size), *val = malloc(m->value_size);
 		if (!key || !val ||
 		    bpf_map_get_next_key(m->fd, prev, key) != 0 ||
-		    bpf_map_lookup_elem(m->fd, key, val) != 0) {
+		    bt_map__lookup(m, key, val) != 0) {
 			free(key);
 			free(val);
 			break;
@@ -337,9 +338,8 @@ int bt_maps__print(const struct bt_object *obj, FILE *out)
 int bt_maps__clear(const struct bt_map_def *m, bool zero)
 {
 	uint8_t *key = malloc(m->key_size), *next = malloc(m->key_size);
-	uint8_t *val = calloc(1, m->value_size);
 	int rc = 0;
-	if (!key || !next || !val) {
+	if (!key || !next) {
 		rc = -1;
 		goto out;
 	}
@@ -351,7 +351,7 @@ int bt_maps__clear(const struct bt_map_def *m, bool zero)
 						  next) == 0;
 	     n++) {
 		if (zero) {
-			bpf_map_update_elem(m->fd, next, val, BPF_EXIST);
+			bt_map__zero(m, next);
 			memcpy(key, next, m->key_size);
 			first = false;
 		} else if (bpf_map_delete_elem(m->fd, next) != 0) {
@@ -361,6 +361,5 @@ int bt_maps__clear(const struct bt_map_def *m, bool zero)
 out:
 	free(key);
 	free(next);
-	free(val);
 	return rc;
 }

@@ -56,7 +56,10 @@ static int load_one(const char *path)
 		printf("%s: load-fail: cannot read the file\n", path);
 		return -1;
 	}
-	struct bt_compile_opts o = {.sz = sizeof(o), .filename = path};
+	/* Nothing is attached or run, so unsafe functions (override) are
+	 * compiled and verified like bpftrace --unsafe would. */
+	struct bt_compile_opts o = {
+		.sz = sizeof(o), .filename = path, .unsafe = true};
 	struct bt_diags *d = bt_diags__new();
 	struct bt_program *p = NULL;
 	int ret = d ? bt_program__compile(src, &o, &p, d) : -1;
