@@ -234,6 +234,64 @@ int bt_elf__resolve(const char *path, const char *symbol,
 	return 0;
 }
 
+/* A number as bpftrace writes probe offsets: decimal or 0x hex. */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !*end && !errno;
+}
+
+int bt_elf__locate(const char *path, const char *spec, uint64_t *file_offset,
+		   char *err, size_t errlen)
+{
+	char sym[256];
+	const char *plus = strrchr(spec, '+');
+	uint64_t v, add = 0;
+	struct bt_elf_sym s;
+	int ret;
+
+	if (parse_u64(spec, &v)) { /* a virtual address */
+		struct bt_elf_file f;
+
+		ret = bt_elf_file__open(&f, path, err, errlen);
+		if (ret)
+			return ret;
+		ret = bt_elf__vaddr_to_offset(f.elf, v, file_offset);
+		bt_elf_file__close(&f);
+		if (ret)
+			bt_errmsg__set(err, errlen,
+				       "address %s is in no loadable segment "
+				       "of %s",
+				       spec, path);
+		return ret;
+	}
+	if (!plus || (size_t)(plus - spec) >= sizeof(sym) ||
+	    !parse_u64(plus + 1, &add)) {
+		bt_errmsg__set(err, errlen,
+			       "malformed uprobe location '%s' (expected "
+			       "function, function+offset or address)",
+			       spec);
+		return -EINVAL;
+	}
+	snprintf(sym, sizeof(sym), "%.*s", (int)(plus - spec), spec);
+	ret = bt_elf__resolve(path, sym, &s, err, errlen);
+	if (ret)
+		return ret;
+	if (s.size && add >= s.size) {
+		bt_errmsg__set(err, errlen,
+			       "offset %s is past the end of %s (%llu bytes)",
+			       plus + 1, sym, (unsigned long long)s.size);
+		return -ERANGE;
+	}
+	*file_offset = s.file_offset + add;
+	return 0;
+}
+
 /* ---- Wildcards
  * ---------------------------------------------------------------- */
 

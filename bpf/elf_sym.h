@@ -48,6 +48,17 @@ int bt_elf__resolve(const char *path, const char *symbol,
 		    struct bt_elf_sym *out, char *err, size_t errlen);
 
 /*
+ * File offset of a uprobe location other than a plain function name:
+ * "0x4005d0" / "4195792" (a virtual address) or "func+OFFSET" (OFFSET
+ * decimal or 0x hex, inside the function when its size is known).
+ * Returns 0, -EINVAL (none of these forms), -ERANGE (address in no
+ * loadable segment, offset past the function), or bt_elf__resolve's
+ * errors, each with a message.
+ */
+int bt_elf__locate(const char *path, const char *spec, uint64_t *file_offset,
+		   char *err, size_t errlen);
+
+/*
  * Every defined function symbol of the file whose name matches glob
  * (bt_glob__match), with file offsets, sorted by name, unique by name.
  * Returns the number found (> 0) with *out (free with bt_elf_syms__free),

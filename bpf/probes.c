@@ -126,6 +126,26 @@ static int expand_rawtp(struct bt_sema *s, const struct bt_attach_point *ap,
 	return 1;
 }
 
+/* kprobe:function+OFFSET (decimal or 0x hex): an instruction inside. */
+static int kprobe_offset(struct bt_sema *s, const struct bt_attach_point *ap,
+			 const char *fn, const char *plus,
+			 struct bt_unit_ap **out)
+{
+	char *end;
+	if (ap->kind == BT_PROBE_KRETPROBE)
+		return fail(s, ap, "a kretprobe cannot have an offset");
+	errno = 0;
+	unsigned long long off = strtoull(plus + 1, &end, 0);
+	if (plus == fn || !plus[1] || *end || errno || plus[1] == '-')
+		return fail(s, ap, "malformed kprobe offset (expected "
+				   "kprobe:function+OFFSET)");
+	if (one(ap, out) < 0)
+		return -1;
+	(*out)->target = strndup(fn, (size_t)(plus - fn));
+	(*out)->value = off;
+	return 1;
+}
+
 static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 			 struct bt_unit_ap **out)
 {
@@ -133,6 +153,9 @@ static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	if (need_parts(s, ap, 1, 2, "kprobe:function") < 0)
 		return -1;
 	const char *fn = ap->parts[ap->nparts - 1];
+	const char *plus = strchr(fn, '+');
+	if (plus && !ap->has_wildcard)
+		return kprobe_offset(s, ap, fn, plus, out);
 	struct bt_strlist l = { 0 };
 	int n = ap->has_wildcard ? bt_tracefs__kernel_funcs(fn, &l, err,
 							     sizeof(err))
@@ -162,6 +185,23 @@ static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	return u ? n : -1;
 }
 
+/* uprobe:bin:0xADDR and uprobe:bin:func+OFFSET. */
+static int uprobe_at(struct bt_sema *s, const struct bt_attach_point *ap,
+		     const char *path, struct bt_unit_ap **out)
+{
+	char err[300];
+	uint64_t off;
+	if (bt_elf__locate(path, ap->parts[1], &off, err, sizeof(err)) < 0)
+		return fail(s, ap, err);
+	if (one(ap, out) < 0)
+		return -1;
+	(*out)->path = strdup(path);
+	(*out)->symbol = strdup(ap->parts[1]);
+	(*out)->target = strdup(ap->parts[1]);
+	(*out)->file_offset = off;
+	return 1;
+}
+
 static int expand_uprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 			 struct bt_unit_ap **out)
 {
@@ -171,8 +211,11 @@ static int expand_uprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	if (bt_elf__find_target(ap->parts[0], -1, path, sizeof(path), err,
 				sizeof(err)) < 0)
 		return fail(s, ap, err);
+	const char *fn = ap->parts[1];
+	if (!ap->has_wildcard && (strchr(fn, '+') || (*fn >= '0' && *fn <= '9')))
+		return uprobe_at(s, ap, path, out);
 	struct bt_elf_syms syms = { 0 };
-	int n = bt_elf__match(path, ap->parts[1], &syms, err, sizeof(err));
+	int n = bt_elf__match(path, fn, &syms, err, sizeof(err));
 	/*
 	 * A function the binary lacks (tools written for another build of
 	 * a library) is an attach error, as in bpftrace: the program still
@@ -331,7 +374,7 @@ static int at_rawtp(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 static int at_kprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 		     char *err, size_t len)
 {
-	return bt_attach__kprobe(fd, u->target, 0,
+	return bt_attach__kprobe(fd, u->target, u->value,
 				 u->kind == BT_PROBE_KRETPROBE, out, err, len);
 }
 

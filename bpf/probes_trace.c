@@ -169,6 +169,13 @@ int bt_probe__expand_fentry(struct bt_sema *s, const struct bt_attach_point *ap,
 	if (!b)
 		return fail(s, ap, "fentry/fexit probes need kernel BTF "
 				   "(/sys/kernel/btf/vmlinux)");
+	if (ap->nparts == 2 && strcmp(ap->parts[0], "vmlinux")) {
+		snprintf(err, sizeof(err),
+			 "%s probes on module functions (module '%s') are "
+			 "not supported yet; only vmlinux functions",
+			 bt_probe_kind__name(ap->kind), ap->parts[0]);
+		return fail(s, ap, err);
+	}
 	const char *fn = ap->parts[ap->nparts - 1];
 	struct bt_strlist l = { 0 };
 	int n = bt_btf__funcs_match(b, fn, &l, err, sizeof(err));

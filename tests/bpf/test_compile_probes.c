@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/elf_sym.h"
 #include "tests/bpf/usdt_note.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
@@ -113,6 +114,7 @@ TT_TEST(usdt_operands_read_exactly)
 TT_TEST(usdt_wildcards_and_short_form)
 {
 	struct bt_program *p = NULL;
+	CHECK(realpath("/proc/self/exe", self) != NULL);
 	int rc = run(fmt("usdt:%s:tt_probe*:* { @[probe] = count(); }\n"
 			 "usdt:%s:none { @n = count(); }",
 			 self, self),
@@ -132,6 +134,7 @@ TT_TEST(usdt_wildcards_and_short_form)
 
 TT_TEST(usdt_errors_name_the_problem)
 {
+	CHECK(realpath("/proc/self/exe", self) != NULL);
 	CHECK(run(fmt("usdt:%s:tt_probes:none { @ = arg0; }", self), COMPILE,
 		  NULL) < 0);
 	CHECKF(strstr(errbuf, "1:") == errbuf &&
@@ -267,6 +270,47 @@ TT_TEST(tracepoint_argv_deref)
 	CHECKF(strstr(out, "@[tt-deref-arg, /bin/true]: 1\n"), "%s", out);
 }
 
+__attribute__((noinline)) int tt_probe_target(int x)
+{
+	__asm__ volatile("" ::"r"(x) : "memory");
+	return x + 1;
+}
+
+/* uprobe:bin:func+OFFSET and uprobe:bin:ADDRESS; kprobe offsets. */
+TT_TEST(probe_offsets_and_addresses)
+{
+	struct bt_elf_sym sym;
+	char err[256];
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	CHECKF(bt_elf__resolve(self, "tt_probe_target", &sym, err,
+			       sizeof(err)) == 0,
+	       "%s", err);
+	struct bt_program *p = NULL;
+	int rc = run(fmt("uprobe:%s:tt_probe_target+0 { @o = count(); }\n"
+			 "uprobe:%s:0x%llx { @a[arg0] = count(); }",
+			 self, self, (unsigned long long)sym.vaddr),
+		     ATTACH, &p);
+	CHECKF(rc == 0, "%s", errbuf);
+	if (rc)
+		return;
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(tt_probe_target(41), 42);
+	const char *out = finish(p);
+	bt_program__free(p);
+	CHECKF(strstr(out, "@o: 3\n") && strstr(out, "@a[41]: 3\n"), "%s",
+	       out);
+	CHECK(run(fmt("uprobe:%s:tt_probe_target+100000 { }", self), COMPILE,
+		  NULL) < 0);
+	CHECKF(strstr(errbuf, "past the end of tt_probe_target"), "%s", errbuf);
+	CHECK(run("kretprobe:vfs_read+8 { }", COMPILE, NULL) < 0);
+	CHECKF(strstr(errbuf, "a kretprobe cannot have an offset"), "%s",
+	       errbuf);
+	CHECKF(run("kprobe:vfs_read+0x8 { @ = count(); }", LOAD, NULL) == 0,
+	       "%s", errbuf);
+	CHECK(run("fentry:some_module:vfs_read { }", COMPILE, NULL) < 0);
+	CHECKF(strstr(errbuf, "module 'some_module'"), "%s", errbuf);
+}
+
 /* Task state macros of include/linux/sched.h, as runqlat.bt uses them. */
 TT_TEST(task_state_macros)
 {
@@ -293,4 +337,5 @@ TT_MAIN("bpf/compile_probes", TT_CASE(usdt_operands_read_exactly),
 	TT_CASE(fentry_typed_args_compile_and_load_or_explain),
 	TT_CASE(kprobe_on_missing_function_loads),
 	TT_CASE(uprobe_on_missing_function_loads),
-	TT_CASE(tracepoint_argv_deref), TT_CASE(task_state_macros))
+	TT_CASE(tracepoint_argv_deref), TT_CASE(probe_offsets_and_addresses),
+	TT_CASE(task_state_macros))
