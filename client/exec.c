@@ -12,7 +12,10 @@
  *
  * GROUP BY keys that depend on a single string column are computed once
  * per dictionary code of the chunk (lazily, only for codes that occur),
- * then looked up per row through a code -> key id array.
+ * then looked up per row through a code -> key id array. count(*) alone
+ * over one or two keys skips group lookups while scanning: rows count
+ * into dense per-key-pair counters that become groups at the end (see
+ * "count(*)-only GROUP BY" below).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -464,10 +467,9 @@ static int slots__index(struct exec *x, struct groups *g,
 	const uint32_t *sel = nsel == ch->nrows ? NULL : x->sel;
 	struct slotcount *sc = &x->sc;
 	bool two = x->q->nkeys > 1;
-	int ret;
-
-	uint32_t hint[2] = {1, 1};
 	bool fast = x->key_strcol[0] >= 0 && (!two || x->key_strcol[1] >= 0);
+	uint32_t hint[2] = {1, 1};
+	int ret;
 
 	for (int k = 0; k < x->q->nkeys; k++) {
 		ret = x->key_strcol[k] >= 0 ? codemap__reset(x, k, ch)
