@@ -462,7 +462,8 @@ static int ct__follow(struct ct *t)
 			return TTC_EXIT_NOTFOUND;
 		}
 		first = first && !b.ok;
-		qsort(b.rows, b.n, sizeof(*b.rows), row__cmp);
+		if (b.n)
+			qsort(b.rows, b.n, sizeof(*b.rows), row__cmp);
 		for (size_t i = 0; i < b.n; i++) {
 			if (t->a.count && t->printed >= t->a.count)
 				break;
