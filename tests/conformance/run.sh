@@ -28,6 +28,8 @@
 #   linger      the workload stays alive (paused) until both tracers have
 #               stopped, so symbols of its addresses still resolve when
 #               bpftrace prints them at exit (uprobe func, usym)
+#   args=A,B    positional parameters $1=A, $2=B for both tracers
+#   unsafe      both tracers run with --unsafe (signal, system)
 #   ref=FILE    bpftrace runs corpus/ref/FILE instead: an equivalent it
 #               can run here (rawtracepoint:, which 0.17 cannot parse, or a
 #               tool whose kernel-header branch fails without headers)
@@ -119,16 +121,21 @@ stop() {
 # BTSRC) around one workload run; leaves $tmp/NAME.{bt,tt}.{out,err}.
 pair() {
 	local n=$1 src=$2 btsrc=$3 dirs=$4 work=$5 extra=0 linger= d i bp tp wp
+	local -a args=() opt=()
 	for d in $dirs; do
 		case $d in
 		wait=*) extra=${d#wait=} ;;
 		linger) linger=1 ;;
+		unsafe) opt=(--unsafe) ;;
+		args=*) IFS=, read -r -a args <<<"${d#args=}" ;;
 		esac
 	done
 	# Line-buffered, so "Attaching N probes..." shows up when it is printed.
-	stdbuf -oL "$BPFTRACE" "$btsrc" >"$tmp/$n.bt.out" 2>"$tmp/$n.bt.err" &
+	stdbuf -oL "$BPFTRACE" "${opt[@]}" "$btsrc" "${args[@]}" \
+		>"$tmp/$n.bt.out" 2>"$tmp/$n.bt.err" &
 	bp=$!
-	"$BT_RUN" "$src" -t 60 >"$tmp/$n.tt.out" 2>"$tmp/$n.tt.err" &
+	"$BT_RUN" "${opt[@]}" "$src" -t 60 "${args[@]}" >"$tmp/$n.tt.out" \
+		2>"$tmp/$n.tt.err" &
 	tp=$!
 	for i in $(seq 400); do
 		{ grep -q TTCONF_READY "$tmp/$n.bt.out" || ! alive $bp; } &&
