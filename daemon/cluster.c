@@ -48,6 +48,7 @@
 
 #include "daemon/cluster.h"
 #include "daemon/cluster_agent.h"
+#include "daemon/cluster_wire.h"
 #include "daemon/log.h"
 
 #define STATUS_PERIOD_MS 1000
@@ -86,16 +87,6 @@ static int64_t wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int ttd_cluster__node_valid(const char *node)
-{
-	size_t n = node ? strlen(node) : 0;
-
-	if (n == 0 || n >= 64)
-		return 0;
-	return strspn(node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-			    "VWXYZ0123456789_-") == n;
 }
 
 /* ---- agent thread -> loop ------------------------------------------------ */
@@ -211,39 +202,28 @@ static void reject(struct ttd_cluster *c, const char *name, const char *why)
 				      why));
 }
 
+/* val: the parsed desired value, or a string saying why it did not parse. */
 static void apply_put(struct ttd_cluster *c, const char *name, json_t *val)
 {
-	json_t *spec = json_deep_copy(val), *st = NULL;
-	json_t *exp = json_object_get(val, "expires_at");
-	int64_t left = 0, expires = json_integer_value(exp);
+	json_t *spec = NULL, *st = NULL;
 	enum ttd_upsert res;
-	char err[1024], ttl[32] = "none";
+	char err[1024];
+	int rc;
 
 	json_object_del(c->rejected, name);
 	origin__set(c, name, true);
-	if (!spec || !json_is_object(spec)) {
-		json_decref(spec);
-		reject(c, name, "spec is not a JSON object");
+	if (json_is_string(val)) {
+		reject(c, name, json_string_value(val));
 		return;
 	}
-	json_object_del(spec, "expires_at");
-	if (exp && !json_is_integer(exp)) {
-		json_decref(spec);
-		reject(c, name, "expires_at must be an integer (ns)");
+	rc = ttd_wire__desired_spec(name, val, wall_ns(), &spec, err,
+				    sizeof(err));
+	if (rc < 0)
+		reject(c, name, err);
+	if (rc == 1) /* expired while we were away */
+		ttd_manager__delete(c->mgr, name);
+	if (rc)
 		return;
-	}
-	if (expires) {
-		left = expires - wall_ns();
-		if (left <= 0) { /* expired while we were away */
-			json_decref(spec);
-			ttd_manager__delete(c->mgr, name);
-			return;
-		}
-		snprintf(ttl, sizeof(ttl), "%lldms",
-			 (long long)((left + 999999) / 1000000));
-	}
-	json_object_set_new(spec, "ttl", json_string(ttl));
-	json_object_set_new(spec, "name", json_string(name));
 	if (ttd_manager__deploy(c->mgr, spec, &res, &st, err, sizeof(err)) < 0)
 		reject(c, name, err);
 	else

@@ -36,7 +36,7 @@ struct ttd_cluster_opts {
 	unsigned features; /* enum ttd_feature bits, published as liveness */
 };
 
-/* Node names usable as KV key prefixes: 1 if valid. */
+/* Node names usable as KV key prefixes: 1 if valid (cluster_wire.c). */
 int ttd_cluster__node_valid(const char *node);
 
 /*

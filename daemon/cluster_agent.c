@@ -26,6 +26,7 @@
 
 #include "daemon/cluster_agent.h"
 #include "daemon/cluster_query.h"
+#include "daemon/cluster_wire.h"
 #include "daemon/log.h"
 #include "daemon/spec.h"
 
@@ -106,9 +107,9 @@ static natsStatus bucket(struct agent *a, const char *name, kvStore **out)
  */
 static void published__forget(struct agent *a)
 {
-	size_t plen = strlen(a->o->node);
 	kvKeysList keys = {0};
-	const char *k;
+	const char *k, *rest;
+	char node[64];
 	json_t *v;
 
 	json_object_foreach(a->published, k, v)
@@ -118,8 +119,9 @@ static void published__forget(struct agent *a)
 	for (int i = 0; i < keys.Count; i++) {
 		const char *key = keys.Keys[i];
 
-		if (!strncmp(key, a->o->node, plen) && key[plen] == '.' &&
-		    strcmp(key + plen + 1, TTD_CLUSTER_NODE_KEY))
+		if (!ttd_wire__status_key(key, node, &rest) &&
+		    !strcmp(node, a->o->node) &&
+		    strcmp(rest, TTD_CLUSTER_NODE_KEY))
 			json_object_set_new(a->published, key, json_string(""));
 	}
 	kvKeysList_Destroy(&keys);
@@ -216,19 +218,18 @@ static natsStatus connect_once(struct agent *a)
 static void entry__handle(struct agent *a, kvEntry *e)
 {
 	const char *key = kvEntry_Key(e);
-	const char *text = kvEntry_ValueString(e);
+	int len = kvEntry_ValueLen(e);
 	kvOperation op = kvEntry_Operation(e);
 	json_t *spec = NULL;
-	json_error_t jerr;
+	char err[256];
 
 	/* An empty value is the tombstone of a revision-checked expiry. */
-	if (op == kvOp_Put && text && *text) {
-		spec = json_loads(text, 0, &jerr);
-		if (!spec || !json_is_object(spec)) {
-			ttd_warn("cluster: desired %s is not a JSON object: %s",
-				 key, jerr.text);
-			json_decref(spec);
-			spec = json_object(); /* the loop reports it refused */
+	if (op == kvOp_Put && len > 0) {
+		spec = ttd_wire__desired_parse(kvEntry_Value(e), (size_t)len,
+					       err, sizeof(err));
+		if (!spec) {
+			ttd_warn("cluster: desired %s: %s", key, err);
+			spec = json_string(err); /* the loop reports it */
 		}
 		json_object_set_new(
 			a->known, key,

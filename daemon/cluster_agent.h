@@ -17,7 +17,8 @@
 struct ttd_cluster;
 
 /* Event kinds for ttd_cluster__post (match cluster.c). */
-#define TTD_CLUSTER_EV_PUT 0 /* key = name, val = desired spec */
+/* key = name, val = desired spec, or a string: why it did not parse */
+#define TTD_CLUSTER_EV_PUT 0
 #define TTD_CLUSTER_EV_DEL 1 /* key = name, val = NULL */
 #define TTD_CLUSTER_EV_SYNC 2 /* key = NULL, val = array of desired names */
 

@@ -26,3 +26,11 @@ $(BUILD)/tests/cluster/cl-watch: tests/cluster/cl_watch.c daemon/cluster.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -lnats -ljansson
 $(BUILD)/bench-cluster: | $(BUILD)/tests/cluster/cl-watch
+# libFuzzer target over the cluster decoders (daemon/cluster_wire.c) and
+# the spec parser behind them (clang); tests/cluster/fuzz_cluster.sh.
+FUZZERS += $(BUILD)/fuzz/fuzz_cluster
+$(BUILD)/fuzz/fuzz_cluster: tests/cluster/fuzz_cluster.c daemon/cluster_wire.c daemon/spec.c daemon/cluster_wire.h daemon/cluster.h daemon/spec.h include/tracetab/control.h
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(filter %.c,$^) -ljansson
