@@ -190,6 +190,27 @@ static uint32_t align_of(const struct bt_btf_ext *x, uint32_t id, int depth)
 	return a;
 }
 
+uint32_t bt_btf_ext__fwd(struct bt_btf_ext *x, const char *name,
+			 bool is_union)
+{
+	uint32_t id, noff = name_off(x, name);
+	struct btf_type *t = record(x, sizeof(*t), 0, &id);
+	if (!t)
+		return 0;
+	t->name_off = noff;
+	t->info = BTF_KIND_FWD << 24 | (uint32_t)is_union << 31;
+	return id;
+}
+
+void bt_btf_ext__retarget(struct bt_btf_ext *x, uint32_t from, uint32_t to)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		struct btf_type *t = (void *)(x->types + x->off[i]);
+		if (btf_is_ptr(t) && t->type == from)
+			t->type = to;
+	}
+}
+
 uint32_t bt_btf_ext__ptr(struct bt_btf_ext *x, uint32_t target)
 {
 	uint32_t id;

@@ -33,6 +33,16 @@ struct bt_btf_ext *bt_btf_ext__new(const struct bt_btf *base);
 /* Frees the builder (not a bt_btf made by bt_btf_ext__finish). */
 void bt_btf_ext__free(struct bt_btf_ext *x);
 
+/*
+ * Id of a new forward declaration of struct (or union) name, so members
+ * can point to the struct being defined; bt_btf_ext__retarget then moves
+ * those pointers to the definition. 0 on OOM.
+ */
+uint32_t bt_btf_ext__fwd(struct bt_btf_ext *x, const char *name,
+			 bool is_union);
+/* Points every new pointer to from at to instead. */
+void bt_btf_ext__retarget(struct bt_btf_ext *x, uint32_t from, uint32_t to);
+
 /* Id of a new pointer to target (0: void *), or 0 on OOM. */
 uint32_t bt_btf_ext__ptr(struct bt_btf_ext *x, uint32_t target);
 /* Id of a new array of nelems elem, or 0 on OOM / bad element type. */

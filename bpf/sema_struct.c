@@ -113,19 +113,35 @@ static int member_type(struct bt_sema *s, struct bt_btf_ext *x,
 	return 0;
 }
 
+/* Registers name as a program type with this id (replacing none). */
+static int remember(struct bt_sema *s, const struct bt_struct_def *d,
+		    uint32_t id)
+{
+	struct bt_script_type *t =
+		realloc(s->script_types, (s->nscript_types + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	s->script_types = t;
+	t[s->nscript_types++] =
+		(struct bt_script_type){ d->name, d->is_union, id };
+	return 0;
+}
+
+/*
+ * A member may point to the struct being defined (lists, trees): its
+ * name stands for a forward declaration until the definition exists.
+ */
 static int add_def(struct bt_sema *s, struct bt_btf_ext *x,
 		   const struct bt_struct_def *d)
 {
 	char err[256];
+	uint32_t fwd = bt_btf_ext__fwd(x, d->name, d->is_union), id;
 	struct bt_btf_ext_member *m = calloc(d->nmembers + 1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	int rc = 0;
+	int rc = !fwd || !m ? -ENOMEM : remember(s, d, fwd);
 	for (size_t i = 0; i < d->nmembers && !rc; i++) {
 		m[i].name = d->members[i].name;
 		rc = member_type(s, x, d->members[i].type, &m[i].type);
 	}
-	uint32_t id;
 	if (!rc) {
 		rc = bt_btf_ext__struct(x, d->name, d->is_union, m,
 					d->nmembers, &id, err, sizeof(err));
@@ -135,14 +151,8 @@ static int add_def(struct bt_sema *s, struct bt_btf_ext *x,
 	free(m);
 	if (rc)
 		return rc;
-	struct bt_script_type *t =
-		realloc(s->script_types,
-			(s->nscript_types + 1) * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	s->script_types = t;
-	t[s->nscript_types++] =
-		(struct bt_script_type){ d->name, d->is_union, id };
+	bt_btf_ext__retarget(x, fwd, id);
+	s->script_types[s->nscript_types - 1].id = id;
 	return 0;
 }
 

@@ -27,6 +27,10 @@ rawtracepoint:sys_enter { printf("%d %d", arg0, arg1); }
 kretprobe:tcp_sendmsg { @r[retval] = count(); }
 interval:ms:10 { @t = elapsed; @n++; unroll(3) { @n += bswap((uint16)1); } }
 tracepoint:syscalls:sys_enter_read { @h = hist(args->count); @l[comm] = lhist(args->fd, 0, 20, 5); @a = avg(1); @k[kstack(2)] = count(); print(@a); }
+struct p { int a; char n[4]; struct p *next; } union u { long l; struct p q[2]; } BEGIN { $x = (struct p *)0; @s = sizeof(union u); @a = &$x->n; @b = &*$x; @c = $x->next->a; }
+kfunc:vfs_read { @[comm] = sum(args->count); } kretfunc:vfs_read /retval > 0/ { @r = hist(retval); }
+hardware:cycles:100000 { @c[cpu] = count(); } software:faults { @f = count(); }
+tracepoint:syscalls:sys_enter_execve { @[str(*(args->argv + 1))] = count(); } kprobe:vfs_read+8 { @k = arg0; }
 BEGIN { $i = 0; while ($i < 5) { $i++; if ($i == 2) { continue; } } printf("%s %s %d", ksym(kaddr("vfs_read")), username, strncmp("a", "b", 1)); time(); }
 uprobe:/bin/sh:main { printf("%s %d", func, arg0); }
 tracepoint:syscalls:sys_enter_getppid { printf("time_:%llu c:%s n:%d", nsecs, comm, sizeof(struct task_struct)); }

@@ -136,6 +136,42 @@ TT_TEST(members_read_through_a_cast)
 	       "%s, want %s", out, want);
 }
 
+struct tt_node {
+	int v;
+	struct tt_node *next;
+};
+
+__attribute__((noinline)) int tt_list_target(struct tt_node *n)
+{
+	__asm__ volatile("" ::"r"(n) : "memory");
+	return n->v;
+}
+
+/* A member may point to its own struct: a list walked in the probe. */
+TT_TEST(self_referential_struct)
+{
+	char src[PATH_MAX + 512];
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	snprintf(src, sizeof(src),
+		 "struct tt_node { int v; struct tt_node *next; }\n"
+		 "uprobe:%s:tt_list_target {\n"
+		 "  $n = (struct tt_node *)arg0;\n"
+		 "  @[$n->v, $n->next->v, $n->next->next->v] = count(); }",
+		 self);
+	struct bt_program *p = start(src, true);
+	CHECKF(p, "%s", errbuf);
+	if (!p)
+		return;
+	struct tt_node c = { 3, NULL }, b = { 2, &c }, a = { 1, &b };
+	CHECK_INT(tt_list_target(&a), 1);
+	const char *out = finish(p);
+	CHECKF(strstr(out, "@[1, 2, 3]: 1\n"), "%s", out);
+	CHECK(!start("struct tt_bad { int v; struct tt_bad inner; }\n"
+		     "BEGIN { }",
+		     false));
+	CHECKF(strstr(errbuf, "member 'inner' has no size"), "%s", errbuf);
+}
+
 TT_TEST(address_of_needs_a_member)
 {
 	CHECK(!start("BEGIN { $x = 1; @ = &$x; }", false));
@@ -183,5 +219,6 @@ TT_TEST(struct_errors)
 }
 
 TT_MAIN("bpf/structs", TT_CASE(sizes_match_the_c_compiler),
-	TT_CASE(members_read_through_a_cast), TT_CASE(address_of_needs_a_member),
+	TT_CASE(members_read_through_a_cast), TT_CASE(self_referential_struct),
+	TT_CASE(address_of_needs_a_member),
 	TT_CASE(script_struct_shadows_kernel_type), TT_CASE(struct_errors))
