@@ -50,15 +50,23 @@ int ttc_cluster__control(struct ttc_global *g, json_t *req, json_t **reply);
 
 /*
  * Runs sql on every live node and prints the merged result (the query
- * command's work). The table's schema comes from g->store_dir, which must
- * hold the table. Returns an exit code; a node that did not answer within
- * timeout_ms makes it TTC_EXIT_ERROR unless allow_partial.
+ * command's work). Table schemas come from g->store_dir, or, for tables it
+ * lacks, from the nodes (see client/cmd_cluster_view.c). Returns an exit code;
+ * a node that did not answer within timeout_ms makes it TTC_EXIT_ERROR unless
+ * allow_partial.
  */
 int ttc_cluster__sql(struct ttc_global *g, const char *sql, bool allow_partial,
 		     long timeout_ms);
 
 /* `tracetab --cluster URL tail TABLE` (client/cmd_cluster_tail.c). */
 int ttc_cluster__tail(int argc, char **argv, struct ttc_global *g);
+
+/*
+ * The columns of table as the first node that has it reports them:
+ * [[name, "int"|"uint"|"time"|"string"], ...] (a new reference), or NULL
+ * when no live node has it.
+ */
+json_t *ttc_cluster__columns(struct ttc_cl *c, const char *table);
 
 /*
  * Runs the commands that work differently in cluster mode ("status",

@@ -525,3 +525,24 @@ int ttc_cluster__tail(int argc, char **argv, struct ttc_global *g)
 	free(t.names);
 	return ret;
 }
+
+json_t *ttc_cluster__columns(struct ttc_cl *c, const char *table)
+{
+	struct ct t = {.c = *c, .a = {.table = table}, .time_col = -1};
+	struct ct_answer *ans = NULL, *a;
+	json_t *cols = NULL, *v;
+
+	t.cursors = json_object();
+	ct__refresh_live(&t);
+	if (ct__round(&t, &ans) == 0)
+		for (a = ans; a && !cols; a = a->next) {
+			v = json_object_get(a->reply, "columns");
+			if (json_array_size(v) &&
+			    !json_object_get(a->reply, "error"))
+				cols = json_incref(v);
+		}
+	answers__free(ans);
+	json_decref(t.cursors);
+	json_decref(t.live);
+	return cols;
+}

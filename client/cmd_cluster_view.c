@@ -10,10 +10,14 @@
  * with the query engine's merge API. Replies are awaited from every live
  * node until the deadline; missing nodes are named and, unless
  * --allow-partial, the exit code is 1. The client prepares the query
- * against its own --store-dir to learn the table's schema, so that
- * directory must hold the table (any node's store does).
+ * against its own --store-dir to learn the table's schema; a table that
+ * directory lacks is created empty, with the schema a node reports, in a
+ * temporary store removed afterwards, so any machine can query.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@
 #include "daemon/cluster.h"
 #include "daemon/cluster_query.h"
 #include "tracetab/query.h"
+#include "tracetab/store.h"
 
 #define UNREACHABLE_NS 3000000000LL
 #define QUERY_TIMEOUT_MS 5000
@@ -433,28 +438,124 @@ static int q__report(json_t *expect, json_t *answered, json_t *failed,
 	return allow_partial ? 0 : TTC_EXIT_ERROR;
 }
 
+/* ---- schemas of tables this machine does not have -------------------------
+ */
+
+#define SCHEMA_TABLES_MAX 8 /* tables one query may learn from the nodes */
+
+/* The table name at the position of an "unknown table" error, or false. */
+static bool unknown__table(const char *sql, const struct ttq_error *err,
+			   char *name, size_t len)
+{
+	size_t n = 0;
+
+	if (err->pos < 0 || strncmp(err->msg, "unknown table", 13))
+		return false;
+	for (const char *p = sql + err->pos;
+	     n + 1 < len && (isalnum((unsigned char)*p) || *p == '_'); p++)
+		name[n++] = *p;
+	name[n] = 0;
+	return n > 0;
+}
+
+/* An empty table with the columns the nodes report, in store dir. */
+static int schema__materialize(struct ttc_cl *c, const char *dir,
+			       const char *table)
+{
+	static const char *const types[] = {
+		[TT_TYPE_INT64] = "int",
+		[TT_TYPE_UINT64] = "uint",
+		[TT_TYPE_TIME] = "time",
+		[TT_TYPE_STRING] = "string",
+	};
+	struct tt_table_opts to = {
+		.sz = sizeof(to), .max_bytes = 1 << 20, .group = (gid_t)-1};
+	json_t *cols = ttc_cluster__columns(c, table), *col;
+	struct tt_schema schema = {0};
+	struct tt_table *t = NULL;
+	char err[256];
+	size_t i;
+	int ret = cols ? 0 : -ENOENT;
+
+	json_array_foreach(cols, i, col)
+	{
+		const char *type = json_string_value(json_array_get(col, 1));
+		int k = TT_TYPE_INT64;
+
+		while (k <= TT_TYPE_STRING && strcmp(types[k], type ?: ""))
+			k++;
+		if (!ret)
+			ret = tt_schema__add(
+				&schema,
+				json_string_value(json_array_get(col, 0)) ?: "",
+				k <= TT_TYPE_STRING ? k : TT_TYPE_INT64);
+	}
+	json_decref(cols);
+	if (!ret)
+		ret = tt_table__open(dir, table, &schema, &to, &t, err,
+				     sizeof(err));
+	tt_table__close(t);
+	return ret;
+}
+
+static int rm__entry(const char *path, const struct stat *st, int flag,
+		     struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/*
+ * Prepares sql for merging: against g->store_dir when it has the tables,
+ * else against a temporary store (*tmp, "" when none) holding empty tables
+ * with the schemas the nodes report, so a machine that is not a node can
+ * query the cluster. Returns 0 or an exit code after printing why.
+ */
+static int sql__prepare(struct ttc_global *g, struct ttc_cl *c, const char *sql,
+			struct ttq_query **q, char *tmp, size_t tmplen)
+{
+	struct ttq_opts qo = {
+		.sz = sizeof(qo), .store_dir = g->store_dir, .node = ""};
+	struct ttq_error err = {.pos = -1};
+	char table[TT_NAME_MAX];
+	int rc = ttq_query__prepare(sql, &qo, q, &err);
+
+	for (int i = 0; rc == -ENOENT && i < SCHEMA_TABLES_MAX &&
+			unknown__table(sql, &err, table, sizeof(table));
+	     i++) {
+		if (!*tmp && (snprintf(tmp, tmplen, "%s/tracetab-cl.XXXXXX",
+				       getenv("TMPDIR") ?: "/tmp"),
+			      !mkdtemp(tmp))) {
+			*tmp = 0;
+			break;
+		}
+		if (schema__materialize(c, tmp, table))
+			break; /* no node has it either: the error stands */
+		qo.store_dir = tmp;
+		err = (struct ttq_error){.pos = -1};
+		rc = ttq_query__prepare(sql, &qo, q, &err);
+	}
+	return rc < 0 ? ttc_query_error(rc, &err, sql) : 0;
+}
+
 int ttc_cluster__sql(struct ttc_global *g, const char *sql, bool allow_partial,
 		     long timeout_ms)
 {
-	/* node "" only types the virtual column; values come from nodes */
-	struct ttq_opts qo = {
-		.sz = sizeof(qo), .store_dir = g->store_dir, .node = ""};
 	struct ttq_query *q = NULL;
 	struct ttq_partial *p = NULL;
 	struct ttq_result *r = NULL;
 	struct ttq_error err = {.pos = -1};
 	json_t *nodes = NULL, *deps = NULL, *expect = json_object();
 	json_t *failed = json_object(), *answered = json_object(), *v;
+	char tmp[PATH_MAX] = "";
 	const char *k;
 	struct ttc_cl c;
-	int ret, rc = ttq_query__prepare(sql, &qo, &q, &err);
+	int ret, rc;
 
-	if (rc < 0) {
-		ret = ttc_query_error(rc, &err, sql);
-		goto out0;
-	}
 	if ((ret = ttc_cl__open(g, &c)))
 		goto out0;
+	if ((ret = sql__prepare(g, &c, sql, &q, tmp, sizeof(tmp))))
+		goto out1;
 	ret = ttc_cl__snapshot(&c, &nodes, &deps);
 	json_object_foreach(nodes, k,
 			    v) if (json_is_true(json_object_get(v, "live")))
@@ -474,11 +575,14 @@ int ttc_cluster__sql(struct ttc_global *g, const char *sql, bool allow_partial,
 		ttc_output__result(g, r);
 		ret = q__report(expect, answered, failed, allow_partial);
 	}
+out1:
 	ttc_cl__close(&c);
 out0:
 	ttq_result__free(r);
 	ttq_partial__free(p);
 	ttq_query__free(q);
+	if (*tmp)
+		nftw(tmp, rm__entry, 8, FTW_DEPTH | FTW_PHYS);
 	json_decref(nodes);
 	json_decref(deps);
 	json_decref(expect);

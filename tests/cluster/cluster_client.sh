@@ -149,21 +149,30 @@ cat >"$S/ok/script.json" <<'EOT'
  "query": "SELECT node, count(*) AS n FROM trun GROUP BY node ORDER BY node"}
 EOT
 sed 's/runok/runbad/; s/trun/trunbad/g' "$S/ok/script.json" >"$S/broken/script.json"
-# The first run creates the table; the query needs it in --store-dir for
-# its schema, so runs after the first one have it.
-cl_cli run ok --scripts-dir "$S" --store-dir "$CL_DIR/node-a/store" >/dev/null 2>&1
+# The client is no node: its store is empty, so the query's schema comes
+# from the nodes.
+E=$CL_DIR/client-store
+export TMPDIR=$CL_DIR/tmp # where the client keeps schemas it learned
+mkdir -p "$E" "$TMPDIR"
+expect run_first 0 "runok on node-c: running" \
+	cl_cli run ok --scripts-dir "$S" --store-dir "$E"
 work 1 50
 sleep 0.5
 expect run_all_nodes 0 "node-c +50" \
-	cl_cli run ok --scripts-dir "$S" --store-dir "$CL_DIR/node-a/store"
+	cl_cli run ok --scripts-dir "$S" --store-dir "$E"
 n=$(grep -cE "^node-[abc] +50$" <<<"$LAST_OUT")
 [ "$n" = 3 ] && pass run_query_rows || fail run_query_rows "$LAST_OUT"
 grep -q "runok on node-b: running" <<<"$LAST_OUT" && pass run_progress ||
 	fail run_progress "$LAST_OUT"
 expect run_failure_reasons 5 "runbad on node-a: failed: .*no_such_syscall" \
-	cl_cli run broken --scripts-dir "$S" --store-dir "$CL_DIR/node-a/store"
+	cl_cli run broken --scripts-dir "$S" --store-dir "$E"
+[ -z "$(ls -A "$E")" ] && pass query_leaves_no_files || fail query_leaves_no_files "$(ls "$E")"
+ls -d "$TMPDIR"/tracetab-cl.* >/dev/null 2>&1 &&
+	fail query_temp_removed "$(ls -d "$TMPDIR"/tracetab-cl.*)" || pass query_temp_removed
+expect query_unknown_everywhere 4 "unknown table 'nosuch'" \
+	cl_cli --store-dir "$E" query "select count(*) from nosuch"
 cl_cli run ok --watch --interval 300ms --scripts-dir "$S" \
-	--store-dir "$CL_DIR/node-a/store" >"$CL_DIR/watch.out" 2>&1 &
+	--store-dir "$E" >"$CL_DIR/watch.out" 2>&1 &
 wp=$!
 sleep 2.5
 kill $wp 2>/dev/null
