@@ -430,21 +430,61 @@ TT_TEST(printf_program_exports_printed_map_only)
 	tab__free(&other);
 }
 
+/* A bundled tool's text (malloc'd), or NULL outside the repository root. */
+static char *tool(const char *name)
+{
+	char path[256], *src = NULL;
+	size_t len = 0;
+	int c;
+
+	snprintf(path, sizeof(path), "tests/conformance/corpus/tools/%s", name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	FILE *m = open_memstream(&src, &len);
+	while (m && (c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(f);
+	if (m)
+		fclose(m);
+	return src;
+}
+
+/* pidpersec.bt as shipped: time(), print(@) and clear(@) every second. */
+TT_TEST(pidpersec_unchanged)
+{
+	NEED_DAEMON();
+	char *src = tool("pidpersec.bt");
+	if (!src)
+		SKIP("run from the repository root (pidpersec.bt not found)");
+	json_t *r = deploy("mt_pps", "mt_pps", src, "{\"map_interval\": \"none\"}");
+	free(src);
+	CHECK_RUNNING(r);
+	for (int i = 0; i < 40; i++)
+		CHECK(helper("ttmap_fork", 0) == 0);
+	td_sleep_ms(2200);
+	undeploy("mt_pps");
+	struct tab t = tab__read("mt_pps");
+	char cols[256];
+	int64_t sum = 0, last;
+	tab__columns(&t, cols, sizeof(cols));
+	CHECK_STR(cols, "value,time_");
+	for (size_t i = 0; i < t.n; i++)
+		sum += t.rows[i].v[0];
+	/* One row per print(@) (cleared after each), none after END's clear. */
+	CHECKF(snapshots(&t, &last) == t.n && t.n >= 1 && t.n <= 4,
+	       "%zu rows", t.n);
+	CHECKF(sum >= 40, "forks counted: %lld", (long long)sum);
+	tab__free(&t);
+}
+
 /* syscount.bt as shipped: banner printfs, two maps, print + clear in END. */
 TT_TEST(syscount_unchanged)
 {
 	NEED_DAEMON();
-	char *src = NULL;
-	size_t len = 0;
-	FILE *f = fopen("tests/conformance/corpus/tools/syscount.bt", "r");
-	if (!f)
+	char *src = tool("syscount.bt");
+	if (!src)
 		SKIP("run from the repository root (syscount.bt not found)");
-	FILE *m = open_memstream(&src, &len);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
 	json_t *r = deploy("mt_sys", "mt_sys", src, NULL);
 	free(src);
 	if (strcmp(td_status_str(r, "state"), "running") != 0) {
@@ -512,4 +552,4 @@ TT_MAIN("daemon_map_tables", TT_CASE(count_by_comm_snapshots),
 	TT_CASE(ttl_expiry_takes_final_snapshot),
 	TT_CASE(shutdown_takes_final_snapshot),
 	TT_CASE(printf_program_exports_printed_map_only),
-	TT_CASE(syscount_unchanged), TT_CASE(spec_rejects_bad_map_options))
+	TT_CASE(syscount_unchanged), TT_CASE(pidpersec_unchanged), TT_CASE(spec_rejects_bad_map_options))
