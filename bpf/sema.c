@@ -49,8 +49,10 @@ void bt_sema__release(struct bt_sema *s)
 	free(s->vars);
 	free(s->script_types);
 	s->script_types = NULL;
-	if (s->btf_owned)
+	if (s->btf_owned) {
+		bt_type__names_from(NULL);
 		bt_btf__free(s->btf);
+	}
 	s->btf = NULL;
 	s->btf_owned = false;
 	/* The types arena is owned by the object's lifetime: see program.c */

@@ -186,5 +186,6 @@ int bt_sema__structs(struct bt_sema *s, const struct bt_ast *ast)
 		return rc == -ENOMEM ? rc : -EINVAL;
 	s->btf = own;
 	s->btf_owned = true;
+	bt_type__names_from(own);
 	return 0;
 }

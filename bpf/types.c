@@ -68,11 +68,24 @@ bool bt_type__equal(const struct bt_type *a, const struct bt_type *b)
 	return a->size == b->size;
 }
 
+/*
+ * The BTF whose ids this thread's compilation uses: the kernel's, or the
+ * kernel's plus the program's own structs (sema_struct.c sets it).
+ */
+static __thread const struct bt_btf *names_btf;
+
+void bt_type__names_from(const struct bt_btf *btf)
+{
+	names_btf = btf;
+}
+
 static void btf_name(uint32_t id, const char *suffix, char *buf, size_t len)
 {
 	struct bt_btf *btf;
 	char tn[128] = "void";
-	if (id && bt_btf__vmlinux(&btf, NULL, 0) == 0)
+	if (id && names_btf)
+		bt_btf__type_str(names_btf, id, tn, sizeof(tn));
+	else if (id && bt_btf__vmlinux(&btf, NULL, 0) == 0)
 		bt_btf__type_str(btf, id, tn, sizeof(tn));
 	snprintf(buf, len, "%s%s", tn, suffix);
 }

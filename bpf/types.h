@@ -125,6 +125,12 @@ bool bt_type__equal(const struct bt_type *a, const struct bt_type *b);
 
 /* Writes a name for messages ("int64", "string[64]", "struct sock *"). */
 void bt_type__name(const struct bt_type *t, char *buf, size_t len);
+/*
+ * Makes bt_type__name in this thread read type names from btf (NULL: the
+ * kernel's BTF again): set while a program with its own structs compiles.
+ */
+struct bt_btf;
+void bt_type__names_from(const struct bt_btf *btf);
 
 /* An arena that owns tuple field arrays. */
 struct bt_types;

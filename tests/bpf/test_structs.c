@@ -216,6 +216,12 @@ TT_TEST(struct_errors)
 		     false));
 	CHECKF(strstr(errbuf, "2:") == errbuf && strstr(errbuf, "'b'"), "%s",
 	       errbuf);
+	/* Messages name the program's types. */
+	CHECK(!start("struct tt_a { int a; }\nBEGIN { $x = (struct tt_a *)0; "
+		     "$x = 1; }",
+		     false));
+	CHECKF(strstr(errbuf, "holds struct tt_a *, cannot assign int64"),
+	       "%s", errbuf);
 }
 
 TT_MAIN("bpf/structs", TT_CASE(sizes_match_the_c_compiler),
