@@ -7,6 +7,9 @@
  *   tcpretrans compile + load of the seed's kprobe program (attach then
  *              fails on this kernel for both tools): whole process, plus
  *              tracetab's in-process compile + load alone;
+ *   largest_tool  the largest Debian tool that attaches here
+ *              (tests/conformance/corpus/tools): in-process compile +
+ *              load + attach, and the whole process beside bpftrace;
  *   per-event  added cost per sys_enter_getppid event of a printf probe,
  *              rows decoded but not printed (bt-run --quiet) vs bpftrace
  *              writing to /dev/null: getppid loop time with the probe
@@ -126,10 +129,10 @@ static void pair(const char *fig, const char *src, bool file)
 	if (fd < 0 || write(fd, src, strlen(src)) < 0)
 		return;
 	close(fd);
-	char *bt[] = { (char *)bt_run, file ? path : "-e",
-		       file ? NULL : (char *)src, NULL };
-	char *bp[] = { "bpftrace", file ? path : "-e",
-		       file ? NULL : (char *)src, NULL };
+	char *bt[] = {(char *)bt_run, file ? path : "-e",
+		      file ? NULL : (char *)src, NULL};
+	char *bp[] = {"bpftrace", file ? path : "-e", file ? NULL : (char *)src,
+		      NULL};
 	if (measure(bt, &tm, &tr)) {
 		printf("bench compiler.%s_ms %.2f ms\n", fig, tm);
 		printf("bench compiler.%s_rss %.1f MB\n", fig, tr);
@@ -146,61 +149,127 @@ static void pair(const char *fig, const char *src, bool file)
 	fflush(stdout);
 }
 
-/* In-process compile + load + attach of the startup program (median). */
-static void startup_inprocess(void)
+/*
+ * In-process compile + load (+ attach) of src: the median over RUNS runs
+ * in ms, or -1 when it does not get that far.
+ */
+static double inprocess_ms(const char *src, bool table_mode, bool attach)
 {
 	double t[RUNS];
 	for (int i = 0; i < RUNS; i++) {
 		struct bt_diags *d = bt_diags__new();
 		struct bt_program *p = NULL;
-		struct bt_compile_opts o = { .sz = sizeof(o),
-					     .ringbuf_bytes = 1u << 20 };
+		struct bt_compile_opts o = {.sz = sizeof(o),
+					    .table_mode = table_mode,
+					    .ringbuf_bytes = 1u << 20};
 		double t0 = now_ms();
-		int rc = bt_program__compile(startup_prog, &o, &p, d);
+		int rc = bt_program__compile(src, &o, &p, d);
 		if (!rc)
 			rc = bt_program__load(p, d);
-		if (!rc)
+		if (!rc && attach)
 			rc = bt_program__attach(p, d);
 		t[i] = now_ms() - t0;
 		bt_program__free(p);
 		bt_diags__free(d);
 		if (rc)
-			return;
+			return -1;
 	}
 	qsort(t, RUNS, sizeof(t[0]), cmp_d);
-	printf("bench compiler.startup_compile_load_attach_inprocess_ms %.2f "
-	       "ms\n",
-	       t[RUNS / 2]);
+	return t[RUNS / 2];
 }
 
-/* In-process compile + load of the tcpretrans program (median ms). */
-static void compile_load_inprocess(void)
+static char *slurp(const char *path)
 {
-	double t[RUNS];
-	for (int i = 0; i < RUNS; i++) {
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+	while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	if (m)
+		fclose(m);
+	fclose(f);
+	return buf;
+}
+
+#define TOOLS_DIR "tests/conformance/corpus/tools"
+
+/*
+ * The largest of Debian's bpftrace tools (source bytes) that tracetab
+ * compiles, loads and attaches on this kernel (kprobe tools cannot
+ * attach here, and bpftrace cannot run tcpdrop.bt here: it takes the
+ * kernel-header branch). Returns its text (caller frees) or NULL.
+ */
+static char *largest_tool(char *name, size_t len)
+{
+	static const char *const tools[] = {
+		"bashreadline",	  "bitesize",	"cpuwalk",     "execsnoop",
+		"gethostlatency", "killsnoop",	"loads",       "naptime",
+		"opensnoop",	  "pidpersec",	"runqlat",     "runqlen",
+		"setuids",	  "ssllatency", "sslsnoop",    "statsnoop",
+		"syncsnoop",	  "syscount",	"threadsnoop", "writeback",
+	};
+	char *best = NULL;
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+		char path[256];
+		snprintf(path, sizeof(path), TOOLS_DIR "/%s.bt", tools[i]);
+		char *src = slurp(path);
+		if (!src)
+			continue;
 		struct bt_diags *d = bt_diags__new();
 		struct bt_program *p = NULL;
-		struct bt_compile_opts o = { .sz = sizeof(o),
-					     .table_mode = true,
-					     .ringbuf_bytes = 1u << 20 };
-		double t0 = now_ms();
-		int rc = bt_program__compile(tcpretrans_prog, &o, &p, d);
+		struct bt_compile_opts o = {.sz = sizeof(o),
+					    .ringbuf_bytes = 1u << 20};
+		int rc = bt_program__compile(src, &o, &p, d);
 		if (!rc)
 			rc = bt_program__load(p, d);
-		t[i] = now_ms() - t0;
+		if (!rc)
+			rc = bt_program__attach(p, d);
 		bt_program__free(p);
 		bt_diags__free(d);
-		if (rc) {
-			fprintf(stderr, "tcpretrans does not compile/load\n");
-			return;
+		if (!rc && (!best || strlen(src) > strlen(best))) {
+			free(best);
+			best = src;
+			snprintf(name, len, "%s", tools[i]);
+		} else {
+			free(src);
 		}
 	}
-	qsort(t, RUNS, sizeof(t[0]), cmp_d);
-	printf("bench compiler.tcpretrans_compile_load_inprocess_ms %.2f ms\n",
-	       t[RUNS / 2]);
+	return best;
 }
 
-/* ---- Per-event cost --------------------------------------------------------- */
+/*
+ * The largest tool that attaches here: in-process compile + load +
+ * attach, and the whole process (it exits 1 ms after attaching) beside
+ * bpftrace running the same file.
+ */
+static void tool_startup(void)
+{
+	char name[64];
+	char *src = largest_tool(name, sizeof(name));
+	if (!src) {
+		fprintf(stderr, "no tool of " TOOLS_DIR " attaches here\n");
+		return;
+	}
+	fprintf(stderr, "largest tool that attaches here: %s.bt\n", name);
+	double ms = inprocess_ms(src, false, true);
+	if (ms >= 0)
+		printf("bench compiler.largest_tool_compile_load_attach_"
+		       "inprocess_ms %.2f ms\n",
+		       ms);
+	char *text = NULL;
+	if (asprintf(&text, "%s\ninterval:ms:1 { exit(); }\n", src) > 0)
+		pair("largest_tool", text, true);
+	free(text);
+	free(src);
+}
+
+/* ---- Per-event cost ---------------------------------------------------------
+ */
 
 /*
  * Forks a generator that waits for a byte on `go`, then makes EVENTS
@@ -286,10 +355,10 @@ static double event_cost(bool bpftrace, const char *body, double base_ns,
 	pid_t g = generator(go, res);
 	char src[512];
 	snprintf(src, sizeof(src),
-		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ %s",
-		 (int)g, body);
-	char *bt[] = { (char *)bt_run, "--quiet", "-e", src, NULL };
-	char *bp[] = { "bpftrace", "-e", src, NULL };
+		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ %s", (int)g,
+		 body);
+	char *bt[] = {(char *)bt_run, "--quiet", "-e", src, NULL};
+	char *bp[] = {"bpftrace", "-e", src, NULL};
 	pid_t t = tracer(bpftrace ? bp : bt, &ef, bpftrace ? 3000 : 0);
 	if (t < 0) {
 		kill(g, SIGKILL);
@@ -358,9 +427,22 @@ int main(int argc, char **argv)
 	else if (access(bt_run, X_OK) != 0)
 		bt_run = "./bt-run";
 	pair("startup", startup_prog, false);
-	startup_inprocess();
+	double ms = inprocess_ms(startup_prog, false, true);
+	if (ms >= 0)
+		printf("bench "
+		       "compiler.startup_compile_load_attach_inprocess_ms "
+		       "%.2f ms\n",
+		       ms);
 	pair("tcpretrans", tcpretrans_prog, true);
-	compile_load_inprocess();
+	ms = inprocess_ms(tcpretrans_prog, true, false);
+	if (ms >= 0)
+		printf("bench compiler.tcpretrans_compile_load_inprocess_ms "
+		       "%.2f ms\n",
+		       ms);
+	else
+		fprintf(stderr, "tcpretrans does not compile/load\n");
+	tool_startup();
+	fflush(stdout);
 	per_event();
 	return 0;
 }
