@@ -149,11 +149,13 @@ cat >"$S/ok/script.json" <<'EOT'
  "query": "SELECT node, count(*) AS n FROM trun GROUP BY node ORDER BY node"}
 EOT
 sed 's/runok/runbad/; s/trun/trunbad/g' "$S/ok/script.json" >"$S/broken/script.json"
-# The client is no node: its store is empty, so the query's schema comes
-# from the nodes.
+# The client is no node: it has no store, so the query's schema comes from
+# the nodes. (An existing but empty store directory would do as well, but
+# the store's table listing trips UBSan on one: qsort(NULL, 0) in
+# store/reader.c, reported.)
 E=$CL_DIR/client-store
 export TMPDIR=$CL_DIR/tmp # where the client keeps schemas it learned
-mkdir -p "$E" "$TMPDIR"
+mkdir -p "$TMPDIR"
 expect run_first 0 "runok on node-c: running" \
 	cl_cli run ok --scripts-dir "$S" --store-dir "$E"
 work 1 50
@@ -166,7 +168,7 @@ grep -q "runok on node-b: running" <<<"$LAST_OUT" && pass run_progress ||
 	fail run_progress "$LAST_OUT"
 expect run_failure_reasons 5 "runbad on node-a: failed: .*no_such_syscall" \
 	cl_cli run broken --scripts-dir "$S" --store-dir "$E"
-[ -z "$(ls -A "$E")" ] && pass query_leaves_no_files || fail query_leaves_no_files "$(ls "$E")"
+[ ! -e "$E" ] && pass query_leaves_no_files || fail query_leaves_no_files "$(ls "$E")"
 ls -d "$TMPDIR"/tracetab-cl.* >/dev/null 2>&1 &&
 	fail query_temp_removed "$(ls -d "$TMPDIR"/tracetab-cl.*)" || pass query_temp_removed
 expect query_unknown_everywhere 4 "unknown table 'nosuch'" \
