@@ -159,6 +159,13 @@ wait_watch scale2 del - "$t0"
 read -r _ last _ < <(from_watch scale2 del - "$exp")
 kill "$CW_PID" 2>/dev/null
 wait "$CW_PID" 2>/dev/null
+# Value sizes and the liveness rate, for the 5,000-node extrapolation.
+read -r st_bytes hb_bytes hb_rate < <(awk '
+	/^ready/ { live = 1 } !live { next } # old values carry old times
+	$2 == "put" && $3 ~ /\.scale1$/ { sb += $6; sn++ }
+	$2 == "put" && $3 ~ /\._node$/ { hb += $6; hn++; if (!t0) t0 = $1; t1 = $1 }
+	END { printf "%d %d %.0f\n", sn ? sb / sn : 0, hn ? hb / hn : 0,
+		(t1 > t0) ? hn / ((t1 - t0) / 1e9) : 0 }' "$CL_DIR/watch.log")
 
 echo "bench cluster.scale${N}_daemon_rss_mean $((rss / N / 1024)) MiB"
 echo "bench cluster.scale${N}_deploy_first_running $first ms"
@@ -167,6 +174,9 @@ echo "bench cluster.scale${N}_status_converged_client $seen ms"
 echo "bench cluster.scale${N}_status_read $status_read ms"
 echo "bench cluster.scale${N}_delete_all_gone $gone ms"
 echo "bench cluster.scale${N}_ttl_expiry_all_gone $last ms"
+echo "bench cluster.status_value_bytes_mean $st_bytes bytes"
+echo "bench cluster.liveness_value_bytes_mean $hb_bytes bytes"
+echo "bench cluster.scale${N}_liveness_puts $hb_rate per_s"
 # Pixie's anchor is its design: agents poll every 2 s (a deploy reaches
 # every agent within one period) and the TTL reaper runs every 30 s.
 awk -v a="$all" 'BEGIN { printf "bench cluster.scale_deploy_fanout ratio %.2f vs pixie_poll_2s\n", (a ? 2000 / a : 0) }'

@@ -4,10 +4,10 @@
  *
  * usage: cl-watch URL
  * One line per change, flushed at once:
- *   <server ns> put <node>.<deployment> <state> <expires_ns>
- *   <server ns> del <node>.<deployment> - -
- * Liveness keys (<node>._node) are left out: they change every second on
- * every node. "ready" is printed once the bucket's current values have
+ *   <server ns> put <node>.<deployment> <state> <expires_ns> <value bytes>
+ *   <server ns> del <node>.<deployment> - - 0
+ * Liveness keys (<node>._node, every second on every node) come out as
+ * puts with state "-". "ready" is printed once the bucket's current values have
  * been listed, so a caller can start measuring after it. Runs until
  * killed. The timestamps are those of the server's stream, so they say
  * when a node's status reached the bucket, with no polling delay.
@@ -31,21 +31,21 @@ static void on_term(int sig)
 
 static void entry__print(kvEntry *e)
 {
-	const char *key = kvEntry_Key(e), *dot = strrchr(key, '.');
+	const char *key = kvEntry_Key(e);
 	json_t *v = NULL;
 
-	if (dot && !strcmp(dot + 1, TTD_CLUSTER_NODE_KEY))
-		return;
 	if (kvEntry_Operation(e) == kvOp_Put)
 		v = json_loads(kvEntry_ValueString(e), 0, NULL);
 	if (v)
-		printf("%lld put %s %s %lld\n", (long long)kvEntry_Created(e),
-		       key,
-		       json_string_value(json_object_get(v, "state")) ?: "?",
+		printf("%lld put %s %s %lld %d\n",
+		       (long long)kvEntry_Created(e), key,
+		       json_string_value(json_object_get(v, "state")) ?: "-",
 		       (long long)json_integer_value(
-			       json_object_get(v, "expires_ns")));
+			       json_object_get(v, "expires_ns")),
+		       kvEntry_ValueLen(e));
 	else
-		printf("%lld del %s - -\n", (long long)kvEntry_Created(e), key);
+		printf("%lld del %s - - 0\n", (long long)kvEntry_Created(e),
+		       key);
 	fflush(stdout);
 	json_decref(v);
 }
