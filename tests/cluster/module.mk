@@ -34,3 +34,10 @@ $(BUILD)/fuzz/fuzz_cluster: tests/cluster/fuzz_cluster.c daemon/cluster_wire.c d
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinclude -iquote . \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $(filter %.c,$^) -ljansson
+# Unit test of daemon/nats_opts.c (the flag parser, environment, checks).
+TESTS += $(BUILD)/tests/cluster/test_nats_opts
+ASAN_TESTS += $(BUILD)/asan/tests/cluster/test_nats_opts
+$(BUILD)/tests/cluster/test_nats_opts: $(BUILD)/tests/cluster/test_nats_opts.o $(BUILD)/daemon/nats_opts.o $(BUILD)/libtt_test.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/asan/tests/cluster/test_nats_opts: $(BUILD)/asan/tests/cluster/test_nats_opts.o $(BUILD)/asan/daemon/nats_opts.o $(BUILD)/asan/libtt_test.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
