@@ -359,7 +359,12 @@ static json_t *tables__json(const struct ttd_deployment *dep,
 	return arr;
 }
 
-static json_t *status__json(struct ttd_deployment *dep)
+/*
+ * A deployment's status; with_log adds its log (up to 8 KiB: only when
+ * one deployment is asked for, so that status of all, which the cluster
+ * publishes every few seconds, stays small).
+ */
+static json_t *status__json(struct ttd_deployment *dep, bool with_log)
 {
 	struct ttd_ingest_stats st = dep->done;
 
@@ -375,7 +380,7 @@ static json_t *status__json(struct ttd_deployment *dep)
 			st.table_rows[i] += cur.table_rows[i];
 	}
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s?,"
-			 "s:o*,s:o,s:o}",
+			 "s:o*,s:o,s:o*}",
 			 "name", dep->spec.name, "table", dep->spec.table,
 			 "state", state_names[dep->state], "program", dep->prog,
 			 "reason", dep->reason, "ttl", dep->spec.ttl,
@@ -386,7 +391,7 @@ static json_t *status__json(struct ttd_deployment *dep)
 			 dep->error, "map_tables",
 			 ttd_map_export__status(dep->mx), "tables",
 			 tables__json(dep, &st), "log",
-			 ttd_deplog__json(&dep->log));
+			 with_log ? ttd_deplog__json(&dep->log) : NULL);
 }
 
 static void drain_all(struct ttd_manager *mgr)
@@ -443,7 +448,7 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 	dep->expires_ns =
 		dep->spec.ttl_ns ? now + (int64_t)dep->spec.ttl_ns : 0;
 	persist(mgr, dep);
-	*status = status__json(dep);
+	*status = status__json(dep, true);
 	return 0;
 }
 
@@ -531,7 +536,8 @@ json_t *ttd_manager__status(struct ttd_manager *mgr, const char *name)
 
 	for (struct ttd_deployment *d = mgr->head; d; d = d->next)
 		if (!name || strcmp(d->spec.name, name) == 0)
-			json_array_append_new(arr, status__json(d));
+			json_array_append_new(arr,
+					      status__json(d, name != NULL));
 	if (name && json_array_size(arr) == 0) {
 		json_decref(arr);
 		return NULL;

@@ -80,7 +80,9 @@
  *                  appearance in its source; "rows" is the sum of these,
  *         "log": [LOG,...]: the last 50 lines (8 KiB) that banner
  *                  printfs printed: printfs in BEGIN or END and printfs
- *                  without conversions, which are not rows }
+ *                  without conversions, which are not rows; only in the
+ *                  status of one deployment (with "name") and in the
+ *                  deploy reply }
  *       LOG = {"time_ns": wall clock ns of the record, "text": one line}
  *       "terminated" means the TTL expired: probes detached, table kept.
  *
