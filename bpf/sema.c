@@ -527,8 +527,14 @@ static int stmt(struct bt_sema *s, const struct bt_stmt *st)
 		return block(s, &st->unroll.body);
 	}
 	case BT_STMT_RETURN:
-		if (st->ret.value && !bt_sema__expr(s, st->ret.value))
+		/* A probe has no caller to take a value (bpftrace: syntax
+		 * error); saying so beats dropping it. */
+		if (st->ret.value) {
+			bt_sema__error(s, st->ret.value->line,
+				       st->ret.value->col,
+				       "return takes no value in a probe");
 			return -1;
+		}
 		return 0;
 	case BT_STMT_DELETE: {
 		struct bt_einfo *mi = bt_sema__expr(s, st->del.map);

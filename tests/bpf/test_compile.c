@@ -194,6 +194,8 @@ TT_TEST(syntax_error_position)
 	CHECK_ERROR("BEGIN {\n  if (1) { break; }\n}", false, 2, 12,
 		    "break outside a while loop");
 	CHECK_ERROR("BEGIN {\n  $x = ;\n}", false, 2, 8, "");
+	CHECK_ERROR("BEGIN {\n  return 5;\n}", false, 2, 10,
+		    "return takes no value in a probe");
 }
 
 TT_TEST(constants_and_macros)
