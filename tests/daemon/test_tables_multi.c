@@ -286,7 +286,7 @@ TT_TEST(too_long_table_names_fail_clearly)
 	json_decref(r);
 }
 
-TT_TEST(shutdown_runs_end_into_the_daemon_log)
+TT_TEST(shutdown_runs_end_restart_restores_both_tables)
 {
 	if (geteuid() != 0)
 		SKIP("tracetabd needs root to load BPF programs");
@@ -294,14 +294,19 @@ TT_TEST(shutdown_runs_end_into_the_daemon_log)
 	const char *src =
 		"tracepoint:syscalls:sys_enter_getppid { printf(\"a:%d\\n\", "
 		"pid); }\n"
+		"tracepoint:syscalls:sys_enter_getpgid /args->pid == 4245/ {\n"
+		"  printf(\"b:%d\\n\", pid); }\n"
 		"END { printf(\"bye from %s\\n\", \"shutdown\"); }\n";
 	json_t *r = td_deploy(&d, "bye", "bye", "1h", false, 1,
 			      (const char *[]){src}, NULL);
 	CHECK(!strcmp(td_status_str(r, "state"), "running"));
 	json_decref(r);
+	syscall(SYS_getpgid, 4245);
+	CHECK_INT(count_rows("bye_2", "b", getpid(), NULL, 0), 1);
 	CHECK_INT(td_stop(&d, SIGTERM), 0);
 	CHECK(file_has(d.log, "deployment bye: bye from shutdown"));
-	/* Restored at the next start; BEGIN-less, so the log is empty. */
+	/* Restored at the next start, writing both tables again; BEGIN-less,
+	 * so the log is empty. */
 	CHECK(start());
 	json_t *st = td_status(&d, "bye");
 	CHECK(st);
@@ -311,6 +316,10 @@ TT_TEST(shutdown_runs_end_into_the_daemon_log)
 	json_decref(st);
 	CHECK(running);
 	CHECK_INT(nlog, 0);
+	syscall(SYS_getpgid, 4245);
+	syscall(SYS_getppid);
+	CHECK_INT(count_rows("bye_2", "b", getpid(), NULL, 0), 2);
+	CHECK_INT(count_rows("bye", "a", getpid(), NULL, 0), 1);
 	r = td_request(&d,
 		       json_pack("{s:s,s:s}", "op", "delete", "name", "bye"));
 	json_decref(r);
@@ -326,4 +335,4 @@ TT_MAIN("daemon/tables_multi", TT_CASE(two_formats_two_tables_banners_in_log),
 	TT_CASE(ttl_expiry_runs_end_into_the_log),
 	TT_CASE(schema_changes_checked_per_table),
 	TT_CASE(too_long_table_names_fail_clearly),
-	TT_CASE(shutdown_runs_end_into_the_daemon_log))
+	TT_CASE(shutdown_runs_end_restart_restores_both_tables))
