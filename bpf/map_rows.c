@@ -16,11 +16,10 @@
  * time. The walk is bounded by max_entries because probes keep inserting
  * and deleting while it runs: a deleted cursor restarts the kernel's walk,
  * so the bound is what guarantees termination; a row may then be missed or
- * repeated, never invented. Per-CPU maps are folded into one value (sum;
- * min/max for those kinds), so readers never see per-CPU slots.
+ * repeated, never invented. Per-CPU maps are folded into one value by
+ * bt_map__lookup (map_read.c), so rows never show per-CPU slots.
  */
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,32 +288,6 @@ int bt_program__map_schema(const struct bt_program *prog, size_t i,
 
 /* ---- Snapshots ------------------------------------------------------------- */
 
-static bool is_percpu(enum bpf_map_type t)
-{
-	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
-/* Folds per-CPU values (stride bytes apart) into the first one. */
-static void fold_cpus(const struct bt_map_def *m, uint8_t *val, int ncpu,
-		      size_t stride)
-{
-	size_t words = m->value_size / 8;
-	int64_t *acc = (int64_t *)val;
-
-	for (int c = 1; c < ncpu; c++) {
-		const int64_t *v = (const int64_t *)(val + (size_t)c * stride);
-		for (size_t w = 0; w < words; w++) {
-			if (m->kind == BT_MAPK_MIN)
-				acc[w] = v[w] < acc[w] ? v[w] : acc[w];
-			else if (m->kind == BT_MAPK_MAX)
-				acc[w] = v[w] > acc[w] ? v[w] : acc[w];
-			else
-				acc[w] += v[w];
-		}
-	}
-}
-
 /* One cell from a value of type t at p (strings rendered into text). */
 static void cell(const struct bt_object *obj, const struct bt_type *t,
 		 const uint8_t *p, union tt_value *v, char *text)
@@ -443,14 +416,10 @@ int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 	const struct bt_map_def *m = &prog->obj->maps[mi];
 	if (m->fd < 0 || !prog->loaded)
 		return -EINVAL;
-	int ncpu = is_percpu(m->type) ? libbpf_num_possible_cpus() : 1;
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	size_t stride = ((size_t)m->value_size + 7) & ~(size_t)7;
 	struct snap s = {.obj = prog->obj, .m = m, .time_ns = time_ns,
 			 .fn = fn, .ctx = ctx};
 	uint8_t *key = calloc(2, m->key_size ? m->key_size : 1);
-	uint8_t *val = calloc((size_t)ncpu, stride);
+	uint8_t *val = calloc(1, m->value_size ? m->value_size : 1);
 	s.rb = malloc(sizeof(*s.rb));
 	int rc = key && val && s.rb ? 0 : -ENOMEM;
 	uint8_t *prev = NULL, *next = key + m->key_size;
@@ -460,10 +429,8 @@ int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 	     n++) {
 		memcpy(key, next, m->key_size);
 		prev = key;
-		if (bpf_map_lookup_elem(m->fd, key, val) != 0)
+		if (bt_map__lookup(m, key, val) < 0)
 			continue; /* deleted meanwhile */
-		if (ncpu > 1)
-			fold_cpus(m, val, ncpu, stride);
 		s.kcols = cells(prog->obj, &m->key, key, s.rb, 0);
 		rc = entry_rows(&s, val);
 	}

@@ -47,3 +47,9 @@ $(BUILD)/fuzz/fuzz_sema: bpf/fuzz_sema.c $(BT_FUZZ_SRCS) $(wildcard bpf/*.h)
 BENCHES += $(BUILD)/bench-kernel
 $(BUILD)/bench-kernel: $(BUILD)/bench/kernel.o $(BUILD)/libbt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# bench group "maps": a 4096-key map snapshot into a table vs printing it
+# in bpftrace's format (bench/maps.c; needs root).
+BENCHES += $(BUILD)/bench-maps
+$(BUILD)/bench-maps: $(BUILD)/bench/maps.o $(BUILD)/libbt.a $(BUILD)/libtt_store.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
