@@ -285,6 +285,12 @@ static bool parse_members(struct bt_parser *p, struct bt_struct_def *sd,
 		if (!bt_parser__array_suffix(p, ty))
 			return false;
 	} while (accept(p, BT_TOK_COMMA));
+	if (at(p, BT_TOK_COLON)) {
+		bt_parser__error(p, peek(p)->line, peek(p)->col,
+				 "bitfield members are not supported in "
+				 "struct definitions");
+		return false;
+	}
 	return expect(p, BT_TOK_SEMI, "';' after the struct member");
 }
 

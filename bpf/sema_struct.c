@@ -131,10 +131,34 @@ static int remember(struct bt_sema *s, const struct bt_struct_def *d,
  * A member may point to the struct being defined (lists, trees): its
  * name stands for a forward declaration until the definition exists.
  */
+/* C's rules: one definition per tag, one member per name. */
+static int check_names(struct bt_sema *s, const struct bt_struct_def *d)
+{
+	uint32_t id;
+	const char *kw = d->is_union ? "union" : "struct";
+	if (bt_sema__script_type(s, d->is_union, d->name, &id)) {
+		bt_sema__error(s, d->line, d->col, "redefinition of %s %s", kw,
+			       d->name);
+		return -1;
+	}
+	for (size_t i = 0; i < d->nmembers; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(d->members[i].name, d->members[j].name)) {
+				bt_sema__error(s, d->members[i].line,
+					       d->members[i].col,
+					       "duplicate member '%s' in %s %s",
+					       d->members[i].name, kw, d->name);
+				return -1;
+			}
+	return 0;
+}
+
 static int add_def(struct bt_sema *s, struct bt_btf_ext *x,
 		   const struct bt_struct_def *d)
 {
 	char err[256];
+	if (check_names(s, d) < 0)
+		return -EINVAL;
 	uint32_t fwd = bt_btf_ext__fwd(x, d->name, d->is_union), id;
 	struct bt_btf_ext_member *m = calloc(d->nmembers + 1, sizeof(*m));
 	int rc = !fwd || !m ? -ENOMEM : remember(s, d, fwd);

@@ -216,6 +216,17 @@ TT_TEST(struct_errors)
 		     false));
 	CHECKF(strstr(errbuf, "2:") == errbuf && strstr(errbuf, "'b'"), "%s",
 	       errbuf);
+	CHECK(!start("struct tt_a { int x; long x; }\nBEGIN { }", false));
+	CHECKF(strstr(errbuf, "1:27: duplicate member 'x' in struct tt_a"),
+	       "%s", errbuf);
+	CHECK(!start("struct tt_a { int x; }\nstruct tt_a { long y; }\n"
+		     "BEGIN { }",
+		     false));
+	CHECKF(strstr(errbuf, "2:1: redefinition of struct tt_a"), "%s",
+	       errbuf);
+	CHECK(!start("struct tt_a { int x : 3; }\nBEGIN { }", false));
+	CHECKF(strstr(errbuf, "1:21: bitfield members are not supported"),
+	       "%s", errbuf);
 	/* Messages name the program's types. */
 	CHECK(!start("struct tt_a { int a; }\nBEGIN { $x = (struct tt_a *)0; "
 		     "$x = 1; }",
