@@ -64,7 +64,7 @@ static void print_value(FILE *out, const struct bt_object *obj,
 						 ? obj->maps[obj->stack_map].fd
 						 : -1,
 					 t, id, 4, b, sizeof(b));
-		else
+		else if (!bt_render__text(obj, t, p, b, sizeof(b)))
 			bt_render__value(t, p, b, sizeof(b));
 		fputs(b, out);
 		return;
