@@ -456,6 +456,43 @@ TT_TEST(system_runs_in_record_order)
 	       "%s", errbuf);
 }
 
+TT_TEST(rendered_map_keys_and_table_rows)
+{
+	/* Map keys print with the program's formats at exit. */
+	struct rows r = { .prog = start("BEGIN { @[strftime(\"%Y\", nsecs)] = "
+					"count(); exit(); }",
+					false, NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 0);
+	char out[4096] = { 0 };
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__finish(r.prog, f);
+	fclose(f);
+	bt_program__free(r.prog);
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	char want[64];
+	strftime(want, sizeof(want), "@[%Y]: 1\n", &tm);
+	CHECKF(strstr(out, want), "%s", out);
+	/* Table mode: rendered values are string columns. */
+	struct bt_diags *d = bt_diags__new();
+	struct bt_compile_opts o = { .sz = sizeof(o), .table_mode = true };
+	struct bt_program *p = NULL;
+	char *src = fmt("uprobe:%s:tt_fn_bytes { printf(\"s:%%s b:%%r t:%%s "
+			"c:%%s\", usym(reg(\"ip\")), buf(arg0, 2), "
+			"strftime(\"%%Y\", nsecs), cgroup_path(cgroup)); }",
+			self_exe());
+	int rc = bt_program__compile(src, &o, &p, d);
+	bt_diags__free(d);
+	CHECK_INT(rc, 0);
+	const struct tt_schema *sc = bt_program__schema(p);
+	CHECK_INT(sc->ncols, 5);
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(sc->cols[i].type, TT_TYPE_STRING);
+	bt_program__free(p);
+}
+
 TT_MAIN("builtins_fn", TT_CASE(buf_r_on_uprobe),
 	TT_CASE(buf_refused_where_wrong), TT_CASE(usym_uaddr_reg_on_uprobe),
 	TT_CASE(uaddr_and_reg_refused), TT_CASE(strftime_in_begin),
@@ -464,4 +501,5 @@ TT_MAIN("builtins_fn", TT_CASE(buf_r_on_uprobe),
 	TT_CASE(signal_reaches_the_probed_process),
 	TT_CASE(unsafe_functions_refused_without_unsafe),
 	TT_CASE(signal_and_override_diagnostics),
-	TT_CASE(system_runs_in_record_order))
+	TT_CASE(system_runs_in_record_order),
+	TT_CASE(rendered_map_keys_and_table_rows))
