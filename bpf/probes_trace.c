@@ -112,6 +112,8 @@ bool bt_probe__usdt_arg(struct bt_cg *cg, unsigned n)
 		return false;
 	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BT_REG_CTX, (int16_t)a->reg_off));
 	if (a->kind == BT_USDT_ARG_REG) {
+		if (a->reg_shift)
+			EMIT(cg, BT_ALU64_IMM(BPF_RSH, BPF_REG_0, a->reg_shift));
 		extend(cg, a);
 		return true;
 	}

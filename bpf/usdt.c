@@ -67,6 +67,11 @@ static bool reg_lookup(const char *name, size_t len, struct bt_usdt_arg *a)
 		if (hit) {
 			snprintf(a->reg, sizeof(a->reg), "%s", regs[i].reg);
 			a->reg_off = regs[i].off;
+			/* The legacy high-byte names read bits 8-15. */
+			a->reg_shift = len == 2 && name[1] == 'h' &&
+					       strchr("abcd", name[0])
+					       ? 8
+					       : 0;
 			return true;
 		}
 	}

@@ -44,6 +44,7 @@ struct bt_usdt_arg {
 	char reg[8]; /* REG/MEM: 64-bit register name ("rax", "rip") */
 	int reg_off; /* REG/MEM: byte offset in struct pt_regs, -1 if the
 			register is not in pt_regs */
+	int reg_shift; /* REG: 8 for %ah/%bh/%ch/%dh (bits 8-15), else 0 */
 };
 
 /* One probe site. */

@@ -23,7 +23,8 @@ TT_USDT_SEMAPHORE(tt_probes_sema);
 
 /*
  * tt_probes:ops passes a constant, a 64-bit register, a 32-bit register
- * and a memory operand; tt_probes:none passes nothing.
+ * and a memory operand; tt_probes:none passes nothing; tt_probes:bytes
+ * passes a high-byte and a low-byte register.
  */
 __attribute__((noinline)) static void fire(long n)
 {
@@ -34,6 +35,9 @@ __attribute__((noinline)) static void fire(long n)
 			     "-4@$-7 -8@%0 -4@%1 -8@%2", "r"(i), "r"(neg),
 			     "m"(mem));
 		TT_USDT_SPEC(tt_probes, none, tt_probes_sema, "", "i"(0));
+		/* High and low byte registers: %ah and %al (or b, c, d). */
+		TT_USDT_SPEC(tt_probes, bytes, tt_probes_sema,
+			     "1@%h0 -1@%b0", "Q"(i * 0x100 + 0xff));
 	}
 }
 
@@ -108,6 +112,17 @@ TT_TEST(usdt_operands_read_exactly)
 	       "%s", out);
 	CHECKF(strstr(out, fmt("@p[usdt:%s:tt_probes:ops]: 3\n", self)), "%s",
 	       out);
+	rc = run(fmt("usdt:%s:tt_probes:bytes { @[arg0, arg1] = count(); }",
+		     self),
+		 ATTACH, &p);
+	CHECKF(rc == 0, "%s", errbuf);
+	if (rc)
+		return;
+	fire(2);
+	out = finish(p);
+	bt_program__free(p);
+	CHECKF(strstr(out, "@[1, -1]: 1\n") && strstr(out, "@[2, -1]: 1\n"),
+	       "%s", out);
 }
 
 /* Wildcards over provider and name; the provider may be left out. */
