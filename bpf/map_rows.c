@@ -407,6 +407,86 @@ static int entry_rows(struct snap *s, const uint8_t *val)
 	return emit(s, col);
 }
 
+/* One entry: its key columns, then its row(s). */
+static int entry(struct snap *s, const uint8_t *key, const uint8_t *val)
+{
+	s->kcols = cells(s->obj, &s->m->key, key, s->rb, 0);
+	return entry_rows(s, val);
+}
+
+/* The walk one key at a time: get_next_key + lookup (per-CPU folding). */
+static int walk_keys(struct snap *s)
+{
+	const struct bt_map_def *m = s->m;
+	uint8_t *key = calloc(2, m->key_size ? m->key_size : 1);
+	uint8_t *val = calloc(1, m->value_size ? m->value_size : 1);
+	uint8_t *prev = NULL, *next = key ? key + m->key_size : NULL;
+	int rc = key && val ? 0 : -ENOMEM;
+
+	for (uint32_t n = 0; rc == 0 && n < m->max_entries &&
+			     bpf_map_get_next_key(m->fd, prev, next) == 0;
+	     n++) {
+		memcpy(key, next, m->key_size);
+		prev = key;
+		if (bt_map__lookup(m, key, val) < 0)
+			continue; /* deleted meanwhile */
+		rc = entry(s, key, val);
+	}
+	free(key);
+	free(val);
+	return rc;
+}
+
+/* Entries per BPF_MAP_LOOKUP_BATCH call. */
+#define BATCH 256
+
+/*
+ * The walk in batches: one syscall per BATCH entries instead of two per
+ * entry (a snapshot of a full map is otherwise thousands of syscalls).
+ * Plain hash maps only. Returns 1 when the kernel cannot batch this map
+ * and nothing was emitted, so the caller walks key by key.
+ */
+static int walk_batch(struct snap *s)
+{
+	const struct bt_map_def *m = s->m;
+	uint32_t cap = BATCH, n;
+	uint64_t in[8], out[8]; /* the batch cursor (a bucket for hashes) */
+	uint8_t *keys = malloc((size_t)cap * m->key_size);
+	uint8_t *vals = malloc((size_t)cap * m->value_size);
+	bool first = true, done = false;
+	int rc = keys && vals ? 0 : -ENOMEM;
+
+	while (rc == 0 && !done) {
+		n = cap;
+		if (bpf_map_lookup_batch(m->fd, first ? NULL : in, out, keys,
+					 vals, &n, NULL) < 0) {
+			if (errno == ENOSPC && cap < m->max_entries) {
+				/* One bucket holds more than cap: grow. */
+				cap *= 4;
+				uint8_t *k = realloc(keys, (size_t)cap * m->key_size);
+				keys = k ? k : keys;
+				uint8_t *v = realloc(vals, (size_t)cap * m->value_size);
+				vals = v ? v : vals;
+				rc = k && v ? 0 : -ENOMEM;
+				continue;
+			}
+			if (errno != ENOENT) {
+				rc = first && !s->rows ? 1 : -errno;
+				break;
+			}
+			done = true; /* the last (maybe empty) batch */
+		}
+		for (uint32_t e = 0; rc == 0 && e < n; e++)
+			rc = entry(s, keys + (size_t)e * m->key_size,
+				   vals + (size_t)e * m->value_size);
+		memcpy(in, out, sizeof(in));
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return rc;
+}
+
 int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 			     int64_t time_ns, bt_map_row_fn fn, void *ctx)
 {
@@ -418,24 +498,15 @@ int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 		return -EINVAL;
 	struct snap s = {.obj = prog->obj, .m = m, .time_ns = time_ns,
 			 .fn = fn, .ctx = ctx};
-	uint8_t *key = calloc(2, m->key_size ? m->key_size : 1);
-	uint8_t *val = calloc(1, m->value_size ? m->value_size : 1);
-	s.rb = malloc(sizeof(*s.rb));
-	int rc = key && val && s.rb ? 0 : -ENOMEM;
-	uint8_t *prev = NULL, *next = key + m->key_size;
+	int rc = 1;
 
-	for (uint32_t n = 0; rc == 0 && n < m->max_entries &&
-			     bpf_map_get_next_key(m->fd, prev, next) == 0;
-	     n++) {
-		memcpy(key, next, m->key_size);
-		prev = key;
-		if (bt_map__lookup(m, key, val) < 0)
-			continue; /* deleted meanwhile */
-		s.kcols = cells(prog->obj, &m->key, key, s.rb, 0);
-		rc = entry_rows(&s, val);
-	}
-	free(key);
-	free(val);
+	s.rb = malloc(sizeof(*s.rb));
+	if (!s.rb)
+		return -ENOMEM;
+	if (m->type == BPF_MAP_TYPE_HASH && m->key_size <= 8 * sizeof(uint64_t))
+		rc = walk_batch(&s);
+	if (rc == 1)
+		rc = walk_keys(&s);
 	free(s.rb);
 	return rc < 0 ? rc : s.rows;
 }
