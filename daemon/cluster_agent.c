@@ -49,7 +49,7 @@ struct agent {
 	json_t *published; /* status key -> last published text */
 	int64_t last_hb, last_scan;
 	char kernel[65];
-	char last_error[512]; /* last connection failure logged */
+	json_t *complained; /* connection failures logged: reason -> true */
 };
 
 static int64_t wall_ns(void)
@@ -155,7 +155,10 @@ static natsStatus options__security(struct agent *a, natsOptions *no)
 	return NATS_INVALID_ARG;
 }
 
-/* Logs why a connection failed, once per distinct reason. */
+/*
+ * Logs why a connection failed, once per distinct reason until the next
+ * successful connection (a TLS failure alternates between two reasons).
+ */
 static void connect__complain(struct agent *a, natsStatus s)
 {
 	struct ttd_nats_opts none = {0};
@@ -163,9 +166,11 @@ static void connect__complain(struct agent *a, natsStatus s)
 
 	ttd_nats_opts__connect_error(a->o->nats ? a->o->nats : &none, s, err,
 				     sizeof(err));
-	if (!strcmp(err, a->last_error))
+	if (json_object_get(a->complained, err))
 		return;
-	snprintf(a->last_error, sizeof(a->last_error), "%s", err);
+	if (json_object_size(a->complained) >= 16) /* bounded */
+		json_object_clear(a->complained);
+	json_object_set_new(a->complained, err, json_true());
 	ttd_warn("cluster: cannot connect to %s: %s; retrying", a->o->url, err);
 }
 
@@ -207,7 +212,7 @@ static natsStatus connect_once(struct agent *a)
 		return s;
 	}
 	published__forget(a);
-	a->last_error[0] = '\0';
+	json_object_clear(a->complained);
 	ttd_info("cluster: connected to %s", a->o->url);
 	return s;
 }
@@ -428,6 +433,7 @@ void *ttd_agent__main(void *arg)
 	a.sync_names = json_array();
 	a.known = json_object();
 	a.published = json_object();
+	a.complained = json_object();
 	if (uname(&u) == 0)
 		snprintf(a.kernel, sizeof(a.kernel), "%s", u.release);
 	while (!ttd_cluster__stopping(a.c)) {
@@ -446,5 +452,6 @@ void *ttd_agent__main(void *arg)
 	json_decref(a.sync_names);
 	json_decref(a.known);
 	json_decref(a.published);
+	json_decref(a.complained);
 	return NULL;
 }
