@@ -49,7 +49,11 @@ void ttc_cl__close(struct ttc_cl *c)
 	kvStore_Destroy(c->status);
 	jsCtx_Destroy(c->js);
 	natsConnection_Destroy(c->nc);
-	nats_Close();
+	/*
+	 * Wait for libnats' threads: run --watch reconnects right away, and a
+	 * library still closing fails to open ("Initialization Failed").
+	 */
+	nats_CloseAndWait(2000);
 }
 
 static natsStatus cl__bucket(struct ttc_cl *c, const char *name, kvStore **out)
@@ -81,7 +85,7 @@ int ttc_cl__open(const struct ttc_global *g, struct ttc_cl *c)
 	if (s == NATS_OK && ttd_nats_opts__apply(o, no, err, sizeof(err))) {
 		fprintf(stderr, "tracetab: cluster %s: %s\n", g->cluster, err);
 		natsOptions_Destroy(no);
-		nats_Close();
+		nats_CloseAndWait(2000);
 		return TTC_EXIT_USAGE;
 	}
 	if (s == NATS_OK)

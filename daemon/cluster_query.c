@@ -185,11 +185,12 @@ static json_t *tail__answer(const json_t *req, const struct ttd_cluster_opts *o)
 			: -EINVAL;
 
 	if (ret) {
-		json_object_set_new(out, "error",
-				    json_string(ret == -ENOENT ? "no such table"
-						: ret == -EINVAL
-							? "tail: no table named"
-							: err));
+		json_object_set_new(
+			out, "error",
+			json_string(!table ? "tail: the request names no table"
+				    : ret == -ENOENT ? "no such table"
+				    : *err	     ? err
+						     : "tail: bad table name"));
 		json_object_set_new(
 			out, "code",
 			json_string(ret == -ENOENT ? "ENOENT" : "EIO"));

@@ -135,6 +135,30 @@ if wait $tp; then pass tail_restart_exit; else
 fi
 check tail_restart_each_once per_node "$CL_DIR/tail3.csv" 1000
 
+# Malformed requests (raw NATS protocol) get an error answer from every
+# node, and every node stays up. The table tt exists on all nodes.
+bad_request() {
+	local name=$1 pat=$2 out
+	out=$(cl_raw_request "$3")
+	if [ "$(grep -c "$pat" <<<"$out")" = 3 ]; then pass "$name"; else
+		fail "$name" "$(tr '\n' ' ' <<<"$out")"
+	fi
+}
+bad_request bad_json '"error":"bad request JSON"' '{"op":'
+bad_request bad_op '"error":"unknown request"' '{"op":"nope"}'
+bad_request bad_array 'unexpected\|error":"[^n]' '[1,2]'
+bad_request bad_no_table 'names no table' '{"op":"tail"}'
+bad_request bad_table_type 'names no table' '{"op":"tail","table":5}'
+bad_request bad_table_name '"code":"EIO"' '{"op":"tail","table":"../../etc/passwd"}'
+bad_request bad_cursors_type '"error":null} | {"columns":\[\[' '{"op":"tail","table":"tt","cursors":[1],"last":1}'
+bad_request bad_cursor_negative '"error":null} | {"columns":\[\[' '{"op":"tail","table":"tt","cursors":{"node-a":-5,"node-b":-1,"node-c":-9}}'
+bad_request bad_cursor_huge '"error":null} | {"columns":\[\[' '{"op":"tail","table":"tt","cursors":{"node-a":1e300,"node-b":9223372036854775807,"node-c":4611686018427387904}}'
+bad_request bad_last_negative '"error":null} | {"columns":\[\[' '{"op":"tail","table":"tt","last":-1}'
+bad_request bad_last_huge '"error":null} | {"columns":\[\[' '{"op":"tail","table":"tt","last":99999999999999999}'
+alive=0
+for n in $NODES; do kill -0 "${CL_PIDS[$n]}" 2>/dev/null && alive=$((alive + 1)); done
+[ $alive = 3 ] && pass bad_requests_nodes_alive || fail bad_requests_nodes_alive "$alive of 3 alive"
+
 expect tail_no_table 4 "no node has a table nosuch" timeout 10 "$CL_CLI" --cluster "$CL_URL" tail nosuch
 expect tail_usage 2 "usage: tracetab --cluster URL tail" cl_cli tail
 cl_cli delete t1 >/dev/null 2>&1

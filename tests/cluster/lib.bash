@@ -161,3 +161,36 @@ CONF
 	done
 	return 1
 }
+
+# cl_raw_request PAYLOAD: sends PAYLOAD as a cluster request over the raw
+# NATS protocol (no client library, so anything can be sent) and prints
+# each answer as "<header> | <first 150 bytes of the payload>", or
+# "(no reply)" after 1.5 s.
+cl_raw_request() {
+	python3 - "$CL_PORT" "$1" <<'PY'
+import socket, sys, time
+port, payload = int(sys.argv[1]), sys.argv[2].encode()
+s = socket.create_connection(("127.0.0.1", port), timeout=3)
+s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.raw 1\r\n')
+s.sendall(b"PUB tracetab.query _INBOX.raw %d\r\n%s\r\n" % (len(payload), payload))
+s.settimeout(0.2)
+buf, end = b"", time.time() + 1.5
+while time.time() < end:
+    try:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    except socket.timeout:
+        pass
+out = []
+while b"MSG " in buf:
+    i = buf.index(b"MSG ")
+    j = buf.index(b"\r\n", i)
+    n = int(buf[i:j].split()[-1])
+    data, buf = buf[j + 2:j + 2 + n], buf[j + 2 + n:]
+    h, _, p = data.partition(b"\n")
+    out.append(h.decode(errors="replace") + " | " + p[:150].decode(errors="replace"))
+print("\n".join(out) or "(no reply)")
+PY
+}
