@@ -41,3 +41,8 @@ $(BUILD)/tests/cluster/test_nats_opts: $(BUILD)/tests/cluster/test_nats_opts.o $
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/asan/tests/cluster/test_nats_opts: $(BUILD)/asan/tests/cluster/test_nats_opts.o $(BUILD)/asan/daemon/nats_opts.o $(BUILD)/asan/libtt_test.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+# bench group "cluster", client side: deploy --wait and tail over 3 nodes
+# against the same on one node (tests/cluster/bench_client.bash).
+BENCHES += $(BUILD)/bench-cluster-client
+$(BUILD)/bench-cluster-client: tests/cluster/bench_client.bash | $(BUILD)/tracetabd $(BUILD)/tracetab
+	install -m 755 $< $@
