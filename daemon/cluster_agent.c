@@ -32,6 +32,7 @@
 
 #define HEARTBEAT_NS 1000000000LL
 #define EXPIRY_SCAN_NS 100000000LL
+#define EXPIRY_SPREAD_MS 1000
 #define WATCH_WAIT_MS 50
 
 struct agent {
@@ -48,6 +49,7 @@ struct agent {
 	json_t *known; /* name -> [expires_at, revision] */
 	json_t *published; /* status key -> last published text */
 	int64_t last_hb, last_scan;
+	int64_t expiry_delay_ns; /* this node's turn to remove expired specs */
 	char kernel[65];
 	json_t *complained; /* connection failures logged: reason -> true */
 };
@@ -283,6 +285,21 @@ static void watch__step(struct agent *a)
 	}
 }
 
+/*
+ * Each node waits its own delay (0-1 s, from a hash of its name) after an
+ * expiry before removing the spec, so in a large fleet one node or a few
+ * do it and the others see the delete arrive instead of all racing the
+ * revision-checked update. The manager detaches on time regardless.
+ */
+static int64_t expiry__delay(const char *node)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *node; node++)
+		h = (h ^ (unsigned char)*node) * 16777619u;
+	return (int64_t)(h % EXPIRY_SPREAD_MS) * 1000000LL;
+}
+
 /* Removes expired specs from the bucket unless refreshed meanwhile. */
 static void expiry__scan(struct agent *a, int64_t now)
 {
@@ -295,7 +312,7 @@ static void expiry__scan(struct agent *a, int64_t now)
 		int64_t exp = json_integer_value(json_array_get(v, 0));
 		uint64_t rev = json_integer_value(json_array_get(v, 1)), nrev;
 
-		if (!exp || exp > now)
+		if (!exp || exp + a->expiry_delay_ns > now)
 			continue;
 		if (kvStore_UpdateString(&nrev, a->desired, key, "", rev) ==
 		    NATS_OK) {
@@ -434,6 +451,7 @@ void *ttd_agent__main(void *arg)
 	a.known = json_object();
 	a.published = json_object();
 	a.complained = json_object();
+	a.expiry_delay_ns = expiry__delay(a.o->node);
 	if (uname(&u) == 0)
 		snprintf(a.kernel, sizeof(a.kernel), "%s", u.release);
 	while (!ttd_cluster__stopping(a.c)) {
