@@ -194,18 +194,21 @@ judge() {
 # run_one INDEX FILE SLOT: one program, in a slot of its own; writes the
 # table row to $tmp/row.INDEX and "name verdict" to $tmp/v.INDEX.
 # Slots run side by side without seeing each other's events: slot k uses a
-# copy of the workload named ttconf_worK (same length, so the same comm
+# copy of the workload named ttconf_<tag>K, where the three-letter tag is
+# this invocation's own (same length as ttconf_work, so the same comm
 # width), and the program text, its directives and both outputs are
-# rewritten between the two names. No slot runs under the literal name,
-# so other runs on the machine (another suite, a developer's run.sh) are
-# never taken for this one's.
+# rewritten between the two names. No slot runs under the literal name
+# and no two invocations share a name, so other runs on the machine
+# (another suite, a developer's run.sh) are never taken for this one's:
+# a shared name made setuids flaky, tracetab alone (attached longer than
+# bpftrace) seeing another run's setuid().
 run_one() {
 	local i=$1 f=$2 slot=$3 n key dirs src btsrc work name v why btres ttres
 	local line d want attempts=2
 	n=$(basename "$f" .bt)
 	[[ $f == */tools/* ]] && n=tools/$n
 	key=${n//\//_}
-	name=ttconf_wor$slot work=$tmp/ttconf_wor$slot
+	name=ttconf_$tag$slot work=$tmp/$name
 	dirs=$(directive "$f" "$n" | tr '\n' ' ' | sed "s/ttconf_work/$name/g")
 	src=$tmp/$key.bt btsrc=$src
 	sed "s|@WORK@|$work|g; s/ttconf_work/$name/g" "$f" >"$src"
@@ -247,8 +250,9 @@ run_one() {
 }
 
 jobs_max=${TTCONF_JOBS:-3}
+tag=$(tr -dc a-z </dev/urandom | head -c3)
 for k in $(seq 0 $((jobs_max - 1))); do
-	cp "$TTCONF_WORK" "$tmp/ttconf_wor$k"
+	cp "$TTCONF_WORK" "$tmp/ttconf_$tag$k"
 done
 printf '%-26s %-16s %-16s %s\n' program bpftrace tracetab verdict
 i=0

@@ -149,9 +149,14 @@ static void processes(const char *self)
 		pthread_join(t, NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		/* argv[0] is this copy's name: run.sh tells slots apart by it. */
-		execl(self, program_invocation_short_name, "child",
-		      (char *)NULL);
+		/*
+		 * argv[0] is this copy's name: run.sh tells slots apart by
+		 * it. "child" is copied to the stack: a literal's .rodata page
+		 * is not mapped in the forked child until touched, and probes
+		 * reading argv (execsnoop, deref_argv) cannot fault it in.
+		 */
+		char arg[] = "child";
+		execl(self, program_invocation_short_name, arg, (char *)NULL);
 		_exit(127);
 	}
 	if (p > 0)
