@@ -24,6 +24,10 @@
 
 #include "client/cluster.h"
 #include "daemon/cluster_query.h"
+#include "tracetab/store.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define REPLY_WAIT_MS 1000 /* per round, for nodes that are live */
 #define LIVE_REFRESH_NS 2000000000LL
@@ -268,6 +272,13 @@ static void ct__header(struct ct *t, json_t *cols)
 
 	if (t->hdr || !json_array_size(cols))
 		return;
+	if (json_array_size(cols) > TT_MAX_COLUMNS) {
+		fprintf(stderr,
+			"tracetab: tail: a node reported %zu columns; "
+			"tables have at most " STR(TT_MAX_COLUMNS) "\n",
+			json_array_size(cols));
+		return;
+	}
 	t->hdr = json_incref(cols);
 	t->ncols = json_array_size(cols) + 1;
 	t->names = calloc(t->ncols, sizeof(*t->names));
@@ -344,11 +355,11 @@ static int row__cmp(const void *x, const void *y)
 static void ct__print_row(struct ct *t, const struct ct_row *r)
 {
 	const int *map = r->a->map;
-	struct ttq_value cells[1 + 256];
+	struct ttq_value cells[1 + TT_MAX_COLUMNS];
 	json_t *cols = json_object_get(r->a->reply, "columns");
 
 	cells[0] = ttc_str(r->a->node);
-	for (size_t h = 0; h + 1 < t->ncols && h < 256; h++) {
+	for (size_t h = 0; h + 1 < t->ncols; h++) {
 		json_t *c = map[h] < 0 ? NULL : json_array_get(cols, map[h]);
 
 		cells[h + 1] = cell__of(

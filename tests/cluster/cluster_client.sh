@@ -79,6 +79,10 @@ grep -Eq "^w4 +node-c +pending +not reported yet" <<<"$LAST_OUT" &&
 	pass wait_timeout_names_node || fail wait_timeout_names_node "$LAST_OUT"
 expect wait_bad_timeout 2 "bad --timeout" \
 	cl_cli deploy w5 --table tw5 --wait --timeout soon "$CL_DIR/p.bt"
+# Without --cluster, --wait waits for this node (its control socket).
+expect wait_local 0 "running" \
+	cl_local node-a deploy wl --table twl --ttl 10m --wait "$CL_DIR/p.bt"
+cl_local node-a delete wl >/dev/null 2>&1
 for d in w1 w2 w3 w4; do cl_cli delete "$d" >/dev/null 2>&1; done
 
 # --- tail ---------------------------------------------------------------------
@@ -159,6 +163,10 @@ alive=0
 for n in $NODES; do kill -0 "${CL_PIDS[$n]}" 2>/dev/null && alive=$((alive + 1)); done
 [ $alive = 3 ] && pass bad_requests_nodes_alive || fail bad_requests_nodes_alive "$alive of 3 alive"
 
+# JSON lines carry the node too.
+out=$(timeout 10 "$CL_CLI" --cluster "$CL_URL" --format json tail tt --last 1 --count 3)
+n=$(grep -cE '^\{"node": ?"node-[abc]", ?"i": ?[0-9]+' <<<"$out")
+[ "$n" = 3 ] && pass tail_json || fail tail_json "$out"
 expect tail_no_table 4 "no node has a table nosuch" timeout 10 "$CL_CLI" --cluster "$CL_URL" tail nosuch
 expect tail_usage 2 "usage: tracetab --cluster URL tail" cl_cli tail
 cl_cli delete t1 >/dev/null 2>&1
