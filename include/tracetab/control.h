@@ -24,6 +24,13 @@
  *         "ttl":   "10m",               "<N>ms|s|m|h|d" or "none";
  *                                       optional, default "none"
  *         "replace_table": false,       optional: allow a schema change
+ *         "map_interval_ms": 1000,      optional: snapshot period of maps
+ *                                       exported as tables, 0..86400000;
+ *                                       0: only at print(@m) and at the
+ *                                       end. Or "map_interval": "5s"
+ *                                       (a ttl-style duration or "none")
+ *         "export_maps": false,         optional: a program with printf
+ *                                       rows also exports every map
  *         "programs": [                 1..TT_CONTROL_MAX_PROGRAMS
  *           { "source": "tracepoint:syscalls:sys_enter_getppid
  *                        { printf(\"pid:%d\\n\", pid); }",
@@ -82,7 +89,10 @@
  *                  printfs printed: printfs in BEGIN or END and printfs
  *                  without conversions, which are not rows; only in the
  *                  status of one deployment (with "name") and in the
- *                  deploy reply }
+ *                  deploy reply,
+ *         "map_tables": {"my_table_m": N, ...}: tables the running
+ *                  program's maps are exported to, with the snapshot
+ *                  rows appended to each; absent when none }
  *       LOG = {"time_ns": wall clock ns of the record, "text": one line}
  *       "terminated" means the TTL expired: probes detached, table kept.
  *
