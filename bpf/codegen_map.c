@@ -3,10 +3,16 @@
  *
  * Keys are built in a zeroed stack slot (padding included, so equal keys
  * hash equally). A read of a missing key yields zero, as in bpftrace.
- * count() and sum() update existing entries with an atomic add, so
- * concurrent CPUs never lose increments on an existing key; a new key is
- * inserted with BPF_NOEXIST and, when another CPU won that race, the add
- * is retried on the entry it created.
+ *
+ * Aggregation maps (count, sum, min, max, avg, stats, hist, lhist) are
+ * per-CPU, as in bpftrace (load.c makes them so; map_read.c folds the
+ * CPUs for every reader): a probe updates only its own CPU's slot, so
+ * CPUs never contend for a cache line. Updates still use an atomic add,
+ * which costs nothing uncontended and keeps an NMI-context probe (perf
+ * events) that interrupts another probe's update on the same CPU from
+ * losing it. A new key is inserted with BPF_NOEXIST and, when that races
+ * with an interrupting probe, the update is retried on its entry. Read
+ * inside a probe, an aggregation gives this CPU's part (as in bpftrace).
  */
 #include "bpf/codegen.h"
 
@@ -269,6 +275,42 @@ static void average(struct bt_cg *cg, const struct bt_expr *m,
 	bt_emit__place(&cg->e, end);
 }
 
+/*
+ * min()/max(): each CPU's slot is {value, set} (map_read.c folds only the
+ * CPUs that set one); a slot not yet set takes the value as it is.
+ */
+static void min_max(struct bt_cg *cg, const struct bt_expr *m,
+		    const struct bt_expr *call, int map, bool is_min)
+{
+	int val = bt_cg__slot(cg, 16, m->line, m->col);
+	bt_cg__expr(cg, call->call.args[0]);
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, val));
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, val + 8, 1));
+	int key = bt_cg__map_key(cg, m);
+	int found = bt_emit__label(&cg->e), store = bt_emit__label(&cg->e);
+	int insert = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
+	lookup(cg, map, key);
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, insert);
+	bt_emit__place(&cg->e, found);
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, val));
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_2, BPF_REG_0, 8));
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_2, 0, store);
+	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_2, BPF_REG_0, 0));
+	bt_emit__jmp_reg(&cg->e, is_min ? BPF_JSGE : BPF_JSLE, BPF_REG_1,
+			 BPF_REG_2, end);
+	bt_emit__place(&cg->e, store);
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
+	EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_0, 8, 1));
+	bt_emit__ja(&cg->e, end);
+	bt_emit__place(&cg->e, insert);
+	update(cg, map, key, val, BPF_NOEXIST);
+	/* Lost the insert race (-EEXIST): compare with the winner's once. */
+	bt_emit__jmp_imm(&cg->e, BPF_JNE, BPF_REG_0, -17, end);
+	lookup(cg, map, key);
+	bt_emit__jmp_imm(&cg->e, BPF_JNE, BPF_REG_0, 0, found);
+	bt_emit__place(&cg->e, end);
+}
+
 void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 			  const struct bt_expr *call)
 {
@@ -285,6 +327,11 @@ void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 		bt_emit__stack_reset(&cg->e, mark);
 		return;
 	}
+	if (kind == BT_MAPK_MIN || kind == BT_MAPK_MAX) {
+		min_max(cg, m, call, map, kind == BT_MAPK_MIN);
+		bt_emit__stack_reset(&cg->e, mark);
+		return;
+	}
 	int val = bt_cg__slot(cg, 8, m->line, m->col);
 	if (kind == BT_MAPK_COUNT)
 		EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, val, 1));
@@ -297,16 +344,7 @@ void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 	lookup(cg, map, key);
 	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, insert);
 	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, val));
-	if (kind == BT_MAPK_COUNT || kind == BT_MAPK_SUM) {
-		atomic_add(cg);
-	} else {
-		/* min/max: replace when the new value is better. */
-		EMIT(cg, BT_LDX(BPF_DW, BPF_REG_2, BPF_REG_0, 0));
-		bt_emit__jmp_reg(&cg->e,
-				 kind == BT_MAPK_MIN ? BPF_JSGE : BPF_JSLE,
-				 BPF_REG_1, BPF_REG_2, end);
-		EMIT(cg, BT_STX(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
-	}
+	atomic_add(cg);
 	bt_emit__ja(&cg->e, end);
 	bt_emit__place(&cg->e, insert);
 	update(cg, map, key, val, BPF_NOEXIST);
@@ -315,8 +353,7 @@ void bt_cg__map_aggregate(struct bt_cg *cg, const struct bt_expr *m,
 	lookup(cg, map, key);
 	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, end);
 	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, val));
-	if (kind == BT_MAPK_COUNT || kind == BT_MAPK_SUM)
-		atomic_add(cg);
+	atomic_add(cg);
 	bt_emit__place(&cg->e, end);
 	bt_emit__stack_reset(&cg->e, mark);
 }

@@ -60,11 +60,16 @@ static int create_maps(struct bt_object *obj, struct bt_diags *diags)
 		 * (this kernel's BPF allocator is safe in every probe type).
 		 */
 		LIBBPF_OPTS(bpf_map_create_opts, mo);
+		/* Aggregations are per-CPU (codegen_map.c, map_read.c). */
+		if (i >= BT_MAP_USER && m->type == BPF_MAP_TYPE_HASH &&
+		    m->kind != BT_MAPK_VALUE)
+			m->type = BPF_MAP_TYPE_PERCPU_HASH;
 		if (m->type == BPF_MAP_TYPE_HASH ||
 		    m->type == BPF_MAP_TYPE_PERCPU_HASH)
 			mo.map_flags = BPF_F_NO_PREALLOC;
 		m->fd = bpf_map_create(m->type, name, m->key_size,
-				       m->value_size, m->max_entries, &mo);
+				       bt_map__slot_size(m), m->max_entries,
+				       &mo);
 		if (m->fd < 0) {
 			int rc = -errno;
 			bt_diags__add(diags, 0, 0,

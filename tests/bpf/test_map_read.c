@@ -3,10 +3,15 @@
  * on real kernel maps: per-CPU slots written through the syscall (one per
  * possible CPU) fold into the language's value by kind, min/max only over
  * CPUs that recorded one; plain maps read unchanged; zero clears every
- * CPU.
+ * CPU; and programs' aggregations, per-CPU, count exactly while two CPUs
+ * hit the same key.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +20,7 @@
 
 #include "bpf/object.h"
 #include "tests/tt_test.h"
+#include "tracetab/bt.h"
 
 /* A kernel map for m (its fd set); false if it cannot be created. */
 static bool make(struct bt_map_def *m, enum bpf_map_type type,
@@ -108,6 +114,90 @@ TT_TEST(plain_maps_read_unchanged)
 	close(m.fd);
 }
 
+/* Makes n getppid calls from a thread pinned to one CPU. */
+struct burst {
+	int cpu, n;
+};
+
+static void *burst_run(void *arg)
+{
+	struct burst *b = arg;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(b->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (int i = 0; i < b->n; i++)
+		syscall(SYS_getppid);
+	return NULL;
+}
+
+static const char *finish(struct bt_program *p)
+{
+	static char out[4096];
+	memset(out, 0, sizeof(out));
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__finish(p, f);
+	fclose(f);
+	return out;
+}
+
+/*
+ * Aggregations live in per-CPU maps: two CPUs hammering one key give
+ * exact totals, and min/max ignore the CPU that never fired.
+ */
+TT_TEST(aggregations_are_percpu_and_exact)
+{
+	enum { N = 20000 };
+	char src[512], err[512] = "";
+	snprintf(src, sizeof(src),
+		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+		 "  @c = count(); @s = sum(3); @h = hist(5); @a = avg(4);\n"
+		 "  @mn = min(cpu == 0 ? 1000 : 2000);\n"
+		 "  @mx = max(cpu == 0 ? -1000 : -2000); }",
+		 getpid());
+	struct bt_diags *d = bt_diags__new();
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, NULL, &p, d);
+	if (!rc)
+		rc = bt_program__load(p, d);
+	if (!rc)
+		rc = bt_program__attach(p, d);
+	if (bt_diags__count(d))
+		snprintf(err, sizeof(err), "%s", bt_diags__get(d, 0)->msg);
+	bt_diags__free(d);
+	CHECKF(rc == 0, "%s", err);
+	if (rc) {
+		bt_program__free(p);
+		return;
+	}
+	int c = bt_object__find_map(p->obj, "@c");
+	CHECK(c >= 0 && p->obj->maps[c].type == BPF_MAP_TYPE_PERCPU_HASH);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpus = ncpu > 1 ? 2 : 1;
+	struct burst b[2] = { { 0, N }, { 1, N } };
+	pthread_t t[2];
+	for (int i = 0; i < cpus; i++)
+		pthread_create(&t[i], NULL, burst_run, &b[i]);
+	for (int i = 0; i < cpus; i++)
+		pthread_join(t[i], NULL);
+	const char *out = finish(p);
+	bt_program__free(p);
+	char want[128];
+	snprintf(want, sizeof(want), "@c: %d\n", cpus * N);
+	CHECKF(strstr(out, want), "%s, want %s", out, want);
+	snprintf(want, sizeof(want), "@s: %d\n", 3 * cpus * N);
+	CHECKF(strstr(out, want), "%s, want %s", out, want);
+	snprintf(want, sizeof(want), " %d |@", cpus * N);
+	CHECKF(strstr(out, "[4, 8) ") && strstr(out, want), "%s, want %s", out,
+	       want);
+	CHECKF(strstr(out, "@a: 4\n"), "%s", out);
+	/* CPU 1's slot (or nobody's) never holds 0 as a min or max. */
+	CHECKF(strstr(out, "@mn: 1000\n"), "%s", out);
+	CHECKF(strstr(out, "@mx: -1000\n"), "%s",
+	       out);
+}
+
 TT_MAIN("bpf/map_read", TT_CASE(percpu_counts_and_histograms_add_up),
 	TT_CASE(percpu_min_max_only_over_cpus_that_fired),
-	TT_CASE(plain_maps_read_unchanged))
+	TT_CASE(plain_maps_read_unchanged),
+	TT_CASE(aggregations_are_percpu_and_exact))
