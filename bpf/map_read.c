@@ -106,3 +106,33 @@ int bt_map__zero(const struct bt_map_def *m, const void *key)
 	free(buf);
 	return rc;
 }
+
+int bt_map__lookup_batch(const struct bt_map_def *m, void *in, void *out,
+			 void *keys, void *vals, uint32_t *count)
+{
+	if (!bt_map__percpu(m))
+		return bpf_map_lookup_batch(m->fd, in, out, keys, vals, count,
+					    NULL);
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0) {
+		errno = ncpu ? -ncpu : EINVAL;
+		return -1;
+	}
+	size_t stride = ((size_t)bt_map__slot_size(m) + 7) & ~(size_t)7;
+	size_t per_key = (size_t)ncpu * stride;
+	uint8_t *buf = calloc(*count ? *count : 1, per_key);
+	if (!buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int rc = bpf_map_lookup_batch(m->fd, in, out, keys, buf, count, NULL);
+	int saved = errno;
+	/* Entries come back with ENOENT on the last batch too. */
+	if (rc == 0 || saved == ENOENT)
+		for (uint32_t e = 0; e < *count; e++)
+			fold(m, buf + e * per_key, ncpu, stride,
+			     (uint8_t *)vals + (size_t)e * m->value_size);
+	free(buf);
+	errno = saved;
+	return rc;
+}

@@ -228,6 +228,8 @@ struct bt_program {
 	char stack_text[BT_ROW_STACKS][4096]; /* rendered stacks of a row */
 	size_t nstacks;
 	FILE *out; /* where print()/time() write; NULL: dropped */
+	bt_text_fn text_fn; /* join()/cat() text instead of out, if set */
+	void *text_ctx;
 	/* Told about every print(@m) record (map_rows.c; the daemon
 	 * snapshots the map into its table). */
 	bt_map_print_fn on_print;
@@ -264,6 +266,13 @@ bool bt_map__percpu(const struct bt_map_def *m);
 uint32_t bt_map__slot_size(const struct bt_map_def *m);
 int bt_map__lookup(const struct bt_map_def *m, const void *key, void *out);
 int bt_map__zero(const struct bt_map_def *m, const void *key);
+/*
+ * bpf_map_lookup_batch (same arguments, return value and errno) with
+ * vals receiving *count folded values of value_size bytes each, so
+ * per-CPU maps batch like plain ones.
+ */
+int bt_map__lookup_batch(const struct bt_map_def *m, void *in, void *out,
+			 void *keys, void *vals, uint32_t *count);
 
 /* Deletes every entry (clear) or sets every value to zero (zero). */
 int bt_maps__clear(const struct bt_map_def *m, bool zero);

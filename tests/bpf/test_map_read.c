@@ -96,6 +96,35 @@ TT_TEST(percpu_min_max_only_over_cpus_that_fired)
 	close(m.fd);
 }
 
+/* A batch of per-CPU entries comes back folded, one value per key. */
+TT_TEST(percpu_batches_fold_every_entry)
+{
+	struct bt_map_def m;
+	int ncpu = libbpf_num_possible_cpus();
+	if (!make(&m, BPF_MAP_TYPE_PERCPU_HASH, BT_MAPK_COUNT, 8))
+		SKIP("cannot create a per-CPU hash map: %s", strerror(errno));
+	uint64_t *slots = calloc((size_t)ncpu, 8);
+	for (uint64_t key = 1; key <= 10; key++) {
+		for (int c = 0; c < ncpu; c++)
+			slots[c] = key * 10 + (uint64_t)c;
+		CHECK_INT(bpf_map_update_elem(m.fd, &key, slots, BPF_ANY), 0);
+	}
+	uint64_t keys[16], vals[16], out = 0;
+	uint32_t n = 16;
+	int rc = bt_map__lookup_batch(&m, NULL, &out, keys, vals, &n);
+	if (rc < 0 && errno == EINVAL)
+		SKIP("no BPF_MAP_LOOKUP_BATCH for per-CPU hash maps here");
+	CHECKF(rc == 0 || errno == ENOENT, "%s", strerror(errno));
+	CHECK_INT(n, 10);
+	uint64_t cpus = (uint64_t)ncpu * ((uint64_t)ncpu - 1) / 2;
+	for (uint32_t e = 0; e < n && e < 16; e++)
+		CHECKF(vals[e] == keys[e] * 10 * (uint64_t)ncpu + cpus,
+		       "key %llu: %llu", (unsigned long long)keys[e],
+		       (unsigned long long)vals[e]);
+	free(slots);
+	close(m.fd);
+}
+
 TT_TEST(plain_maps_read_unchanged)
 {
 	struct bt_map_def m;
@@ -199,5 +228,6 @@ TT_TEST(aggregations_are_percpu_and_exact)
 
 TT_MAIN("bpf/map_read", TT_CASE(percpu_counts_and_histograms_add_up),
 	TT_CASE(percpu_min_max_only_over_cpus_that_fired),
+	TT_CASE(percpu_batches_fold_every_entry),
 	TT_CASE(plain_maps_read_unchanged),
 	TT_CASE(aggregations_are_percpu_and_exact))
