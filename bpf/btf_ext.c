@@ -28,7 +28,7 @@ struct bt_btf_ext {
 	size_t tlen, tcap;
 	char *strs; /* new names, each NUL-terminated */
 	size_t slen, scap;
-	uint32_t *off;   /* off[i]: offset of new record i in types */
+	uint32_t *off; /* off[i]: offset of new record i in types */
 	uint32_t *align; /* align[i]: alignment of new record i */
 	size_t n, ncap;
 	uint32_t int_id; /* array index type: base "int" */
@@ -190,8 +190,7 @@ static uint32_t align_of(const struct bt_btf_ext *x, uint32_t id, int depth)
 	return a;
 }
 
-uint32_t bt_btf_ext__fwd(struct bt_btf_ext *x, const char *name,
-			 bool is_union)
+uint32_t bt_btf_ext__fwd(struct bt_btf_ext *x, const char *name, bool is_union)
 {
 	uint32_t id, noff = name_off(x, name);
 	struct btf_type *t = record(x, sizeof(*t), 0, &id);
@@ -222,8 +221,7 @@ uint32_t bt_btf_ext__ptr(struct bt_btf_ext *x, uint32_t target)
 	return id;
 }
 
-uint32_t bt_btf_ext__array(struct bt_btf_ext *x, uint32_t elem,
-			   uint32_t nelems)
+uint32_t bt_btf_ext__array(struct bt_btf_ext *x, uint32_t elem, uint32_t nelems)
 {
 	uint32_t id, a = align_of(x, elem, 0);
 	if (!a || size_of(x, elem, 0) < 0)
@@ -263,10 +261,9 @@ int bt_btf_ext__struct(struct bt_btf_ext *x, const char *name, bool is_union,
 		int64_t sz = size_of(x, m[i].type, 0);
 		uint32_t a = align_of(x, m[i].type, 0);
 		if (sz < 0 || !a) {
-			bt_errmsg__set(err, errlen,
-				       "%s %s: member '%s' has no size",
-				       is_union ? "union" : "struct", name,
-				       m[i].name);
+			bt_errmsg__set(
+				err, errlen, "%s %s: member '%s' has no size",
+				is_union ? "union" : "struct", name, m[i].name);
 			free(offs);
 			return -EINVAL;
 		}
@@ -285,9 +282,8 @@ int bt_btf_ext__struct(struct bt_btf_ext *x, const char *name, bool is_union,
 		return -EINVAL;
 	}
 	uint32_t noff = name_off(x, name);
-	struct btf_type *t =
-		record(x, sizeof(*t) + n * sizeof(struct btf_member), align,
-		       id);
+	struct btf_type *t = record(
+		x, sizeof(*t) + n * sizeof(struct btf_member), align, id);
 	if (!t) {
 		free(offs);
 		return -ENOMEM;
@@ -312,9 +308,8 @@ int bt_btf_ext__finish(struct bt_btf_ext *x, struct bt_btf **out, char *err,
 {
 	const char *types, *strs;
 	uint32_t tl, sl, n;
-	struct btf_header h = { .magic = BTF_MAGIC,
-				.version = 1,
-				.hdr_len = sizeof(h) };
+	struct btf_header h = {
+		.magic = BTF_MAGIC, .version = 1, .hdr_len = sizeof(h)};
 
 	bt_btf__sections(x->base, &types, &tl, &strs, &sl, &n);
 	h.type_off = 0;

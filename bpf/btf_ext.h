@@ -38,8 +38,7 @@ void bt_btf_ext__free(struct bt_btf_ext *x);
  * can point to the struct being defined; bt_btf_ext__retarget then moves
  * those pointers to the definition. 0 on OOM.
  */
-uint32_t bt_btf_ext__fwd(struct bt_btf_ext *x, const char *name,
-			 bool is_union);
+uint32_t bt_btf_ext__fwd(struct bt_btf_ext *x, const char *name, bool is_union);
 /* Points every new pointer to from at to instead. */
 void bt_btf_ext__retarget(struct bt_btf_ext *x, uint32_t from, uint32_t to);
 

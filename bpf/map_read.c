@@ -48,8 +48,8 @@ static void fold_min_max(const struct bt_map_def *m, const uint8_t *buf,
 		const int64_t *v = (const int64_t *)(buf + (size_t)c * stride);
 		if (!v[1])
 			continue;
-		if (!any || (m->kind == BT_MAPK_MIN ? v[0] < *out
-						    : v[0] > *out))
+		if (!any ||
+		    (m->kind == BT_MAPK_MIN ? v[0] < *out : v[0] > *out))
 			*out = v[0];
 		any = true;
 	}
@@ -69,7 +69,8 @@ static void fold(const struct bt_map_def *m, const uint8_t *buf, int ncpu,
 	uint64_t *acc = out;
 	memset(out, 0, m->value_size);
 	for (int c = 0; c < ncpu; c++) {
-		const uint64_t *v = (const uint64_t *)(buf + (size_t)c * stride);
+		const uint64_t *v =
+			(const uint64_t *)(buf + (size_t)c * stride);
 		for (size_t w = 0; w < m->value_size / 8; w++)
 			acc[w] += v[w];
 	}

@@ -45,8 +45,8 @@ static bool usdt_unit(struct bt_unit_ap *u, const struct bt_attach_point *ap,
 	u->symbol = malloc(strlen(p->provider) + strlen(p->name) + 2);
 	if (u->symbol)
 		sprintf(u->symbol, "%s:%s", p->provider, p->name);
-	u->target = malloc(strlen(path) + (u->symbol ? strlen(u->symbol) : 0) +
-			   2);
+	u->target =
+		malloc(strlen(path) + (u->symbol ? strlen(u->symbol) : 0) + 2);
 	if (u->target && u->symbol)
 		sprintf(u->target, "%s:%s", path, u->symbol);
 	u->file_offset = p->file_offset;
@@ -73,7 +73,7 @@ int bt_probe__expand_usdt(struct bt_sema *s, const struct bt_attach_point *ap,
 	if (bt_elf__find_target(ap->parts[0], -1, path, sizeof(path), err,
 				sizeof(err)) < 0)
 		return fail(s, ap, err);
-	struct bt_usdt_probes l = { 0 };
+	struct bt_usdt_probes l = {0};
 	int n = bt_usdt__list(path, ap->nparts == 3 ? ap->parts[1] : NULL,
 			      ap->parts[ap->nparts - 1], &l, err, sizeof(err));
 	if (n < 0)
@@ -113,7 +113,8 @@ bool bt_probe__usdt_arg(struct bt_cg *cg, unsigned n)
 	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BT_REG_CTX, (int16_t)a->reg_off));
 	if (a->kind == BT_USDT_ARG_REG) {
 		if (a->reg_shift)
-			EMIT(cg, BT_ALU64_IMM(BPF_RSH, BPF_REG_0, a->reg_shift));
+			EMIT(cg,
+			     BT_ALU64_IMM(BPF_RSH, BPF_REG_0, a->reg_shift));
 		extend(cg, a);
 		return true;
 	}
@@ -132,8 +133,8 @@ bool bt_probe__usdt_arg(struct bt_cg *cg, unsigned n)
 	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, slot));
 	EMIT(cg, BT_MOV64_IMM(BPF_REG_2, a->size));
 	EMIT(cg, BT_CALL(BPF_FUNC_probe_read_user));
-	EMIT(cg, BT_LDX(bt_emit__size((unsigned)a->size), BPF_REG_0,
-			BPF_REG_10, slot));
+	EMIT(cg, BT_LDX(bt_emit__size((unsigned)a->size), BPF_REG_0, BPF_REG_10,
+			slot));
 	extend(cg, a);
 	bt_emit__stack_reset(&cg->e, mark);
 	return true;
@@ -169,8 +170,9 @@ int bt_probe__expand_fentry(struct bt_sema *s, const struct bt_attach_point *ap,
 		return fail(s, ap, err);
 	}
 	if (!b)
-		return fail(s, ap, "fentry/fexit probes need kernel BTF "
-				   "(/sys/kernel/btf/vmlinux)");
+		return fail(s, ap,
+			    "fentry/fexit probes need kernel BTF "
+			    "(/sys/kernel/btf/vmlinux)");
 	if (ap->nparts == 2 && strcmp(ap->parts[0], "vmlinux")) {
 		snprintf(err, sizeof(err),
 			 "%s probes on module functions (module '%s') are "
@@ -179,7 +181,7 @@ int bt_probe__expand_fentry(struct bt_sema *s, const struct bt_attach_point *ap,
 		return fail(s, ap, err);
 	}
 	const char *fn = ap->parts[ap->nparts - 1];
-	struct bt_strlist l = { 0 };
+	struct bt_strlist l = {0};
 	int n = bt_btf__funcs_match(b, fn, &l, err, sizeof(err));
 	if (n < 0)
 		return n == -ENOMEM ? -1 : fail(s, ap, err);

@@ -34,10 +34,12 @@ bool bt_sema__script_type(const struct bt_sema *s, bool is_union,
 /* The kernel's spelling of a language integer type. */
 static const char *int_spelling(const struct bt_type_name *tn)
 {
-	static const char *const n[2][4] = { { "u8", "u16", "u32", "u64" },
-					     { "s8", "s16", "s32", "s64" } };
-	unsigned i = tn->bits == 8 ? 0 : tn->bits == 16 ? 1
-				   : tn->bits == 32 ? 2 : 3;
+	static const char *const n[2][4] = {{"u8", "u16", "u32", "u64"},
+					    {"s8", "s16", "s32", "s64"}};
+	unsigned i = tn->bits == 8    ? 0
+		     : tn->bits == 16 ? 1
+		     : tn->bits == 32 ? 2
+				      : 3;
 	/* char arrays are strings, as in bpftrace. */
 	if (tn->bits == 8 && tn->is_array && !tn->ptr_depth)
 		return "char";
@@ -102,8 +104,8 @@ static int member_type(struct bt_sema *s, struct bt_btf_ext *x,
 				       "array length must be 1 to 16777215");
 			return -1;
 		}
-		*id = bt_btf_ext__array(x, *id, (uint32_t)tn->array_len) ?:
-			      UINT32_MAX;
+		*id = bt_btf_ext__array(x, *id, (uint32_t)tn->array_len)
+			      ?: UINT32_MAX;
 	}
 	if (*id == UINT32_MAX) {
 		bt_sema__error(s, tn->line, tn->col,
@@ -123,7 +125,7 @@ static int remember(struct bt_sema *s, const struct bt_struct_def *d,
 		return -ENOMEM;
 	s->script_types = t;
 	t[s->nscript_types++] =
-		(struct bt_script_type){ d->name, d->is_union, id };
+		(struct bt_script_type){d->name, d->is_union, id};
 	return 0;
 }
 
@@ -167,8 +169,8 @@ static int add_def(struct bt_sema *s, struct bt_btf_ext *x,
 		rc = member_type(s, x, d->members[i].type, &m[i].type);
 	}
 	if (!rc) {
-		rc = bt_btf_ext__struct(x, d->name, d->is_union, m,
-					d->nmembers, &id, err, sizeof(err));
+		rc = bt_btf_ext__struct(x, d->name, d->is_union, m, d->nmembers,
+					&id, err, sizeof(err));
 		if (rc == -EINVAL)
 			bt_sema__error(s, d->line, d->col, "%s", err);
 	}

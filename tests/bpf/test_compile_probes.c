@@ -36,8 +36,8 @@ __attribute__((noinline)) static void fire(long n)
 			     "m"(mem));
 		TT_USDT_SPEC(tt_probes, none, tt_probes_sema, "", "i"(0));
 		/* High and low byte registers: %ah and %al (or b, c, d). */
-		TT_USDT_SPEC(tt_probes, bytes, tt_probes_sema,
-			     "1@%h0 -1@%b0", "Q"(i * 0x100 + 0xff));
+		TT_USDT_SPEC(tt_probes, bytes, tt_probes_sema, "1@%h0 -1@%b0",
+			     "Q"(i * 0x100 + 0xff));
 	}
 }
 
@@ -216,10 +216,10 @@ TT_TEST(fentry_typed_args_compile_and_load_or_explain)
 	int rc = run(src, ATTACH, &p);
 	if (!f.fentry) {
 		CHECK(rc < 0);
-		CHECKF(strstr(errbuf, "1:1: cannot load fentry:vfs_read: "
-				      "fentry/fexit are not available on "
-				      "this kernel (no BPF trampoline)") ==
-			       errbuf,
+		CHECKF(strstr(errbuf,
+			      "1:1: cannot load fentry:vfs_read: "
+			      "fentry/fexit are not available on "
+			      "this kernel (no BPF trampoline)") == errbuf,
 		       "%s", errbuf);
 		SKIP("this kernel has no BPF trampolines: compiled, and the "
 		     "load fails with the reason");
@@ -272,10 +272,11 @@ TT_TEST(uprobe_on_missing_function_loads)
 TT_TEST(tracepoint_argv_deref)
 {
 	struct bt_program *p = NULL;
-	int rc = run("tracepoint:syscalls:sys_enter_execve "
-		     "/str(args->filename) == \"/bin/true\"/ "
-		     "{ @[str(*(args->argv + 1)), str(*args->argv)] = count(); }",
-		     ATTACH, &p);
+	int rc = run(
+		"tracepoint:syscalls:sys_enter_execve "
+		"/str(args->filename) == \"/bin/true\"/ "
+		"{ @[str(*(args->argv + 1)), str(*args->argv)] = count(); }",
+		ATTACH, &p);
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
 		return;
@@ -312,8 +313,7 @@ TT_TEST(probe_offsets_and_addresses)
 		CHECK_INT(tt_probe_target(41), 42);
 	const char *out = finish(p);
 	bt_program__free(p);
-	CHECKF(strstr(out, "@o: 3\n") && strstr(out, "@a[41]: 3\n"), "%s",
-	       out);
+	CHECKF(strstr(out, "@o: 3\n") && strstr(out, "@a[41]: 3\n"), "%s", out);
 	CHECK(run(fmt("uprobe:%s:tt_probe_target+100000 { }", self), COMPILE,
 		  NULL) < 0);
 	CHECKF(strstr(errbuf, "past the end of tt_probe_target"), "%s", errbuf);

@@ -46,7 +46,7 @@ TT_TEST(percpu_counts_and_histograms_add_up)
 		SKIP("cannot create a per-CPU hash map: %s", strerror(errno));
 	uint64_t key = 7, *slots = calloc((size_t)ncpu, 16), want[2] = {0, 0};
 	for (int c = 0; c < ncpu; c++) {
-		slots[2 * c] = (uint64_t)c + 1;      /* count */
+		slots[2 * c] = (uint64_t)c + 1; /* count */
 		slots[2 * c + 1] = 100 * (uint64_t)c; /* sum */
 		want[0] += (uint64_t)c + 1;
 		want[1] += 100 * (uint64_t)c;
@@ -203,7 +203,7 @@ TT_TEST(aggregations_are_percpu_and_exact)
 	CHECK(c >= 0 && p->obj->maps[c].type == BPF_MAP_TYPE_PERCPU_HASH);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int cpus = ncpu > 1 ? 2 : 1;
-	struct burst b[2] = { { 0, N }, { 1, N } };
+	struct burst b[2] = {{0, N}, {1, N}};
 	pthread_t t[2];
 	for (int i = 0; i < cpus; i++)
 		pthread_create(&t[i], NULL, burst_run, &b[i]);
@@ -222,8 +222,7 @@ TT_TEST(aggregations_are_percpu_and_exact)
 	CHECKF(strstr(out, "@a: 4\n"), "%s", out);
 	/* CPU 1's slot (or nobody's) never holds 0 as a min or max. */
 	CHECKF(strstr(out, "@mn: 1000\n"), "%s", out);
-	CHECKF(strstr(out, "@mx: -1000\n"), "%s",
-	       out);
+	CHECKF(strstr(out, "@mx: -1000\n"), "%s", out);
 }
 
 TT_MAIN("bpf/map_read", TT_CASE(percpu_counts_and_histograms_add_up),

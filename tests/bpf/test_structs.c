@@ -33,10 +33,10 @@ union tt_u {
 	int arr[3];
 };
 
-#define DEFS                                                                 \
-	"struct tt_pair { int a; int b; }\n"                                 \
-	"struct tt_mix { char c; long l; short s; char name[5];\n"           \
-	"  struct tt_pair p; int *ptr; unsigned char tail; }\n"              \
+#define DEFS                                                       \
+	"struct tt_pair { int a; int b; }\n"                       \
+	"struct tt_mix { char c; long l; short s; char name[5];\n" \
+	"  struct tt_pair p; int *ptr; unsigned char tail; }\n"    \
 	"union tt_u { char c; long l; int arr[3]; }\n"
 
 __attribute__((noinline)) int tt_struct_target(struct tt_mix *m)
@@ -84,10 +84,11 @@ static const char *finish(struct bt_program *p)
 
 TT_TEST(sizes_match_the_c_compiler)
 {
-	struct bt_program *p = start(DEFS "BEGIN { @p = sizeof(struct tt_pair); "
-					  "@m = sizeof(struct tt_mix); "
-					  "@u = sizeof(union tt_u); exit(); }",
-				     true);
+	struct bt_program *p =
+		start(DEFS "BEGIN { @p = sizeof(struct tt_pair); "
+			   "@m = sizeof(struct tt_mix); "
+			   "@u = sizeof(union tt_u); exit(); }",
+		      true);
 	CHECKF(p, "%s", errbuf);
 	if (!p)
 		return;
@@ -118,12 +119,17 @@ TT_TEST(members_read_through_a_cast)
 	if (!p)
 		return;
 	int x = 5;
-	struct tt_mix m = { .c = 'x', .l = -1234567890123, .s = -300,
-			    .name = "abcd", .p = { 7, 8 }, .ptr = &x,
-			    .tail = 200 };
+	struct tt_mix m = {.c = 'x',
+			   .l = -1234567890123,
+			   .s = -300,
+			   .name = "abcd",
+			   .p = {7, 8},
+			   .ptr = &x,
+			   .tail = 200};
 	CHECK_INT(tt_struct_target(&m), 8);
 	const char *out = finish(p);
-	CHECKF(strstr(out, "@[120, -1234567890123, -300, abcd, 7, 8, 200]: 1\n"),
+	CHECKF(strstr(out,
+		      "@[120, -1234567890123, -300, abcd, 7, 8, 200]: 1\n"),
 	       "%s", out);
 	char want[64];
 	snprintf(want, sizeof(want), "@ptr: %lu\n", (unsigned long)&x);
@@ -162,7 +168,7 @@ TT_TEST(self_referential_struct)
 	CHECKF(p, "%s", errbuf);
 	if (!p)
 		return;
-	struct tt_node c = { 3, NULL }, b = { 2, &c }, a = { 1, &b };
+	struct tt_node c = {3, NULL}, b = {2, &c}, a = {1, &b};
 	CHECK_INT(tt_list_target(&a), 1);
 	const char *out = finish(p);
 	CHECKF(strstr(out, "@[1, 2, 3]: 1\n"), "%s", out);
@@ -181,8 +187,8 @@ TT_TEST(address_of_needs_a_member)
 	CHECK(!start("tracepoint:syscalls:sys_enter_openat { @ = "
 		     "&args->filename; }",
 		     false));
-	CHECKF(strstr(errbuf, "'&' needs a member of a struct in memory"),
-	       "%s", errbuf);
+	CHECKF(strstr(errbuf, "'&' needs a member of a struct in memory"), "%s",
+	       errbuf);
 }
 
 /* A program's struct wins over the kernel's of the same name. */
@@ -225,14 +231,14 @@ TT_TEST(struct_errors)
 	CHECKF(strstr(errbuf, "2:1: redefinition of struct tt_a"), "%s",
 	       errbuf);
 	CHECK(!start("struct tt_a { int x : 3; }\nBEGIN { }", false));
-	CHECKF(strstr(errbuf, "1:21: bitfield members are not supported"),
-	       "%s", errbuf);
+	CHECKF(strstr(errbuf, "1:21: bitfield members are not supported"), "%s",
+	       errbuf);
 	/* Messages name the program's types. */
 	CHECK(!start("struct tt_a { int a; }\nBEGIN { $x = (struct tt_a *)0; "
 		     "$x = 1; }",
 		     false));
-	CHECKF(strstr(errbuf, "holds struct tt_a *, cannot assign int64"),
-	       "%s", errbuf);
+	CHECKF(strstr(errbuf, "holds struct tt_a *, cannot assign int64"), "%s",
+	       errbuf);
 }
 
 TT_MAIN("bpf/structs", TT_CASE(sizes_match_the_c_compiler),
