@@ -81,11 +81,10 @@ static int nats_opt(int argc, char **argv, int *i)
 	if (ttd_nats_opts__takes_value(a) && *i + 1 < argc)
 		val = argv[++*i];
 	ret = ttd_nats_opts__parse_arg(ttc_cl__nats(), a, val);
-	if (ret < 0)
-		fprintf(stderr,
-			"tracetab: %s needs a value (--nats-tls takes "
-			"none)\n",
-			a);
+	if (ret < 0 && !strncmp(a, "--nats-tls=", 11))
+		fprintf(stderr, "tracetab: --nats-tls takes no value\n");
+	else if (ret < 0)
+		fprintf(stderr, "tracetab: %s needs a value\n", a);
 	return ret < 0 ? -1 : ret;
 }
 
