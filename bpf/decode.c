@@ -10,9 +10,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf/object.h"
 #include "bpf/render.h"
@@ -84,18 +86,67 @@ static void cat_file(const char *path, FILE *out)
 	fclose(f);
 }
 
-static void join_args(const uint8_t *rec, const char *sep, FILE *out)
+/* cat() for the text callback: bounded, and never blocks the consumer. */
+static size_t cat_text(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r;
+
+	if (fd < 0) {
+		int len = snprintf(buf, cap, "cat: cannot open %s\n", path);
+		return len < 0 ? 0 : (size_t)len < cap ? (size_t)len : cap - 1;
+	}
+	while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = 0;
+	return n;
+}
+
+/* join(argv, sep)'s line into buf (cut at cap - 1 bytes); its length. */
+static size_t join_text(const uint8_t *rec, const char *sep, char *buf,
+			size_t cap)
 {
 	const char *a = (const char *)rec + sizeof(struct bt_rec_hdr);
-	for (int i = 0; i < BT_JOIN_ARGS; i++, a += BT_JOIN_ARGLEN) {
-		size_t n = strnlen(a, BT_JOIN_ARGLEN);
+	size_t o = 0;
+
+	for (int i = 0; i < BT_JOIN_ARGS && o + 1 < cap;
+	     i++, a += BT_JOIN_ARGLEN) {
+		int n = (int)strnlen(a, BT_JOIN_ARGLEN);
 		if (!n)
 			break;
-		if (i)
-			fputs(sep, out);
-		fwrite(a, 1, n, out);
+		int w = snprintf(buf + o, cap - o, "%s%.*s", i ? sep : "", n,
+				 a);
+		o += w < 0 ? 0 : (size_t)w;
 	}
-	fputc('\n', out);
+	if (o + 1 < cap)
+		buf[o++] = '\n';
+	o = o < cap ? o : cap - 1;
+	buf[o] = 0;
+	return o;
+}
+
+/* join()/cat(): their text to the text callback if set, else to out. */
+static void print_text(struct bt_program *prog, const struct bt_printf_def *pd,
+		       const uint8_t *rec)
+{
+	char buf[BT_TEXT_MAX + 1];
+	struct bt_rec_hdr h;
+
+	if (!prog->text_fn) {
+		if (prog->out && pd->kind == BT_REC_CAT)
+			cat_file(pd->fmt, prog->out);
+		else if (prog->out)
+			fwrite(buf, 1, join_text(rec, pd->fmt, buf, sizeof(buf)),
+			       prog->out);
+		return;
+	}
+	memcpy(&h, rec, sizeof(h));
+	size_t n = pd->kind == BT_REC_CAT
+			   ? cat_text(pd->fmt, buf, sizeof(buf))
+			   : join_text(rec, pd->fmt, buf, sizeof(buf));
+	prog->text_fn(prog->text_ctx, h.ktime_ns, buf, n);
 }
 
 static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
@@ -138,12 +189,8 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 			bt_maps__clear(m, pd->kind == BT_REC_ZERO);
 		return;
 	case BT_REC_CAT:
-		if (prog->out)
-			cat_file(pd->fmt, prog->out);
-		return;
 	case BT_REC_JOIN:
-		if (prog->out)
-			join_args(rec, pd->fmt, prog->out);
+		print_text(prog, pd, rec);
 		return;
 	case BT_REC_SYSTEM:
 		run_system(prog, pd, rec);

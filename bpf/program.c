@@ -310,6 +310,12 @@ void bt_program__set_output(struct bt_program *prog, FILE *out)
 	prog->out = out;
 }
 
+void bt_program__set_text_fn(struct bt_program *prog, bt_text_fn fn, void *ctx)
+{
+	prog->text_fn = fn;
+	prog->text_ctx = ctx;
+}
+
 uint64_t bt_program__decode_errors(const struct bt_program *prog)
 {
 	return prog->decode_errors;

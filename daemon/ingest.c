@@ -5,8 +5,9 @@
  * the decoded values (at most TT_MAX_COLUMNS cells), rewrite time_ from
  * CLOCK_MONOTONIC to wall-clock ns with the offset the daemon refreshes
  * every tick, append. Strings are copied by the store, so nothing outlives
- * the ring-buffer record. Records that are not rows (banner printfs) are
- * rendered as bpftrace would print them into the deployment's log.
+ * the ring-buffer record. Records that are not rows (banner printfs) and
+ * the text of join() and cat() are rendered as bpftrace would print them
+ * into the deployment's log.
  */
 #include <errno.h>
 #include <poll.h>
@@ -152,6 +153,17 @@ static int log_record(struct ttd_ingest *ing, const struct bt_row *r)
 	return 0;
 }
 
+/* join()/cat() text: to the log as well (a row's join() is its own line). */
+static void log_text(void *ctx, uint64_t mono_ns, const char *text,
+		     size_t len)
+{
+	struct ttd_ingest *ing = ctx;
+
+	(void)len; /* NUL-terminated; the log splits it into lines */
+	ttd_deplog__add(ing->log, (int64_t)mono_ns + *ing->offset, text,
+			ing->ending);
+}
+
 static int row(void *ctx, const struct bt_row *r)
 {
 	struct ttd_ingest *ing = ctx;
@@ -234,6 +246,7 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 	ing->loop = loop;
 	ing->offset = mono_to_wall_ns;
 	ing->log = log;
+	bt_program__set_text_fn(ing->prog, log_text, ing);
 	if (!d || ttd_ingest__verify_only) { /* verified at load: done */
 		rc = d ? 0 : rc;
 		goto out;

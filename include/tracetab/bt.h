@@ -192,11 +192,36 @@ int bt_program__format_row(const struct bt_program *prog,
 			   const struct bt_row *row, char *buf, size_t len);
 
 /*
- * Where print(@map) and time() write while records are consumed, in order
- * with the rows (bt-run: stdout). NULL (the default): they are dropped;
- * table programs cannot call them anyway.
+ * Where print(@map), time(), join() and cat() write while records are
+ * consumed, in order with the rows (bt-run: stdout). NULL (the default):
+ * they are dropped. In table mode print(@map) fills the map's table and
+ * time() is a row's timestamp prefix (rows carry time_), so a daemon
+ * leaves this NULL and takes join()/cat() text with bt_program__set_text_fn.
  */
 void bt_program__set_output(struct bt_program *prog, FILE *out);
+
+/*
+ * The text of one join() or cat() record: NUL-terminated, len bytes, at
+ * most BT_TEXT_MAX (longer text is cut); mono_ns is when the record was
+ * emitted (CLOCK_MONOTONIC). Valid only during the call.
+ */
+#define BT_TEXT_MAX 8192
+typedef void (*bt_text_fn)(void *ctx, uint64_t mono_ns, const char *text,
+			   size_t len);
+
+/*
+ * Sends the text join() and cat() print to fn (called from
+ * bt_program__consume/bt_program__finish, in record order with the rows)
+ * instead of the output file; NULL fn restores the output file. The
+ * daemon appends it to the deployment's log. A record's text is its own:
+ * when a tool prints a row and then join()s on the same line (execsnoop:
+ * printf("%-5d ", pid); join(argv)), the row goes to its table and the
+ * joined text arrives here separately. For fn, cat() reads at most
+ * BT_TEXT_MAX bytes and opens the file non-blocking (a FIFO or a device
+ * never stalls the caller); "cat: cannot open PATH" when it cannot.
+ */
+void bt_program__set_text_fn(struct bt_program *prog, bt_text_fn fn,
+			     void *ctx);
 
 /* Records the kernel could not fit into the ring buffer (all CPUs). */
 uint64_t bt_program__lost(const struct bt_program *prog);

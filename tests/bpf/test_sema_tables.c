@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/tt_test.h"
@@ -226,6 +228,30 @@ TT_TEST(at_most_max_tables)
 	CHECK_INT(n, BT_MAX_TABLES);
 }
 
+TT_TEST(time_join_cat_compile_in_table_mode)
+{
+	char buf[64];
+	struct compiled c = compile(
+		"BEGIN { time(\"%H:%M\\n\"); cat(\"/proc/loadavg\"); }\n"
+		"tracepoint:syscalls:sys_enter_execve {\n"
+		"  time(\"%H:%M:%S \"); printf(\"%-5d \", pid);\n"
+		"  join(args->argv); join(args->argv, \",\"); }",
+		true);
+	CHECKF(c.rc == 0, "%d:%d %s", c.line, c.col, c.msg);
+	size_t n = c.prog ? bt_program__ntables(c.prog) : 0;
+	/* time, cat, time, the row, join, join with ",": one row only. */
+	const char *r = c.prog ? routes(c.prog, 6, buf, sizeof(buf)) : "";
+	bt_program__free(c.prog);
+	CHECK_INT(n, 1);
+	CHECK_STR(r, "- - - 0 - -");
+	/* They print text, not rows: without a row printf there is none. */
+	CHECK_ERROR("tracepoint:syscalls:sys_enter_execve { join(args->argv); }",
+		    0, 0, "needs a printf with conversions outside BEGIN/END");
+	/* system() stays an unsafe function, table mode or not. */
+	CHECK_ERROR(GETPPID " { printf(\"a:%d\\n\", pid); system(\"true\"); }",
+		    1, 64, "unsafe");
+}
+
 /* ---- Real probes ------------------------------------------------------------ */
 
 struct seen {
@@ -301,11 +327,107 @@ TT_TEST(rows_reach_their_tables_on_real_tracepoints)
 	CHECK_STR(s.log, "Bye after 3\n");
 }
 
+/* ---- join() and cat() text through bt_program__set_text_fn ---------------- */
+
+struct texts {
+	int calls, joins;
+	char begin[4][64]; /* the first four texts (BEGIN's cat()s), cut */
+	size_t zero_len;    /* length of the /dev/zero cat */
+	bool marker_line;   /* our child's join() line was seen */
+	bool bad;           /* a text whose len was not its strlen */
+};
+
+static void on_text(void *ctx, uint64_t mono_ns, const char *text, size_t len)
+{
+	struct texts *t = ctx;
+	(void)mono_ns;
+	if (t->calls == 3)
+		t->zero_len = len; /* NUL bytes: strlen says 0 */
+	else if (strlen(text) != len)
+		t->bad = true;
+	if (t->calls < 4)
+		snprintf(t->begin[t->calls], sizeof(t->begin[0]), "%s", text);
+	else if (!strcmp(text, "/bin/true tt-join-marker two\n"))
+		t->marker_line = true;
+	t->calls++;
+}
+
+struct exec_rows {
+	pid_t child;
+	int rows; /* rows whose pid is the child's */
+};
+
+static int on_exec_row(void *ctx, const struct bt_row *row)
+{
+	struct exec_rows *e = ctx;
+	if (row->printf_id == 5 && row->values[0].i64 == e->child)
+		e->rows++;
+	return 0;
+}
+
+TT_TEST(join_and_cat_text_goes_to_the_text_fn)
+{
+	if (geteuid() != 0)
+		SKIP("needs root to load BPF programs");
+	char dir[] = "/tmp/tt-sema-text.XXXXXX", file[64], fifo[64], src[1024];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(file, sizeof(file), "%s/known", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	FILE *f = fopen(file, "w");
+	CHECK(f && fputs("known text\n", f) >= 0 && fclose(f) == 0);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	/* A FIFO without writers and /dev/zero: neither may stall. */
+	snprintf(src, sizeof(src),
+		 "BEGIN { cat(\"%s\"); cat(\"%s/none\"); cat(\"%s\");\n"
+		 "  cat(\"/dev/zero\"); time(); }\n"
+		 "tracepoint:syscalls:sys_enter_execve {\n"
+		 "  printf(\"%%-5d \", pid); join(args->argv); }",
+		 file, dir, fifo);
+	struct compiled c = compile(src, true);
+	CHECKF(c.rc == 0, "%s", c.msg);
+	struct texts t = { 0 };
+	bt_program__set_text_fn(c.prog, on_text, &t);
+	struct bt_diags *d = bt_diags__new();
+	int rc = bt_program__load(c.prog, d);
+	if (rc == 0)
+		rc = bt_program__attach(c.prog, d);
+	bt_diags__free(d);
+	struct exec_rows e = { 0 };
+	if (rc == 0 && (e.child = fork()) == 0) {
+		/* Written by the child, so the pages are present when BPF
+		 * reads them (a fork leaves file-backed .rodata unmapped). */
+		char a0[] = "/bin/true", a1[] = "tt-join-marker", a2[] = "two";
+		execl(a0, a0, a1, a2, NULL);
+		_exit(127);
+	}
+	int status = -1;
+	if (e.child > 0)
+		waitpid(e.child, &status, 0);
+	if (rc == 0)
+		bt_program__consume(c.prog, on_exec_row, &e);
+	bt_program__free(c.prog);
+	unlink(fifo);
+	unlink(file);
+	rmdir(dir);
+	CHECKF(rc == 0, "load/attach: %d", rc);
+	CHECK_INT(status, 0);
+	CHECK_STR(t.begin[0], "known text\n");
+	char none[128];
+	snprintf(none, sizeof(none), "cat: cannot open %s/none\n", dir);
+	CHECK_STR(t.begin[1], none);
+	CHECK_STR(t.begin[2], ""); /* the FIFO: empty, at once */
+	CHECK_INT(t.zero_len, BT_TEXT_MAX);
+	CHECK(!t.bad);
+	CHECK(t.marker_line); /* time() is not text: the join is next */
+	CHECK_INT(e.rows, 1);
+}
+
 TT_MAIN("bpf/sema_tables", TT_CASE(banners_are_log_records),
 	TT_CASE(one_table_per_format_in_source_order),
 	TT_CASE(identical_formats_share_a_table),
 	TT_CASE(same_format_other_types_is_another_table),
 	TT_CASE(outside_table_mode_no_tables),
 	TT_CASE(errors_keep_their_position), TT_CASE(needs_a_row_or_a_map),
-	TT_CASE(at_most_max_tables),
-	TT_CASE(rows_reach_their_tables_on_real_tracepoints))
+	TT_CASE(at_most_max_tables), TT_CASE(time_join_cat_compile_in_table_mode),
+	TT_CASE(rows_reach_their_tables_on_real_tracepoints),
+	TT_CASE(join_and_cat_text_goes_to_the_text_fn))

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/daemon/tools_deploy.sh - programs as people write them, deployed
-# with the tracetab CLI to a private tracetabd: Debian's opensnoop.bt and
-# statsnoop.bt unchanged (banner printfs in BEGIN, clear() in END), and a
-# program with two row formats and an END printf. Real files are opened
+# with the tracetab CLI to a private tracetabd: Debian's opensnoop.bt,
+# statsnoop.bt (banner printfs in BEGIN, clear() in END) and execsnoop.bt
+# (join(argv) text in the log) unchanged, and a program with two row
+# formats and an END printf. Real files are opened
 # and stat'ed; the rows are queried with SQL; the banners show in
 # `tracetab status NAME`; `tracetab delete` prints what END printed.
 TT_SUITE=daemon/tools_deploy
@@ -106,5 +107,34 @@ grep -q 'deployment two: stopped after 2 tables' "$dir/log" &&
 got=$(q "SELECT count(*) FROM two_2")
 [ "$got" = 7 ] && pass tables_stay_after_delete || fail tables_stay_after_delete "$got"
 
-t delete opens >/dev/null && t delete stats >/dev/null
+# --- execsnoop.bt, unchanged: join() text goes to the log ----------------------
+# The row (elapsed ms, pid) goes to the table; join(args->argv)'s text is
+# its own log line (bpftrace prints both on one line).
+out=$(t deploy execs --table execsnoop "$(tool execsnoop.bt)" 2>&1)
+[ $? = 0 ] && pass execsnoop_deploys || fail execsnoop_deploys "$out"
+# The BEGIN banner, looked at before other execs can push it out.
+st=$(t status execs)
+echo "$st" | grep -q 'TIME(ms)   PID   ARGS$' && pass execsnoop_banner ||
+	fail execsnoop_banner "$st"
+marker="tt-exec-$$"
+# Other engineers' builds exec too and the log keeps 50 lines / 8 KiB:
+# look right after the exec, and try again if it was pushed out.
+for _ in 1 2 3 4 5; do
+	/bin/echo "$marker" two words >/dev/null &
+	epid=$!
+	wait $epid
+	st=$(t status execs)
+	echo "$st" | grep -q "/bin/echo $marker two words\$" && break
+done
+echo "$st" | grep -q "/bin/echo $marker two words\$" &&
+	pass execsnoop_join_in_log || fail execsnoop_join_in_log "$st"
+# Columns: col1 elapsed ms, col2 pid.
+got=$(q "SELECT count(*) FROM execsnoop WHERE col2 = $epid")
+[ "$got" = 1 ] && pass execsnoop_row || fail execsnoop_row "pid $epid: $got"
+# elapsed / 1e6: milliseconds since the deploy, well under a minute here.
+got=$(q "SELECT col1 FROM execsnoop WHERE col2 = $epid")
+[ "${got:-0}" -gt 0 ] && [ "$got" -lt 60000 ] && pass execsnoop_elapsed_ms ||
+	fail execsnoop_elapsed_ms "$got"
+
+t delete opens >/dev/null && t delete stats >/dev/null && t delete execs >/dev/null
 tt_done
