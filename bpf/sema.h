@@ -75,7 +75,9 @@ struct bt_sema {
 	size_t nvars, vars_cap;
 	int errors; /* diagnostics added for this unit */
 	int loops;  /* while loops around the statement being checked */
-	/* Table mode: the first row printf, for "both positions" messages. */
+	/* The first printf whose record is a row, or -1: outside table mode
+	 * the first printf (its schema is bt_program__schema), in table mode
+	 * the first one given a table (log records never are). */
 	int row_printf;
 };
 
