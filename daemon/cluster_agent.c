@@ -10,8 +10,9 @@
  *  - at every connection the watcher's initial values resynchronise the
  *    node (late joiners, restarts); after a reconnection libnats resumes
  *    the same watcher where it stopped, so what changed meanwhile arrives;
- *  - liveness "<node>._node" is rewritten every second; status keys only
- *    when their content changed, and deleted when the deployment is gone.
+ *  - liveness "<node>._node" is rewritten every second; status keys when
+ *    their state changed (at once) or only their counters (at most every
+ *    5 s), and deleted when the deployment is gone.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -33,6 +34,7 @@
 #define HEARTBEAT_NS 1000000000LL
 #define EXPIRY_SCAN_NS 100000000LL
 #define EXPIRY_SPREAD_MS 1000
+#define COUNTER_PERIOD_NS 5000000000LL /* status counters, see status__due */
 #define WATCH_WAIT_MS 50
 
 struct agent {
@@ -354,6 +356,42 @@ static void heartbeat(struct agent *a, int64_t now)
 	json_decref(hb);
 }
 
+/* The status without its counters: what reaches the bucket at once. */
+static char *status__stable(const json_t *st)
+{
+	json_t *c = json_copy((json_t *)st);
+	char *text;
+
+	json_object_del(c, "rows");
+	json_object_del(c, "lost");
+	json_object_del(c, "decode_errors");
+	text = c ? json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(c);
+	return text;
+}
+
+/*
+ * Whether status key k must be put again: at once when anything but the
+ * counters changed, at most every COUNTER_PERIOD_NS when only counters
+ * moved (they move every second while rows arrive, and a fleet of
+ * thousands of nodes cannot put every counter every second).
+ * a->published: key -> [full text, stable text, put ns], or "" when the
+ * bucket's copy is unknown.
+ */
+static bool status__due(struct agent *a, const char *k, const char *full,
+			const char *stable, int64_t now)
+{
+	json_t *p = json_object_get(a->published, k);
+
+	if (!json_is_array(p))
+		return true;
+	if (!strcmp(json_string_value(json_array_get(p, 0)), full))
+		return false;
+	return strcmp(json_string_value(json_array_get(p, 1)), stable) ||
+	       now - json_integer_value(json_array_get(p, 2)) >=
+		       COUNTER_PERIOD_NS;
+}
+
 static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 {
 	json_t *all = json_loads(snapshot, 0, NULL), *st, *seen = json_object();
@@ -367,7 +405,7 @@ static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 	{
 		const char *name =
 			json_string_value(json_object_get(st, "name"));
-		char *text;
+		char *text, *stable;
 		uint64_t rev;
 
 		if (!name)
@@ -376,16 +414,13 @@ static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 		json_object_set_new(seen, k, json_true());
 		json_object_set_new(st, "node", json_string(a->o->node));
 		text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
-		if (text &&
-		    !(json_string_value(json_object_get(a->published, k)) &&
-		      !strcmp(json_string_value(
-				      json_object_get(a->published, k)),
-			      text))) {
-			if (kvStore_PutString(&rev, a->status, k, text) ==
-			    NATS_OK)
-				json_object_set_new(a->published, k,
-						    json_string(text));
-		}
+		stable = status__stable(st);
+		if (text && stable && status__due(a, k, text, stable, now) &&
+		    kvStore_PutString(&rev, a->status, k, text) == NATS_OK)
+			json_object_set_new(a->published, k,
+					    json_pack("[s, s, I]", text, stable,
+						      (json_int_t)now));
+		free(stable);
 		free(text);
 	}
 	json_object_foreach_safe(a->published, tmp, key, v)
@@ -395,7 +430,6 @@ static void status__publish(struct agent *a, const char *snapshot, int64_t now)
 		if (kvStore_Delete(a->status, key) == NATS_OK)
 			json_object_del(a->published, key);
 	}
-	(void)now;
 	json_decref(seen);
 	json_decref(all);
 }
