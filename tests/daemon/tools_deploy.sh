@@ -13,9 +13,11 @@ if [ "$(id -u)" != 0 ]; then
 	skip all "tracetabd needs root to load BPF programs"
 	tt_done
 fi
-tt=$TT_BUILD/tracetab
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$TT_BUILD/tracetabd" 2>&1); then
-	for b in "$tt" "$TT_BUILD/tracetabd"; do
+# TT_ASAN=1: the ASan+UBSan builds of both (build/asan/).
+tt=$TT_BUILD/${TT_ASAN:+asan/}tracetab
+ttd=$TT_BUILD/${TT_ASAN:+asan/}tracetabd
+if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
+	for b in "$tt" "$ttd"; do
 		if [ ! -x "$b" ]; then
 			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
 			tt_done
@@ -30,7 +32,7 @@ tool() {
 dir=$(mktemp -d /dev/shm/tt-tools.XXXXXX)
 chmod 755 "$dir"
 mkdir -p "$dir/store" "$dir/state"
-"$TT_BUILD/tracetabd" --store-dir "$dir/store" --socket "$dir/sock" \
+"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
 	--state-dir "$dir/state" --reader-group nogroup 2>"$dir/log" &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
@@ -137,4 +139,9 @@ got=$(q "SELECT col1 FROM execsnoop WHERE col2 = $epid")
 	fail execsnoop_elapsed_ms "$got"
 
 t delete opens >/dev/null && t delete stats >/dev/null && t delete execs >/dev/null
+# A clean shutdown, and no sanitizer report from the daemon (TT_ASAN=1).
+kill $daemon && wait $daemon
+rc=$?
+! grep -q 'Sanitizer\|runtime error' "$dir/log" && [ $rc = 0 ] &&
+	pass daemon_clean_exit || fail daemon_clean_exit "rc $rc: $(grep -m3 'Sanitizer\|runtime error' "$dir/log")"
 tt_done
