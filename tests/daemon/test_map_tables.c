@@ -430,6 +430,35 @@ TT_TEST(printf_program_exports_printed_map_only)
 	tab__free(&other);
 }
 
+/* export_maps: a printf program's maps are snapshot like a map program's. */
+TT_TEST(printf_program_export_maps)
+{
+	NEED_DAEMON();
+	CHECK_RUNNING(deploy("mt_exp", "mt_exp",
+			     "tracepoint:syscalls:sys_enter_getppid "
+			     "/comm == \"ttmap_exp\"/ "
+			     "{ @n = count(); printf(\"pid:%d\\n\", pid); }",
+			     "{\"export_maps\": true, \"map_interval_ms\": 100}"));
+	CHECK(helper("ttmap_exp", 50) == 0);
+	int64_t last = 0;
+	size_t snaps = 0;
+	struct tab n = {0};
+	for (int i = 0; i < 30 && snaps < 2; i++) {
+		td_sleep_ms(100);
+		tab__free(&n);
+		n = tab__read("mt_exp_n");
+		snaps = n.rc == 0 ? snapshots(&n, &last) : 0;
+	}
+	undeploy("mt_exp");
+	struct tab rows = tab__read("mt_exp");
+	CHECKF(rows.rc == 0 && rows.n == 50, "printf rows: %zu (%s)", rows.n,
+	       rows.err);
+	CHECKF(snaps >= 2, "%zu snapshots before the end (%s)", snaps, n.err);
+	CHECK_INT(value_at(&n, -1, NULL, col(&n, "value"), last), 50);
+	tab__free(&rows);
+	tab__free(&n);
+}
+
 /* A bundled tool's text (malloc'd), or NULL outside the repository root. */
 static char *tool(const char *name)
 {
@@ -552,4 +581,5 @@ TT_MAIN("daemon_map_tables", TT_CASE(count_by_comm_snapshots),
 	TT_CASE(ttl_expiry_takes_final_snapshot),
 	TT_CASE(shutdown_takes_final_snapshot),
 	TT_CASE(printf_program_exports_printed_map_only),
+	TT_CASE(printf_program_export_maps),
 	TT_CASE(syscount_unchanged), TT_CASE(pidpersec_unchanged), TT_CASE(spec_rejects_bad_map_options))
