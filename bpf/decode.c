@@ -138,7 +138,8 @@ static void print_text(struct bt_program *prog, const struct bt_printf_def *pd,
 		if (prog->out && pd->kind == BT_REC_CAT)
 			cat_file(pd->fmt, prog->out);
 		else if (prog->out)
-			fwrite(buf, 1, join_text(rec, pd->fmt, buf, sizeof(buf)),
+			fwrite(buf, 1,
+			       join_text(rec, pd->fmt, buf, sizeof(buf)),
 			       prog->out);
 		return;
 	}

@@ -154,8 +154,7 @@ static int log_record(struct ttd_ingest *ing, const struct bt_row *r)
 }
 
 /* join()/cat() text: to the log as well (a row's join() is its own line). */
-static void log_text(void *ctx, uint64_t mono_ns, const char *text,
-		     size_t len)
+static void log_text(void *ctx, uint64_t mono_ns, const char *text, size_t len)
 {
 	struct ttd_ingest *ing = ctx;
 
