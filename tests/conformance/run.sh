@@ -99,11 +99,27 @@ ready_marker() {
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
+# The waits below poll with builtins only: on a loaded machine every fork
+# costs tens of ms, and each 0.1 s tick used to fork a grep and a sleep.
+exec 9<> <(:)
+# nap S: sleeps S seconds (read times out on a pipe nobody writes).
+nap() { read -r -t "$1" -u 9 || :; }
+# has FILE LINE: FILE holds the line LINE.
+has() {
+	local l
+	[ -f "$1" ] || return 1 # the tracer has not opened its output yet
+	while IFS= read -r l; do [ "$l" = "$2" ] && return 0; done <"$1"
+	return 1
+}
+
 # stop_both PID PID: SIGINT to both at once, SIGKILL what is left after 5 s.
 stop_both() {
 	local i
 	kill -INT "$1" "$2" 2>/dev/null
-	for i in $(seq 50); do alive "$1" || alive "$2" || break; sleep 0.1; done
+	for ((i = 0; i < 50; i++)); do
+		alive "$1" || alive "$2" || break
+		nap 0.1
+	done
 	kill -KILL "$1" "$2" 2>/dev/null
 	wait "$1" "$2" 2>/dev/null
 }
@@ -112,7 +128,7 @@ stop_both() {
 stop() {
 	local i
 	kill -INT "$1" 2>/dev/null
-	for i in $(seq 50); do alive "$1" || break; sleep 0.1; done
+	for ((i = 0; i < 50; i++)); do alive "$1" || break; nap 0.1; done
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
@@ -137,23 +153,25 @@ pair() {
 	"$BT_RUN" "${opt[@]}" "$src" -t 60 "${args[@]}" >"$tmp/$n.tt.out" \
 		2>"$tmp/$n.tt.err" &
 	tp=$!
-	for i in $(seq 400); do
-		{ grep -q TTCONF_READY "$tmp/$n.bt.out" || ! alive $bp; } &&
-			{ grep -q TTCONF_READY "$tmp/$n.tt.out" || ! alive $tp; } && break
-		sleep 0.1
+	for ((i = 0; i < 400; i++)); do
+		{ has "$tmp/$n.bt.out" TTCONF_READY || ! alive $bp; } &&
+			{ has "$tmp/$n.tt.out" TTCONF_READY || ! alive $tp; } &&
+			break
+		nap 0.1
 	done
-	sleep 0.2
+	nap 0.2
 	if [ -n "$linger" ]; then
 		(cd "$tmp" && TTCONF_LINGER=1 exec timeout 20 "$work" >"$tmp/$n.work" 2>&1) &
 		wp=$!
-		for i in $(seq 100); do
-			grep -q TTCONF_DONE "$tmp/$n.work" || ! alive $wp && break
-			sleep 0.1
+		for ((i = 0; i < 100; i++)); do
+			has "$tmp/$n.work" TTCONF_DONE || ! alive $wp && break
+			nap 0.1
 		done
 	else
 		(cd "$tmp" && timeout 10 "$work" >/dev/null 2>&1)
 	fi
-	sleep "$(echo "0.4 + $extra" | bc)"
+	nap 0.4
+	[ "$extra" = 0 ] || nap "$extra"
 	stop_both $bp $tp
 	[ -n "$linger" ] && stop $wp
 }
@@ -267,7 +285,7 @@ for f in "$@"; do
 				break 2
 			fi
 		done
-		sleep 0.1
+		nap 0.1
 	done
 	run_one "$i" "$f" "$k" &
 	slot_pid[$k]=$!
