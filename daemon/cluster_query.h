@@ -9,6 +9,19 @@
  * serialized partial (ttq_partial__serialize) of the query on that node's
  * store. Chunks stay under TTD_CLUSTER_CHUNK bytes so no message reaches
  * NATS's 1 MB default limit.
+ *
+ * Tail requests go to the same subject as JSON (no SQL starts with '{'):
+ *   {"op":"tail","table":T,"cursors":{NODE:ROW_ID,...},"last":N,
+ *    "from_start":BOOL}
+ * Each node starts at its own cursor, or without one at its last N rows
+ * (its oldest with from_start), and answers in the same chunk format with
+ * the payload
+ *   {"columns":[[NAME,"int"|"uint"|"time"|"string"],...],
+ *    "rows":[[V,...],...],"next":ROW_ID,"missed":N,
+ *    "more":true (cut short; ask again), "reset":true (cursor beyond the
+ *    table's end: it was recreated; rows from its oldest)}
+ * or {"error":SENTENCE,"code":"ENOENT"|"EIO"} when the table cannot be
+ * read. uint values travel as the int64 with the same bits.
  */
 #ifndef TTD_CLUSTER_QUERY_H
 #define TTD_CLUSTER_QUERY_H
