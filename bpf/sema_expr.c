@@ -521,6 +521,37 @@ static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
 	}
 }
 
+/*
+ * A type's name for ternary messages: TEXT values by what makes them
+ * (bt_type__name calls them all "text"), buf with its capacity.
+ */
+static void branch_name(const struct bt_type *t, char *buf, size_t len)
+{
+	static const char *text[] = {
+		[BT_RENDER_KSYM] = "ksym",
+		[BT_RENDER_USERNAME] = "username",
+		[BT_RENDER_KSTACK] = "kstack",
+		[BT_RENDER_USTACK] = "ustack",
+		[BT_RENDER_STRFTIME] = "strftime",
+		[BT_RENDER_CGROUP] = "cgroup_path",
+		[BT_RENDER_USYM] = "usym",
+	};
+	if (t->kind != BT_T_TEXT)
+		bt_type__name(t, buf, len);
+	else if (t->render == BT_RENDER_BUF)
+		snprintf(buf, len, "buf[%u]", t->size - 8);
+	else if (t->render < sizeof(text) / sizeof(text[0]) && text[t->render])
+		snprintf(buf, len, "%s", text[t->render]);
+	else
+		bt_type__name(t, buf, len);
+}
+
+/*
+ * Both branches go to one register or one zeroed stack slot, so they must
+ * be the same kind: integers widen to 64 bits, strings and buf() values
+ * take the larger capacity (the smaller is copied and zero-padded), other
+ * text values (usym, ksym, stacks of one depth) must match exactly.
+ */
 static struct bt_einfo *ternary(struct bt_sema *s, const struct bt_expr *e)
 {
 	if (!need_int(s, e->ternary.cond, "a condition"))
@@ -529,21 +560,23 @@ static struct bt_einfo *ternary(struct bt_sema *s, const struct bt_expr *e)
 	struct bt_einfo *b = bt_sema__expr(s, e->ternary.otherwise);
 	if (!a || !b)
 		return NULL;
-	if (!bt_type__compatible(&a->type, &b->type) ||
-	    !(bt_type__scalar(&a->type) || a->type.kind == BT_T_STR)) {
-		char x[128], y[128];
-		bt_type__name(&a->type, x, sizeof(x));
-		bt_type__name(&b->type, y, sizeof(y));
+	char x[128], y[128];
+	branch_name(&a->type, x, sizeof(x));
+	branch_name(&b->type, y, sizeof(y));
+	if (!bt_type__compatible(&a->type, &b->type)) {
 		bt_sema__error(s, e->line, e->col,
 			       "ternary branches have different types: %s and "
 			       "%s",
 			       x, y);
 		return NULL;
 	}
+	if (!bt_type__scalar(&a->type) && a->type.kind != BT_T_STR &&
+	    a->type.kind != BT_T_TEXT)
+		return fail(s, e, "ternary branches cannot be %s values", x);
 	struct bt_type t = a->type;
 	if (t.kind == BT_T_INT)
 		t = bt_type__int(8, a->type.is_signed || b->type.is_signed);
-	else if (t.kind == BT_T_STR)
+	else if (t.kind == BT_T_STR || t.kind == BT_T_TEXT)
 		t.size = a->type.size > b->type.size ? a->type.size
 						     : b->type.size;
 	return typed(s, e, t);

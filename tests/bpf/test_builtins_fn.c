@@ -217,6 +217,49 @@ TT_TEST(uaddr_and_reg_refused)
 	CHECKF(strstr(errbuf, "unknown register 'xyz'"), "%s", errbuf);
 }
 
+/*
+ * Ternaries over usym() and over buf() values: one slot each, buf taking
+ * the larger capacity (the shorter value zero-padded, its own length kept).
+ */
+TT_TEST(ternary_of_usym_and_buf)
+{
+	char *src = fmt("uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
+			"  printf(\"%%s|%%r\\n\", arg1 > 5 ? usym(reg(\"ip\")) "
+			": usym(12), arg1 > 5 ? buf(arg0, 2) : buf(arg0, 12));"
+			"\n}",
+			self_exe(), getpid());
+	struct rows r = { .prog = start(src, false, NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	static char b[16] = { 'A', 'b', 'c', 'd', 'e', 'f',
+			      'g', 'h', 'i', 'j', 'k', 'l' };
+	tt_fn_bytes(b, 12);
+	tt_fn_bytes(b, 3);
+	drain(&r, 2);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 2);
+	CHECK_STR(r.text[0], "tt_fn_bytes|Ab\n");
+	CHECK_STR(r.text[1], "0xc|Abcdefghijkl\n");
+}
+
+TT_TEST(ternary_mismatch_names_both_types)
+{
+	char *src = fmt("uprobe:%s:tt_fn_bytes { printf(\"%%s\", "
+			"arg1 ? usym(arg0) : buf(arg0, 4)); }",
+			self_exe());
+	CHECK(compile_only(src, false));
+	CHECKF(strstr(errbuf, "ternary branches have different types: usym "
+			      "and buf[8]"),
+	       "%s", errbuf);
+	src = fmt("uprobe:%s:tt_fn_bytes { printf(\"%%s\", "
+		  "arg1 ? ksym(arg0) : usym(arg0)); }",
+		  self_exe());
+	CHECK(compile_only(src, false));
+	CHECKF(strstr(errbuf, "different types: ksym and usym"), "%s", errbuf);
+	CHECK(compile_only("BEGIN { printf(\"%s\", nsecs ? \"a\" : 1); }",
+			   false));
+	CHECKF(strstr(errbuf, "different types: string[8] and"), "%s", errbuf);
+}
+
 TT_TEST(strftime_in_begin)
 {
 	char *src = "BEGIN { printf(\"%s|%s\\n\", strftime(\"%Y\", nsecs), "
@@ -495,6 +538,8 @@ TT_TEST(rendered_map_keys_and_table_rows)
 
 TT_MAIN("builtins_fn", TT_CASE(buf_r_on_uprobe),
 	TT_CASE(buf_refused_where_wrong), TT_CASE(usym_uaddr_reg_on_uprobe),
+	TT_CASE(ternary_of_usym_and_buf),
+	TT_CASE(ternary_mismatch_names_both_types),
 	TT_CASE(uaddr_and_reg_refused), TT_CASE(strftime_in_begin),
 	TT_CASE(cgroup_path_of_child_in_new_cgroup),
 	TT_CASE(str_reads_n_characters),
