@@ -63,16 +63,21 @@ int bigvec__reserve(void **p, size_t *cap, size_t need, size_t elem)
 	/*
 	 * Best effort: huge pages where the kernel offers them on request
 	 * (one fault per 2 MiB), then the new part faulted in one call; older
-	 * kernels fault the pages in one by one.
+	 * kernels fault the pages in one by one. In huge pages only what is
+	 * needed now: the rest of a doubling would be zeroed for nothing, and
+	 * faults in later at one fault per 2 MiB.
 	 */
-	if (bytes >= HUGE_PAGE)
+	size_t from = copy ? 0 : old, to = bytes;
+	if (bytes >= HUGE_PAGE) {
 		madvise(np, bytes, MADV_HUGEPAGE);
+		to = (need * elem + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+		to = to > bytes ? bytes : to;
+	}
+	if (to > from)
+		madvise((char *)np + from, to - from, MADV_POPULATE_WRITE);
 	if (copy) {
-		madvise(np, bytes, MADV_POPULATE_WRITE);
 		memcpy(np, *p, *cap * elem);
 		munmap(*p, old);
-	} else {
-		madvise((char *)np + old, bytes - old, MADV_POPULATE_WRITE);
 	}
 	*p = np;
 	*cap = bytes / elem;
