@@ -191,7 +191,9 @@ static int ck_args(struct bt_sema *s, const struct bt_expr *e,
 		   struct bt_einfo *ei)
 {
 	if (s->uap->kind != BT_PROBE_TRACEPOINT || !s->uap->tp)
-		return err(s, e, "args is only available in tracepoint probes");
+		return err(s, e,
+			   "args is only available in tracepoint and "
+			   "fentry/fexit (kfunc/kretfunc) probes");
 	return ty(ei, (struct bt_type){ .kind = BT_T_ARGS, .ctx = true });
 }
 
@@ -203,22 +205,39 @@ static int gen_args(struct bt_cg *cg, const struct bt_expr *e,
 	return 0;
 }
 
+/*
+ * The provider as the user wrote it, so `probe` in kfunc:vfs_read says
+ * kfunc: as bpftrace 0.17's does; the one- and two-letter aliases (f:, t:) are
+ * spelt out in full under the name this compiler knows them by.
+ */
+static const char *written_provider(const struct bt_unit_ap *u, char *buf,
+				    size_t len)
+{
+	const char *raw = u->ap ? u->ap->raw : NULL;
+	size_t n = raw ? strcspn(raw, ":") : 0;
+	if (n <= 2 || n >= len)
+		return bt_probe_kind__name(u->kind);
+	memcpy(buf, raw, n);
+	buf[n] = 0;
+	return buf;
+}
+
 /* The text of `probe` or `func` for this unit, NULL if none. */
 static const char *unit_text(const struct bt_sema *s, const char *which,
 			     char *buf, size_t len)
 {
 	const struct bt_unit_ap *u = s->uap;
 	if (!strcmp(which, "probe")) {
+		char pv[32];
+		const char *name = written_provider(u, pv, sizeof(pv));
 		if (u->kind == BT_PROBE_BEGIN || u->kind == BT_PROBE_END)
-			snprintf(buf, len, "%s", bt_probe_kind__name(u->kind));
+			snprintf(buf, len, "%s", name);
 		else if (u->kind == BT_PROBE_UPROBE ||
 			 u->kind == BT_PROBE_URETPROBE)
-			snprintf(buf, len, "%s:%s:%s",
-				 bt_probe_kind__name(u->kind), u->path,
+			snprintf(buf, len, "%s:%s:%s", name, u->path,
 				 u->symbol);
 		else
-			snprintf(buf, len, "%s:%s",
-				 bt_probe_kind__name(u->kind),
+			snprintf(buf, len, "%s:%s", name,
 				 u->target ? u->target : "");
 		return buf;
 	}
@@ -226,9 +245,12 @@ static const char *unit_text(const struct bt_sema *s, const char *which,
 	case BT_PROBE_KPROBE:
 	case BT_PROBE_KRETPROBE:
 	case BT_PROBE_RAWTRACEPOINT:
+	case BT_PROBE_FENTRY:
+	case BT_PROBE_FEXIT:
 		return u->target;
 	case BT_PROBE_UPROBE:
 	case BT_PROBE_URETPROBE:
+	case BT_PROBE_USDT: /* the site's provider:name (0.17 refuses) */
 		return u->symbol;
 	default:
 		return NULL;
@@ -241,8 +263,10 @@ static int ck_text(struct bt_sema *s, const struct bt_expr *e,
 	char buf[512];
 	const char *t = unit_text(s, e->ident.name, buf, sizeof(buf));
 	if (!t)
-		return err(s, e, "func is only available in kprobe, uprobe and "
-				 "rawtracepoint probes");
+		return err(s, e,
+			   "func is only available in kprobe, uprobe, "
+			   "usdt, fentry/fexit (kfunc/kretfunc) and "
+			   "rawtracepoint probes");
 	size_t n = strlen(t) + 1;
 	return ty(ei, bt_type__str(n > 256 ? 256 : (unsigned)n));
 }

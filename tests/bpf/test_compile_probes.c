@@ -1,7 +1,7 @@
 /*
  * test_compile_probes.c - probe kinds from source text to the kernel:
  * usdt (attached to this test's own probe sites, every argument operand
- * kind read back exactly), hardware perf events (compile and load; attach
+ * kind read back exactly, func and probe texts), hardware perf events (compile and load; attach
  * gives the clear no-PMU error on machines without counters), fentry/fexit
  * with BTF-typed args and retval (compile; load or the clear no-trampoline
  * error), and kprobes and uprobes on functions this kernel or binary
@@ -147,6 +147,29 @@ TT_TEST(usdt_wildcards_and_short_form)
 	       "%s", out);
 }
 
+/*
+ * func in a usdt probe is the site's provider:name (bpftrace 0.17 refuses
+ * func there); probe spells a short alias (U:) out as usdt:.
+ */
+TT_TEST(usdt_func_and_probe_text)
+{
+	struct bt_program *p = NULL;
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	int rc = run(fmt("U:%s:tt_probes:o* { @f[func] = count(); "
+			 "@p[probe] = count(); }",
+			 self),
+		     ATTACH, &p);
+	CHECKF(rc == 0, "%s", errbuf);
+	if (rc)
+		return;
+	fire(2);
+	const char *out = finish(p);
+	bt_program__free(p);
+	CHECKF(strstr(out, "@f[tt_probes:ops]: 2\n") &&
+		       strstr(out, fmt("@p[usdt:%s:tt_probes:ops]: 2\n", self)),
+	       "%s", out);
+}
+
 TT_TEST(usdt_errors_name_the_problem)
 {
 	CHECK(realpath("/proc/self/exe", self) != NULL);
@@ -236,6 +259,40 @@ TT_TEST(fentry_typed_args_compile_and_load_or_explain)
 	const char *out = finish(p);
 	bt_program__free(p);
 	CHECKF(strstr(out, "@r:") != NULL, "%s", out);
+}
+
+/*
+ * fentry/fexit texts, compile only (the fentry test above ends skipped on
+ * kernels without trampolines, which would hide a failed check).
+ */
+TT_TEST(fentry_func_probe_and_args_texts)
+{
+	struct bt_features f;
+	bt_features__probe(&f);
+	if (!f.btf)
+		SKIP("no kernel BTF");
+	/* func is the function; probe keeps the provider as written
+	 * (kretfunc: is 8 bytes longer than fexit:, seen in the string's
+	 * capacity), short aliases spelt out under this compiler's name. */
+	CHECKF(run("kfunc:vfs_read { @[func, probe] = count(); }\n"
+		   "fexit:vfs_read { @x[func] = count(); }",
+		   COMPILE, NULL) == 0,
+	       "%s", errbuf);
+	CHECK(run("fentry:vfs_read { @ = 1; @ = func; }", COMPILE, NULL) < 0);
+	CHECKF(strstr(errbuf, "cannot assign string[16]"), "%s", errbuf);
+	CHECK(run("kretfunc:vfs_read { @ = 1; @ = probe; }", COMPILE, NULL) <
+	      0);
+	CHECKF(strstr(errbuf, "cannot assign string[24]"), "%s", errbuf);
+	CHECK(run("fr:vfs_read { @ = 1; @ = probe; }", COMPILE, NULL) < 0);
+	CHECKF(strstr(errbuf, "cannot assign string[16]"), "%s", errbuf);
+	CHECK(run("kprobe:vfs_read { @ = args; }", COMPILE, NULL) < 0);
+	CHECKF(strstr(errbuf, "args is only available in tracepoint and "
+			      "fentry/fexit (kfunc/kretfunc) probes"),
+	       "%s", errbuf);
+	CHECK(run("BEGIN { @ = func; }", COMPILE, NULL) < 0);
+	CHECKF(strstr(errbuf, "func is only available in kprobe, uprobe, "
+			      "usdt, fentry/fexit"),
+	       "%s", errbuf);
 }
 
 /*
@@ -347,9 +404,11 @@ TT_TEST(task_state_macros)
 
 TT_MAIN("bpf/compile_probes", TT_CASE(usdt_operands_read_exactly),
 	TT_CASE(usdt_wildcards_and_short_form),
+	TT_CASE(usdt_func_and_probe_text),
 	TT_CASE(usdt_errors_name_the_problem),
 	TT_CASE(hardware_loads_attach_explains),
 	TT_CASE(fentry_typed_args_compile_and_load_or_explain),
+	TT_CASE(fentry_func_probe_and_args_texts),
 	TT_CASE(kprobe_on_missing_function_loads),
 	TT_CASE(uprobe_on_missing_function_loads),
 	TT_CASE(tracepoint_argv_deref), TT_CASE(probe_offsets_and_addresses),
