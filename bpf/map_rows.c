@@ -81,7 +81,8 @@ static void find_expr(struct key_names *kn, const struct bt_expr *e)
 	if (e->kind != BT_EXPR_MAP || strcmp(e->map.name, kn->map) != 0 ||
 	    e->map.nkeys == 0)
 		return;
-	const struct bt_expr *const *k = (const struct bt_expr *const *)e->map.keys;
+	const struct bt_expr *const *k =
+		(const struct bt_expr *const *)e->map.keys;
 	size_t n = e->map.nkeys;
 	if (n == 1 && k[0]->kind == BT_EXPR_TUPLE) {
 		n = k[0]->tuple.n;
@@ -146,7 +147,8 @@ static const char *expr_name(const struct bt_expr *e)
 	}
 }
 
-/* ---- Schemas -------------------------------------------------------------- */
+/* ---- Schemas --------------------------------------------------------------
+ */
 
 static enum tt_type col_type(const struct bt_type *t)
 {
@@ -186,10 +188,10 @@ static int add_keys(struct tt_schema *s, const struct bt_map_def *m,
 	char name[TT_NAME_MAX];
 
 	for (size_t i = 0; i < n; i++) {
-		const char *want = kn->found && kn->n == n
-					   ? expr_name(kn->keys[i])
-					   : NULL;
-		int rc = want ? tt_schema__add(s, want, col_type(elem(&m->key, i)))
+		const char *want =
+			kn->found && kn->n == n ? expr_name(kn->keys[i]) : NULL;
+		int rc = want ? tt_schema__add(s, want,
+					       col_type(elem(&m->key, i)))
 			      : -EINVAL;
 		if (rc == 0)
 			continue;
@@ -286,7 +288,8 @@ int bt_program__map_schema(const struct bt_program *prog, size_t i,
 	return rc;
 }
 
-/* ---- Snapshots ------------------------------------------------------------- */
+/* ---- Snapshots -------------------------------------------------------------
+ */
 
 /* One cell from a value of type t at p (strings rendered into text). */
 static void cell(const struct bt_object *obj, const struct bt_type *t,
@@ -346,14 +349,17 @@ static void bucket(const struct bt_map_def *m, uint32_t i, int64_t *lo,
 		   int64_t *hi)
 {
 	if (m->kind == BT_MAPK_LHIST) {
-		*lo = i == 0 ? INT64_MIN : m->lmin + (int64_t)(i - 1) * m->lstep;
+		*lo = i == 0 ? INT64_MIN
+			     : m->lmin + (int64_t)(i - 1) * m->lstep;
 		*hi = i == m->nbuckets - 1 ? INT64_MAX
 					   : m->lmin + (int64_t)i * m->lstep;
 		return;
 	}
 	/* log2: (..., 0), [0, 1), [1, 2), [2, 4), ..., [2^63, ...) */
-	*lo = i == 0 ? INT64_MIN : i == 1 ? 0 : i - 2 >= 63 ? INT64_MAX
-						  : (int64_t)1 << (i - 2);
+	*lo = i == 0	    ? INT64_MIN
+	      : i == 1	    ? 0
+	      : i - 2 >= 63 ? INT64_MAX
+			    : (int64_t)1 << (i - 2);
 	*hi = i == 0 ? 0 : i - 1 >= 63 ? INT64_MAX : (int64_t)1 << (i - 1);
 }
 
@@ -389,7 +395,8 @@ static int entry_rows(struct snap *s, const uint8_t *val)
 			memcpy(&n, val + 8 * b, 8);
 			if (!n)
 				continue;
-			bucket(m, b, &s->rb->v[col].i64, &s->rb->v[col + 1].i64);
+			bucket(m, b, &s->rb->v[col].i64,
+			       &s->rb->v[col + 1].i64);
 			s->rb->v[col + 2].u64 = n;
 			if ((rc = emit(s, col + 3)) < 0)
 				return rc;
@@ -400,7 +407,8 @@ static int entry_rows(struct snap *s, const uint8_t *val)
 		memcpy(u, val, sizeof(u));
 		s->rb->v[col].u64 = u[0];
 		s->rb->v[col + 1].i64 = (int64_t)u[1];
-		s->rb->v[col + 2].i64 = u[0] ? (int64_t)u[1] / (int64_t)u[0] : 0;
+		s->rb->v[col + 2].i64 =
+			u[0] ? (int64_t)u[1] / (int64_t)u[0] : 0;
 		return emit(s, col + 3);
 	}
 	col = cells(s->obj, &m->value, val, s->rb, col);
@@ -463,9 +471,11 @@ static int walk_batch(struct snap *s)
 			if (errno == ENOSPC && cap < m->max_entries) {
 				/* One bucket holds more than cap: grow. */
 				cap *= 4;
-				uint8_t *k = realloc(keys, (size_t)cap * m->key_size);
+				uint8_t *k = realloc(keys,
+						     (size_t)cap * m->key_size);
 				keys = k ? k : keys;
-				uint8_t *v = realloc(vals, (size_t)cap * m->value_size);
+				uint8_t *v = realloc(
+					vals, (size_t)cap * m->value_size);
 				vals = v ? v : vals;
 				rc = k && v ? 0 : -ENOMEM;
 				continue;
@@ -496,8 +506,11 @@ int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 	const struct bt_map_def *m = &prog->obj->maps[mi];
 	if (m->fd < 0 || !prog->loaded)
 		return -EINVAL;
-	struct snap s = {.obj = prog->obj, .m = m, .time_ns = time_ns,
-			 .fn = fn, .ctx = ctx};
+	struct snap s = {.obj = prog->obj,
+			 .m = m,
+			 .time_ns = time_ns,
+			 .fn = fn,
+			 .ctx = ctx};
 	int rc = 1;
 
 	s.rb = malloc(sizeof(*s.rb));
@@ -511,7 +524,8 @@ int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 	return rc < 0 ? rc : s.rows;
 }
 
-/* ---- print(@m) notifications ----------------------------------------------- */
+/* ---- print(@m) notifications -----------------------------------------------
+ */
 
 void bt_program__on_print(struct bt_program *prog, bt_map_print_fn fn,
 			  void *ctx)
@@ -522,7 +536,8 @@ void bt_program__on_print(struct bt_program *prog, bt_map_print_fn fn,
 
 void bt_maps__printed(struct bt_program *prog, int map)
 {
-	if (!prog->on_print || map < BT_MAP_USER || (size_t)map >= prog->obj->nmaps ||
+	if (!prog->on_print || map < BT_MAP_USER ||
+	    (size_t)map >= prog->obj->nmaps ||
 	    prog->obj->maps[map].name[0] != '@')
 		return;
 	size_t i = 0;

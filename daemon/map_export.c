@@ -25,7 +25,7 @@ struct mx_map {
 	char table[TT_NAME_MAX];
 	struct tt_schema schema;
 	struct ttd_table_ref *ref; /* NULL until opened */
-	bool failed;               /* opening failed (print-only): logged */
+	bool failed; /* opening failed (print-only): logged */
 	uint64_t rows;
 };
 
@@ -33,9 +33,9 @@ struct ttd_map_export {
 	struct bt_program *prog;
 	struct ttd_tables *tabs;
 	bool replace;
-	bool all;            /* every map: interval and final snapshots */
+	bool all; /* every map: interval and final snapshots */
 	int64_t interval_ns; /* 0: no periodic snapshots */
-	int64_t next_ns;     /* CLOCK_MONOTONIC of the next snapshot */
+	int64_t next_ns; /* CLOCK_MONOTONIC of the next snapshot */
 	size_t n;
 	struct mx_map *maps;
 	uint64_t append_errors;
@@ -140,7 +140,8 @@ static int setup_maps(struct ttd_map_export *mx,
 		const char *name = bt_program__map_name(mx->prog, i);
 
 		m->idx = i;
-		if (table_name(o, name, alone, m->table, sizeof(m->table)) < 0) {
+		if (table_name(o, name, alone, m->table, sizeof(m->table)) <
+		    0) {
 			snprintf(err, errlen,
 				 "map @%s: table name %s_%s is longer than "
 				 "%d bytes",
@@ -231,9 +232,9 @@ json_t *ttd_map_export__status(const struct ttd_map_export *mx)
 	o = json_object();
 	for (size_t i = 0; i < mx->n; i++)
 		if (mx->maps[i].ref)
-			json_object_set_new(o, mx->maps[i].table,
-					    json_integer((json_int_t)mx->maps[i]
-								 .rows));
+			json_object_set_new(
+				o, mx->maps[i].table,
+				json_integer((json_int_t)mx->maps[i].rows));
 	return o;
 }
 

@@ -27,11 +27,11 @@
 struct ttd_map_export;
 
 struct ttd_map_export_opts {
-	const char *table;  /* the deployment's table */
+	const char *table; /* the deployment's table */
 	const char *source; /* program text: names key columns */
 	uint64_t interval_ms;
 	bool export_maps; /* printf programs export every map too */
-	bool replace;     /* replace_table: recreate tables of another schema */
+	bool replace; /* replace_table: recreate tables of another schema */
 };
 
 /*

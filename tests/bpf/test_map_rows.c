@@ -20,8 +20,8 @@ static char errbuf[4096];
 
 static struct bt_program *compile(const char *src, bool load)
 {
-	struct bt_compile_opts o = {.sz = sizeof(o), .table_mode = true,
-				    .ringbuf_bytes = 4096};
+	struct bt_compile_opts o = {
+		.sz = sizeof(o), .table_mode = true, .ringbuf_bytes = 4096};
 	struct bt_diags *d = bt_diags__new();
 	struct bt_program *p = NULL;
 	int rc = bt_program__compile(src, &o, &p, d);

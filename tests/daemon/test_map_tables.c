@@ -46,7 +46,8 @@ static int helper(const char *comm, unsigned n)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* ---- Reading a table back ------------------------------------------------- */
+/* ---- Reading a table back -------------------------------------------------
+ */
 
 struct row {
 	int64_t v[MAXC];
@@ -168,7 +169,8 @@ static int64_t value_at(const struct tab *t, int kcol, const char *key,
 	return -1;
 }
 
-/* ---- Deploying -------------------------------------------------------------- */
+/* ---- Deploying --------------------------------------------------------------
+ */
 
 /* Deploys one program; extra is a JSON object text merged into the spec. */
 static json_t *deploy(const char *name, const char *table, const char *src,
@@ -193,20 +195,21 @@ static void undeploy(const char *name)
 		&d, json_pack("{s:s,s:s}", "op", "delete", "name", name)));
 }
 
-#define CHECK_RUNNING(reply)                                                \
-	do {                                                                \
-		json_t *r_ = (reply);                                       \
+#define CHECK_RUNNING(reply)                                                   \
+	do {                                                                   \
+		json_t *r_ = (reply);                                          \
 		bool ok_ = strcmp(td_status_str(r_, "state"), "running") == 0; \
-		if (!ok_) {                                                 \
-			char *t_ = json_dumps(r_, 0);                       \
-			fprintf(stderr, "deploy: %s\n", t_ ? t_ : "?");     \
-			free(t_);                                           \
-		}                                                           \
-		json_decref(r_);                                            \
-		CHECKF(ok_, "deployment is not running");                   \
+		if (!ok_) {                                                    \
+			char *t_ = json_dumps(r_, 0);                          \
+			fprintf(stderr, "deploy: %s\n", t_ ? t_ : "?");        \
+			free(t_);                                              \
+		}                                                              \
+		json_decref(r_);                                               \
+		CHECKF(ok_, "deployment is not running");                      \
 	} while (0)
 
-/* ---- Tests -------------------------------------------------------------------- */
+/* ---- Tests
+ * -------------------------------------------------------------------- */
 
 TT_TEST(count_by_comm_snapshots)
 {
@@ -240,7 +243,8 @@ TT_TEST(count_by_comm_snapshots)
 	/* The helper's syscalls, plus its exit and a few more. */
 	CHECKF(v >= CALLS && v < CALLS + 100, "ttmap_count: %lld",
 	       (long long)v);
-	CHECKF(last > t_done && last < td_now_ns(), "time_ %lld", (long long)last);
+	CHECKF(last > t_done && last < td_now_ns(), "time_ %lld",
+	       (long long)last);
 	tab__free(&t);
 }
 
@@ -250,7 +254,8 @@ TT_TEST(hist_buckets_sum_to_count_two_tables)
 	NEED_DAEMON();
 	CHECK_RUNNING(deploy(
 		"mt_hist", "mt_hist",
-		"tracepoint:syscalls:sys_enter_getppid /comm == \"ttmap_hist\"/ "
+		"tracepoint:syscalls:sys_enter_getppid /comm == "
+		"\"ttmap_hist\"/ "
 		"{ @start[tid] = nsecs; }\n"
 		"tracepoint:syscalls:sys_exit_getppid /@start[tid]/ "
 		"{ @lat = hist(nsecs - @start[tid]); delete(@start[tid]); }",
@@ -261,7 +266,8 @@ TT_TEST(hist_buckets_sum_to_count_two_tables)
 	for (int i = 0; i < 50; i++) {
 		tab__free(&t);
 		t = tab__read("mt_hist_lat");
-		if (t.rc == 0 && snapshots(&t, &last) && last > t_done + 200000000)
+		if (t.rc == 0 && snapshots(&t, &last) &&
+		    last > t_done + 200000000)
 			break;
 		td_sleep_ms(100);
 	}
@@ -344,8 +350,8 @@ TT_TEST(final_snapshot_after_delete_includes_end)
 	struct tab before = tab__read("mt_end_n");
 	undeploy("mt_end");
 	struct tab n = tab__read("mt_end_n"), fin = tab__read("mt_end_fin");
-	CHECKF(before.rc == 0 && before.n == 0,
-	       "rows before the end: %zu (%s)", before.n, before.err);
+	CHECKF(before.rc == 0 && before.n == 0, "rows before the end: %zu (%s)",
+	       before.n, before.err);
 	CHECKF(n.rc == 0 && n.n == 1, "@n rows: %zu (%s)", n.n, n.err);
 	CHECKF(n.rows[0].v[col(&n, "value")] == CALLS, "@n = %lld",
 	       (long long)n.rows[0].v[col(&n, "value")]);
@@ -368,9 +374,10 @@ static void end_by(const char *name, bool shutdown)
 		 "tracepoint:syscalls:sys_enter_getppid "
 		 "/comm == \"%s\"/ { @n = count(); }",
 		 name);
-	json_t *r = deploy(name, name, prog,
-			   shutdown ? "{\"map_interval_ms\": 0}"
-				    : "{\"map_interval_ms\": 0, \"ttl\": \"1s\"}");
+	json_t *r =
+		deploy(name, name, prog,
+		       shutdown ? "{\"map_interval_ms\": 0}"
+				: "{\"map_interval_ms\": 0, \"ttl\": \"1s\"}");
 	bool running = strcmp(td_status_str(r, "state"), "running") == 0;
 	json_decref(r);
 	CHECKF(running, "%s is not running", name);
@@ -434,11 +441,12 @@ TT_TEST(printf_program_exports_printed_map_only)
 TT_TEST(printf_program_export_maps)
 {
 	NEED_DAEMON();
-	CHECK_RUNNING(deploy("mt_exp", "mt_exp",
-			     "tracepoint:syscalls:sys_enter_getppid "
-			     "/comm == \"ttmap_exp\"/ "
-			     "{ @n = count(); printf(\"pid:%d\\n\", pid); }",
-			     "{\"export_maps\": true, \"map_interval_ms\": 100}"));
+	CHECK_RUNNING(
+		deploy("mt_exp", "mt_exp",
+		       "tracepoint:syscalls:sys_enter_getppid "
+		       "/comm == \"ttmap_exp\"/ "
+		       "{ @n = count(); printf(\"pid:%d\\n\", pid); }",
+		       "{\"export_maps\": true, \"map_interval_ms\": 100}"));
 	CHECK(helper("ttmap_exp", 50) == 0);
 	int64_t last = 0;
 	size_t snaps = 0;
@@ -486,7 +494,8 @@ TT_TEST(pidpersec_unchanged)
 	char *src = tool("pidpersec.bt");
 	if (!src)
 		SKIP("run from the repository root (pidpersec.bt not found)");
-	json_t *r = deploy("mt_pps", "mt_pps", src, "{\"map_interval\": \"none\"}");
+	json_t *r =
+		deploy("mt_pps", "mt_pps", src, "{\"map_interval\": \"none\"}");
 	free(src);
 	CHECK_RUNNING(r);
 	for (int i = 0; i < 40; i++)
@@ -501,8 +510,8 @@ TT_TEST(pidpersec_unchanged)
 	for (size_t i = 0; i < t.n; i++)
 		sum += t.rows[i].v[0];
 	/* One row per print(@) (cleared after each), none after END's clear. */
-	CHECKF(snapshots(&t, &last) == t.n && t.n >= 1 && t.n <= 4,
-	       "%zu rows", t.n);
+	CHECKF(snapshots(&t, &last) == t.n && t.n >= 1 && t.n <= 4, "%zu rows",
+	       t.n);
 	CHECKF(sum >= 40, "forks counted: %lld", (long long)sum);
 	tab__free(&t);
 }
@@ -518,7 +527,8 @@ TT_TEST(syscount_unchanged)
 	free(src);
 	if (strcmp(td_status_str(r, "state"), "running") != 0) {
 		char msg[300];
-		snprintf(msg, sizeof(msg), "syscount.bt does not deploy: %.200s",
+		snprintf(msg, sizeof(msg),
+			 "syscount.bt does not deploy: %.200s",
 			 td_status_str(r, "error"));
 		json_decref(r);
 		SKIP("%s", msg);
@@ -526,7 +536,8 @@ TT_TEST(syscount_unchanged)
 	json_decref(r);
 	CHECK(helper("ttmap_sysc", CALLS) == 0);
 	undeploy("mt_sys");
-	struct tab p = tab__read("mt_sys_process"), s = tab__read("mt_sys_syscall");
+	struct tab p = tab__read("mt_sys_process"),
+		   s = tab__read("mt_sys_syscall");
 	char cols[256];
 	tab__columns(&p, cols, sizeof(cols));
 	CHECK_STR(cols, "comm,value,time_");
@@ -553,10 +564,10 @@ TT_TEST(syscount_unchanged)
 TT_TEST(spec_rejects_bad_map_options)
 {
 	NEED_DAEMON();
-	const char *bad[] = {"{\"map_interval_ms\": -1}",
-			     "{\"map_interval\": \"soon\"}",
-			     "{\"map_interval\": \"1s\", \"map_interval_ms\": 5}",
-			     "{\"export_maps\": 1}"};
+	const char *bad[] = {
+		"{\"map_interval_ms\": -1}", "{\"map_interval\": \"soon\"}",
+		"{\"map_interval\": \"1s\", \"map_interval_ms\": 5}",
+		"{\"export_maps\": 1}"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *r = deploy("mt_bad", "mt_bad",
 				   "tracepoint:syscalls:sys_enter_getppid "
@@ -581,5 +592,5 @@ TT_MAIN("daemon_map_tables", TT_CASE(count_by_comm_snapshots),
 	TT_CASE(ttl_expiry_takes_final_snapshot),
 	TT_CASE(shutdown_takes_final_snapshot),
 	TT_CASE(printf_program_exports_printed_map_only),
-	TT_CASE(printf_program_export_maps),
-	TT_CASE(syscount_unchanged), TT_CASE(pidpersec_unchanged), TT_CASE(spec_rejects_bad_map_options))
+	TT_CASE(printf_program_export_maps), TT_CASE(syscount_unchanged),
+	TT_CASE(pidpersec_unchanged), TT_CASE(spec_rejects_bad_map_options))
