@@ -112,11 +112,12 @@ has() {
 	return 1
 }
 
-# stop_both PID PID: SIGINT to both at once, SIGKILL what is left after 5 s.
+# stop_both PID PID: SIGINT to both at once, SIGKILL what is left after
+# 10 s (a loaded bpftrace can take over 5 s to print its maps and exit).
 stop_both() {
 	local i
 	kill -INT "$1" "$2" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 100; i++)); do
 		alive "$1" || alive "$2" || break
 		nap 0.1
 	done
