@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make clang pkg-config libbpf-dev libelf-dev zlib1g-dev liburing-dev
 liblmdb-dev lmdb-utils libjansson-dev libnats-dev libclang-rt-14-dev bpftrace
-nats-server iproute2 nftables procps util-linux
+nats-server iproute2 nftables procps util-linux openssl
 debhelper dpkg-dev fakeroot lintian rpm debootstrap systemd man-db"
 missing=""
 for p in $PKGS; do

@@ -244,7 +244,8 @@ int tt_store__list(const char *dir, int (*fn)(const char *name, void *ctx),
 		}
 		memcpy(names[n++], name, TT_NAME_MAX);
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n) /* qsort(NULL, 0) is undefined behaviour (UBSan says so) */
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = fn(names[i], ctx);
 out:
