@@ -126,7 +126,7 @@ static void scan_all(struct tt_reader *r, uint8_t flags, const uint8_t *d,
 	struct tt_scan_opts o = {.sz = sizeof(o)};
 	struct tt_scan *sc;
 	struct tt_chunk ch;
-	volatile int64_t sink = 0;
+	volatile uint64_t sink = 0; /* unsigned: sums of fuzzed values wrap */
 
 	o.flags = flags & F_COPY ? TT_SCAN_COPY : 0;
 	if ((flags & F_TIME) && n >= 5) {
@@ -134,22 +134,33 @@ static void scan_all(struct tt_reader *r, uint8_t flags, const uint8_t *d,
 		o.time_min = (int64_t)(d[3] * 200) - 1000;
 		o.time_max = o.time_min + d[4] * 300;
 	}
+	/* A raw image may carry any schema: read only the columns whose
+	 * types this loop assumes (8-byte time_ first, codes in column 2). */
+	const struct tt_schema *sch = tt_reader__schema(r);
+	bool has_time = sch && sch->ncols > 0 &&
+			sch->cols[0].type != TT_TYPE_STRING;
+	bool has_str = sch && sch->ncols > 2 &&
+		       sch->cols[2].type == TT_TYPE_STRING;
+
 	if (tt_reader__scan(r, &o, &sc))
 		return;
 	while (tt_scan__next(sc, &ch) == 1) {
-		const uint32_t *codes = ch.cols[2];
-		const int64_t *tm = ch.cols[0];
+		const uint32_t *codes = has_str ? ch.cols[2] : NULL;
+		const int64_t *tm = has_time ? ch.cols[0] : NULL;
 
 		for (uint32_t i = 0; i < ch.nrows; i++) {
 			const char *s;
 			uint32_t len;
 
-			sink += tm[i];
-			if (!tt_chunk__string(&ch, 2, codes[i], &s, &len) &&
+			if (tm)
+				sink += (uint64_t)tm[i];
+			if (codes &&
+			    !tt_chunk__string(&ch, 2, codes[i], &s, &len) &&
 			    len)
-				sink += s[0] + s[len - 1];
+				sink += (uint64_t)(s[0] + s[len - 1]);
 		}
-		sink += tt_chunk__dict_size(&ch, 2);
+		if (has_str)
+			sink += (uint64_t)tt_chunk__dict_size(&ch, 2);
 		tt_scan__validate(sc);
 	}
 	tt_scan__free(sc);

@@ -15,6 +15,7 @@ printf '\x22\x00\x00\x05\x20' >"$work/corpus/time"
 printf '\x01\x02\x00' >"$work/corpus/trunc"
 printf '\x0a\x00\x10\x05\x00\x20\x07' >"$work/corpus/reseal-writer"
 printf '\x04TTSTORE\x00\x01\x00\x00\x00' >"$work/corpus/raw"
+printf '\x2a\x00\x01\x00\x04\xf8\x00\x08\x02\x64' >"$work/corpus/raw-other-schema" # found in CI: a raw image whose schema the scan loop did not expect
 
 fuzz_run -max_len=512
 tt_done
