@@ -17,16 +17,30 @@ cl_init() {
 	trap cl_cleanup EXIT
 }
 
+# cl__nats_ready_count: how many servers have said "ready" in the log, which
+# is appended across restarts (a restart must wait for a new line, not find
+# the previous server's and return before the port is open).
+cl__nats_ready_count() {
+	grep -c "Server is ready" "$CL_DIR/nats.log" 2>/dev/null || true
+}
+
+# cl__nats_wait_ready SEEN: waits up to 5 s for ready line number SEEN + 1.
+cl__nats_wait_ready() {
+	for _ in $(seq 100); do
+		[ "$(cl__nats_ready_count)" -gt "${1:-0}" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 cl_nats_start() {
+	local seen
+	seen=$(cl__nats_ready_count)
 	mkdir -p "$CL_DIR/js"
 	nats-server -a 127.0.0.1 -p "$CL_PORT" -js -sd "$CL_DIR/js" \
 		>>"$CL_DIR/nats.log" 2>&1 &
 	CL_NATS=$!
-	for _ in $(seq 100); do
-		grep -q "Server is ready" "$CL_DIR/nats.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	cl__nats_wait_ready "$seen"
 }
 
 cl_nats_stop() {
@@ -153,13 +167,11 @@ listen: 127.0.0.1:$CL_PORT
 jetstream { store_dir: "$CL_DIR/js" }
 $1
 CONF
+	local seen
+	seen=$(cl__nats_ready_count)
 	nats-server -c "$CL_DIR/nats.conf" >>"$CL_DIR/nats.log" 2>&1 &
 	CL_NATS=$!
-	for _ in $(seq 100); do
-		grep -q "Server is ready" "$CL_DIR/nats.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	cl__nats_wait_ready "$seen"
 }
 
 # cl_raw_request PAYLOAD: sends PAYLOAD as a cluster request over the raw
