@@ -51,6 +51,26 @@ int ttc_args__scan(int argc, char **argv, struct ttc_global *g,
 		   const struct ttc_opt *opts,
 		   int (*fn)(int id, const char *val, void *ctx), void *ctx);
 
+/* The options of `tail`, local or over a cluster (client/cmd_tail_args.c). */
+struct ttc_tail_args {
+	const char *table;
+	int npos; /* positionals seen: exactly one (the table) is valid */
+	uint64_t last; /* start with the last N rows */
+	uint64_t count; /* exit after N rows; 0: forever */
+	int64_t interval_ns; /* poll period, > 0 */
+	bool from_start; /* start with the oldest row stored */
+};
+
+/*
+ * Scans tail's argv into a, whose defaults the caller sets. Returns 0, or
+ * TTC_EXIT_USAGE with a message on stderr for a bad number or duration.
+ */
+int ttc_tail_args__scan(int argc, char **argv, struct ttc_global *g,
+			struct ttc_tail_args *a);
+
+/* Sleeps ns nanoseconds (a poll interval; an early wake-up is harmless). */
+void ttc_sleep_ns(int64_t ns);
+
 /* A table to print: cells are values; the printer owns nothing. */
 struct ttc_rows {
 	size_t ncols, nrows;

@@ -32,16 +32,6 @@
 #define REPLY_WAIT_MS 1000 /* per round, for nodes that are live */
 #define LIVE_REFRESH_NS 2000000000LL
 
-enum { OPT_LAST = 1, OPT_COUNT, OPT_INTERVAL, OPT_FROM_START };
-
-struct ct_args {
-	const char *table;
-	int npos;
-	int64_t last, count; /* count 0: forever */
-	int64_t interval_ns;
-	bool from_start;
-};
-
 /* One node's answer being reassembled from its chunks. */
 struct ct_answer {
 	struct ct_answer *next;
@@ -55,7 +45,7 @@ struct ct_answer {
 
 struct ct {
 	struct ttc_global *g;
-	struct ct_args a;
+	struct ttc_tail_args a;
 	struct ttc_cl c;
 	json_t *cursors; /* node -> next row id */
 	json_t *noted; /* node -> the last problem printed for it */
@@ -64,45 +54,9 @@ struct ct {
 	json_t *hdr; /* [[name, type]...] of the printed header */
 	const char **names; /* "node" + header names */
 	size_t ncols; /* with node */
-	int64_t printed;
+	uint64_t printed;
 	int time_col; /* index in hdr of time_, or -1 */
 };
-
-static int ct__arg(int id, const char *val, void *ctx)
-{
-	struct ct_args *a = ctx;
-	char *end;
-
-	switch (id) {
-	case 0:
-		a->table = val;
-		a->npos++;
-		return 0;
-	case OPT_LAST:
-	case OPT_COUNT: {
-		long long v = strtoll(val, &end, 10);
-
-		if (*end || !*val || v < 0) {
-			fprintf(stderr, "tracetab: tail: bad number '%s'\n",
-				val);
-			return TTC_EXIT_USAGE;
-		}
-		*(id == OPT_LAST ? &a->last : &a->count) = v;
-		return 0;
-	}
-	case OPT_INTERVAL:
-		if (ttq_duration__parse(val, &a->interval_ns) ||
-		    a->interval_ns <= 0) {
-			fprintf(stderr, "tracetab: tail: bad --interval '%s'\n",
-				val);
-			return TTC_EXIT_USAGE;
-		}
-		return 0;
-	default:
-		a->from_start = true;
-		return 0;
-	}
-}
 
 /* Prints msg about node once (until it changes); NULL forgets. */
 static void ct__note(struct ct *t, const char *node, const char *msg)
@@ -442,13 +396,6 @@ static void ct__absorb(struct ct *t, struct ct_answer *a, struct ct_batch *b)
 	b->more = b->more || json_is_true(json_object_get(r, "more"));
 }
 
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000, ns % 1000000000};
-
-	nanosleep(&ts, NULL);
-}
-
 static int ct__follow(struct ct *t)
 {
 	bool first = true;
@@ -487,7 +434,7 @@ static int ct__follow(struct ct *t)
 		if (t->a.count && t->printed >= t->a.count)
 			return TTC_EXIT_OK;
 		if (!b.more)
-			sleep_ns(t->a.interval_ns);
+			ttc_sleep_ns(t->a.interval_ns);
 	}
 }
 
@@ -507,17 +454,10 @@ int ttc_cluster__tail(int argc, char **argv, struct ttc_global *g)
 		"10)\n"
 		"  --from-start  start with each node's oldest row\n"
 		"  --count N     exit after printing N rows\n";
-	static const struct ttc_opt opts[] = {
-		{"--last", true, OPT_LAST},
-		{"--count", true, OPT_COUNT},
-		{"--interval", true, OPT_INTERVAL},
-		{"--from-start", false, OPT_FROM_START},
-		{NULL, false, 0},
-	};
 	struct ct t = {.g = g,
 		       .a = {.last = 10, .interval_ns = 200000000},
 		       .time_col = -1};
-	int ret = ttc_args__scan(argc, argv, g, opts, ct__arg, &t.a);
+	int ret = ttc_tail_args__scan(argc, argv, g, &t.a);
 
 	if (!ret && (g->help || t.a.npos != 1)) {
 		fputs(help, g->help ? stdout : stderr);

@@ -192,13 +192,6 @@ static json_t *script__spec(const char *dir, const struct run_args *a,
 	return spec;
 }
 
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000, ns % 1000000000};
-
-	nanosleep(&ts, NULL);
-}
-
 int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
@@ -267,7 +260,7 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 				 : ttc_run_sql(g, query);
 		if (!a.watch)
 			break;
-		sleep_ns(a.interval_ns);
+		ttc_sleep_ns(a.interval_ns);
 	}
 	free(name);
 	free((char *)query);

@@ -20,60 +20,6 @@
 #include "client/cli.h"
 #include "tracetab/store.h"
 
-enum { OPT_LAST = 1, OPT_COUNT, OPT_INTERVAL, OPT_FROM_START };
-
-struct tail_args {
-	const char *table;
-	int npos;
-	uint64_t last;
-	uint64_t count; /* 0: forever */
-	int64_t interval_ns;
-	bool from_start;
-};
-
-static int tail__arg(int id, const char *val, void *ctx)
-{
-	struct tail_args *a = ctx;
-	char *end;
-
-	switch (id) {
-	case 0:
-		a->table = val;
-		a->npos++;
-		return 0;
-	case OPT_LAST:
-	case OPT_COUNT: {
-		unsigned long long v = strtoull(val, &end, 10);
-
-		if (*end || !*val || val[0] == '-') {
-			fprintf(stderr, "tracetab: tail: bad number '%s'\n",
-				val);
-			return TTC_EXIT_USAGE;
-		}
-		*(id == OPT_LAST ? &a->last : &a->count) = v;
-		return 0;
-	}
-	case OPT_INTERVAL:
-		if (ttq_duration__parse(val, &a->interval_ns) ||
-		    !a->interval_ns) {
-			fprintf(stderr, "tracetab: tail: bad --interval '%s'\n",
-				val);
-			return TTC_EXIT_USAGE;
-		}
-		return 0;
-	default:
-		a->from_start = true;
-		return 0;
-	}
-}
-
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000, ns % 1000000000};
-
-	nanosleep(&ts, NULL);
-}
-
 /* Prints the chunk's rows from id *next on; returns rows printed. */
 static uint64_t tail__chunk(struct ttc_global *g, const struct tt_schema *s,
 			    const char *const *names, const struct tt_chunk *ch,
@@ -125,7 +71,7 @@ static uint64_t tail__chunk(struct ttc_global *g, const struct tt_schema *s,
 }
 
 static int tail__follow(struct ttc_global *g, struct tt_reader *r,
-			struct tail_args *a)
+			struct ttc_tail_args *a)
 {
 	const struct tt_schema *s = tt_reader__schema(r);
 	const char *names[TT_MAX_COLUMNS];
@@ -184,7 +130,7 @@ static int tail__follow(struct ttc_global *g, struct tt_reader *r,
 		}
 		if (a->count && printed >= a->count)
 			return TTC_EXIT_OK;
-		sleep_ns(a->interval_ns);
+		ttc_sleep_ns(a->interval_ns);
 	}
 }
 
@@ -202,17 +148,10 @@ int ttc_cmd__tail(int argc, char **argv, struct ttc_global *g)
 		"  --last N      start with the last N rows (default 10)\n"
 		"  --from-start  start with the oldest row stored\n"
 		"  --count N     exit after printing N rows\n";
-	static const struct ttc_opt opts[] = {
-		{"--last", true, OPT_LAST},
-		{"--count", true, OPT_COUNT},
-		{"--interval", true, OPT_INTERVAL},
-		{"--from-start", false, OPT_FROM_START},
-		{NULL, false, 0},
-	};
-	struct tail_args a = {.last = 10, .interval_ns = 100000000};
+	struct ttc_tail_args a = {.last = 10, .interval_ns = 100000000};
 	struct tt_reader *r;
 	char err[256];
-	int ret = ttc_args__scan(argc, argv, g, opts, tail__arg, &a);
+	int ret = ttc_tail_args__scan(argc, argv, g, &a);
 
 	if (ret)
 		return ret;

@@ -27,13 +27,6 @@
 #define STALE_NS 2000000000LL
 #define UNREACHABLE_NS 3000000000LL
 
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000, ns % 1000000000};
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- one node (control socket) -------------------------------------------
  */
 
@@ -65,7 +58,7 @@ static int wait__local(struct ttc_global *g, const char *name, int64_t timeout)
 			return TTC_EXIT_DEPLOYFAIL;
 		}
 		fprintf(stderr, "%s: pending...\r", name);
-		sleep_ns(STEP_NS);
+		ttc_sleep_ns(STEP_NS);
 	}
 }
 
@@ -272,7 +265,7 @@ static int wait__cluster(struct ttc_global *g, const char *name,
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "%s: %d of %d live nodes settled...\r",
 				name, t.total - t.pending, t.total);
-		sleep_ns(STEP_NS);
+		ttc_sleep_ns(STEP_NS);
 	}
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
