@@ -1,8 +1,8 @@
 /*
- * tests/client/client_util.h - helpers for the query engine tests: a
- * private store directory, a trace table filled with rows derived from
- * their index (so every test can compute the expected answer naively),
- * and shortcuts to run SQL and read cells as text.
+ * tests/client/client_util.h - helpers for the query engine tests (the
+ * private store directory comes from tests/store/store_util.h): a trace table
+ * filled with rows derived from their index (so every test can compute the
+ * expected answer naively), and shortcuts to run SQL and read cells as text.
  */
 #ifndef TT_CLIENT_UTIL_H
 #define TT_CLIENT_UTIL_H
@@ -17,29 +17,7 @@
 
 #include "tracetab/query.h"
 #include "tracetab/store.h"
-
-static inline const char *cu_dir_make(char *buf)
-{
-	strcpy(buf, "/dev/shm/ttq-test-XXXXXX");
-	return mkdtemp(buf);
-}
-
-static inline void cu_dir_rm(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			if (snprintf(path, sizeof(path), "%s/%s", dir,
-				     de->d_name) < (int)sizeof(path))
-				unlink(path);
-	closedir(d);
-	rmdir(dir);
-}
+#include "tests/store/store_util.h" /* tdir_make, tdir_rm */
 
 /* time_, pid int64, comm, src_ip, dst_ip strings, value uint64. */
 static inline void cu_schema(struct tt_schema *s)

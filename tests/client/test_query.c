@@ -19,7 +19,7 @@ static int64_t base, now;
 static void cleanup(void)
 {
 	if (dir)
-		cu_dir_rm(dir);
+		tdir_rm(dir);
 }
 
 /* The shared data set: table "t" with NROWS rows, now = last row + 1 ms. */
@@ -27,7 +27,7 @@ static bool setup(void)
 {
 	if (dir)
 		return true;
-	dir = cu_dir_make(dirbuf);
+	dir = tdir_make(dirbuf);
 	if (!dir)
 		return false;
 	atexit(cleanup);
@@ -210,7 +210,7 @@ TT_TEST(count_star_dense_counters)
 	struct ttq_error err;
 
 	CHECK(setup());
-	CHECK(cu_dir_make(d));
+	CHECK(tdir_make(d));
 	CHECK(fill_keys(d, "spill", 140000, 2, 1) == 0);
 	CHECK(fill_keys(d, "sparse", 15000, 2500, 1500) == 0);
 
@@ -264,7 +264,7 @@ TT_TEST(count_star_dense_counters)
 	CHECK_INT(total, want);
 	ttq_result__free(r);
 	ttq_result__free(g);
-	cu_dir_rm(d);
+	tdir_rm(d);
 }
 
 /* Regression (fuzz): negative 128-bit sums; avg and sum of negatives. */
@@ -437,7 +437,7 @@ TT_TEST(ip_host_uses_etc_hosts)
 	struct ttq_error err;
 	char e[256];
 
-	CHECK(cu_dir_make(d));
+	CHECK(tdir_make(d));
 	cu_schema(&s);
 	CHECK(tt_table__open(d, "h", &s, &o, &t, e, sizeof(e)) == 0);
 	const char *ips[] = {"127.0.0.1", "192.0.2.77"};
@@ -455,7 +455,7 @@ TT_TEST(ip_host_uses_etc_hosts)
 					"SELECT ip_host(src_ip) AS h, count(*) "
 					"FROM h GROUP BY h ORDER BY h",
 					now, &err);
-	cu_dir_rm(d);
+	tdir_rm(d);
 	CHECKF(r, "%s", err.msg);
 	CHECK_INT(ttq_result__nrows(r), 2);
 	/* 192.0.2.0/24 is TEST-NET: no name, the address comes back. */
@@ -564,7 +564,7 @@ TT_TEST(partials_merge_exactly)
 	size_t len;
 
 	CHECK(setup());
-	CHECK(cu_dir_make(da) && cu_dir_make(db));
+	CHECK(tdir_make(da) && tdir_make(db));
 	CHECK(cu_fill(da, "t", 0, NROWS, 2, base) == 0);
 	CHECK(cu_fill(db, "t", 1, NROWS, 2, base) == 0);
 	o.store_dir = da;
@@ -595,8 +595,8 @@ TT_TEST(partials_merge_exactly)
 	ttq_partial__free(pb);
 	ttq_query__free(qa);
 	ttq_query__free(qb);
-	cu_dir_rm(da);
-	cu_dir_rm(db);
+	tdir_rm(da);
+	tdir_rm(db);
 }
 
 TT_TEST(since_option_and_empty_results)
@@ -669,7 +669,7 @@ TT_TEST(queries_race_a_wrapping_writer)
 	struct tt_table *t;
 	char e[256];
 
-	CHECK(cu_dir_make(d));
+	CHECK(tdir_make(d));
 	cu_schema(&s);
 	CHECK(tt_table__open(d, "w", &s, &o, &t, e, sizeof(e)) == 0);
 	pid_t child = fork();
@@ -730,7 +730,7 @@ TT_TEST(queries_race_a_wrapping_writer)
 		ttq_query__free(q);
 		runs++;
 	}
-	cu_dir_rm(d);
+	tdir_rm(d);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECKF(torn == 0, "%ld torn rows in %d runs", torn, runs);
 	CHECK(seen > 0);
