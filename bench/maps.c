@@ -123,7 +123,7 @@ out:
 
 int main(void)
 {
-	/* count(): a per-CPU map, read key by key and folded per CPU. */
+	/* count(): a per-CPU map, read in batches and folded per CPU. */
 	int rc = run("count",
 		     "tracepoint:syscalls:sys_enter_getppid "
 		     "{ @calls[pid, comm] = count(); }",

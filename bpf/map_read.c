@@ -121,7 +121,7 @@ int bt_map__lookup_batch(const struct bt_map_def *m, void *in, void *out,
 	}
 	size_t stride = ((size_t)bt_map__slot_size(m) + 7) & ~(size_t)7;
 	size_t per_key = (size_t)ncpu * stride;
-	uint8_t *buf = calloc(*count ? *count : 1, per_key);
+	uint8_t *buf = malloc((*count ? *count : 1) * per_key);
 	if (!buf) {
 		errno = ENOMEM;
 		return -1;

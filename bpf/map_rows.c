@@ -11,13 +11,17 @@
  *
  * Key columns are named after the key expression when it says what the
  * key is (comm, pid, args->id -> id), otherwise key / key1..keyN. A
- * snapshot walks the map with get_next_key + lookup and hands out one row
- * per entry (per bucket for histograms), all stamped with the caller's
- * time. The walk is bounded by max_entries because probes keep inserting
- * and deleting while it runs: a deleted cursor restarts the kernel's walk,
- * so the bound is what guarantees termination; a row may then be missed or
- * repeated, never invented. Per-CPU maps are folded into one value by
- * bt_map__lookup (map_read.c), so rows never show per-CPU slots.
+ * snapshot hands out one row per entry (per bucket for histograms), all
+ * stamped with the caller's time. Hash maps, plain or per-CPU, are read
+ * in BPF_MAP_LOOKUP_BATCH batches (one syscall per 256 entries; the
+ * kernel walks its buckets, so the walk ends). Other maps, or a kernel
+ * that refuses batches, are walked with get_next_key + lookup, bounded by
+ * max_entries because probes keep inserting and deleting while it runs:
+ * a deleted cursor restarts the kernel's walk, so the bound is what
+ * guarantees termination. Either way a row may be missed or repeated
+ * while probes write, never invented. Per-CPU maps are folded into one
+ * value by bt_map__lookup / bt_map__lookup_batch (map_read.c), so rows
+ * never show per-CPU slots.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -451,8 +455,9 @@ static int walk_keys(struct snap *s)
 /*
  * The walk in batches: one syscall per BATCH entries instead of two per
  * entry (a snapshot of a full map is otherwise thousands of syscalls).
- * Plain hash maps only. Returns 1 when the kernel cannot batch this map
- * and nothing was emitted, so the caller walks key by key.
+ * Hash maps, plain or per-CPU (bt_map__lookup_batch folds the CPUs).
+ * Returns 1 when the kernel cannot batch this map and nothing was
+ * emitted, so the caller walks key by key.
  */
 static int walk_batch(struct snap *s)
 {
@@ -466,8 +471,8 @@ static int walk_batch(struct snap *s)
 
 	while (rc == 0 && !done) {
 		n = cap;
-		if (bpf_map_lookup_batch(m->fd, first ? NULL : in, out, keys,
-					 vals, &n, NULL) < 0) {
+		if (bt_map__lookup_batch(m, first ? NULL : in, out, keys, vals,
+					 &n) < 0) {
 			if (errno == ENOSPC && cap < m->max_entries) {
 				/* One bucket holds more than cap: grow. */
 				cap *= 4;
@@ -516,7 +521,9 @@ int bt_program__map_snapshot(const struct bt_program *prog, size_t i,
 	s.rb = malloc(sizeof(*s.rb));
 	if (!s.rb)
 		return -ENOMEM;
-	if (m->type == BPF_MAP_TYPE_HASH && m->key_size <= 8 * sizeof(uint64_t))
+	if ((m->type == BPF_MAP_TYPE_HASH ||
+	     m->type == BPF_MAP_TYPE_PERCPU_HASH) &&
+	    m->key_size <= 8 * sizeof(uint64_t))
 		rc = walk_batch(&s);
 	if (rc == 1)
 		rc = walk_keys(&s);
