@@ -150,6 +150,33 @@ static void print_text(struct bt_program *prog, const struct bt_printf_def *pd,
 	prog->text_fn(prog->text_ctx, h.ktime_ns, buf, n);
 }
 
+/* time(): the local time in the record's format, where print() goes. */
+static void print_time(struct bt_program *prog, const struct bt_printf_def *pd,
+		       const uint8_t *rec)
+{
+	char buf[256];
+	time_t now = time(NULL);
+	struct bt_rec_hdr h;
+	struct tm tm;
+	size_t n;
+
+	if (!prog->out && !prog->time_fn)
+		return;
+	localtime_r(&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = strftime(buf, sizeof(buf), pd->fmt, &tm);
+#pragma GCC diagnostic pop
+	if (!n)
+		return;
+	if (!prog->time_fn) {
+		fputs(buf, prog->out);
+		return;
+	}
+	memcpy(&h, rec, sizeof(h));
+	prog->time_fn(prog->time_ctx, h.ktime_ns, buf, n);
+}
+
 static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
 		       const uint8_t *rec);
 
@@ -166,17 +193,7 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 		prog->exited = true;
 		return;
 	case BT_REC_TIME:
-		if (prog->out) {
-			char buf[256];
-			time_t now = time(NULL);
-			struct tm tm;
-			localtime_r(&now, &tm);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			if (strftime(buf, sizeof(buf), pd->fmt, &tm))
-				fputs(buf, prog->out);
-#pragma GCC diagnostic pop
-		}
+		print_time(prog, pd, rec);
 		return;
 	case BT_REC_PRINT:
 		bt_maps__printed(prog, pd->map);
@@ -356,10 +373,24 @@ int bt_program__format_row(const struct bt_program *prog,
 	return format(pd, row->values, buf, len);
 }
 
+void bt_program__set_time_fn(struct bt_program *prog, bt_text_fn fn, void *ctx)
+{
+	prog->time_fn = fn;
+	prog->time_ctx = ctx;
+}
+
+void bt_program__set_system_fn(struct bt_program *prog, bt_system_fn fn,
+			       void *ctx)
+{
+	prog->system_fn = fn;
+	prog->system_ctx = ctx;
+}
+
 /*
- * system(): formats the command and runs it with sh -c, its output going
- * where print() goes (discarded when nowhere), like bpftrace 0.17. The
- * caller waits for it: records after it come after its output.
+ * system(): formats the command. With a system callback (the daemon) the
+ * caller runs it; otherwise it runs here with sh -c, its output going
+ * where print() goes (discarded when nowhere), like bpftrace 0.17, and
+ * the decoder waits for it: records after it come after its output.
  */
 static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
 		       const uint8_t *rec)
@@ -371,6 +402,13 @@ static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
 	for (size_t i = 0; i < pd->nargs; i++)
 		decode_arg(prog, i, &pd->args[i], rec);
 	format(pd, prog->values, cmd, sizeof(cmd));
+	if (prog->system_fn) {
+		struct bt_rec_hdr h;
+
+		memcpy(&h, rec, sizeof(h));
+		prog->system_fn(prog->system_ctx, h.ktime_ns, cmd);
+		return;
+	}
 	if (prog->out)
 		fflush(prog->out);
 	FILE *p = popen(cmd, "re");

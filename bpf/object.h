@@ -230,6 +230,10 @@ struct bt_program {
 	FILE *out; /* where print()/time() write; NULL: dropped */
 	bt_text_fn text_fn; /* join()/cat() text instead of out, if set */
 	void *text_ctx;
+	bt_text_fn time_fn; /* time() text instead of out, if set */
+	void *time_ctx;
+	bt_system_fn system_fn; /* system() commands, run by the caller */
+	void *system_ctx;
 	/* Told about every print(@m) record (map_rows.c; the daemon
 	 * snapshots the map into its table). */
 	bt_map_print_fn on_print;

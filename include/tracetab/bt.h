@@ -223,6 +223,34 @@ typedef void (*bt_text_fn)(void *ctx, uint64_t mono_ns, const char *text,
 void bt_program__set_text_fn(struct bt_program *prog, bt_text_fn fn,
 			     void *ctx);
 
+/*
+ * Sends the text of time() records to fn (same type and rules as
+ * bt_program__set_text_fn: called in record order, valid only during the
+ * call) instead of the output file; NULL fn restores the output file. The
+ * daemon keeps these lines in the deployment's log apart from the banner,
+ * because a program printing the time every second would otherwise push
+ * its banner out.
+ */
+void bt_program__set_time_fn(struct bt_program *prog, bt_text_fn fn,
+			     void *ctx);
+
+/*
+ * The command a system() record formatted (NUL-terminated, at most 4095
+ * bytes); mono_ns is when the record was emitted. Valid only during the
+ * call.
+ */
+typedef void (*bt_system_fn)(void *ctx, uint64_t mono_ns, const char *cmd);
+
+/*
+ * Hands every system() command to fn instead of running it. Without fn
+ * (the default, and bt-run) the decoder runs the command itself with
+ * /bin/sh -c and waits for it, its output going to the output file in
+ * record order, as bpftrace does; a daemon must not wait on its event
+ * loop, so it sets fn and runs commands asynchronously.
+ */
+void bt_program__set_system_fn(struct bt_program *prog, bt_system_fn fn,
+			       void *ctx);
+
 /* Records the kernel could not fit into the ring buffer (all CPUs). */
 uint64_t bt_program__lost(const struct bt_program *prog);
 /* Records that failed to decode (unknown id, short record). */
