@@ -12,6 +12,7 @@
 #include "bpf/probes.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,28 @@ static int uprobe_at(struct bt_sema *s, const struct bt_attach_point *ap,
 	return 1;
 }
 
+/*
+ * A function the binary lacks, or a wildcard matching none (a tool
+ * written for another build of a library: ssllatency's rsa_ossl_* in a
+ * libcrypto that does not export them). bpftrace 0.17 drops such a probe
+ * without a word and fails ("No probes to attach") only when no probe is
+ * left, BEGIN and END counted. The unit still compiles and loads, so its
+ * block is checked; file_offset 0 (an ELF header, never code) marks it
+ * and value holds the object it becomes part of, so that attaching can
+ * tell whether anything else is left (skipped_attach).
+ */
+static int uprobe_missing(struct bt_sema *s, const struct bt_attach_point *ap,
+			  const char *path, struct bt_unit_ap **out)
+{
+	if (one(ap, out) < 0)
+		return -1;
+	(*out)->path = strdup(path);
+	(*out)->symbol = strdup(ap->parts[1]);
+	(*out)->target = strdup(ap->parts[1]);
+	(*out)->value = (uint64_t)(uintptr_t)s->obj;
+	return 1;
+}
+
 static int expand_uprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 			 struct bt_unit_ap **out)
 {
@@ -216,19 +239,8 @@ static int expand_uprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 		return uprobe_at(s, ap, path, out);
 	struct bt_elf_syms syms = { 0 };
 	int n = bt_elf__match(path, fn, &syms, err, sizeof(err));
-	/*
-	 * A function the binary lacks (tools written for another build of
-	 * a library) is an attach error, as in bpftrace: the program still
-	 * compiles and loads. file_offset 0 marks it for at_uprobe.
-	 */
-	if (n == -ENOENT) {
-		if (one(ap, out) < 0)
-			return -1;
-		(*out)->path = strdup(path);
-		(*out)->symbol = strdup(ap->parts[1]);
-		(*out)->target = strdup(ap->parts[1]);
-		return 1;
-	}
+	if (n == -ENOENT)
+		return uprobe_missing(s, ap, path, out);
 	if (n < 0)
 		return fail(s, ap, err);
 	struct bt_unit_ap *u = calloc((size_t)n, sizeof(*u));
@@ -378,15 +390,52 @@ static int at_kprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 				 u->kind == BT_PROBE_KRETPROBE, out, err, len);
 }
 
+static bool is_missing(const struct bt_unit_ap *u)
+{
+	return (u->kind == BT_PROBE_UPROBE || u->kind == BT_PROBE_URETPROBE) &&
+	       !u->file_offset;
+}
+
+/*
+ * Whether the object has a probe besides its missing uprobes: BEGIN, END
+ * or any other attach point (bpftrace counts all of them in "Attaching N
+ * probes...").
+ */
+static bool has_live_probe(const struct bt_object *obj)
+{
+	for (size_t i = 0; i < obj->nprogs; i++)
+		if (!is_missing(&obj->progs[i].unit))
+			return true;
+	return false;
+}
+
+/*
+ * A missing uprobe attaches as nothing (*out stays NULL) when something
+ * else is left, else it is the attach error bpftrace's "No probes to
+ * attach" is.
+ */
+static int skipped_attach(const struct bt_unit_ap *u, struct bt_link **out,
+			  char *err, size_t len)
+{
+	const struct bt_object *obj =
+		(const struct bt_object *)(uintptr_t)u->value;
+
+	if (obj && has_live_probe(obj)) {
+		*out = NULL;
+		return 0;
+	}
+	snprintf(err, len,
+		 "cannot attach %s: no function matches '%s' in %s (and the "
+		 "program has no other probe to attach)",
+		 bt_probe_kind__name(u->kind), u->symbol, u->path);
+	return -ENOENT;
+}
+
 static int at_uprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 		     char *err, size_t len)
 {
-	if (!u->file_offset) {
-		snprintf(err, len, "cannot attach %s: no function matches '%s' "
-			 "in %s", bt_probe_kind__name(u->kind), u->symbol,
-			 u->path);
-		return -ENOENT;
-	}
+	if (is_missing(u))
+		return skipped_attach(u, out, err, len);
 	return bt_attach__uprobe(fd, u->path, u->file_offset,
 				 u->kind == BT_PROBE_URETPROBE, -1, out, err,
 				 len);
@@ -455,4 +504,43 @@ const struct bt_probe_info *bt_probe__info(enum bt_probe_kind kind)
 		if (probes[i].kind == kind)
 			return &probes[i];
 	return NULL;
+}
+
+/* The prog defs of missing uprobes, in program order. */
+static const struct bt_prog_def *nth_skipped(const struct bt_program *prog,
+					     size_t n, size_t *count)
+{
+	const struct bt_object *obj = prog ? prog->obj : NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; obj && i < obj->nprogs; i++)
+		if (is_missing(&obj->progs[i].unit) && k++ == n)
+			return &obj->progs[i];
+	if (count)
+		*count = k;
+	return NULL;
+}
+
+size_t bt_program__nskipped(const struct bt_program *prog)
+{
+	size_t n = 0;
+
+	nth_skipped(prog, SIZE_MAX, &n);
+	return n;
+}
+
+int bt_program__skipped(const struct bt_program *prog, size_t i,
+			struct bt_diag *out)
+{
+	const struct bt_prog_def *p = nth_skipped(prog, i, NULL);
+
+	if (!p)
+		return -ENOENT;
+	out->line = p->unit.line;
+	out->col = p->unit.col;
+	snprintf(out->msg, sizeof(out->msg),
+		 "%s:%s:%s skipped: no function in the file matches it",
+		 bt_probe_kind__name(p->unit.kind), p->unit.path,
+		 p->unit.symbol);
+	return 0;
 }

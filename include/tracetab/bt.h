@@ -151,6 +151,28 @@ int bt_program__load(struct bt_program *prog, struct bt_diags *diags);
 int bt_program__attach(struct bt_program *prog, struct bt_diags *diags);
 
 /*
+ * Attach points the program skips, as bpftrace 0.17 does: uprobes and
+ * uretprobes on a function the binary lacks, or whose wildcard matches
+ * none (tools written for another build of a library). They compile and
+ * load, and bt_program__attach leaves them out; when nothing else is left
+ * (no other probe, no BEGIN/END) it fails instead, as bpftrace's "No
+ * probes to attach". bpftrace skips them silently; callers should say so
+ * (bt-run warns on stderr, the daemon writes them to the deployment's log
+ * and status). Returns the number of skipped attach points (known after
+ * bt_program__compile).
+ */
+size_t bt_program__nskipped(const struct bt_program *prog);
+/*
+ * Fills *out with skipped attach point i (< bt_program__nskipped): its
+ * source position and a message naming the resolved probe, e.g.
+ * "uprobe:/lib/x86_64-linux-gnu/libcrypto.so.3:rsa_ossl_public_encrypt
+ * skipped: no function in the file matches it".
+ * Returns 0, or -ENOENT when i is out of range.
+ */
+int bt_program__skipped(const struct bt_program *prog, size_t i,
+			struct bt_diag *out);
+
+/*
  * Ring buffer fd, pollable (EPOLLIN/POLLIN) for new records. Wake-ups are
  * batched in BPF: the fd only becomes readable once the ring is a quarter
  * full (or a program called exit()), so consumers must also call
