@@ -74,6 +74,9 @@ enum {
 	OPT_EXPORT_MAPS,
 	OPT_WAIT,
 	OPT_TIMEOUT,
+	OPT_UNSAFE,
+	OPT_SYSTEM_LIMIT,
+	OPT_SYSTEM_TIMEOUT,
 };
 
 #define WAIT_DEFAULT_NS 30000000000LL
@@ -86,6 +89,9 @@ struct deploy_args {
 	json_t *cur; /* selectors of the last program */
 	const char *map_interval; /* --map-interval: checked by the daemon */
 	bool export_maps;
+	bool unsafe;
+	long long system_limit; /* 0: not given */
+	const char *system_timeout; /* checked by the daemon */
 	int err;
 };
 
@@ -161,6 +167,25 @@ static int deploy__arg(int id, const char *val, void *ctx)
 		return 0;
 	case OPT_WAIT:
 		a->wait = true;
+		return 0;
+	case OPT_UNSAFE:
+		a->unsafe = true;
+		return 0;
+	case OPT_SYSTEM_LIMIT: {
+		char *end;
+
+		a->system_limit = strtoll(val, &end, 10);
+		if (end == val || *end || a->system_limit <= 0) {
+			fprintf(stderr,
+				"tracetab: deploy: bad --system-limit '%s' "
+				"(a number from 1 to 64)\n",
+				val);
+			return TTC_EXIT_USAGE;
+		}
+		return 0;
+	}
+	case OPT_SYSTEM_TIMEOUT:
+		a->system_timeout = val;
 		return 0;
 	case OPT_TIMEOUT:
 		if (ttq_duration__parse(val, &a->timeout_ns) ||
@@ -244,6 +269,18 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		"    (default 1s; none: only at print(@m) and at the end)\n"
 		"  --export-maps: a program with printf rows also exports "
 		"its maps\n"
+		"  --unsafe: the programs may call signal(), system() and "
+		"override();\n"
+		"    only root may deploy it, and only to a tracetabd "
+		"started with\n"
+		"    --allow-unsafe (with --cluster: that flag on each "
+		"node)\n"
+		"  --system-limit N: system() commands running at once "
+		"(1-64, default 4;\n"
+		"    further ones are dropped and counted in status)\n"
+		"  --system-timeout 10s: each system() command is killed "
+		"after this\n"
+		"    (1ms to 1h, default 10s); its output goes to the log\n"
 		"  --wait [--timeout 30s]: wait until it settles (with "
 		"--cluster: on\n"
 		"    every live node) and print each node's state; exit 5 "
@@ -263,6 +300,9 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 		{"--replace-table", false, OPT_REPLACE},
 		{"--map-interval", true, OPT_MAP_INTERVAL},
 		{"--export-maps", false, OPT_EXPORT_MAPS},
+		{"--unsafe", false, OPT_UNSAFE},
+		{"--system-limit", true, OPT_SYSTEM_LIMIT},
+		{"--system-timeout", true, OPT_SYSTEM_TIMEOUT},
 		{"--wait", false, OPT_WAIT},
 		{"--timeout", true, OPT_TIMEOUT},
 		{NULL, false, 0},
@@ -294,6 +334,14 @@ int ttc_cmd__deploy(int argc, char **argv, struct ttc_global *g)
 				    json_string(a.map_interval));
 	if (a.export_maps)
 		json_object_set_new(spec, "export_maps", json_true());
+	if (a.unsafe)
+		json_object_set_new(spec, "unsafe", json_true());
+	if (a.system_limit) /* the daemon checks the range */
+		json_object_set_new(spec, "system_limit",
+				    json_integer(a.system_limit));
+	if (a.system_timeout)
+		json_object_set_new(spec, "system_timeout",
+				    json_string(a.system_timeout));
 	ret = ttc_control(
 		g, json_pack("{s:s, s:o}", "op", "deploy", "deployment", spec),
 		&reply);
@@ -392,6 +440,25 @@ static struct ttq_value json_cell(const json_t *v)
 	return ttc_str(json_string_value(v));
 }
 
+/* An unsafe deployment's system() counters, one line. */
+static void system__print(const json_t *sys)
+{
+	static const char *const keys[] = {"started", "running", "dropped",
+					   "killed",  "failed",	 "limit",
+					   "timeout_ms"};
+	json_int_t v[7];
+
+	if (!json_is_object(sys))
+		return;
+	for (size_t i = 0; i < 7; i++)
+		v[i] = json_integer_value(json_object_get(sys, keys[i]));
+	printf("\nsystem(): %lld started, %lld running, %lld dropped (at most "
+	       "%lld at once), %lld killed (after %lld ms), %lld failed\n",
+	       (long long)v[0], (long long)v[1], (long long)v[2],
+	       (long long)v[5], (long long)v[3], (long long)v[6],
+	       (long long)v[4]);
+}
+
 int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 {
 	static const char help[] =
@@ -405,7 +472,11 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 		"per format\n"
 		"  (T, T_2, ...). With NAME the log follows: what its "
 		"BEGIN/END printfs\n"
-		"  and printfs without conversions printed.\n";
+		"  and printfs without conversions printed, time() lines "
+		"(the last 10)\n"
+		"  and, for an unsafe deployment, its system() commands' "
+		"output and\n"
+		"  counters (started, running, dropped, killed, failed).\n";
 	static const char *const names[] = {"name",    "table",	  "state",
 					    "program", "message", "rows",
 					    "lost",    "expires"};
@@ -452,6 +523,9 @@ int ttc_cmd__status(int argc, char **argv, struct ttc_global *g)
 	}
 	struct ttc_rows rows = {8, json_array_size(deps), names, cells};
 	ttc_output__print(g, &rows);
+	if (p.v && g->format == TTC_FMT_TABLE)
+		system__print(
+			json_object_get(json_array_get(deps, 0), "system"));
 	if (p.v && g->format == TTC_FMT_TABLE &&
 	    json_array_size(json_object_get(json_array_get(deps, 0), "log"))) {
 		printf("\nlog:\n");

@@ -232,6 +232,8 @@ static json_t *op_deploy(struct server *srv, const json_t *req)
 				 sizeof(err));
 	if (rc == -EINVAL)
 		return error_reply(TT_CONTROL_EINVAL, EINVAL, err);
+	if (rc == -EPERM)
+		return error_reply(TT_CONTROL_EPERM, EPERM, err);
 	if (rc == -EEXIST)
 		return error_reply(TT_CONTROL_ECONFLICT, EEXIST, err);
 	if (rc < 0)
@@ -336,6 +338,28 @@ static const struct {
 	{"schema", false, op_schema},
 };
 
+/*
+ * An unsafe deploy (system(), signal(), override() run as root) needs
+ * root itself: the admin group may deploy, but not unsafe. The daemon's
+ * own --allow-unsafe rule is the manager's (see daemon/spec.c).
+ */
+static json_t *unsafe__refused(const struct conn *c, const char *op,
+			       const json_t *req)
+{
+	char msg[256];
+
+	if (strcmp(op, "deploy") != 0 || c->uid == 0 ||
+	    !json_is_true(json_object_get(json_object_get(req, "deployment"),
+					  "unsafe")))
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "unsafe deployments (signal(), system(), override()) may "
+		 "only be deployed by root; uid %d is not root (the admin "
+		 "group is not enough)",
+		 (int)c->uid);
+	return error_reply(TT_CONTROL_EPERM, EPERM, msg);
+}
+
 static json_t *dispatch(struct conn *c, const char *line, size_t len)
 {
 	json_t *req = json_loadb(line, len, 0, NULL), *reply = NULL;
@@ -358,7 +382,7 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 				 "group (uid %d is neither)",
 				 op, (int)c->uid);
 			reply = error_reply(TT_CONTROL_EPERM, EPERM, msg);
-		} else {
+		} else if (!(reply = unsafe__refused(c, op, req))) {
 			reply = ops[i].fn(c->srv, req);
 		}
 		break;

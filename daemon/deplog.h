@@ -8,6 +8,13 @@
  * bounded (the last TTD_DEPLOG_LINES lines and at most TTD_DEPLOG_BYTES of
  * text): a probe that prints a banner per event only ever keeps the
  * newest lines. A zeroed struct is an empty log.
+ *
+ * time() lines are kept apart, in a small ring of their own (the newest
+ * TTD_DEPLOG_TIME_LINES): tools print the time from an interval probe,
+ * once a second, and in one shared ring those lines would push the banner
+ * out within a minute. A banner is printed once, so a full banner ring
+ * means a program prints text per event, where the newest lines matter.
+ * Status shows both rings merged in the order the lines were added.
  */
 #ifndef TTD_DEPLOG_H
 #define TTD_DEPLOG_H
@@ -21,9 +28,12 @@
 #define TTD_DEPLOG_LINES 50
 #define TTD_DEPLOG_BYTES 8192
 #define TTD_DEPLOG_LINE_MAX 1024 /* longer lines are cut */
+#define TTD_DEPLOG_TIME_LINES 10
+#define TTD_DEPLOG_TIME_LINE_MAX 255 /* time() text: 255 bytes at most */
 
 struct ttd_deplog_line {
 	int64_t time_ns; /* wall clock */
+	uint64_t seq; /* order of addition across both rings */
 	char *text; /* one line, without its newline */
 };
 
@@ -34,6 +44,10 @@ struct ttd_deplog {
 	size_t first, n; /* oldest line, lines held */
 	size_t bytes; /* text held */
 	uint64_t total; /* lines ever added */
+	/* time() lines: their own ring (see above) */
+	struct ttd_deplog_line times[TTD_DEPLOG_TIME_LINES];
+	size_t times_first, times_n;
+	uint64_t seq; /* sequence number of the next line */
 };
 
 /*
@@ -47,8 +61,16 @@ void ttd_deplog__add(struct ttd_deplog *log, int64_t time_ns, const char *text,
 		     bool mirror);
 
 /*
- * The lines as a JSON array [{"time_ns":N,"text":"..."},...], oldest
- * first (new reference; an empty array for an empty log).
+ * Adds the text of a time() record like ttd_deplog__add, to the time()
+ * ring: only the newest TTD_DEPLOG_TIME_LINES such lines stay, and they
+ * never evict banner lines.
+ */
+void ttd_deplog__add_time(struct ttd_deplog *log, int64_t time_ns,
+			  const char *text, bool mirror);
+
+/*
+ * The lines of both rings as a JSON array [{"time_ns":N,"text":"..."},...],
+ * oldest first (new reference; an empty array for an empty log).
  */
 json_t *ttd_deplog__json(const struct ttd_deplog *log);
 

@@ -33,6 +33,8 @@ struct ttd_ingest {
 	struct ingest_table tables[BT_MAX_TABLES];
 	size_t ntables;
 	struct ttd_deplog *log;
+	struct ttd_ingest_opts opts;
+	struct ttd_runner *runner; /* system() commands; unsafe only */
 	struct ttd_watch *watch;
 	struct ttd_loop *loop;
 	const int64_t *offset;
@@ -80,6 +82,7 @@ static char *diags__text(struct bt_diags *d, const char *source, int prog_no,
 bool ttd_ingest__verify_only;
 
 int ttd_ingest__compile(const char *source, int prog_no,
+			const struct ttd_ingest_opts *iopts,
 			struct ttd_ingest **out, char **error)
 {
 	struct bt_compile_opts opts = {
@@ -87,6 +90,7 @@ int ttd_ingest__compile(const char *source, int prog_no,
 		.table_mode = true,
 		/* verify-only: nothing is ever written to the ring */
 		.ringbuf_bytes = (ttd_ingest__verify_only ? 64u : 16384u) << 10,
+		.unsafe = iopts && iopts->unsafe,
 	};
 	struct bt_diags *d = bt_diags__new();
 	struct ttd_ingest *ing = calloc(1, sizeof(*ing));
@@ -104,6 +108,8 @@ int ttd_ingest__compile(const char *source, int prog_no,
 	if (rc < 0)
 		goto fail;
 	ing->prog_no = prog_no;
+	if (iopts)
+		ing->opts = *iopts;
 	ing->ntables = bt_program__ntables(ing->prog);
 	for (size_t i = 0; i < ing->ntables; i++) {
 		const struct tt_schema *sc =
@@ -161,6 +167,25 @@ static void log_text(void *ctx, uint64_t mono_ns, const char *text, size_t len)
 	(void)len; /* NUL-terminated; the log splits it into lines */
 	ttd_deplog__add(ing->log, (int64_t)mono_ns + *ing->offset, text,
 			ing->ending);
+}
+
+/* time() text: to the log's own ring of time lines. */
+static void log_time(void *ctx, uint64_t mono_ns, const char *text, size_t len)
+{
+	struct ttd_ingest *ing = ctx;
+
+	(void)len;
+	ttd_deplog__add_time(ing->log, (int64_t)mono_ns + *ing->offset, text,
+			     ing->ending);
+}
+
+/* system(): the runner starts the command; the loop never waits. */
+static void run_system(void *ctx, uint64_t mono_ns, const char *cmd)
+{
+	struct ttd_ingest *ing = ctx;
+
+	(void)mono_ns;
+	ttd_runner__run(ing->runner, cmd); /* refusals are counted there */
 }
 
 static int row(void *ctx, const struct bt_row *r)
@@ -246,6 +271,13 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 	ing->offset = mono_to_wall_ns;
 	ing->log = log;
 	bt_program__set_text_fn(ing->prog, log_text, ing);
+	bt_program__set_time_fn(ing->prog, log_time, ing);
+	if (ing->opts.unsafe) {
+		if (ttd_runner__new(loop, log, &ing->opts.system,
+				    &ing->runner) < 0)
+			goto out;
+		bt_program__set_system_fn(ing->prog, run_system, ing);
+	}
 	if (!d || ttd_ingest__verify_only) { /* verified at load: done */
 		rc = d ? 0 : rc;
 		goto out;
@@ -289,6 +321,19 @@ void ttd_ingest__stats(const struct ttd_ingest *ing,
 	st->lost = bt_program__lost(ing->prog);
 	st->decode_errors =
 		bt_program__decode_errors(ing->prog) + ing->append_errors;
+	if (ing->runner)
+		ttd_runner__stats(ing->runner, &st->system);
+}
+
+void ttd_ingest_stats__add(struct ttd_ingest_stats *a,
+			   const struct ttd_ingest_stats *b)
+{
+	a->rows += b->rows;
+	a->lost += b->lost;
+	a->decode_errors += b->decode_errors;
+	for (size_t i = 0; i < BT_MAX_TABLES; i++)
+		a->table_rows[i] += b->table_rows[i];
+	ttd_runner_stats__add(&a->system, &b->system);
 }
 
 struct bt_program *ttd_ingest__program(const struct ttd_ingest *ing)
@@ -320,14 +365,13 @@ void ttd_ingest__free(struct ttd_ingest *ing, struct ttd_loop *loop,
 	ttd_ingest__end(ing);
 	ttd_loop__unwatch(loop, ing->watch);
 	ttd_ingest__drain(ing);
-	if (st) {
-		ttd_ingest__stats(ing, &s);
-		st->rows += s.rows;
-		st->lost += s.lost;
-		st->decode_errors += s.decode_errors;
-		for (size_t i = 0; i < BT_MAX_TABLES; i++)
-			st->table_rows[i] += s.table_rows[i];
-	}
+	ttd_ingest__stats(ing, &s);
+	/* After END: its system() commands get their grace to finish. */
+	memset(&s.system, 0, sizeof(s.system));
+	ttd_runner__free(ing->runner, &s.system);
+	ing->runner = NULL;
+	if (st)
+		ttd_ingest_stats__add(st, &s);
 	bt_program__free(ing->prog);
 	for (size_t i = 0; i < ing->ntables; i++)
 		ttd_tables__release(ing->tabs, ing->tables[i].ref);

@@ -21,18 +21,26 @@
 
 #include "daemon/deplog.h"
 #include "daemon/loop.h"
+#include "daemon/runner.h"
 #include "daemon/tables.h"
 #include "tracetab/bt.h"
 
 struct ttd_ingest;
 
+/* How a deployment's program may act on the system. */
+struct ttd_ingest_opts {
+	bool unsafe; /* signal(), system(), override() compile */
+	struct ttd_runner_opts system; /* bounds of system()'s commands */
+};
+
 /*
- * Compiles and loads program source (prog_no names it in diagnostics).
- * Returns 0 and *out, or a negative errno with *error set to a malloc'd
- * plain-words explanation (rendered diagnostics with line:col, verifier
- * log tail).
+ * Compiles and loads program source (prog_no names it in diagnostics)
+ * with opts (NULL: safe). Returns 0 and *out, or a negative errno with
+ * *error set to a malloc'd plain-words explanation (rendered diagnostics
+ * with line:col, verifier log tail).
  */
 int ttd_ingest__compile(const char *source, int prog_no,
+			const struct ttd_ingest_opts *opts,
 			struct ttd_ingest **out, char **error);
 
 /* Tables the program writes rows to (0 when rows only come from maps). */
@@ -47,7 +55,9 @@ const struct tt_schema *ttd_ingest__schema(const struct ttd_ingest *ing);
  * Attaches the probes and starts watching the ring buffer. Rows of table i
  * go to tables[i] (ntables of them, ttd_ingest__ntables), with time_
  * shifted by *mono_to_wall_ns (kept fresh by the caller); log records go
- * to *log, which must outlive ing. Takes over the table references, also
+ * to *log, which must outlive ing, and so do the output lines of system()
+ * commands (run asynchronously, see runner.h) and time() text
+ * (ttd_deplog__add_time). Takes over the table references, also
  * on failure. Returns 0 or a negative errno with *error set (e.g.
  * "kprobes are not available on this kernel").
  */
@@ -82,9 +92,13 @@ struct ttd_ingest_stats {
 	uint64_t lost; /* dropped by the kernel: ring buffer full */
 	uint64_t decode_errors; /* undecodable records and failed appends */
 	uint64_t table_rows[BT_MAX_TABLES]; /* rows per table index */
+	struct ttd_runner_stats system; /* system() commands */
 };
 void ttd_ingest__stats(const struct ttd_ingest *ing,
 		       struct ttd_ingest_stats *st);
+/* Adds b's counters to a's. */
+void ttd_ingest_stats__add(struct ttd_ingest_stats *a,
+			   const struct ttd_ingest_stats *b);
 
 /* The compiled program (maps as tables read it); owned by ing. */
 struct bt_program *ttd_ingest__program(const struct ttd_ingest *ing);

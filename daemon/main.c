@@ -39,6 +39,7 @@ struct options {
 	const char *cluster, *node; /* cluster mode: NATS URL, node name */
 	struct ttd_nats_opts nats; /* credentials and TLS (--nats-*) */
 	bool nats_flags; /* a --nats-* flag was given */
+	bool allow_unsafe; /* deployments may be unsafe (daemon/spec.c) */
 };
 
 static void usage(FILE *f)
@@ -68,6 +69,10 @@ static void usage(FILE *f)
 		"                      (nats://H:P; credentials: user:pass@\n"
 		"                      in the URL or the NATS options below)\n"
 		"  --node NAME         cluster node name (default: host name)\n"
+		"  --allow-unsafe      accept unsafe deployments (signal(),\n"
+		"                      system(), override()): from root on\n"
+		"                      the control socket, and from the\n"
+		"                      cluster; refused without this flag\n"
 		"  --verify-only       compile and load programs through the\n"
 		"                      verifier but attach nothing (state\n"
 		"                      running, reason \"verify-only\"); for\n"
@@ -149,6 +154,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"cluster", required_argument, NULL, 'C'},
 		{"node", required_argument, NULL, 'N'},
 		{"verify-only", no_argument, NULL, 'v'},
+		{"allow-unsafe", no_argument, NULL, 'U'},
 		TTD_NATS_OPTS_LONGOPTS('n'),
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -210,6 +216,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			ttd_ingest__verify_only = true;
+			break;
+		case 'U':
+			o->allow_unsafe = true;
 			break;
 		case 'n':
 			if (ttd_nats_opts__parse_arg(&o->nats, longs[idx].name,
@@ -332,6 +341,7 @@ static int run(const struct options *o)
 		.table_bytes = o->table_bytes,
 		.max_age_ns = o->max_age_ns,
 		.reader_gid = group__gid(o->reader_group, "reader"),
+		.allow_unsafe = o->allow_unsafe,
 	};
 	struct ttd_control_opts co = {
 		.path = o->socket,
@@ -388,11 +398,12 @@ static int run(const struct options *o)
 		ttd_err("%s", rc == -ENOMEM ? "out of memory" : err);
 		goto out;
 	}
-	ttd_info("tracetabd %s running (store %s, state %s)%s", TTD_VERSION,
+	ttd_info("tracetabd %s running (store %s, state %s)%s%s", TTD_VERSION,
 		 o->store_dir, o->state_dir,
 		 ttd_ingest__verify_only ? " in verify-only mode: programs "
 					   "are verified, never attached"
-					 : "");
+					 : "",
+		 o->allow_unsafe ? "; unsafe deployments allowed" : "");
 	if (ttd_notify__send("READY=1") < 0)
 		ttd_warn("cannot notify the service manager ($NOTIFY_SOCKET)");
 	rc = ttd_loop__run(d.loop);

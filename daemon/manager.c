@@ -131,6 +131,20 @@ static void persist(struct ttd_manager *mgr, struct ttd_deployment *dep)
 	json_decref(rec);
 }
 
+/* The daemon-wide rule for unsafe specs (see spec.c); -EPERM with err. */
+static int unsafe_refused(const struct ttd_manager *mgr,
+			  const struct ttd_spec *spec, char *err, size_t errlen)
+{
+	if (!spec->unsafe || mgr->opts.allow_unsafe)
+		return 0;
+	snprintf(err, errlen,
+		 "deployment %s is unsafe (signal(), system(), override()): "
+		 "unsafe deployments need tracetabd started with "
+		 "--allow-unsafe, and this one was not",
+		 spec->name);
+	return -EPERM;
+}
+
 static void set_error(struct ttd_deployment *dep, char *error)
 {
 	free(dep->error);
@@ -246,6 +260,40 @@ static int start_table(struct ttd_manager *mgr, struct ttd_deployment *dep,
 }
 
 /*
+ * Probes the program runs without (uprobes on functions a library lacks,
+ * dropped silently by bpftrace 0.17): one warning line each in the
+ * deployment's log (mirrored to the daemon's), so nobody wonders why a
+ * probe never fires. status also lists them (skipped__json).
+ */
+static void skipped__log(struct ttd_deployment *dep,
+			 const struct ttd_ingest *ing)
+{
+	const struct bt_program *prog = ttd_ingest__program(ing);
+	struct bt_diag d;
+	char line[700];
+
+	for (size_t i = 0; bt_program__skipped(prog, i, &d) == 0; i++) {
+		snprintf(line, sizeof(line), "warning: program %d:%d:%d: %s",
+			 dep->prog + 1, d.line, d.col, d.msg);
+		ttd_deplog__add(&dep->log, wall_now(), line, true);
+	}
+}
+
+/* ["line:col: message", ...] of the running program's skipped probes. */
+static json_t *skipped__json(const struct ttd_deployment *dep)
+{
+	const struct bt_program *prog =
+		dep->ing ? ttd_ingest__program(dep->ing) : NULL;
+	json_t *arr = json_array();
+	struct bt_diag d;
+
+	for (size_t i = 0; prog && bt_program__skipped(prog, i, &d) == 0; i++)
+		json_array_append_new(arr, json_sprintf("%d:%d: %s", d.line,
+							d.col, d.msg));
+	return arr;
+}
+
+/*
  * Attaches ing to its tables (one per printf format; none for a maps-only
  * program, whose tables map_export.c opens); on failure ing is freed and
  * *error set.
@@ -274,6 +322,8 @@ static int start(struct ttd_manager *mgr, struct ttd_deployment *dep,
 		ttd_ingest__free(ing, mgr->loop, NULL);
 	else
 		dep->ntables = n;
+	if (rc == 0)
+		skipped__log(dep, ing);
 	return rc;
 }
 
@@ -304,12 +354,17 @@ static int maps__start(struct ttd_manager *mgr, struct ttd_deployment *dep,
 static int apply(struct ttd_manager *mgr, struct ttd_deployment *dep,
 		 struct ttd_spec *spec, bool existing, char *err, size_t errlen)
 {
+	struct ttd_ingest_opts io = {
+		.unsafe = spec->unsafe,
+		.system = {.max_running = spec->system_limit,
+			   .timeout_ns = spec->system_timeout_ns},
+	};
 	struct ttd_ingest *ing = NULL;
 	char *error = NULL, why[sizeof(dep->reason)];
 	int idx = ttd_spec__select(spec, &mgr->node, why, sizeof(why));
 
 	if (idx >= 0 &&
-	    ttd_ingest__compile(spec->progs[idx].source, idx + 1, &ing,
+	    ttd_ingest__compile(spec->progs[idx].source, idx + 1, &io, &ing,
 				&error) == 0 &&
 	    check_schemas(mgr, existing ? dep : NULL, spec, ing, err,
 			  errlen) < 0) {
@@ -368,19 +423,18 @@ static json_t *status__json(struct ttd_deployment *dep, bool with_log)
 {
 	struct ttd_ingest_stats st = dep->done;
 
+	struct ttd_runner_opts ro = {dep->spec.system_limit,
+				     dep->spec.system_timeout_ns};
+
 	if (dep->ing) {
 		struct ttd_ingest_stats cur;
 
 		ttd_ingest__drain(dep->ing);
 		ttd_ingest__stats(dep->ing, &cur);
-		st.rows += cur.rows;
-		st.lost += cur.lost;
-		st.decode_errors += cur.decode_errors;
-		for (size_t i = 0; i < BT_MAX_TABLES; i++)
-			st.table_rows[i] += cur.table_rows[i];
+		ttd_ingest_stats__add(&st, &cur);
 	}
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s?,"
-			 "s:o*,s:o,s:o*}",
+			 "s:o*,s:o,s:o*,s:o,s:b,s:o*}",
 			 "name", dep->spec.name, "table", dep->spec.table,
 			 "state", state_names[dep->state], "program", dep->prog,
 			 "reason", dep->reason, "ttl", dep->spec.ttl,
@@ -391,7 +445,12 @@ static json_t *status__json(struct ttd_deployment *dep, bool with_log)
 			 dep->error, "map_tables",
 			 ttd_map_export__status(dep->mx), "tables",
 			 tables__json(dep, &st), "log",
-			 with_log ? ttd_deplog__json(&dep->log) : NULL);
+			 with_log ? ttd_deplog__json(&dep->log) : NULL,
+			 "skipped_probes", skipped__json(dep), "unsafe",
+			 dep->spec.unsafe, "system",
+			 dep->spec.unsafe
+				 ? ttd_runner_stats__json(&st.system, &ro)
+				 : NULL);
 }
 
 static void drain_all(struct ttd_manager *mgr)
@@ -412,6 +471,10 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 
 	if (ttd_spec__parse(json, &spec, err, errlen) < 0)
 		return -EINVAL;
+	if (unsafe_refused(mgr, &spec, err, errlen) < 0) {
+		ttd_spec__release(&spec);
+		return -EPERM;
+	}
 	/*
 	 * Compiling and verifying can take seconds on this one thread:
 	 * empty every ring first so they have all their room meanwhile.
@@ -643,6 +706,12 @@ static void restore_one(struct ttd_manager *mgr, json_t *rec, int64_t now)
 		dep->state = ST_TERMINATED;
 		snprintf(dep->reason, sizeof(dep->reason), "ttl %s expired",
 			 spec.ttl);
+	} else if (unsafe_refused(mgr, &spec, err, sizeof(err)) < 0) {
+		/* Saved while allowed; the daemon no longer allows it. */
+		dep->spec = spec;
+		dep->prog = -1;
+		dep->state = ST_FAILED;
+		set_error(dep, strdup(err));
 	} else if (apply(mgr, dep, &spec, false, err, sizeof(err)) < 0) {
 		/* The table changed under us: keep the spec, report it. */
 		dep->spec = spec;

@@ -28,6 +28,7 @@ struct ttd_manager_opts {
 	gid_t reader_gid; /* (gid_t)-1: none */
 	unsigned features; /* enum ttd_feature bits this kernel has */
 	const char *host_name; /* host_name selectors match this; NULL: uname */
+	bool allow_unsafe; /* tracetabd --allow-unsafe: see spec.c */
 };
 
 struct ttd_manager;
@@ -52,8 +53,10 @@ const char *ttd_upsert__name(enum ttd_upsert u);
  * Applies a deployment spec (JSON as in control.h). Returns 0 with
  * *result and *status (new reference: the deployment's status object);
  * the deployment may have failed or been skipped on this node, which
- * status says. Returns -EINVAL (invalid spec) or -EEXIST (schema change
- * without replace_table, table in use) with err filled; nothing changed.
+ * status says. Returns -EINVAL (invalid spec), -EPERM (an unsafe spec
+ * while the daemon does not allow unsafe deployments) or -EEXIST (schema
+ * change without replace_table, table in use) with err filled; nothing
+ * changed.
  */
 int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *spec,
 			enum ttd_upsert *result, json_t **status, char *err,

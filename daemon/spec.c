@@ -6,6 +6,23 @@
  * that silently never expires or never matches. The canonical JSON built
  * here contains only the members we understood, with defaults made
  * explicit, so two specs compare equal exactly when they mean the same.
+ *
+ * Unsafe deployments. "unsafe": true lets a deployment's programs call
+ * signal(), system() and override() (bpftrace's --unsafe). Those run
+ * arbitrary commands as root and kill or alter arbitrary processes, so
+ * the field is a root-level power, not an admin-group one, and the
+ * operator of each node has the last word:
+ *   - tracetabd refuses every unsafe deployment unless it was started
+ *     with --allow-unsafe (manager.c); this is the only rule for specs
+ *     from the cluster, which carry no caller, and it also holds when a
+ *     saved unsafe deployment is restored after a restart without it;
+ *   - on the local control socket the caller must also be root (uid 0):
+ *     the admin group may deploy, but not unsafe (control_server.c).
+ * A refused request names the rule it broke. "system_limit" (1..64,
+ * default 4) and "system_timeout" (a duration up to 1h, default 10s)
+ * bound system()'s commands and need "unsafe": true. The canonical form
+ * carries the three members only for unsafe specs, so the canonical form
+ * of every other spec is what it always was.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +32,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "daemon/runner.h"
 #include "daemon/spec.h"
 
 static const struct {
@@ -384,6 +402,65 @@ static int maps__parse(const json_t *j, struct ttd_spec *spec, char *err,
 	return 0;
 }
 
+/* "unsafe", "system_limit" and "system_timeout" (see the top). */
+static int unsafe__parse(const json_t *j, struct ttd_spec *spec, char *err,
+			 size_t errlen)
+{
+	json_t *u = json_object_get(j, "unsafe");
+	json_t *lim = json_object_get(j, "system_limit");
+	json_t *tmo = json_object_get(j, "system_timeout");
+	uint64_t ns = 0;
+
+	if (u && !json_is_boolean(u)) {
+		seterr(err, errlen, "unsafe must be true or false");
+		return -EINVAL;
+	}
+	spec->unsafe = u && json_is_true(u);
+	spec->system_limit = TTD_RUNNER_DEFAULT_RUNNING;
+	spec->system_timeout_ns = TTD_RUNNER_DEFAULT_TIMEOUT_NS;
+	if ((lim || tmo) && !spec->unsafe) {
+		seterr(err, errlen,
+		       "%s only applies to unsafe deployments (system() runs "
+		       "only there); set unsafe to true",
+		       lim ? "system_limit" : "system_timeout");
+		return -EINVAL;
+	}
+	if (lim && (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
+		    json_integer_value(lim) > TTD_RUNNER_MAX_RUNNING)) {
+		seterr(err, errlen,
+		       "system_limit must be an integer from 1 to %d",
+		       TTD_RUNNER_MAX_RUNNING);
+		return -EINVAL;
+	}
+	if (tmo && (!json_is_string(tmo) ||
+		    ttd_ttl__parse(json_string_value(tmo), &ns) < 0 || !ns ||
+		    ns > TTD_RUNNER_MAX_TIMEOUT_NS || ns < 1000000)) {
+		seterr(err, errlen,
+		       "system_timeout must be a duration from 1ms to 1h "
+		       "(e.g. 500ms, 10s, 2m)");
+		return -EINVAL;
+	}
+	if (lim)
+		spec->system_limit = (unsigned)json_integer_value(lim);
+	if (tmo)
+		spec->system_timeout_ns = ns;
+	return 0;
+}
+
+static void unsafe__canon(const struct ttd_spec *spec)
+{
+	char tmo[32];
+
+	if (!spec->unsafe)
+		return;
+	snprintf(tmo, sizeof(tmo), "%llums",
+		 (unsigned long long)(spec->system_timeout_ns / 1000000));
+	json_object_set_new(spec->canon, "unsafe", json_true());
+	json_object_set_new(spec->canon, "system_limit",
+			    json_integer(spec->system_limit));
+	json_object_set_new(spec->canon, "system_timeout", json_string(tmo));
+}
+
 int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 		    size_t errlen)
 {
@@ -396,7 +473,8 @@ int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 		return -EINVAL;
 	}
 	if (header__parse(j, spec, err, errlen) < 0 ||
-	    maps__parse(j, spec, err, errlen) < 0)
+	    maps__parse(j, spec, err, errlen) < 0 ||
+	    unsafe__parse(j, spec, err, errlen) < 0)
 		return -EINVAL;
 	progs = json_object_get(j, "programs");
 	if (!json_is_array(progs) || json_array_size(progs) == 0 ||
@@ -417,6 +495,7 @@ int ttd_spec__parse(const json_t *j, struct ttd_spec *spec, char *err,
 			    json_integer((json_int_t)spec->map_interval_ms));
 	json_object_set_new(spec->canon, "export_maps",
 			    json_boolean(spec->export_maps));
+	unsafe__canon(spec);
 	json_object_set_new(spec->canon, "programs", cprogs);
 	json_array_foreach(progs, i, p)
 	{
@@ -441,7 +520,9 @@ bool ttd_spec__same_probes(const struct ttd_spec *a, const struct ttd_spec *b)
 {
 	return strcmp(a->table, b->table) == 0 &&
 	       a->map_interval_ms == b->map_interval_ms &&
-	       a->export_maps == b->export_maps &&
+	       a->export_maps == b->export_maps && a->unsafe == b->unsafe &&
+	       a->system_limit == b->system_limit &&
+	       a->system_timeout_ns == b->system_timeout_ns &&
 	       json_equal(json_object_get(a->canon, "programs"),
 			  json_object_get(b->canon, "programs"));
 }

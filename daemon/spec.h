@@ -66,6 +66,16 @@ struct ttd_spec {
 	 */
 	uint64_t map_interval_ms;
 	bool export_maps;
+	/*
+	 * Unsafe deployments may call signal(), system() and override().
+	 * Parsing only reads the field; who may set it is decided where the
+	 * request comes in (see spec.c). system()'s commands: at most
+	 * system_limit at once, each killed after system_timeout_ns (only
+	 * with unsafe; defaults 4 and 10 s).
+	 */
+	bool unsafe;
+	unsigned system_limit;
+	uint64_t system_timeout_ns;
 	size_t nprogs;
 	struct ttd_program_spec progs[TT_CONTROL_MAX_PROGRAMS];
 	json_t *canon; /* owned canonical JSON */
@@ -101,8 +111,8 @@ void ttd_spec__release(struct ttd_spec *spec);
 
 /*
  * True when both specs would attach the same probes into the same table
- * (table, programs and map export options equal); ttl and replace_table
- * may differ.
+ * (table, programs, map export and unsafe options equal); ttl and
+ * replace_table may differ.
  */
 bool ttd_spec__same_probes(const struct ttd_spec *a, const struct ttd_spec *b);
 
