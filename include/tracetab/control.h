@@ -31,6 +31,18 @@
  *                                       (a ttl-style duration or "none")
  *         "export_maps": false,         optional: a program with printf
  *                                       rows also exports every map
+ *         "unsafe": false,              optional: programs may call
+ *                                       signal(), system(), override();
+ *                                       refused ("permission") unless the
+ *                                       caller is root AND tracetabd runs
+ *                                       with --allow-unsafe (cluster
+ *                                       specs: that flag alone)
+ *         "system_limit": 4,            optional, only with unsafe: 1..64
+ *                                       system() commands at once; more
+ *                                       are dropped and counted
+ *         "system_timeout": "10s",      optional, only with unsafe: each
+ *                                       command (and its process group)
+ *                                       is killed after this, 1ms..1h
  *         "programs": [                 1..TT_CONTROL_MAX_PROGRAMS
  *           { "source": "tracepoint:syscalls:sys_enter_getppid
  *                        { printf(\"pid:%d\\n\", pid); }",
@@ -92,7 +104,12 @@
  *                  deploy reply,
  *         "map_tables": {"my_table_m": N, ...}: tables the running
  *                  program's maps are exported to, with the snapshot
- *                  rows appended to each; absent when none }
+ *                  rows appended to each; absent when none,
+ *         "unsafe": whether the spec is unsafe,
+ *         "system": {"started","running","dropped","killed","failed",
+ *                  "limit","timeout_ms"}: system() commands of an unsafe
+ *                  deployment (absent otherwise); their output lines, and
+ *                  the newest 10 lines time() printed, are in "log" }
  *       LOG = {"time_ns": wall clock ns of the record, "text": one line}
  *       "terminated" means the TTL expired: probes detached, table kept.
  *
