@@ -9,6 +9,7 @@
  */
 #include "bpf/builtins.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpf/probes.h"
@@ -364,6 +365,87 @@ static int ck_map_action(struct bt_sema *s, const struct bt_expr *e,
 				 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
 }
 
+/* Types print(value) prints, as bpftrace 0.17 (not pointers, records). */
+static bool printable(const struct bt_type *t)
+{
+	return t->kind == BT_T_INT || t->kind == BT_T_STR ||
+	       t->kind == BT_T_TUPLE || t->kind == BT_T_INET ||
+	       t->kind == BT_T_TEXT;
+}
+
+/*
+ * print(value): a BT_REC_PRINT record without a map (map -1) carrying the
+ * value as its one argument; user space prints it like a map value
+ * (decode.c). In table mode its text goes to the deployment's log.
+ */
+static int ck_print_value(struct bt_sema *s, const struct bt_expr *e,
+			  struct bt_einfo *ei)
+{
+	const struct bt_expr *v = e->call.args[0];
+	char msg[160];
+	if (e->call.nargs != 1) {
+		snprintf(msg, sizeof(msg), "print() of a value takes one "
+					   "argument, %zu given",
+			 e->call.nargs);
+		return err(s, e, msg);
+	}
+	struct bt_einfo *vi = bt_sema__expr(s, v);
+	if (!vi)
+		return -1;
+	struct bt_type t = vi->type;
+	if (!printable(&t)) {
+		char tn[96];
+		bt_type__name(&t, tn, sizeof(tn));
+		snprintf(msg, sizeof(msg), "print() cannot print %s", tn);
+		return err(s, v, msg);
+	}
+	if (t.kind == BT_T_INT)
+		t = bt_type__int(8, t.is_signed);
+	int id = bt_object__add_printf(s->obj);
+	if (id < 0)
+		return err(s, e, "out of memory");
+	struct bt_printf_def *pd = &s->obj->printfs[id];
+	pd->args = calloc(1, sizeof(*pd->args));
+	if (!pd->args)
+		return err(s, e, "out of memory");
+	pd->kind = BT_REC_PRINT;
+	pd->map = -1;
+	pd->table = -1;
+	pd->line = e->line;
+	pd->col = e->col;
+	pd->nargs = 1;
+	pd->args[0] = (struct bt_printf_arg){ .type = t, .col = -1,
+					      .offset = sizeof(struct bt_rec_hdr) };
+	pd->size = sizeof(struct bt_rec_hdr) + ((t.size + 7) & ~7u);
+	if (pd->size > BT_SCRATCH_BYTES)
+		return err(s, e, "print() value too large");
+	ei->printf_id = id;
+	return ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+}
+
+/* print(@m[, top[, div]]) prints a map, print(value) a value. */
+static int ck_print(struct bt_sema *s, const struct bt_expr *e,
+		    struct bt_einfo *ei)
+{
+	const struct bt_expr *m = e->call.args[0];
+	if (m->kind == BT_EXPR_MAP && m->map.nkeys)
+		return err(s, m, "print() takes a whole map like @name, not "
+				 "one of its elements");
+	if (m->kind != BT_EXPR_MAP)
+		return ck_print_value(s, e, ei);
+	return ck_map_action(s, e, ei);
+}
+
+static int gen_print(struct bt_cg *cg, const struct bt_expr *e,
+		     const struct bt_einfo *ei)
+{
+	if (cg->s->obj->printfs[ei->printf_id].nargs)
+		bt_cg__printf(cg, e); /* laid out like a printf record */
+	else
+		bt_cg__action(cg, e);
+	return 0;
+}
+
 /* cat() and join() are allowed in table mode: their text is not a row but
  * goes to the deployment's log (bt_program__set_text_fn). */
 static int ck_cat(struct bt_sema *s, const struct bt_expr *e,
@@ -630,7 +712,7 @@ static const struct bt_builtin builtins[] = {
 	FUNC("printf", 1, TT_MAX_COLUMNS, ck_printf, gen_printf),
 	FUNC("exit", 0, 0, ck_exit, gen_action),
 	FUNC("time", 0, 1, ck_time, gen_action),
-	FUNC("print", 1, 3, ck_map_action, gen_action),
+	FUNC("print", 1, 3, ck_print, gen_print),
 	FUNC("clear", 1, 1, ck_map_action, gen_action),
 	FUNC("zero", 1, 1, ck_map_action, gen_action),
 	FUNC("cat", 1, 1, ck_cat, gen_action),

@@ -1,8 +1,8 @@
 /*
  * builtins_ext.c - the builtins whose values are rendered in user space
  * (ksym, username, kstack, ustack), kaddr resolved at compile time, and
- * small helpers (rand, cgroup, strncmp, reg). Same table shape as builtins.c;
- * bt_builtin__find searches both.
+ * small helpers (rand, cgroup, strncmp, strcontains, reg). Same table
+ * shape as builtins.c; bt_builtin__find searches both.
  */
 #include <string.h>
 
@@ -139,51 +139,166 @@ static int gen_strncmp(struct bt_cg *cg, const struct bt_expr *e,
 	return 0;
 }
 
-/* kstack, ustack, kstack(N), ustack(N): a stack id, frames in user space. */
+/*
+ * kstack/ustack arguments: [mode,] [frames]; mode is the bare word
+ * bpftrace or perf. Sets *depth (bt_type.depth, see render.h); 0 or -1.
+ */
+static int stack_args(struct bt_sema *s, const struct bt_expr *e,
+		      unsigned *depth)
+{
+	size_t n = e->kind == BT_EXPR_CALL ? e->call.nargs : 0;
+	unsigned frames = BT_STACK_DEPTH, perf = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct bt_expr *a = e->call.args[i];
+		if (i == 0 && a->kind == BT_EXPR_IDENT &&
+		    (!strcmp(a->ident.name, "perf") ||
+		     !strcmp(a->ident.name, "bpftrace"))) {
+			perf = a->ident.name[0] == 'p' ? BT_STACK_PERF : 0;
+			continue;
+		}
+		if (i == 0 && n == 2)
+			return err(s, a, "the stack mode must be bpftrace or "
+					 "perf");
+		struct bt_einfo *d = bt_sema__expr(s, a);
+		if (!d)
+			return -1;
+		if (!d->is_const || d->cval < 1 || d->cval > BT_STACK_DEPTH)
+			return err(s, a, "the stack depth must be a constant "
+					 "from 1 to 127");
+		frames = (unsigned)d->cval;
+	}
+	*depth = frames | perf;
+	return 0;
+}
+
+/* The stack map for depth frames, created on first use (see render.h). */
+static int stack_map(struct bt_sema *s, const struct bt_type *t)
+{
+	int m = bt_stack__map(s->obj, t);
+	if (m >= 0)
+		return m;
+	m = bt_object__add_map(s->obj);
+	if (m < 0)
+		return -1;
+	struct bt_map_def *md = &s->obj->maps[m];
+	snprintf(md->name, sizeof(md->name), "bt_stacks_%u",
+		 bt_stack__frames(t));
+	md->type = BPF_MAP_TYPE_STACK_TRACE;
+	md->key_size = 4;
+	md->value_size = bt_stack__frames(t) * 8;
+	md->max_entries = 4096;
+	if (s->obj->stack_map < 0)
+		s->obj->stack_map = m;
+	return m;
+}
+
+/* kstack, ustack, kstack([mode,] [N]), ...: a stack id (ustack: and the
+ * pid), frames rendered in user space. */
 static int ck_stack(struct bt_sema *s, const struct bt_expr *e,
 		    struct bt_einfo *ei)
 {
 	bool user = e->kind == BT_EXPR_CALL ? e->call.name[0] == 'u'
 					    : e->ident.name[0] == 'u';
-	unsigned depth = 0;
-	if (e->kind == BT_EXPR_CALL && e->call.nargs == 1) {
-		struct bt_einfo *n = bt_sema__expr(s, e->call.args[0]);
-		if (!n)
-			return -1;
-		if (!n->is_const || n->cval < 1 || n->cval > BT_STACK_DEPTH)
-			return err(s, e->call.args[0],
-				   "the stack depth must be a constant from 1 "
-				   "to 127");
-		depth = (unsigned)n->cval;
-	}
-	if (s->obj->stack_map < 0) {
-		int m = bt_object__add_map(s->obj);
-		if (m < 0)
-			return -1;
-		struct bt_map_def *md = &s->obj->maps[m];
-		snprintf(md->name, sizeof(md->name), "bt_stacks");
-		md->type = BPF_MAP_TYPE_STACK_TRACE;
-		md->key_size = 4;
-		md->value_size = BT_STACK_DEPTH * 8;
-		md->max_entries = 4096;
-		s->obj->stack_map = m;
-	}
-	return ty(ei, (struct bt_type){ .kind = BT_T_TEXT, .size = 8,
-					.render = user ? BT_RENDER_USTACK
-						       : BT_RENDER_KSTACK,
-					.depth = (uint8_t)depth });
+	unsigned depth;
+	if (stack_args(s, e, &depth) < 0)
+		return -1;
+	struct bt_type t = { .kind = BT_T_TEXT, .size = user ? 16 : 8,
+			     .render = user ? BT_RENDER_USTACK
+					    : BT_RENDER_KSTACK,
+			     .depth = (uint8_t)depth };
+	if (stack_map(s, &t) < 0)
+		return err(s, e, "out of memory");
+	return ty(ei, t);
 }
 
 static int gen_stack(struct bt_cg *cg, const struct bt_expr *e,
 		     const struct bt_einfo *ei)
 {
-	(void)e;
+	bool user = ei->type.render == BT_RENDER_USTACK;
+	int slot = user ? bt_cg__slot(cg, 16, e->line, e->col) : 0;
 	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BT_REG_CTX));
-	bt_emit__ld_map(&cg->e, BPF_REG_2, (uint32_t)cg->s->obj->stack_map);
-	EMIT(cg, BT_MOV64_IMM(BPF_REG_3, ei->type.render == BT_RENDER_USTACK
-						 ? BPF_F_USER_STACK
-						 : 0));
+	bt_emit__ld_map(&cg->e, BPF_REG_2,
+			(uint32_t)bt_stack__map(cg->s->obj, &ei->type));
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_3, user ? BPF_F_USER_STACK : 0));
 	EMIT(cg, BT_CALL(BPF_FUNC_get_stackid));
+	if (!user)
+		return 0;
+	/* The pid names the frames: its mappings, read when rendered. */
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot));
+	EMIT(cg, BT_CALL(BPF_FUNC_get_current_pid_tgid));
+	EMIT(cg, BT_ALU64_IMM(BPF_RSH, BPF_REG_0, 32));
+	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot + 8));
+	return slot;
+}
+
+static int ck_strcontains(struct bt_sema *s, const struct bt_expr *e,
+			  struct bt_einfo *ei)
+{
+	for (int i = 0; i < 2; i++) {
+		struct bt_einfo *a = bt_sema__expr(s, e->call.args[i]);
+		if (!a)
+			return -1;
+		if (a->type.kind != BT_T_STR)
+			return err(s, e->call.args[i], "strcontains() needs "
+						       "two strings");
+	}
+	return ty(ei, bt_type__int(8, true));
+}
+
+/* r0 = *(u8 *)(r10 + base + idx): a byte of a string slot at a bounded
+ * variable index (the verifier allows it to privileged programs). */
+static void load_byte(struct bt_cg *cg, int dst, int base, int idx)
+{
+	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BPF_REG_10));
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_1, base));
+	EMIT(cg, BT_ALU64_REG(BPF_ADD, BPF_REG_1, idx));
+	EMIT(cg, BT_LDX(BPF_B, dst, BPF_REG_1, 0));
+}
+
+/*
+ * r0 = 1 when the needle occurs in the haystack (an empty needle always
+ * does), else 0: two bounded loops, i over the haystack (r4), j over the
+ * needle (r5); no helper calls inside, so r2-r5 live across them.
+ */
+static int gen_strcontains(struct bt_cg *cg, const struct bt_expr *e,
+			   const struct bt_einfo *ei)
+{
+	(void)ei;
+	int mark = cg->e.stack;
+	int h = bt_cg__expr(cg, e->call.args[0]);
+	int n = bt_cg__expr(cg, e->call.args[1]);
+	int32_t hs = (int32_t)bt_sema__info(cg->s, e->call.args[0])->type.size;
+	int32_t ns = (int32_t)bt_sema__info(cg->s, e->call.args[1])->type.size;
+	int outer = bt_emit__label(&cg->e), inner = bt_emit__label(&cg->e);
+	int next = bt_emit__label(&cg->e), found = bt_emit__label(&cg->e);
+	int absent = bt_emit__label(&cg->e), end = bt_emit__label(&cg->e);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_4, 0));
+	bt_emit__place(&cg->e, outer);
+	bt_emit__jmp_imm(&cg->e, BPF_JGE, BPF_REG_4, hs, absent);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_5, 0));
+	bt_emit__place(&cg->e, inner);
+	bt_emit__jmp_imm(&cg->e, BPF_JGE, BPF_REG_5, ns, found);
+	load_byte(cg, BPF_REG_2, n, BPF_REG_5);
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_2, 0, found);
+	EMIT(cg, BT_MOV64_REG(BPF_REG_3, BPF_REG_4));
+	EMIT(cg, BT_ALU64_REG(BPF_ADD, BPF_REG_3, BPF_REG_5));
+	bt_emit__jmp_imm(&cg->e, BPF_JGE, BPF_REG_3, hs, absent);
+	load_byte(cg, BPF_REG_3, h, BPF_REG_3);
+	bt_emit__jmp_reg(&cg->e, BPF_JNE, BPF_REG_3, BPF_REG_2, next);
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_5, 1));
+	bt_emit__ja(&cg->e, inner);
+	bt_emit__place(&cg->e, next);
+	/* The haystack ended here: no later start can match. */
+	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_3, 0, absent);
+	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_4, 1));
+	bt_emit__ja(&cg->e, outer);
+	bt_emit__place(&cg->e, found);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_0, 1));
+	bt_emit__ja(&cg->e, end);
+	bt_emit__place(&cg->e, absent);
+	EMIT(cg, BT_MOV64_IMM(BPF_REG_0, 0));
+	bt_emit__place(&cg->e, end);
+	bt_emit__stack_reset(&cg->e, mark);
 	return 0;
 }
 
@@ -236,8 +351,9 @@ const struct bt_builtin bt_builtins_ext[] = {
 	IDENT("kstack", ck_stack, gen_stack),
 	IDENT("ustack", ck_stack, gen_stack),
 	FUNC("ksym", 1, 1, ck_ksym, gen_first_arg),
-	FUNC("kstack", 0, 1, ck_stack, gen_stack),
-	FUNC("ustack", 0, 1, ck_stack, gen_stack),
+	FUNC("kstack", 0, 2, ck_stack, gen_stack),
+	FUNC("ustack", 0, 2, ck_stack, gen_stack),
+	FUNC("strcontains", 2, 2, ck_strcontains, gen_strcontains),
 	FUNC("kaddr", 1, 1, ck_kaddr, NULL),
 	FUNC("strncmp", 3, 3, ck_strncmp, gen_strncmp),
 	FUNC("reg", 1, 1, ck_reg, gen_reg),

@@ -1,6 +1,6 @@
 /*
  * codegen_printf.c - printf() records and action records (exit, time,
- * print/clear/zero of a map) into the ring buffer.
+ * print/clear/zero of a map, print of a value) into the ring buffer.
  *
  * A record is assembled in the per-CPU scratch buffer (r9) - header, then
  * each argument at the offset its printf layout fixed - and copied into
@@ -58,8 +58,10 @@ void bt_cg__printf(struct bt_cg *cg, const struct bt_expr *call)
 {
 	const struct bt_einfo *ei = bt_sema__info(cg->s, call);
 	const struct bt_printf_def *pd = &cg->s->obj->printfs[ei->printf_id];
+	/* printf/system arguments follow the format; print(value) has none. */
+	size_t first = pd->kind == BT_REC_PRINT ? 0 : 1;
 	for (size_t i = 0; i < pd->nargs; i++)
-		bt_cg__store(cg, call->call.args[i + 1], BT_REG_SCRATCH,
+		bt_cg__store(cg, call->call.args[i + first], BT_REG_SCRATCH,
 			     (int)pd->args[i].offset, &pd->args[i].type);
 	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 0, ei->printf_id));
 	EMIT(cg, BT_ST_IMM(BPF_W, BT_REG_SCRATCH, 4, 0));

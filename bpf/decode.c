@@ -41,15 +41,10 @@ static void decode_arg(struct bt_program *prog, size_t i,
 			if (k >= BT_ROW_STACKS) {
 				snprintf(t, len, "[too many stacks]");
 			} else {
-				int64_t id;
-				memcpy(&id, p, 8);
 				t = prog->stack_text[k];
 				len = sizeof(prog->stack_text[k]);
-				bt_render__stack(
-					prog->obj->stack_map >= 0
-						? prog->obj->maps[prog->obj->stack_map].fd
-						: -1,
-					&a->type, id, 8, t, len);
+				bt_render__stack_of(prog->obj, &a->type, p, 8, t,
+						    len);
 			}
 		} else if (a->type.kind == BT_T_TEXT &&
 			   a->type.render == BT_RENDER_BUF) {
@@ -180,6 +175,22 @@ static void print_time(struct bt_program *prog, const struct bt_printf_def *pd,
 static void run_system(struct bt_program *prog, const struct bt_printf_def *pd,
 		       const uint8_t *rec);
 
+/* print(value): its text where join()/cat() text goes. */
+static void print_value(struct bt_program *prog,
+			const struct bt_printf_def *pd, const uint8_t *rec)
+{
+	char buf[BT_TEXT_MAX + 1];
+	struct bt_rec_hdr h;
+	size_t n = bt_render__print_text(prog->obj, &pd->args[0].type,
+					 rec + pd->args[0].offset, buf,
+					 sizeof(buf));
+	memcpy(&h, rec, sizeof(h));
+	if (prog->text_fn)
+		prog->text_fn(prog->text_ctx, h.ktime_ns, buf, n);
+	else if (prog->out)
+		fwrite(buf, 1, n, prog->out);
+}
+
 /* Performs an action record, in record order with the rows around it. */
 static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 		const uint8_t *rec)
@@ -196,6 +207,10 @@ static void act(struct bt_program *prog, const struct bt_printf_def *pd,
 		print_time(prog, pd, rec);
 		return;
 	case BT_REC_PRINT:
+		if (pd->nargs) { /* print(value) */
+			print_value(prog, pd, rec);
+			return;
+		}
 		bt_maps__printed(prog, pd->map);
 		if (prog->out && m)
 			bt_maps__print_one(prog->obj, m, prog->out, pd->top,

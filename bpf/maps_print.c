@@ -29,8 +29,9 @@ static int64_t ival(const struct bt_type *t, const uint8_t *p)
 	return v;
 }
 
+/* One value; stack frames are indented by indent spaces (bpftrace mode). */
 static void print_value(FILE *out, const struct bt_object *obj,
-			const struct bt_type *t, const uint8_t *p)
+			const struct bt_type *t, const uint8_t *p, int indent)
 {
 	switch (t->kind) {
 	case BT_T_INT:
@@ -49,21 +50,16 @@ static void print_value(FILE *out, const struct bt_object *obj,
 			if (i)
 				fputs(", ", out);
 			print_value(out, obj, &t->tuple->f[i],
-				    p + t->tuple->off[i]);
+				    p + t->tuple->off[i], indent);
 		}
 		fputc(')', out);
 		return;
 	case BT_T_INET:
 	case BT_T_TEXT: {
 		char b[4096];
-		int64_t id;
-		memcpy(&id, p, 8);
 		if (t->kind == BT_T_TEXT && (t->render == BT_RENDER_KSTACK ||
 					     t->render == BT_RENDER_USTACK))
-			bt_render__stack(obj->stack_map >= 0
-						 ? obj->maps[obj->stack_map].fd
-						 : -1,
-					 t, id, 4, b, sizeof(b));
+			bt_render__stack_of(obj, t, p, indent, b, sizeof(b));
 		else if (!bt_render__text(obj, t, p, b, sizeof(b)))
 			bt_render__value(t, p, b, sizeof(b));
 		fputs(b, out);
@@ -72,6 +68,26 @@ static void print_value(FILE *out, const struct bt_object *obj,
 	default:
 		fputs("?", out);
 	}
+}
+
+size_t bt_render__print_text(const struct bt_object *obj,
+			     const struct bt_type *t, const uint8_t *p,
+			     char *buf, size_t len)
+{
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	FILE *f = fmemopen(buf, len, "w");
+	if (!f)
+		return 0;
+	setvbuf(f, NULL, _IONBF, 0);
+	print_value(f, obj, t, p, 8);
+	fputc('\n', f);
+	long n = ftell(f);
+	fclose(f);
+	n = n < 0 ? 0 : n < (long)len ? n : (long)len - 1;
+	buf[n] = 0;
+	return (size_t)n;
 }
 
 /* Powers of two the way bpftrace labels them: 512, 1K, 2K, ..., 1M. */
@@ -214,10 +230,10 @@ static void print_key(FILE *out, const struct bt_object *obj,
 			if (i)
 				fputs(", ", out);
 			print_value(out, obj, &m->key.tuple->f[i],
-				    key + m->key.tuple->off[i]);
+				    key + m->key.tuple->off[i], 4);
 		}
 	} else {
-		print_value(out, obj, &m->key, key);
+		print_value(out, obj, &m->key, key, 4);
 	}
 	fputc(']', out);
 }
@@ -292,7 +308,7 @@ int bt_maps__print_one(const struct bt_object *obj,
 		} else if (!plain) {
 			print_agg(m, e[i].val, out);
 		} else {
-			print_value(out, obj, &m->value, e[i].val);
+			print_value(out, obj, &m->value, e[i].val, 4);
 			fputc('\n', out);
 		}
 	}

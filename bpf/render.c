@@ -8,10 +8,9 @@
  */
 #include "bpf/render.h"
 
-#define BT_STACK_DEPTH_MAX 127
-
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -83,11 +82,67 @@ static const char *ksym_name(uint64_t addr)
 	return k ? k->name : NULL;
 }
 
-void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
-		      int indent, char *buf, size_t len)
+int bt_stack__map(const struct bt_object *obj, const struct bt_type *t)
 {
-	uint64_t ips[BT_STACK_DEPTH_MAX] = { 0 };
+	uint32_t size = bt_stack__frames(t) * 8;
+	for (size_t i = 0; obj && i < obj->nmaps; i++)
+		if (obj->maps[i].type == BPF_MAP_TYPE_STACK_TRACE &&
+		    obj->maps[i].value_size == size)
+			return (int)i;
+	return -1;
+}
+
+/* One frame's line at buf + *o (see bt_render__stack_of). */
+static void frame(const struct bt_type *t, uint64_t ip, uint32_t pid,
+		  int indent, char *buf, size_t len, size_t *o)
+{
+	bool perf = bt_stack__perf(t);
+	char name[256], path[PATH_MAX] = "";
+	uint64_t off = 0;
+	bool found = false;
+	if (t->render == BT_RENDER_KSTACK) {
+		const struct ksym *k = ksym_find(ip);
+		if (k) {
+			snprintf(name, sizeof(name), "%s", k->name);
+			off = ip - k->addr;
+			found = true;
+		}
+	} else if (pid) {
+		found = bt_render__usym_at(ip, pid, name, sizeof(name), &off,
+					   path, sizeof(path));
+	}
+	unsigned long long a = (unsigned long long)ip;
+	unsigned long long d = (unsigned long long)off;
+	int n;
+	if (!perf)
+		n = found ? snprintf(buf + *o, len - *o, "%*s%s+%llu\n", indent,
+				     "", name, d)
+			  : snprintf(buf + *o, len - *o, "%*s0x%llx\n", indent,
+				     "", a);
+	else if (t->render == BT_RENDER_KSTACK)
+		n = found ? snprintf(buf + *o, len - *o, "\t%llx %s+%llu\n", a,
+				     name, d)
+			  : snprintf(buf + *o, len - *o, "\t%llx 0x%llx\n", a,
+				     a);
+	else
+		n = found ? snprintf(buf + *o, len - *o,
+				     "\t%llx %s+%llu (%s)\n", a, name, d, path)
+			  : snprintf(buf + *o, len - *o,
+				     "\t%llx 0x%llx ([unknown])\n", a, a);
+	*o += n < 0 ? 0 : (size_t)n;
+	if (*o >= len)
+		*o = len - 1;
+}
+
+/* Frames of stack id from stack_fd; pid names user frames (0: none). */
+static void stack_text(int stack_fd, const struct bt_type *t, int64_t id,
+		       uint32_t pid, int indent, char *buf, size_t len)
+{
+	uint64_t ips[BT_STACK_DEPTH] = { 0 };
+	unsigned frames = bt_stack__frames(t);
 	size_t o = 0;
+	if (!len)
+		return;
 	buf[0] = 0;
 	if (id < 0 || stack_fd < 0 ||
 	    bpf_map_lookup_elem(stack_fd, &(uint32_t){ (uint32_t)id }, ips)) {
@@ -95,22 +150,27 @@ void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
 		return;
 	}
 	o += (size_t)snprintf(buf, len, "\n");
-	for (int i = 0; i < BT_STACK_DEPTH_MAX && ips[i] && o < len; i++) {
-		if (t->depth && i >= t->depth)
-			break;
-		const struct ksym *k = t->render == BT_RENDER_KSTACK
-					       ? ksym_find(ips[i])
-					       : NULL;
-		if (k)
-			o += (size_t)snprintf(buf + o, len - o, "%*s%s+%llu\n",
-					      indent, "", k->name,
-					      (unsigned long long)(ips[i] -
-								   k->addr));
-		else
-			o += (size_t)snprintf(buf + o, len - o, "%*s0x%llx\n",
-					      indent, "",
-					      (unsigned long long)ips[i]);
-	}
+	for (unsigned i = 0; i < frames && ips[i] && o + 1 < len; i++)
+		frame(t, ips[i], pid, indent, buf, len, &o);
+}
+
+void bt_render__stack_of(const struct bt_object *obj, const struct bt_type *t,
+			 const uint8_t *p, int indent, char *buf, size_t len)
+{
+	int m = bt_stack__map(obj, t);
+	int64_t id;
+	uint64_t pid = 0;
+	memcpy(&id, p, 8);
+	if (t->render == BT_RENDER_USTACK && t->size >= 16)
+		memcpy(&pid, p + 8, 8);
+	stack_text(m >= 0 ? obj->maps[m].fd : -1, t, id, (uint32_t)pid,
+		   indent, buf, len);
+}
+
+void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
+		      int indent, char *buf, size_t len)
+{
+	stack_text(stack_fd, t, id, 0, indent, buf, len);
 }
 
 uint64_t bt_render__kaddr(const char *name)
@@ -139,8 +199,9 @@ void bt_render__value(const struct bt_type *t, const uint8_t *p, char *buf,
 		const char *n = ksym_name(v);
 		if (n)
 			snprintf(buf, len, "%s", n);
-		else
-			snprintf(buf, len, "0x%llx", (unsigned long long)v);
+		else /* C++'s showbase, as bpftrace: 0 has no 0x */
+			snprintf(buf, len, v ? "0x%llx" : "%llu",
+				 (unsigned long long)v);
 		return;
 	}
 	struct passwd pw, *res = NULL;

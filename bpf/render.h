@@ -11,7 +11,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/object.h"
 #include "bpf/types.h"
+
+/*
+ * Stack values (kstack, ustack): bt_type.depth holds the frames kept (1 to
+ * BT_STACK_DEPTH) and BT_STACK_PERF for perf mode, so stacks of different
+ * depths or modes are different types, as in bpftrace. Each depth has its
+ * own stack map of frames * 8-byte values: the kernel hashes only the
+ * frames a map keeps, so kstack(1) map keys collapse to their top frame.
+ * A kstack value is the stack id (8 bytes); a ustack value is the stack
+ * id and the pid (16 bytes), whose mappings name its frames.
+ */
+#define BT_STACK_PERF 0x80
+static inline unsigned bt_stack__frames(const struct bt_type *t)
+{
+	unsigned n = t->depth & ~BT_STACK_PERF;
+	return n ? n : BT_STACK_DEPTH;
+}
+static inline bool bt_stack__perf(const struct bt_type *t)
+{
+	return t->depth & BT_STACK_PERF;
+}
+/* The object's stack map for t's depth, -1 if none. */
+int bt_stack__map(const struct bt_object *obj, const struct bt_type *t);
 
 /*
  * Writes the text of a BT_T_INET or BT_T_TEXT value stored at p into buf
@@ -22,9 +45,17 @@ void bt_render__value(const struct bt_type *t, const uint8_t *p, char *buf,
 		      size_t len);
 
 /*
- * Writes the frames of stack `id` from stack map stack_fd, bpftrace's
- * way: a newline, then one "<indent spaces>symbol+offset" line per frame
- * (user stacks: hex addresses), at most depth frames (0: all).
+ * Writes the frames of the stack value at p (type t) from obj's stack map
+ * for its depth, bpftrace's way: a newline, then per frame
+ * "<indent spaces>symbol+offset" (bpftrace mode; user frames whose
+ * process or symbol is gone as 0x<hex>) or "\t<hex> symbol+offset"
+ * (perf mode; user frames add " (<file>)", or "0x<hex> ([unknown])").
+ */
+void bt_render__stack_of(const struct bt_object *obj, const struct bt_type *t,
+			 const uint8_t *p, int indent, char *buf, size_t len);
+/*
+ * The same for a stack id read from stack map stack_fd (kernel frames and
+ * user addresses, no pid): for callers that only hold one map's fd.
  */
 void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
 		      int indent, char *buf, size_t len);
@@ -83,5 +114,23 @@ size_t bt_render__cgroup_path(uint64_t id, const char *filter, char *buf,
  * is gone or no symbol covers it.
  */
 void bt_render__usym(uint64_t addr, uint32_t pid, char *buf, size_t len);
+/*
+ * The function symbol covering user address addr of process pid: its name
+ * into name, addr's offset in it into *off and the mapped file into path.
+ * Returns false when the process, mapping or symbol is gone.
+ */
+bool bt_render__usym_at(uint64_t addr, uint32_t pid, char *name, size_t nlen,
+			uint64_t *off, char *path, size_t plen);
+
+/* ---- maps_print.c: print(value) ---- */
+
+/*
+ * The text print(value) prints for a value of type t stored at p (tuples
+ * "(a, b)", stacks with 8-space frames), with its newline, into buf
+ * (always NUL-terminated, cut to fit). Returns its length.
+ */
+size_t bt_render__print_text(const struct bt_object *obj,
+			     const struct bt_type *t, const uint8_t *p,
+			     char *buf, size_t len);
 
 #endif

@@ -346,8 +346,12 @@ static struct sym_file *sym_file_get(const char *path)
 	return f;
 }
 
-/* The function symbol covering file offset off in path, NULL if none. */
-static bool sym_at(const char *path, uint64_t off, char *out, size_t len)
+/*
+ * The function symbol covering file offset off in path: its name into out
+ * and off's distance from its start into *delta. False if none.
+ */
+static bool sym_at(const char *path, uint64_t off, char *out, size_t len,
+		   uint64_t *delta)
 {
 	bool found = false;
 	pthread_mutex_lock(&sym_lock);
@@ -357,6 +361,7 @@ static bool sym_at(const char *path, uint64_t off, char *out, size_t len)
 		if (off == s->file_offset ||
 		    (off > s->file_offset && off < s->file_offset + s->size)) {
 			snprintf(out, len, "%s", s->name);
+			*delta = off - s->file_offset;
 			found = true;
 		}
 	}
@@ -391,14 +396,20 @@ static bool map_of(uint32_t pid, uint64_t addr, char *path, size_t len,
 	return found;
 }
 
+bool bt_render__usym_at(uint64_t addr, uint32_t pid, char *name, size_t nlen,
+			uint64_t *off, char *path, size_t plen)
+{
+	uint64_t foff;
+	return pid && map_of(pid, addr, path, plen, &foff) &&
+	       sym_at(path, foff, name, nlen, off);
+}
+
 void bt_render__usym(uint64_t addr, uint32_t pid, char *out, size_t len)
 {
 	char path[PATH_MAX];
 	uint64_t off;
-	if (pid && map_of(pid, addr, path, sizeof(path), &off) &&
-	    sym_at(path, off, out, len))
-		return;
-	snprintf(out, len, "0x%" PRIx64, addr);
+	if (!bt_render__usym_at(addr, pid, out, len, &off, path, sizeof(path)))
+		snprintf(out, len, addr ? "0x%" PRIx64 : "0", addr);
 }
 
 /* ---- Dispatch ------------------------------------------------------------------ */
