@@ -157,10 +157,11 @@ static int ck_buf(struct bt_sema *s, const struct bt_expr *e,
 	if (!a)
 		return -1;
 	enum bt_tkind k = a->type.kind;
-	if (k != BT_T_PTR && k != BT_T_INT && k != BT_T_ARRAY)
+	if (k != BT_T_PTR && k != BT_T_INT && k != BT_T_ARRAY &&
+	    k != BT_T_STR)
 		return err(s, e->call.args[0],
-			   "buf() needs a pointer, an integer address or an "
-			   "array");
+			   "buf() needs a pointer, an integer address, an "
+			   "array or a string");
 	int64_t cap = k == BT_T_ARRAY ? (int64_t)a->type.size : -1;
 	ei->cval = 0; /* 0: the length is the constant cap */
 	if (e->call.nargs == 2) {
@@ -176,7 +177,8 @@ static int ck_buf(struct bt_sema *s, const struct bt_expr *e,
 		cap = n->is_const ? n->cval : BT_BUF_MAX;
 		ei->cval = !n->is_const;
 	} else if (cap < 0) {
-		return err(s, e, "buf() of a pointer needs a length");
+		return err(s, e, k == BT_T_STR ? "buf() of a string needs a length"
+					       : "buf() of a pointer needs a length");
 	}
 	if (cap > BT_BUF_MAX)
 		cap = BT_BUF_MAX;
@@ -196,6 +198,28 @@ static int ck_buf(struct bt_sema *s, const struct bt_expr *e,
  * clamped to the capacity in a register, so the verifier sees the read
  * bounded.
  */
+/* buf(string, n): the string's bytes, zeros past its capacity. */
+static void gen_buf_str(struct bt_cg *cg, const struct bt_expr *e, int slot,
+			int cap)
+{
+	struct bt_einfo *n = bt_sema__info(cg->s, e->call.args[1]);
+	if (n->is_const) {
+		EMIT(cg, BT_ST_IMM(BPF_DW, BPF_REG_10, slot,
+				   n->cval < cap ? (int32_t)n->cval : cap));
+	} else {
+		int ok = bt_emit__label(&cg->e);
+		bt_cg__expr(cg, e->call.args[1]);
+		bt_emit__jmp_imm(&cg->e, BPF_JLE, BPF_REG_0, cap, ok);
+		EMIT(cg, BT_MOV64_IMM(BPF_REG_0, cap));
+		bt_emit__place(&cg->e, ok);
+		EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot));
+	}
+	int src = bt_cg__expr(cg, e->call.args[0]);
+	int words = (int)bt_sema__info(cg->s, e->call.args[0])->type.size;
+	bt_emit__copy(&cg->e, BPF_REG_10, slot + 8, BPF_REG_10, src,
+		      words < ((cap + 7) & ~7) ? words : (cap + 7) & ~7);
+}
+
 static int gen_buf(struct bt_cg *cg, const struct bt_expr *e,
 		   const struct bt_einfo *ei)
 {
@@ -206,6 +230,11 @@ static int gen_buf(struct bt_cg *cg, const struct bt_expr *e,
 	int slot = bt_cg__slot(cg, size, e->line, e->col);
 	bt_emit__zero(&cg->e, slot, size);
 	int mark = cg->e.stack;
+	if (bt_sema__info(cg->s, e->call.args[0])->type.kind == BT_T_STR) {
+		gen_buf_str(cg, e, slot, cap);
+		bt_emit__stack_reset(&cg->e, mark);
+		return slot;
+	}
 	if (!ei->cval) {
 		int len = n ? (int)n->cval : cap;
 		if (len > cap)

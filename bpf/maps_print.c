@@ -161,6 +161,16 @@ static void print_hist(const struct bt_map_def *m, const uint8_t *val,
 	fputc('\n', out);
 }
 
+/* The average of an avg()/stats() value (u64 count, s64 sum). */
+static int64_t avg_of(const uint8_t *val)
+{
+	uint64_t count;
+	int64_t sum;
+	memcpy(&count, val, 8);
+	memcpy(&sum, val + 8, 8);
+	return count ? sum / (int64_t)count : 0;
+}
+
 static void print_agg(const struct bt_map_def *m, const uint8_t *val,
 		      FILE *out)
 {
@@ -168,7 +178,7 @@ static void print_agg(const struct bt_map_def *m, const uint8_t *val,
 	int64_t sum;
 	memcpy(&count, val, 8);
 	memcpy(&sum, val + 8, 8);
-	int64_t avg = count ? sum / (int64_t)count : 0;
+	int64_t avg = avg_of(val);
 	if (m->kind == BT_MAPK_AVG)
 		fprintf(out, "%lld\n", (long long)avg);
 	else
@@ -187,6 +197,14 @@ static int by_value(const void *a, const void *b)
 	if (sort_map->value.is_signed || sort_map->kind != BT_MAPK_COUNT)
 		return u < v ? -1 : u > v;
 	return (uint64_t)u < (uint64_t)v ? -1 : (uint64_t)u > (uint64_t)v;
+}
+
+/* avg()/stats() maps print by average, as bpftrace 0.17 sorts them. */
+static int by_avg(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int64_t u = avg_of(x->val), v = avg_of(y->val);
+	return u < v ? -1 : u > v;
 }
 
 /* Orders values of one type: integers numerically, strings bytewise. */
@@ -289,6 +307,8 @@ int bt_maps__print_one(const struct bt_object *obj,
 	bool plain = m->kind < BT_MAPK_AVG;
 	if (plain && m->value.kind == BT_T_INT)
 		qsort(e, n, sizeof(*e), by_value);
+	else if (m->kind == BT_MAPK_AVG || m->kind == BT_MAPK_STATS)
+		qsort(e, n, sizeof(*e), by_avg);
 	else if (m->key.kind != BT_T_NONE)
 		qsort(e, n, sizeof(*e), by_key);
 	size_t first = top > 0 && (size_t)top < n ? n - (size_t)top : 0;

@@ -165,7 +165,12 @@ TT_TEST(buf_refused_where_wrong)
 	CHECKF(strstr(errbuf, "needs a length"), "%s", errbuf);
 	CHECK(compile_only("BEGIN { printf(\"%r\", buf(0, -1)); }", false));
 	CHECKF(strstr(errbuf, "must not be negative"), "%s", errbuf);
-	CHECK(compile_only("BEGIN { printf(\"%r\", buf(\"x\", 1)); }", false));
+	/* bpftrace 0.17 takes a string with a length (test_builtins_more.c). */
+	CHECK(compile_only("BEGIN { printf(\"%r\", buf(\"x\")); }", false));
+	CHECKF(strstr(errbuf, "buf() of a string needs a length"), "%s",
+	       errbuf);
+	CHECK(compile_only("BEGIN { printf(\"%r\", buf((1, 2), 2)); }",
+			   false));
 	CHECKF(strstr(errbuf, "buf() needs a pointer"), "%s", errbuf);
 }
 

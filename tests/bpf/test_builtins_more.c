@@ -1,0 +1,401 @@
+/*
+ * test_builtins_more.c - print(value), strcontains(), kstack/ustack with
+ * mode and depth, avg/stats map order and buf() of a string, compiled,
+ * loaded and run on the real kernel: BEGIN programs, a syscall tracepoint
+ * this test triggers, uprobes on this binary's own functions. Expected
+ * texts are what bpftrace 0.17 prints for the same programs here.
+ */
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bpf/object.h"
+#include "tests/tt_test.h"
+#include "tracetab/bt.h"
+
+#define MAX_ROWS 8
+
+struct rows {
+	struct bt_program *prog;
+	int n;
+	char text[MAX_ROWS][1024];
+};
+
+static int on_row(void *ctx, const struct bt_row *row)
+{
+	struct rows *r = ctx;
+	if (r->n < MAX_ROWS)
+		bt_program__format_row(r->prog, row, r->text[r->n++], 1024);
+	return 0;
+}
+
+static char errbuf[2048];
+
+/* Compiles, loads, attaches; NULL with errbuf filled on failure. */
+static struct bt_program *start(const char *src, FILE *out)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_compile_opts o = { .sz = sizeof(o) };
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, &o, &p, d);
+	if (!rc && out)
+		bt_program__set_output(p, out);
+	if (!rc)
+		rc = bt_program__load(p, d);
+	if (!rc)
+		rc = bt_program__attach(p, d);
+	if (rc) {
+		char *m = bt_diags__render(d, src, "test");
+		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
+		free(m);
+		bt_program__free(p);
+		p = NULL;
+	}
+	bt_diags__free(d);
+	return p;
+}
+
+/* Compile only: 0, or the error with its message in errbuf. */
+static int compile_only(const char *src)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_compile_opts o = { .sz = sizeof(o) };
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, &o, &p, d);
+	errbuf[0] = 0;
+	if (rc) {
+		char *m = bt_diags__render(d, src, "test");
+		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
+		free(m);
+	}
+	bt_program__free(p);
+	bt_diags__free(d);
+	return rc;
+}
+
+/* Consumes until want rows arrived or the program exited (3 s at most). */
+static void drain(struct rows *r, int want)
+{
+	struct pollfd pfd = { .fd = bt_program__ring_fd(r->prog),
+			      .events = POLLIN };
+	for (int i = 0; i < 300; i++) {
+		bt_program__consume(r->prog, on_row, r);
+		if (r->n >= want && (want || bt_program__exited(r->prog)))
+			break;
+		poll(&pfd, 1, 10);
+	}
+	bt_program__consume(r->prog, on_row, r);
+}
+
+/* Runs END and returns what bt_program__finish printed (static). */
+static const char *finish(struct bt_program *p)
+{
+	static char out[8192];
+	memset(out, 0, sizeof(out));
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__finish(p, f);
+	fclose(f);
+	return out;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	static char buf[4096];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	return buf;
+}
+
+static const char *self_exe(void)
+{
+	static char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	return exe;
+}
+
+/* uprobe target, called from two places. */
+__attribute__((noinline)) int tt_more_fn(int x)
+{
+	__asm__ __volatile__("" ::: "memory");
+	return x + 1;
+}
+__attribute__((noinline)) int tt_more_a(int x)
+{
+	return tt_more_fn(x) + 2;
+}
+__attribute__((noinline)) int tt_more_b(int x)
+{
+	return tt_more_fn(x) * 3;
+}
+
+/* Runs a BEGIN program to its exit(); its print() output (static). */
+static const char *run_begin(const char *src)
+{
+	static char out[4096];
+	memset(out, 0, sizeof(out));
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	struct rows r = { .prog = start(src, f) };
+	if (!r.prog) {
+		fclose(f);
+		snprintf(out, sizeof(out), "ERROR %s", errbuf);
+		return out;
+	}
+	drain(&r, 0);
+	bt_program__free(r.prog);
+	fclose(f);
+	return out;
+}
+
+TT_TEST(print_value_texts)
+{
+	const char *out = run_begin(
+		"BEGIN { print(123); print(-5); print((int8)-3); "
+		"print((uint8)255); print(\"abc\"); "
+		"print((1, \"a\", (2, 3))); print(ntop(0)); print(ksym(0)); "
+		"print(usym(0)); print(ksym(1)); exit(); }");
+	CHECK_STR(out, "123\n-5\n-3\n255\nabc\n(1, a, (2, 3))\n0.0.0.0\n0\n0\n"
+		       "0x1\n");
+}
+
+TT_TEST(print_value_of_a_stack)
+{
+	/* bpftrace's layout: a newline, then frames indented by 8. */
+	const char *out = run_begin("BEGIN { print(kstack(2)); exit(); }");
+	CHECKF(!strncmp(out, "\n        ", 9) &&
+		       !strcmp(out + strlen(out) - 2, "\n\n") &&
+		       strchr(out + 9, '\n') < out + strlen(out) - 2,
+	       "%s", out);
+}
+
+struct texts {
+	int n;
+	char t[4][128];
+};
+
+static void on_text(void *ctx, uint64_t mono_ns, const char *text,
+		    size_t len)
+{
+	struct texts *x = ctx;
+	(void)mono_ns;
+	if (x->n < 4)
+		snprintf(x->t[x->n++], 128, "%.*s", (int)len, text);
+}
+
+/* A deployment's print(value) goes to its log, like join()/cat(). */
+TT_TEST(print_value_goes_to_the_text_callback)
+{
+	struct texts x = { 0 };
+	struct rows r = { .prog = start(
+				  "BEGIN { print((7, \"x\")); exit(); }", NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	bt_program__set_text_fn(r.prog, on_text, &x);
+	drain(&r, 0);
+	bt_program__free(r.prog);
+	CHECK_INT(x.n, 1);
+	CHECK_STR(x.t[0], "(7, x)\n");
+}
+
+TT_TEST(print_value_errors)
+{
+	CHECK(compile_only("BEGIN { print(1, 2); }"));
+	CHECKF(strstr(errbuf, "print() of a value takes one argument, 2 "
+			      "given"),
+	       "%s", errbuf);
+	CHECK(compile_only("BEGIN { print(curtask); }"));
+	CHECKF(strstr(errbuf, "print() cannot print struct task_struct *"),
+	       "%s", errbuf);
+	CHECK(compile_only("BEGIN { @a[1] = 1; print(@a[1]); }"));
+	CHECKF(strstr(errbuf, "not one of its elements"), "%s", errbuf);
+	CHECK(compile_only("BEGIN { print(@nope); }"));
+	CHECKF(strstr(errbuf, "never assigned"), "%s", errbuf);
+}
+
+TT_TEST(strcontains_cases)
+{
+	struct rows r = { .prog = start(
+				  "BEGIN { $h = \"hello world\"; $n = \"lo w\";\n"
+				  "  printf(\"%d %d %d %d %d %d %d %d\\n\",\n"
+				  "    strcontains($h, \"wor\"), "
+				  "strcontains($h, \"xyz\"),\n"
+				  "    strcontains($h, \"\"), strcontains(\"\", \"\"),"
+				  "\n    strcontains($h, $h), strcontains($h, $n),\n"
+				  "    strcontains(\"ab\", \"abc\"), "
+				  "strcontains($h, \"worlds\"));\n"
+				  "  exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "1 0 1 1 1 1 0 0\n");
+	CHECK(compile_only("BEGIN { printf(\"%d\", strcontains(1, \"a\")); }"));
+	CHECKF(strstr(errbuf, "strcontains() needs two strings"), "%s",
+	       errbuf);
+}
+
+/* A path read from the kernel at run time: the needle at its very end. */
+TT_TEST(strcontains_on_a_tracepoint_string)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_openat /pid == %d/ {\n"
+			"  printf(\"%%d %%d\\n\", "
+			"strcontains(str(args->filename), \"more_tail\"), "
+			"strcontains(str(args->filename), \"more_tails\"));\n}",
+			getpid());
+	struct rows r = { .prog = start(src, NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	FILE *f = fopen("/tmp/tt_strcontains_more_tail", "r");
+	if (f)
+		fclose(f);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "1 0\n");
+}
+
+/* The value sizes of the program's stack maps, ascending. */
+static int stack_sizes(const struct bt_program *p, uint32_t *v, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < p->obj->nmaps && n < max; i++)
+		if (p->obj->maps[i].type == BPF_MAP_TYPE_STACK_TRACE)
+			v[n++] = p->obj->maps[i].value_size;
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
+			uint32_t t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	return n;
+}
+
+TT_TEST(kstack_modes_and_depths)
+{
+	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			"  @p[kstack(perf, 2)] = count(); "
+			"@b[kstack(bpftrace, 1)] = count();\n"
+			"  @q[kstack(perf)] = count();\n"
+			"  printf(\"[%%s]\", kstack(perf, 1));\n}",
+			getpid());
+	struct rows r = { .prog = start(src, NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	/* One map per depth, each frames * 8 bytes a stack. */
+	uint32_t v[4];
+	CHECK_INT(stack_sizes(r.prog, v, 4), 3);
+	CHECK_INT(v[0], 8);
+	CHECK_INT(v[1], 16);
+	CHECK_INT(v[2], 127 * 8);
+	syscall(SYS_getppid);
+	syscall(SYS_getppid);
+	drain(&r, 2);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 2);
+	/* perf mode: a tab, the address in hex, the symbol+offset. */
+	CHECKF(!strncmp(r.text[0], "[\n\tffffffff", 11) &&
+		       strstr(r.text[0], " perf_syscall_enter+") &&
+		       !strcmp(r.text[0] + strlen(r.text[0]) - 2, "\n]"),
+	       "%s", r.text[0]);
+	CHECKF(strstr(out, "@b[\n    perf_syscall_enter+") &&
+		       strstr(out, "]: 2\n@p[\n\tffffffff"),
+	       "%s", out);
+	const char *p = strstr(out, "@p[\n");
+	int lines = 0;
+	for (; p && *p && strncmp(p, "]: 2", 4); p++)
+		lines += *p == '\n';
+	CHECKF(lines == 3, "%d lines in %s", lines, out);
+	CHECKF(strstr(out, "@q[\n\t") && strstr(out, " do_syscall_64+"), "%s",
+	       out);
+}
+
+/* User frames name symbol+offset (perf mode: and the file), through the
+ * pid the value carries; ustack(1) keys of two callers are one key. */
+TT_TEST(ustack_modes_name_user_frames)
+{
+	char *src = fmt("uprobe:%s:tt_more_fn /pid == %d/ {\n"
+			"  @u[ustack(1)] = count(); "
+			"@p[ustack(perf, 1)] = count();\n}",
+			self_exe(), getpid());
+	struct rows r = { .prog = start(src, NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	tt_more_a(1);
+	tt_more_b(2);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	char want[8192];
+	snprintf(want, sizeof(want),
+		 "\n\n@p[\n\t%llx tt_more_fn+0 (%s)\n]: 2\n"
+		 "@u[\n    tt_more_fn+0\n]: 2\n",
+		 (unsigned long long)(uintptr_t)tt_more_fn, self_exe());
+	CHECK_STR(out, want);
+}
+
+TT_TEST(stack_argument_errors)
+{
+	CHECK(compile_only("BEGIN { @[kstack(fast)] = 1; }"));
+	CHECKF(strstr(errbuf, "unknown identifier") ||
+		       strstr(errbuf, "fast"),
+	       "%s", errbuf);
+	CHECK(compile_only("BEGIN { @[kstack(perf, 0)] = 1; }"));
+	CHECKF(strstr(errbuf, "stack depth must be a constant from 1 to 127"),
+	       "%s", errbuf);
+	CHECK(compile_only("BEGIN { @[ustack(200)] = 1; }"));
+	CHECKF(strstr(errbuf, "from 1 to 127"), "%s", errbuf);
+	CHECK(compile_only("BEGIN { @[kstack(1, 2)] = 1; }"));
+	CHECKF(strstr(errbuf, "stack mode must be bpftrace or perf"), "%s",
+	       errbuf);
+	CHECK(compile_only("BEGIN { @[kstack(perf, 2, 3)] = 1; }"));
+	CHECKF(strstr(errbuf, "kstack"), "%s", errbuf);
+	CHECK(compile_only("BEGIN { $n = 2; @[kstack($n)] = 1; }"));
+	CHECKF(strstr(errbuf, "must be a constant"), "%s", errbuf);
+}
+
+TT_TEST(avg_and_stats_maps_print_by_average)
+{
+	struct rows r = { .prog = start(
+				  "BEGIN { @a[1] = avg(10); @a[2] = avg(3); "
+				  "@a[3] = avg(-4);\n"
+				  "  @s[1] = stats(10); @s[2] = stats(3); "
+				  "@s[3] = stats(5); exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 0);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	CHECK_STR(out, "\n\n@a[3]: -4\n@a[2]: 3\n@a[1]: 10\n\n"
+		       "@s[2]: count 1, average 3, total 3\n"
+		       "@s[3]: count 1, average 5, total 5\n"
+		       "@s[1]: count 1, average 10, total 10\n\n");
+}
+
+TT_TEST(buf_of_a_string)
+{
+	struct rows r = { .prog = start(
+				  "BEGIN { $n = 2;\n"
+				  "  printf(\"[%r][%r]\\n\", buf(\"ab\\x01c\", 10), "
+				  "buf(\"abc\", $n)); exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.text[0], "[ab\\x01c\\x00\\x00\\x00\\x00\\x00\\x00][ab]\n");
+}
+
+TT_MAIN("builtins_more", TT_CASE(print_value_texts),
+	TT_CASE(print_value_of_a_stack),
+	TT_CASE(print_value_goes_to_the_text_callback),
+	TT_CASE(print_value_errors), TT_CASE(strcontains_cases),
+	TT_CASE(strcontains_on_a_tracepoint_string),
+	TT_CASE(kstack_modes_and_depths),
+	TT_CASE(ustack_modes_name_user_frames),
+	TT_CASE(stack_argument_errors),
+	TT_CASE(avg_and_stats_maps_print_by_average),
+	TT_CASE(buf_of_a_string))
