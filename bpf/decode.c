@@ -370,7 +370,9 @@ static int format(const struct bt_printf_def *pd, const union tt_value *v,
 		put(buf, len, &o, out, strlen(out));
 		at = a->fmt_end;
 	}
-	put_literal(buf, len, &o, pd->fmt + at, strlen(pd->fmt + at));
+	/* bpftrace 0.17 prints the text after the last conversion as it
+	 * is: "100%%\n" stays "100%%". */
+	put(buf, len, &o, pd->fmt + at, strlen(pd->fmt + at));
 	return (int)o;
 }
 
