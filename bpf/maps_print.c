@@ -135,10 +135,27 @@ static void bucket_label(const struct bt_map_def *m, uint32_t i, char *buf,
 }
 
 /* One histogram: the buckets from the first to the last non-empty one. */
-static void print_hist(const struct bt_map_def *m, const uint8_t *val,
-		       FILE *out)
+/*
+ * bpftrace 0.17's hist() takes the log2 of the low 32 bits' range only:
+ * every value from 2^31 up lands in [2G, 4G). The map keeps the true
+ * buckets (tables export them); printing folds them the same way.
+ */
+#define BT_HIST_FOLD 33 /* the bucket [2G, 4G) */
+
+static void fold_hist(const struct bt_map_def *m, uint64_t *b)
 {
-	const uint64_t *b = (const uint64_t *)val;
+	if (m->kind != BT_MAPK_HIST || m->nbuckets <= BT_HIST_FOLD)
+		return;
+	for (uint32_t i = BT_HIST_FOLD + 1; i < m->nbuckets; i++) {
+		b[BT_HIST_FOLD] += b[i];
+		b[i] = 0;
+	}
+}
+
+static void print_hist(const struct bt_map_def *m, uint8_t *val, FILE *out)
+{
+	uint64_t *b = (uint64_t *)val;
+	fold_hist(m, b);
 	uint32_t lo = m->nbuckets, hi = 0;
 	uint64_t max = 0;
 	for (uint32_t i = 0; i < m->nbuckets; i++) {

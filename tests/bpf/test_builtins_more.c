@@ -389,6 +389,39 @@ TT_TEST(buf_of_a_string)
 	CHECK_STR(r.text[0], "[ab\\x01c\\x00\\x00\\x00\\x00\\x00\\x00][ab]\n");
 }
 
+/* Values of 2^31 and up print in [2G, 4G), as bpftrace 0.17's hist(). */
+TT_TEST(hist_prints_large_values_in_2g_bucket)
+{
+	struct rows r = { .prog = start(
+				  "BEGIN { @h = hist(0x80000000); "
+				  "@h = hist(0x140000000); @h = hist(nsecs); "
+				  "@h = hist(3); exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 0);
+	const char *out = finish(r.prog);
+	bt_program__free(r.prog);
+	CHECKF(strstr(out, "\n[2, 4)                 1 |@@@@@@@@@@@@@@@@@")
+		       && strstr(out, "\n[2G, 4G)               3 |@@@@") &&
+		       !strstr(out, "[4G, 8G)"),
+	       "%s", out);
+}
+
+/* "%%" becomes "%" only before a conversion; the tail prints as written. */
+TT_TEST(printf_percent_as_bpftrace)
+{
+	struct rows r = { .prog = start(
+				  "BEGIN { printf(\"a%%b %d %%\\n\", 5); "
+				  "printf(\"100%%\\n\"); exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 2);
+	bt_program__free(r.prog);
+	CHECK_INT(r.n, 2);
+	CHECK_STR(r.text[0], "a%b 5 %%\n");
+	CHECK_STR(r.text[1], "100%%\n");
+}
+
 TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(print_value_of_a_stack),
 	TT_CASE(print_value_goes_to_the_text_callback),
@@ -398,4 +431,6 @@ TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(ustack_modes_name_user_frames),
 	TT_CASE(stack_argument_errors),
 	TT_CASE(avg_and_stats_maps_print_by_average),
-	TT_CASE(buf_of_a_string))
+	TT_CASE(buf_of_a_string),
+	TT_CASE(hist_prints_large_values_in_2g_bucket),
+	TT_CASE(printf_percent_as_bpftrace))
