@@ -9,7 +9,10 @@
  * program headers and are refused.
  *
  * .symtab is searched before .dynsym because it also holds static
- * functions; stripped files only have .dynsym.
+ * functions; stripped files only have .dynsym. Files are opened in
+ * libelf's mmap mode: section data is read in place from the page cache
+ * instead of being copied into malloc'd buffers (a large library's symbol
+ * tables are megabytes, and every probe on it opens it again).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -23,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf/elf_int.h"
@@ -50,7 +55,7 @@ int bt_elf_file__open(struct bt_elf_file *f, const char *path, char *err,
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		goto bad;
-	f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
+	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF ||
 	    !gelf_getehdr(f->elf, &eh))
 		goto bad;
@@ -476,22 +481,92 @@ static int lib_in_maps(pid_t pid, const char *want, char *path, size_t len)
 	return ret;
 }
 
+static const char *const lib_dirs[] = {
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib64",
+	"/usr/lib64",
+	"/lib",
+	"/usr/lib",
+	"/usr/local/lib",
+};
+#define N_LIB_DIRS (sizeof(lib_dirs) / sizeof(lib_dirs[0]))
+
+/*
+ * Recent library lookups of this thread. A program names the same
+ * library in probe after probe (ssllatency.bt: 24 probes, two libraries)
+ * and each lookup reads all of /lib/<multiarch>, which dominated its
+ * compile time. An answer stays valid while the directories searched up
+ * to the one holding it keep their mtime (adding, removing or renaming an
+ * entry moves it); a missing directory counts with mtime -1. mtimes tick
+ * with the kernel's coarse clock, so two changes a few ms apart can leave
+ * the same mtime: an answer is remembered only when every mtime is over a
+ * second old (git's "racily clean" rule).
+ */
+struct lib_memo {
+	char want[NAME_MAX + 1], path[512];
+	size_t ndirs; /* lib_dirs[0..ndirs-1] were searched */
+	struct timespec mtime[N_LIB_DIRS];
+};
+#define N_LIB_MEMO 4
+static __thread struct lib_memo lib_memo[N_LIB_MEMO];
+static __thread unsigned lib_memo_next;
+
+static struct timespec dir_mtime(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return (struct timespec){-1, -1};
+	return st.st_mtim;
+}
+
+static bool memo_valid(const struct lib_memo *m, const char *want)
+{
+	if (!m->ndirs || strcmp(m->want, want))
+		return false;
+	for (size_t i = 0; i < m->ndirs; i++) {
+		struct timespec t = dir_mtime(lib_dirs[i]);
+		if (t.tv_sec != m->mtime[i].tv_sec ||
+		    t.tv_nsec != m->mtime[i].tv_nsec)
+			return false;
+	}
+	return true;
+}
+
+/* Remembers that want is path, found in lib_dirs[ndirs - 1]; mtime holds
+ * the mtimes of lib_dirs[0..ndirs-1] taken before each was read. */
+static void memo_put(const char *want, const char *path, size_t ndirs,
+		     const struct timespec *mtime)
+{
+	struct lib_memo *m = &lib_memo[lib_memo_next % N_LIB_MEMO];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (size_t i = 0; i < ndirs; i++)
+		if (mtime[i].tv_sec >= now.tv_sec - 1)
+			return; /* too recent to tell later changes apart */
+	if (strlen(want) >= sizeof(m->want) || strlen(path) >= sizeof(m->path))
+		return;
+	lib_memo_next++;
+	strcpy(m->want, want);
+	strcpy(m->path, path);
+	memcpy(m->mtime, mtime, ndirs * sizeof(*mtime));
+	m->ndirs = ndirs;
+}
+
 /* Library by name in the standard directories; highest version wins. */
 static int lib_in_dirs(const char *want, char *path, size_t len)
 {
-	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu",
-		"/usr/lib/x86_64-linux-gnu",
-		"/lib64",
-		"/usr/lib64",
-		"/lib",
-		"/usr/lib",
-		"/usr/local/lib",
-	};
 	char best[NAME_MAX + 1], cand[PATH_MAX];
+	struct timespec mtime[N_LIB_DIRS];
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		DIR *dh = opendir(dirs[i]);
+	for (size_t i = 0; i < N_LIB_MEMO; i++)
+		if (memo_valid(&lib_memo[i], want))
+			return put_path(path, len, "", lib_memo[i].path);
+	for (size_t i = 0; i < N_LIB_DIRS; i++) {
+		mtime[i] = dir_mtime(lib_dirs[i]); /* before reading it */
+		DIR *dh = opendir(lib_dirs[i]);
 		struct dirent *d;
 
 		if (!dh)
@@ -500,14 +575,19 @@ static int lib_in_dirs(const char *want, char *path, size_t len)
 		while ((d = readdir(dh))) {
 			if (!lib_matches(d->d_name, want) ||
 			    (best[0] && strverscmp(d->d_name, best) <= 0) ||
-			    put_path(cand, sizeof(cand), dirs[i], d->d_name) ||
+			    put_path(cand, sizeof(cand), lib_dirs[i],
+				     d->d_name) ||
 			    !is_elf(cand))
 				continue;
 			snprintf(best, sizeof(best), "%s", d->d_name);
 		}
 		closedir(dh);
-		if (best[0])
-			return put_path(path, len, dirs[i], best);
+		if (!best[0])
+			continue;
+		int ret = put_path(path, len, lib_dirs[i], best);
+		if (!ret)
+			memo_put(want, path, i + 1, mtime);
+		return ret;
 	}
 	return -ENOENT;
 }

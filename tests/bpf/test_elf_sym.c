@@ -303,7 +303,57 @@ TT_TEST(library_found_through_proc_maps)
 	rmdir(dir);
 }
 
+/* The library name `name`'s lookup without a pid, as a path or "-errno". */
+static const char *lookup(const char *name)
+{
+	static char path[PATH_MAX];
+	int rc = bt_elf__find_target(name, 0, path, sizeof(path), NULL, 0);
+
+	if (rc < 0)
+		snprintf(path, sizeof(path), "%d", rc);
+	return path;
+}
+
+/*
+ * Library lookups are remembered (a program names one library in probe
+ * after probe) but never stale: a newer version installed after a lookup
+ * is found by the next one, and so is a removal. The copies of libz go
+ * to /usr/local/lib, the last standard directory.
+ */
+TT_TEST(library_lookup_sees_installs_and_removals)
+{
+	char src[PATH_MAX], name[64], v1[PATH_MAX], v2[PATH_MAX];
+	char cmd[3 * PATH_MAX], got[5][PATH_MAX];
+
+	if (geteuid() != 0 || access("/usr/local/lib", W_OK) != 0)
+		SKIP("needs root to install a library in /usr/local/lib");
+	CHECK_INT(bt_elf__find_target("libz", 0, src, sizeof(src), NULL, 0), 0);
+	snprintf(name, sizeof(name), "libttmemo%d", (int)getpid());
+	snprintf(v1, sizeof(v1), "/usr/local/lib/%s.so.1", name);
+	snprintf(v2, sizeof(v2), "/usr/local/lib/%s.so.2", name);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, v1);
+	CHECK_INT(system(cmd), 0);
+	/* Old enough for the directory's state to be remembered. */
+	sleep(2);
+	snprintf(got[0], PATH_MAX, "%s", lookup(name));
+	snprintf(got[1], PATH_MAX, "%s", lookup(name));
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, v2);
+	int cp = system(cmd);
+	snprintf(got[2], PATH_MAX, "%s", lookup(name));
+	unlink(v2);
+	snprintf(got[3], PATH_MAX, "%s", lookup(name));
+	unlink(v1);
+	snprintf(got[4], PATH_MAX, "%s", lookup(name));
+	CHECK_STR(got[0], v1);
+	CHECK_STR(got[1], v1);
+	CHECK_INT(cp, 0);
+	CHECK_STR(got[2], v2);
+	CHECK_STR(got[3], v1);
+	CHECK_STR(got[4], "-2"); /* -ENOENT */
+}
+
 TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
 	TT_CASE(libc_getpid_offset), TT_CASE(libc_getpid_matches_readelf),
 	TT_CASE(default_symbol_versions), TT_CASE(wildcards), TT_CASE(errors),
-	TT_CASE(targets), TT_CASE(library_found_through_proc_maps))
+	TT_CASE(targets), TT_CASE(library_found_through_proc_maps),
+	TT_CASE(library_lookup_sees_installs_and_removals))
