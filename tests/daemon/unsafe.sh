@@ -6,8 +6,9 @@
 # `tracetab status NAME`, a slow command that neither blocks the ingest of
 # another deployment nor outlives its time limit, the concurrency limit
 # and its drop count, commands killed when their deployment is deleted,
-# signal() delivered to a real process, and time() lines in the log
-# without pushing the banner out.
+# signal() delivered to a real process, override() refused with the
+# kernel's reason, and time() lines in the log without pushing the banner
+# out.
 TT_SUITE=daemon/unsafe
 . "$(dirname "$0")/../lib.sh"
 
@@ -98,6 +99,21 @@ rc=$?
 	pass admin_group_refused_unsafe || fail admin_group_refused_unsafe "rc $rc: $out"
 out=$(t deploy sys --table sys --unsafe --system-limit 2 --system-timeout 3s "$dir/sys.bt" 2>&1)
 [ $? = 0 ] && pass root_deploys_unsafe || fail root_deploys_unsafe "$out"
+
+# override() compiles only where the kernel permits it; here it does not.
+cat >"$dir/override.bt" <<'EOF2'
+kprobe:do_sys_openat2 { override(0); }
+tracepoint:syscalls:sys_enter_getppid /comm == "ttunsafe_none"/ { printf("pid:%d\n", pid); }
+EOF2
+out=$(t deploy ov --table ov --unsafe "$dir/override.bt" 2>&1)
+rc=$?
+if grep -qx 'CONFIG_BPF_KPROBE_OVERRIDE=y' "/boot/config-$(uname -r)" 2>/dev/null; then
+	skip override_refused_here "this kernel has CONFIG_BPF_KPROBE_OVERRIDE (rc $rc)"
+else
+	[ $rc = 5 ] && echo "$out" | grep -q 'override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE; this one is not' &&
+		pass override_refused_here || fail override_refused_here "rc $rc: $out"
+fi
+t delete ov >/dev/null 2>&1
 
 # --- system() output in status -------------------------------------------------
 poke ttunsafe_sys
