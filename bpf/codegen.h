@@ -71,6 +71,15 @@ void bt_cg__read_scalar(struct bt_cg *cg, const struct bt_type *base,
 void bt_cg__store(struct bt_cg *cg, const struct bt_expr *e, int dreg,
 		  int doff, const struct bt_type *t);
 
+/* r0 = variable v: its size's bytes extended with its sign. */
+void bt_cg__var_load(struct bt_cg *cg, const struct bt_var *v);
+/*
+ * Writes the low `width` bytes of r0 over variable v (bpftrace 0.17's
+ * assignment, types.c): nothing when width exceeds the variable's size.
+ */
+void bt_cg__var_store(struct bt_cg *cg, const struct bt_var *v,
+		      unsigned width);
+
 /* r0 = r0 op r1 (arithmetic, bitwise, comparisons as 0/1). */
 void bt_cg__alu(struct bt_cg *cg, enum bt_binop op, bool is_signed);
 

@@ -273,12 +273,9 @@ void bt_cg__alu(struct bt_cg *cg, enum bt_binop op, bool is_signed)
 		compare(cg, is_signed ? cmp_s[op] : cmp_u[op]);
 		return;
 	}
-	if (is_signed && (op == BT_BINOP_DIV || op == BT_BINOP_MOD))
-		EMIT(cg, BT_ALU64_SREG(alu[op], BPF_REG_0, BPF_REG_1));
-	else if (is_signed && op == BT_BINOP_SHR)
-		EMIT(cg, BT_ALU64_REG(BPF_ARSH, BPF_REG_0, BPF_REG_1));
-	else
-		EMIT(cg, BT_ALU64_REG(alu[op], BPF_REG_0, BPF_REG_1));
+	/* bpftrace 0.17 divides unsigned and shifts right logically
+	 * whatever the operands' signs (types.c). */
+	EMIT(cg, BT_ALU64_REG(alu[op], BPF_REG_0, BPF_REG_1));
 }
 
 static int binary(struct bt_cg *cg, const struct bt_expr *e)
@@ -300,11 +297,8 @@ static int binary(struct bt_cg *cg, const struct bt_expr *e)
 		bt_emit__stack_reset(&cg->e, mark);
 		return 0;
 	}
-	bool sg = (l->type.kind == BT_T_INT && l->type.is_signed) ||
+	bool sg = (l->type.kind == BT_T_INT && l->type.is_signed) &&
 		  (r->type.kind == BT_T_INT && r->type.is_signed);
-	if (op >= BT_BINOP_LT && op <= BT_BINOP_NE)
-		sg = (l->type.kind == BT_T_INT && l->type.is_signed) &&
-		     (r->type.kind == BT_T_INT && r->type.is_signed);
 	if (r->is_const && r->cval >= INT32_MIN && r->cval <= INT32_MAX) {
 		bt_cg__expr(cg, e->binary.lhs);
 		EMIT(cg, BT_MOV64_IMM(BPF_REG_1, (int32_t)r->cval));
@@ -347,10 +341,14 @@ static int unary(struct bt_cg *cg, const struct bt_expr *e,
 	bt_cg__expr(cg, e->unary.operand);
 	switch (e->unary.op) {
 	case BT_UNOP_NEG:
-		EMIT(cg, BT_ALU64_IMM(BPF_NEG, BPF_REG_0, 0));
-		return 0;
 	case BT_UNOP_BNOT:
-		EMIT(cg, BT_ALU64_IMM(BPF_XOR, BPF_REG_0, -1));
+		if (e->unary.op == BT_UNOP_NEG)
+			EMIT(cg, BT_ALU64_IMM(BPF_NEG, BPF_REG_0, 0));
+		else
+			EMIT(cg, BT_ALU64_IMM(BPF_XOR, BPF_REG_0, -1));
+		/* Computed in the operand's width (types.c). */
+		bt_cg__int_cast(cg, bt_type__width(&ei->type),
+				ei->type.is_signed);
 		return 0;
 	case BT_UNOP_LNOT:
 		EMIT(cg, BT_MOV64_IMM(BPF_REG_1, 0));
@@ -361,6 +359,21 @@ static int unary(struct bt_cg *cg, const struct bt_expr *e,
 		return at_address(cg, e, ei, &oi->type);
 	}
 	}
+}
+
+/* One ternary branch into the slot or r0 (integers: the ternary's sign
+ * extends the branch from its width, as in bpftrace 0.17). */
+static void branch(struct bt_cg *cg, const struct bt_expr *b, int slot,
+		   const struct bt_type *t)
+{
+	if (slot) {
+		bt_cg__store(cg, b, BPF_REG_10, slot, t);
+		return;
+	}
+	bt_cg__expr(cg, b);
+	const struct bt_einfo *bi = bt_sema__info(cg->s, b);
+	if (t->kind == BT_T_INT && bi->type.kind == BT_T_INT)
+		bt_cg__int_cast(cg, bt_type__width(&bi->type), t->is_signed);
 }
 
 static int ternary(struct bt_cg *cg, const struct bt_expr *e,
@@ -374,17 +387,10 @@ static int ternary(struct bt_cg *cg, const struct bt_expr *e,
 	}
 	bt_cg__expr(cg, e->ternary.cond);
 	bt_emit__jmp_imm(&cg->e, BPF_JEQ, BPF_REG_0, 0, other);
-	if (slot)
-		bt_cg__store(cg, e->ternary.then, BPF_REG_10, slot, &ei->type);
-	else
-		bt_cg__expr(cg, e->ternary.then);
+	branch(cg, e->ternary.then, slot, &ei->type);
 	bt_emit__ja(&cg->e, end);
 	bt_emit__place(&cg->e, other);
-	if (slot)
-		bt_cg__store(cg, e->ternary.otherwise, BPF_REG_10, slot,
-			     &ei->type);
-	else
-		bt_cg__expr(cg, e->ternary.otherwise);
+	branch(cg, e->ternary.otherwise, slot, &ei->type);
 	bt_emit__place(&cg->e, end);
 	return slot;
 }
@@ -410,6 +416,9 @@ static int index_(struct bt_cg *cg, const struct bt_expr *e,
 	return at_address(cg, e, &m, &bi->type);
 }
 
+static void store(struct bt_cg *cg, const struct bt_expr *e, int dreg,
+		  int doff, const struct bt_type *t, bool zext);
+
 static int tuple(struct bt_cg *cg, const struct bt_expr *e,
 		 const struct bt_einfo *ei)
 {
@@ -417,9 +426,26 @@ static int tuple(struct bt_cg *cg, const struct bt_expr *e,
 	int slot = bt_cg__slot(cg, (int)ei->type.size, e->line, e->col);
 	bt_emit__zero(&cg->e, slot, (int)ei->type.size);
 	for (size_t i = 0; i < tu->n; i++)
-		bt_cg__store(cg, e->tuple.elems[i], BPF_REG_10,
-			     slot + (int)tu->off[i], &tu->f[i]);
+		store(cg, e->tuple.elems[i], BPF_REG_10, slot + (int)tu->off[i],
+		      &tu->f[i], true);
 	return slot;
+}
+
+void bt_cg__var_load(struct bt_cg *cg, const struct bt_var *v)
+{
+	unsigned sz = v->type.kind == BT_T_INT ? v->type.size : 8;
+	EMIT(cg, BT_LDX(bt_emit__size(sz), BPF_REG_0, BPF_REG_10, v->slot));
+	if (v->type.kind == BT_T_INT && v->type.is_signed)
+		bt_cg__int_cast(cg, sz, true);
+}
+
+void bt_cg__var_store(struct bt_cg *cg, const struct bt_var *v,
+		      unsigned width)
+{
+	unsigned sz = v->type.kind == BT_T_INT ? v->type.size : 8;
+	if (width <= sz)
+		EMIT(cg, BT_STX(bt_emit__size(width), BPF_REG_10, BPF_REG_0,
+				v->slot));
 }
 
 static int var(struct bt_cg *cg, const struct bt_einfo *ei)
@@ -427,7 +453,7 @@ static int var(struct bt_cg *cg, const struct bt_einfo *ei)
 	const struct bt_var *v = &cg->s->vars[ei->var];
 	if (bt_type__aggregate(&v->type))
 		return v->slot;
-	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BPF_REG_10, v->slot));
+	bt_cg__var_load(cg, v);
 	return 0;
 }
 
@@ -440,11 +466,13 @@ static int incdec(struct bt_cg *cg, const struct bt_expr *e)
 		return 0;
 	}
 	const struct bt_var *v = &cg->s->vars[bt_sema__info(cg->s, t)->var];
-	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BPF_REG_10, v->slot));
+	bt_cg__var_load(cg, v);
 	EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_0, d));
-	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, v->slot));
+	bt_cg__var_store(cg, v, v->type.size);
 	if (!e->incdec.prefix)
 		EMIT(cg, BT_ALU64_IMM(BPF_SUB, BPF_REG_0, d));
+	/* The value in the variable's width (types.c). */
+	bt_cg__int_cast(cg, v->type.size, v->type.is_signed);
 	return 0;
 }
 
@@ -497,11 +525,18 @@ int bt_cg__expr(struct bt_cg *cg, const struct bt_expr *e)
 		return binary(cg, e);
 	case BT_EXPR_TERNARY:
 		return ternary(cg, e, ei);
-	case BT_EXPR_CAST:
+	case BT_EXPR_CAST: {
+		/* From the operand's width with the cast's sign (types.c). */
+		const struct bt_einfo *oi = bt_sema__info(cg->s, e->cast.operand);
+		unsigned w = oi->type.kind == BT_T_INT
+				     ? bt_type__width(&oi->type)
+				     : 8;
 		bt_cg__expr(cg, e->cast.operand);
 		if (ei->type.kind == BT_T_INT)
-			bt_cg__int_cast(cg, ei->type.size, ei->type.is_signed);
+			bt_cg__int_cast(cg, w < ei->type.size ? w : ei->type.size,
+					ei->type.is_signed);
 		return 0;
+	}
 	case BT_EXPR_MEMBER: {
 		struct bt_einfo *bi = bt_sema__info(cg->s, e->member.base);
 		if (bi->type.kind == BT_T_ARGS)
@@ -529,20 +564,37 @@ int bt_cg__expr(struct bt_cg *cg, const struct bt_expr *e)
 	}
 }
 
-void bt_cg__store(struct bt_cg *cg, const struct bt_expr *e, int dreg,
-		  int doff, const struct bt_type *t)
+/*
+ * Stores e at dreg + doff as type t. zext: a value narrower in width
+ * than in type (-$i8) is zero-extended from its width, as bpftrace 0.17
+ * writes printf arguments and tuple fields into zeroed slots; map keys
+ * and values (zext false) keep the value's own extension (types.c).
+ */
+static void store(struct bt_cg *cg, const struct bt_expr *e, int dreg,
+		  int doff, const struct bt_type *t, bool zext)
 {
 	int mark = cg->e.stack;
 	int src = bt_cg__expr(cg, e);
+	const struct bt_einfo *ei = bt_sema__info(cg->s, e);
 	if (bt_type__aggregate(t)) {
-		const struct bt_einfo *ei = bt_sema__info(cg->s, e);
 		unsigned n = ei->type.size < t->size ? ei->type.size : t->size;
 		bt_emit__copy(&cg->e, dreg, doff, BPF_REG_10, src, (int)n);
 		for (unsigned i = n; i < t->size; i += 8)
 			EMIT(cg, BT_ST_IMM(BPF_DW, dreg, doff + (int)i, 0));
 	} else {
 		unsigned sz = t->size ? t->size : 8;
+		if (zext && ei->type.kind == BT_T_INT &&
+		    bt_type__width(&ei->type) < ei->type.size)
+			bt_cg__int_cast(cg, bt_type__width(&ei->type), false);
 		EMIT(cg, BT_STX(bt_emit__size(sz), dreg, BPF_REG_0, doff));
 	}
 	bt_emit__stack_reset(&cg->e, mark);
+}
+
+/* printf records (in the scratch buffer) take bpftrace's zeroed-slot
+ * writes; stack slots are map keys and values. */
+void bt_cg__store(struct bt_cg *cg, const struct bt_expr *e, int dreg,
+		  int doff, const struct bt_type *t)
+{
+	store(cg, e, dreg, doff, t, dreg == BT_REG_SCRATCH);
 }

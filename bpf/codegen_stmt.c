@@ -45,18 +45,26 @@ bool bt_cg__block(struct bt_cg *cg, const struct bt_block *b)
 static void assign_var(struct bt_cg *cg, const struct bt_stmt *st)
 {
 	const struct bt_einfo *ti = bt_sema__info(cg->s, st->assign.target);
+	const struct bt_einfo *vi = bt_sema__info(cg->s, st->assign.value);
 	const struct bt_var *v = &cg->s->vars[ti->var];
-	if (st->assign.op == BT_BINOP_NONE) {
+	if (v->type.kind != BT_T_INT) {
 		bt_cg__store(cg, st->assign.value, BPF_REG_10, v->slot,
 			     &v->type);
 		return;
 	}
-	const struct bt_einfo *vi = bt_sema__info(cg->s, st->assign.value);
+	/* Integers write their width over the variable (types.c): a
+	 * compound assignment is a 64-bit binary operation. */
 	bt_cg__expr(cg, st->assign.value);
+	if (st->assign.op == BT_BINOP_NONE) {
+		bt_cg__var_store(cg, v, vi->type.kind == BT_T_INT
+						? bt_type__width(&vi->type)
+						: 8);
+		return;
+	}
 	EMIT(cg, BT_MOV64_REG(BPF_REG_1, BPF_REG_0));
-	EMIT(cg, BT_LDX(BPF_DW, BPF_REG_0, BPF_REG_10, v->slot));
-	bt_cg__alu(cg, st->assign.op, v->type.is_signed || vi->type.is_signed);
-	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, v->slot));
+	bt_cg__var_load(cg, v); /* r0 only */
+	bt_cg__alu(cg, st->assign.op, v->type.is_signed && vi->type.is_signed);
+	bt_cg__var_store(cg, v, 8);
 }
 
 static bool stmt(struct bt_cg *cg, const struct bt_stmt *st)

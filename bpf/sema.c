@@ -256,8 +256,13 @@ static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
 			       "compound assignment needs an integer");
 		return -1;
 	}
+	/* A variable keeps its first integer type, narrow ones too; what
+	 * later assignments of other widths do is in types.c. */
 	if (vt.kind == BT_T_INT)
-		vt = bt_type__int(8, vt.is_signed);
+		vt = bt_type__int(vt.size == 1 || vt.size == 2 || vt.size == 4
+					  ? vt.size
+					  : 8,
+				  vt.is_signed);
 	if (!bt_type__scalar(&vt) && !bt_type__aggregate(&vt)) {
 		char a[128];
 		bt_type__name(&vt, a, sizeof(a));

@@ -321,6 +321,10 @@ static struct bt_einfo *probe_builtin(struct bt_sema *s, const struct bt_expr *e
 	    from_btf(s, rt, &base, &t) == 0 &&
 	    (t.kind == BT_T_INT || t.kind == BT_T_PTR))
 		ei->type = t;
+	/* bpftrace 0.17 types pid, uid, cpu, rand, ... as 64-bit: a
+	 * variable assigned from one is (types.c). */
+	else if (ei->type.kind == BT_T_INT && ei->type.size < 8)
+		ei->type = bt_type__int(8, ei->type.is_signed);
 	return ei;
 }
 
@@ -429,15 +433,12 @@ static struct bt_einfo *binary(struct bt_sema *s, const struct bt_expr *e)
 			       bt_binop__str(op), a, b);
 		return NULL;
 	}
-	struct bt_type t = bt_type__int(8, true);
-	if (cmp || op == BT_BINOP_LAND || op == BT_BINOP_LOR)
-		t = bt_type__int(8, true);
-	else if (l->type.kind == BT_T_PTR &&
-		 (op == BT_BINOP_ADD || op == BT_BINOP_SUB) && is_int(r))
+	/* 64-bit, signed only when both operands are (types.c). */
+	struct bt_type t = bt_type__int(8, l->type.is_signed && is_int(l) &&
+						   r->type.is_signed && is_int(r));
+	if (!cmp && l->type.kind == BT_T_PTR &&
+	    (op == BT_BINOP_ADD || op == BT_BINOP_SUB) && is_int(r))
 		t = l->type;
-	else if (!(l->type.is_signed && is_int(l)) &&
-		 !(r->type.is_signed && is_int(r)))
-		t = bt_type__int(8, false);
 	if (l->is_const && r->is_const) {
 		bool ok;
 		int64_t v = fold(op, l->cval, r->cval, &ok);
@@ -492,13 +493,13 @@ static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
 		struct bt_einfo *oi = need_int(s, o, bt_unop__str(e->unary.op));
 		if (!oi)
 			return NULL;
-		struct bt_type t = bt_type__int(8, e->unary.op != BT_UNOP_BNOT ||
-							   oi->type.is_signed);
+		struct bt_type t = bt_type__unary(&oi->type,
+						  e->unary.op == BT_UNOP_LNOT);
 		if (oi->is_const) {
 			int64_t v = e->unary.op == BT_UNOP_NEG	  ? -oi->cval
 				    : e->unary.op == BT_UNOP_BNOT ? ~oi->cval
 								  : !oi->cval;
-			return constant(s, e, v, t);
+			return constant(s, e, bt_type__int_value(v, &t), t);
 		}
 		return typed(s, e, t);
 	}
@@ -574,8 +575,8 @@ static struct bt_einfo *ternary(struct bt_sema *s, const struct bt_expr *e)
 	    a->type.kind != BT_T_TEXT)
 		return fail(s, e, "ternary branches cannot be %s values", x);
 	struct bt_type t = a->type;
-	if (t.kind == BT_T_INT)
-		t = bt_type__int(8, a->type.is_signed || b->type.is_signed);
+	if (t.kind == BT_T_INT) /* bpftrace: the then branch's sign */
+		t = bt_type__int(8, a->type.is_signed);
 	else if (t.kind == BT_T_STR || t.kind == BT_T_TEXT)
 		t.size = a->type.size > b->type.size ? a->type.size
 						     : b->type.size;
@@ -662,11 +663,10 @@ static struct bt_einfo *cast(struct bt_sema *s, const struct bt_expr *e)
 		t.user = oi->type.user || s->uap->kind == BT_PROBE_UPROBE ||
 			 s->uap->kind == BT_PROBE_URETPROBE;
 	if (oi->is_const && t.kind == BT_T_INT) {
-		uint64_t v = (uint64_t)oi->cval;
-		unsigned sh = 64 - t.size * 8;
-		int64_t r = t.is_signed ? (int64_t)(v << sh) >> sh
-					: (int64_t)((v << sh) >> sh);
-		return constant(s, e, r, t);
+		struct bt_type from = t;
+		unsigned w = bt_type__width(&oi->type);
+		from.size = w < t.size ? w : t.size;
+		return constant(s, e, bt_type__int_value(oi->cval, &from), t);
 	}
 	return typed(s, e, t);
 }
@@ -854,7 +854,9 @@ static struct bt_einfo *incdec(struct bt_sema *s, const struct bt_expr *e)
 	if (t->kind == BT_EXPR_MAP &&
 	    s->obj->maps[ti->map].kind != BT_MAPK_VALUE)
 		return fail(s, e, "%s", "'++'/'--' on an aggregation map");
-	return typed(s, e, ti->type);
+	struct bt_type r = bt_type__int(8, ti->type.is_signed);
+	r.width = (uint8_t)ti->type.size; /* bpftrace: the variable's */
+	return typed(s, e, r);
 }
 
 /* $N: an integer constant when the argument is a number, else a string. */

@@ -3,8 +3,33 @@
  * the arena that owns tuple layouts.
  *
  * Compatibility follows bpftrace: a variable or map keeps the kind of its
- * first assignment; integers of another size are widened to 64 bits in
- * storage anyway, strings of another capacity are truncated or padded.
+ * first assignment; strings of another capacity are truncated or padded.
+ *
+ * Integers follow bpftrace 0.17 exactly, as measured with `bpftrace -d`
+ * and its output (tests/bpf/test_var_types.c checks each rule):
+ *  - A variable keeps the integer type of its first assignment, narrow
+ *    ones included: `$p = (uint16)x` is a uint16. Map keys and values
+ *    are 64-bit with the value's signedness; tuple fields keep 8 bytes
+ *    here (their values are the same).
+ *  - Every integer expression has a size and sign (its type) and a
+ *    width: the bytes bpftrace's LLVM code holds it in. They differ only
+ *    for unary -, ~ (64-bit type, operand's width), ! (operand's size,
+ *    unsigned) and ++/-- (64-bit type, variable's width).
+ *  - In a register the value is its width's bytes extended with its own
+ *    signedness. Binary operators compute in 64 bits, signed only when
+ *    both operands are; / and % are always unsigned and >> always
+ *    logical. A cast extends from the operand's width with the cast's
+ *    signedness; a ternary is 64-bit with its then branch's signedness
+ *    and extends both branches with that.
+ *  - An assignment to an existing variable writes the value's width in
+ *    bytes over the variable's low bytes: a narrower value leaves the
+ *    upper bytes as they were, a wider one (`$u16 = $u16 + 1`, any
+ *    binary operator or literal) leaves the variable unchanged. That is
+ *    bpftrace 0.17's behaviour (an LLVM store of the value's own type),
+ *    kept so that programs print what they print there.
+ *  - printf arguments and tuple fields narrower in width than in type
+ *    (-$i8) are zero-extended from their width: bpftrace writes them
+ *    into zeroed slots.
  */
 #include "bpf/types.h"
 
@@ -13,6 +38,27 @@
 #include <string.h>
 
 #include "bpf/btf.h"
+
+struct bt_type bt_type__unary(const struct bt_type *x, bool lnot)
+{
+	bool is_int = x->kind == BT_T_INT;
+	unsigned w = is_int ? bt_type__width(x) : 8;
+	unsigned size = lnot && is_int ? x->size : 8;
+	struct bt_type t = bt_type__int(size, !lnot && is_int && x->is_signed);
+	if (w != t.size)
+		t.width = (uint8_t)w;
+	return t;
+}
+
+int64_t bt_type__int_value(int64_t v, const struct bt_type *t)
+{
+	unsigned w = bt_type__width(t);
+	if (w >= 8 || w == 0)
+		return v;
+	unsigned sh = 64 - 8 * w;
+	uint64_t u = (uint64_t)v << sh;
+	return t->is_signed ? (int64_t)u >> sh : (int64_t)(u >> sh);
+}
 
 unsigned bt_type__align(const struct bt_type *t)
 {

@@ -57,6 +57,13 @@ struct bt_type {
 	/* TEXT stacks: frames printed, 0: all. TEXT strftime/cgroup_path:
 	 * the id of the BT_REC_TEXT record holding the format/filter. */
 	uint8_t depth;
+	/*
+	 * INT: bytes the value has in bpftrace 0.17's generated code when
+	 * that differs from size (0: size). Unary -, ~, ! and ++/-- keep
+	 * their operand's width although -$u16 types as a 64-bit integer;
+	 * the width decides how many bytes an assignment writes (types.c).
+	 */
+	uint8_t width;
 	const struct bt_tuple *tuple; /* TUPLE */
 };
 
@@ -70,6 +77,11 @@ static inline struct bt_type bt_type__int(unsigned size, bool is_signed)
 {
 	return (struct bt_type){ .kind = BT_T_INT, .size = size,
 				 .is_signed = is_signed };
+}
+/* The bytes an INT value has in generated code (see width above). */
+static inline unsigned bt_type__width(const struct bt_type *t)
+{
+	return t->width ? t->width : t->size;
 }
 /* Strings are stored in whole 8-byte words: capacity rounds up. */
 static inline struct bt_type bt_type__str(unsigned size)
@@ -111,13 +123,22 @@ static inline bool bt_type__aggregate(const struct bt_type *t)
 	return t->kind == BT_T_STR || t->kind == BT_T_TUPLE ||
 	       t->kind == BT_T_INET || (t->kind == BT_T_TEXT && t->size > 8);
 }
+/*
+ * The type of -x or ~x (lnot false) or !x (lnot true) of an integer or
+ * pointer x: 64-bit with x's sign, or x's size unsigned for !; either
+ * keeps x's width (types.c).
+ */
+struct bt_type bt_type__unary(const struct bt_type *x, bool lnot);
+/* v as a value of INT type t: its width's low bytes extended by its sign. */
+int64_t bt_type__int_value(int64_t v, const struct bt_type *t);
+
 /* Natural alignment of a value of this type in a record or map slot. */
 unsigned bt_type__align(const struct bt_type *t);
 
 /*
  * True when a value of type b may be stored where a was stored: same
- * kind; integers of any size (widened to the larger); strings of any
- * capacity; tuples field by field.
+ * kind; integers of any size (types.c says what an assignment of
+ * another width does); strings of any capacity; tuples field by field.
  */
 bool bt_type__compatible(const struct bt_type *a, const struct bt_type *b);
 /* True when both are exactly the same type (printf table rule). */

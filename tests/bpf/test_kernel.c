@@ -625,7 +625,7 @@ TT_TEST(operators_and_control_flow)
 		"  $l = $a > 5 && $b < 0 || 0; $n = !$a; $t = ~0 & 0xff ^ 0x0f | 1;\n"
 		"  if ($a == 7) { $s = \"seven\"; } else { $s = \"other\"; }\n"
 		"  $bs = bswap((uint16)0x1234);\n"
-		"  printf(\"%%d %%d %%d %%d %%d %%s %%x %%d\", $c, $l, $n, $t, $u, "
+		"  printf(\"%%ld %%d %%d %%d %%d %%s %%x %%ld\", $c, $l, $n, $t, $u, "
 		"$s, $bs, $b / 2);\n"
 		"  return;\n"
 		"  printf(\"unreachable\");\n}",
@@ -636,8 +636,11 @@ TT_TEST(operators_and_control_flow)
 	drain(&r, 1);
 	bt_program__free(r.prog);
 	CHECK_INT(r.n, 1);
-	/* 7/2=3, 7%4*2=6, -(-3<<2)=+12, -3>>1=-2 (arithmetic): 19 */
-	CHECK_STR(r.text[0], "19 1 0 241 44 seven 3412 -1");
+	/* As bpftrace 0.17 prints it: / and % are unsigned and >> is
+	 * logical whatever the signs, so 7/2=3, 7%4*2=6, -(-3<<2)=+12 and
+	 * -3>>1=2^63-2 add up to 19 + 2^63 - 2; -3/2 = (2^64-3)/2. */
+	CHECK_STR(r.text[0], "-9223372036854775789 1 0 241 44 seven 3412 "
+			     "9223372036854775806");
 }
 
 TT_TEST(wildcard_tracepoints)
