@@ -27,3 +27,8 @@ $(BUILD)/asan/tracetabd: $(BUILD)/asan/daemon/main.o $(BUILD)/asan/libttd.a $(BU
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(tests/daemon_T:%=$(BUILD)/%): | $(BUILD)/tracetabd
 $(tests/daemon_T:%=$(BUILD)/asan/%): | $(BUILD)/asan/tracetabd
+# bench group "system": what a system() call costs the event loop, the
+# runner (daemon/runner.c) against a synchronous popen() in the same run.
+BENCHES += $(BUILD)/bench-system
+$(BUILD)/bench-system: $(BUILD)/daemon/bench/system.o $(BUILD)/libttd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
