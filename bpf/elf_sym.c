@@ -9,10 +9,9 @@
  * program headers and are refused.
  *
  * .symtab is searched before .dynsym because it also holds static
- * functions; stripped files only have .dynsym. Files are opened in
- * libelf's mmap mode: section data is read in place from the page cache
- * instead of being copied into malloc'd buffers (a large library's symbol
- * tables are megabytes, and every probe on it opens it again).
+ * functions; stripped files only have .dynsym. Files are read, not
+ * mapped: a file truncated while it is read gives a short read and an
+ * error, where a mapping would raise SIGBUS.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -55,7 +54,7 @@ int bt_elf_file__open(struct bt_elf_file *f, const char *path, char *err,
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		goto bad;
-	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF ||
 	    !gelf_getehdr(f->elf, &eh))
 		goto bad;
@@ -75,6 +74,72 @@ void bt_elf_file__close(struct bt_elf_file *f)
 {
 	elf_end(f->elf);
 	close(f->fd);
+}
+
+/*
+ * ELF files recently read by this thread, kept open with the sections
+ * libelf has read: a program puts probe after probe on one library
+ * (ssllatency.bt: 18 on libcrypto), and opening it anew each time read
+ * its megabyte-sized symbol tables again (most of that compile). An entry
+ * serves a path while it still names the same unchanged file (device,
+ * inode, size, mtime); as for library lookups, a file modified in the
+ * last two seconds is not served again (a same-size rewrite within one
+ * mtime tick would look unchanged). Up to N_ELF_MEMO files (descriptors)
+ * stay open per thread.
+ */
+struct elf_memo {
+	char path[PATH_MAX];
+	struct stat st;
+	bool reuse; /* old enough to be served again */
+	struct bt_elf_file f; /* f.elf NULL: empty */
+};
+#define N_ELF_MEMO 2
+static __thread struct elf_memo elf_memo[N_ELF_MEMO];
+static __thread unsigned elf_memo_next;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * libelf's handle on path, owned by this thread's memo (never close it;
+ * valid until the next elf_get). NULL with *ret and a message when
+ * bt_elf_file__open fails.
+ */
+static Elf *elf_get(const char *path, int *ret, char *err, size_t errlen)
+{
+	struct bt_elf_file f;
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		for (size_t i = 0; i < N_ELF_MEMO; i++)
+			if (elf_memo[i].f.elf && elf_memo[i].reuse &&
+			    !strcmp(elf_memo[i].path, path) &&
+			    same_file(&elf_memo[i].st, &st))
+				return elf_memo[i].f.elf;
+	*ret = bt_elf_file__open(&f, path, err, errlen);
+	if (*ret)
+		return NULL;
+	if (fstat(f.fd, &st) < 0 || strlen(path) >= PATH_MAX) {
+		bt_elf_file__close(&f);
+		bt_errmsg__set(err, errlen, "cannot read %s", path);
+		*ret = -EIO;
+		return NULL;
+	}
+	struct elf_memo *m = &elf_memo[elf_memo_next++ % N_ELF_MEMO];
+	if (m->f.elf)
+		bt_elf_file__close(&m->f);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	strcpy(m->path, path);
+	m->st = st;
+	m->reuse = st.st_mtim.tv_sec < now.tv_sec - 1;
+	m->f = f;
+	return f.elf;
 }
 
 int bt_elf__vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
@@ -207,25 +272,22 @@ int bt_elf__resolve(const char *path, const char *symbol,
 		    struct bt_elf_sym *out, char *err, size_t errlen)
 {
 	struct find_ctx c = {.want = symbol};
-	struct bt_elf_file f;
 	uint64_t off;
-	int ret;
+	int ret = 0;
 
 	if (!symbol || !*symbol) {
 		bt_errmsg__set(err, errlen, "empty symbol name");
 		return -EINVAL;
 	}
-	ret = bt_elf_file__open(&f, path, err, errlen);
-	if (ret)
+	Elf *elf = elf_get(path, &ret, err, errlen);
+	if (!elf)
 		return ret;
-	if (!walk_syms(f.elf, SHT_SYMTAB, false, find_cb, &c) &&
-	    !walk_syms(f.elf, SHT_DYNSYM, false, find_cb, &c) && !c.found) {
-		bt_elf_file__close(&f);
+	if (!walk_syms(elf, SHT_SYMTAB, false, find_cb, &c) &&
+	    !walk_syms(elf, SHT_DYNSYM, false, find_cb, &c) && !c.found) {
 		bt_errmsg__set(err, errlen, "no symbol '%s' in %s", symbol, path);
 		return -ENOENT;
 	}
-	ret = bt_elf__vaddr_to_offset(f.elf, c.sym.st_value, &off);
-	bt_elf_file__close(&f);
+	ret = bt_elf__vaddr_to_offset(elf, c.sym.st_value, &off);
 	if (ret) {
 		bt_errmsg__set(err, errlen,
 		       "symbol '%s' in %s is at 0x%llx, in no loadable segment",
@@ -258,16 +320,14 @@ int bt_elf__locate(const char *path, const char *spec, uint64_t *file_offset,
 	const char *plus = strrchr(spec, '+');
 	uint64_t v, add = 0;
 	struct bt_elf_sym s;
-	int ret;
+	int ret = 0;
 
 	if (parse_u64(spec, &v)) { /* a virtual address */
-		struct bt_elf_file f;
+		Elf *elf = elf_get(path, &ret, err, errlen);
 
-		ret = bt_elf_file__open(&f, path, err, errlen);
-		if (ret)
+		if (!elf)
 			return ret;
-		ret = bt_elf__vaddr_to_offset(f.elf, v, file_offset);
-		bt_elf_file__close(&f);
+		ret = bt_elf__vaddr_to_offset(elf, v, file_offset);
 		if (ret)
 			bt_errmsg__set(err, errlen,
 				       "address %s is in no loadable segment "
@@ -382,8 +442,7 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 		  char *err, size_t errlen)
 {
 	struct match_ctx c = {.glob = glob, .out = out};
-	struct bt_elf_file f;
-	int ret;
+	int ret = 0;
 
 	out->n = 0;
 	out->v = NULL;
@@ -391,14 +450,12 @@ int bt_elf__match(const char *path, const char *glob, struct bt_elf_syms *out,
 		bt_errmsg__set(err, errlen, "empty symbol pattern");
 		return -EINVAL;
 	}
-	ret = bt_elf_file__open(&f, path, err, errlen);
-	if (ret)
+	c.elf = elf_get(path, &ret, err, errlen);
+	if (!c.elf)
 		return ret;
-	c.elf = f.elf;
-	ret = walk_syms(f.elf, SHT_SYMTAB, true, match_cb, &c);
+	ret = walk_syms(c.elf, SHT_SYMTAB, true, match_cb, &c);
 	if (!ret)
-		ret = walk_syms(f.elf, SHT_DYNSYM, true, match_cb, &c);
-	bt_elf_file__close(&f);
+		ret = walk_syms(c.elf, SHT_DYNSYM, true, match_cb, &c);
 	if (ret) {
 		bt_elf_syms__free(out);
 		return ret;

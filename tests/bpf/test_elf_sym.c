@@ -352,8 +352,44 @@ TT_TEST(library_lookup_sees_installs_and_removals)
 	CHECK_STR(got[4], "-2"); /* -ENOENT */
 }
 
+/*
+ * Files read for symbols are kept open between lookups (probe after probe
+ * on one library) but never stale: a file rewritten in place with other
+ * contents, a while after it was read, is read again.
+ */
+TT_TEST(rewritten_file_read_again)
+{
+	char z[PATH_MAX], c[PATH_MAX], dir[] = "/tmp/tt_elfmemo.XXXXXX";
+	char lib[PATH_MAX], cmd[3 * PATH_MAX];
+	struct bt_elf_sym s;
+	int rc[4];
+
+	CHECK_INT(bt_elf__find_target("libz", 0, z, sizeof(z), NULL, 0), 0);
+	CHECK_INT(bt_elf__find_target("libc", 0, c, sizeof(c), NULL, 0), 0);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(lib, sizeof(lib), "%s/libttelfmemo.so.1", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", z, lib);
+	CHECK_INT(system(cmd), 0);
+	sleep(2); /* old enough to be kept */
+	rc[0] = bt_elf__resolve(lib, "crc32", &s, NULL, 0);
+	rc[1] = bt_elf__resolve(lib, "crc32", &s, NULL, 0);
+	/* cp rewrites the same inode: new size and mtime. */
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", c, lib);
+	int cp = system(cmd);
+	rc[2] = bt_elf__resolve(lib, "crc32", &s, NULL, 0);
+	rc[3] = bt_elf__resolve(lib, "getpid", &s, NULL, 0);
+	unlink(lib);
+	rmdir(dir);
+	CHECK_INT(rc[0], 0);
+	CHECK_INT(rc[1], 0);
+	CHECK_INT(cp, 0);
+	CHECK_INT(rc[2], -ENOENT);
+	CHECK_INT(rc[3], 0);
+}
+
 TT_MAIN("bpf/elf_sym", TT_CASE(own_function_offset),
 	TT_CASE(libc_getpid_offset), TT_CASE(libc_getpid_matches_readelf),
 	TT_CASE(default_symbol_versions), TT_CASE(wildcards), TT_CASE(errors),
 	TT_CASE(targets), TT_CASE(library_found_through_proc_maps),
-	TT_CASE(library_lookup_sees_installs_and_removals))
+	TT_CASE(library_lookup_sees_installs_and_removals),
+	TT_CASE(rewritten_file_read_again))
