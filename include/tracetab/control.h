@@ -105,6 +105,11 @@
  *         "map_tables": {"my_table_m": N, ...}: tables the running
  *                  program's maps are exported to, with the snapshot
  *                  rows appended to each; absent when none,
+ *         "skipped_probes": ["line:col: message", ...]: attach points
+ *                  the running program goes without, as bpftrace 0.17
+ *                  drops them silently (uprobes on a function the
+ *                  library lacks); each is also a "warning:" line in
+ *                  "log",
  *         "unsafe": whether the spec is unsafe,
  *         "system": {"started","running","dropped","killed","failed",
  *                  "limit","timeout_ms"}: system() commands of an unsafe
