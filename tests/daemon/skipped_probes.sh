@@ -1,0 +1,86 @@
+#!/bin/bash
+# tests/daemon/skipped_probes.sh - a deployment whose program probes a
+# function the library lacks runs without that probe, as bpftrace 0.17
+# does, and says so: a "warning:" line in `tracetab status NAME`'s log
+# and in the daemon's log, "skipped_probes" in the status JSON. Its other
+# probe (a tracepoint) really fills the table. A program left with no
+# probe at all fails with the reason (bpftrace: "No probes to attach").
+TT_SUITE=daemon/skipped_probes
+. "$(dirname "$0")/../lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	skip all "tracetabd needs root to load BPF programs"
+	tt_done
+fi
+tt=$TT_BUILD/${TT_ASAN:+asan/}tracetab
+ttd=$TT_BUILD/${TT_ASAN:+asan/}tracetabd
+if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
+	for b in "$tt" "$ttd"; do
+		if [ ! -x "$b" ]; then
+			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+			tt_done
+		fi
+	done
+fi
+dir=$(mktemp -d /dev/shm/tt-skip.XXXXXX)
+chmod 755 "$dir"
+mkdir -p "$dir/store" "$dir/state"
+"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
+	--state-dir "$dir/state" --reader-group nogroup 2>"$dir/log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do [ -S "$dir/sock" ] && break; sleep 0.1; done
+if [ ! -S "$dir/sock" ]; then
+	fail daemon_start "$(tail -3 "$dir/log")"
+	tt_done
+fi
+t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
+lib=$(ldconfig -p | awk '/libc\.so\.6 .*x86-64/ { print $NF; exit }')
+[ -n "$lib" ] || lib=/lib/x86_64-linux-gnu/libc.so.6
+
+# One attach point libc lacks, one tracepoint that fires.
+cat >"$dir/p.bt" <<'BT'
+BEGIN { printf("Tracing...\n"); }
+uprobe:libc:tt_no_such_function_xyz,
+tracepoint:syscalls:sys_enter_getppid /comm == "tt_skip_probe"/
+{ printf("pid:%d comm:%s\n", pid, comm); }
+BT
+out=$(t deploy skip --table skipped "$dir/p.bt" 2>&1)
+[ $? = 0 ] && pass deploys_without_the_missing_probe ||
+	fail deploys_without_the_missing_probe "$out"
+cp /usr/bin/perl "$dir/tt_skip_probe"
+p=$("$dir/tt_skip_probe" -e 'getppid(); print "$$\n"')
+t status >/dev/null # drains the ring buffers
+got=$(t query "SELECT pid FROM skipped WHERE comm = 'tt_skip_probe'" --format csv | tail -n +2)
+[ "$got" = "$p" ] && pass other_probe_fills_the_table ||
+	fail other_probe_fills_the_table "got '$got' want '$p'"
+st=$(t status skip)
+echo "$st" | grep -q "running" &&
+	echo "$st" | grep -q "warning: program 1:2:1: uprobe:$lib:tt_no_such_function_xyz skipped: no function in the file matches it$" &&
+	pass status_log_names_the_skipped_probe ||
+	fail status_log_names_the_skipped_probe "$st"
+grep -q "deployment skip: warning: .*tt_no_such_function_xyz skipped" "$dir/log" &&
+	pass daemon_log_names_it || fail daemon_log_names_it "$(tail -5 "$dir/log")"
+# The control protocol: "skipped_probes" in the status JSON.
+json=$(printf '{"op":"status","name":"skip"}' | timeout 5 python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read() + b"\n"); s.shutdown(socket.SHUT_WR)
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c: break
+    buf += c
+d = json.loads(buf.decode().splitlines()[0])["deployments"][0]
+print(json.dumps(d["skipped_probes"]))' "$dir/sock" 2>&1)
+echo "$json" | grep -q '^\["2:1: uprobe:.*tt_no_such_function_xyz skipped' &&
+	pass status_json_skipped_probes || fail status_json_skipped_probes "$json"
+
+# Nothing left to attach: the deployment fails and says why.
+printf 'uprobe:libc:tt_no_such_function_xyz { printf("pid:%%d\\n", pid); }\n' >"$dir/q.bt"
+t deploy none --table none "$dir/q.bt" >/dev/null 2>&1
+st=$(t status none)
+echo "$st" | grep -q failed &&
+	echo "$st" | grep -q "no function matches 'tt_no_such_function_xyz'.*no other probe to attach" &&
+	pass no_probe_left_fails || fail no_probe_left_fails "$st"
+tt_done
