@@ -45,7 +45,7 @@ struct child {
 	bool reaped, timed_out;
 	size_t out_bytes; /* output read so far */
 	size_t len; /* of the partial line in line[] */
-	char line[TTD_DEPLOG_LINE_MAX + 1];
+	char line[TTD_DEPLOG_LINE_MAX + 2]; /* text, '\n', NUL */
 	char cmd[81]; /* for messages */
 	struct child *next;
 };
@@ -104,19 +104,23 @@ static void unwatch(struct ttd_runner *r, struct ttd_watch **w)
 	*w = NULL;
 }
 
-/* The output line collected so far goes to the log. */
-static void flush_line(struct child *c)
+/*
+ * The output line collected so far goes to the log; with newline, even
+ * when empty (a blank line of output is a line too).
+ */
+static void flush_line(struct child *c, bool newline)
 {
-	if (!c->len)
+	if (!c->len && !newline)
 		return;
-	c->line[c->len] = '\0';
+	c->line[c->len] = newline ? '\n' : '\0';
+	c->line[c->len + newline] = '\0';
 	ttd_deplog__add(c->r->log, wall_now(), c->line, false);
 	c->len = 0;
 }
 
 static void close_out(struct child *c)
 {
-	flush_line(c);
+	flush_line(c, false);
 	unwatch(c->r, &c->w_out);
 	close_fd(&c->outfd);
 }
@@ -162,10 +166,13 @@ static void feed(struct child *c, const char *buf, size_t n)
 		n = room;
 	c->out_bytes += n;
 	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != '\n')
-			c->line[c->len++] = buf[i];
-		if (buf[i] == '\n' || c->len == TTD_DEPLOG_LINE_MAX)
-			flush_line(c);
+		if (buf[i] == '\n') {
+			flush_line(c, true);
+			continue;
+		}
+		c->line[c->len++] = buf[i];
+		if (c->len == TTD_DEPLOG_LINE_MAX) /* a long line: in pieces */
+			flush_line(c, false);
 	}
 	if (over) {
 		note(c->r,

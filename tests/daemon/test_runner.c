@@ -1,6 +1,7 @@
 /*
  * test_runner.c - system() commands run by the daemon's runner on a real
- * io_uring loop with real processes: output lines reach the log, exit
+ * io_uring loop with real processes: output lines (blank ones too, and
+ * stderr) reach the log, exit
  * statuses are reported, the concurrency limit drops and counts, the time
  * limit kills the whole process group (also what a shell left running in
  * the background), output is bounded, and freeing the runner lets a quick
@@ -150,12 +151,13 @@ TT_TEST(output_lines_reach_the_log)
 	int fds = count_fds();
 
 	CHECK(setup(&f, 4, 5000) == 0);
-	CHECK_INT(ttd_runner__run(f.r, "echo one; echo two >&2; printf three"),
+	CHECK_INT(ttd_runner__run(f.r, "echo one; echo; echo two >&2; "
+				       "printf three"),
 		  0);
 	settle(&f, 3000);
 	char *text = log_text(&f.log);
 	teardown(&f, &st);
-	bool ok = text && strcmp(text, "one\ntwo\nthree\n") == 0;
+	bool ok = text && strcmp(text, "one\n\ntwo\nthree\n") == 0;
 	if (!ok)
 		fprintf(stderr, "log: [%s]\n", text ? text : "(null)");
 	free(text);
@@ -165,6 +167,28 @@ TT_TEST(output_lines_reach_the_log)
 	CHECK_INT(st.failed, 0);
 	CHECK_INT(st.killed, 0);
 	CHECK_INT(count_fds(), fds);
+}
+
+TT_TEST(long_line_comes_in_pieces)
+{
+	struct fixture f;
+	struct ttd_runner_stats st = {0};
+
+	CHECK(setup(&f, 4, 5000) == 0);
+	CHECK_INT(ttd_runner__run(f.r, "head -c 3000 /dev/zero | tr '\\0' x"),
+		  0);
+	settle(&f, 3000);
+	json_t *j = ttd_deplog__json(&f.log);
+	size_t n = json_array_size(j), len[3] = {0};
+	for (size_t i = 0; i < n && i < 3; i++)
+		len[i] = strlen(json_string_value(
+			json_object_get(json_array_get(j, i), "text")));
+	json_decref(j);
+	teardown(&f, &st);
+	CHECK_INT(n, 3);
+	CHECK_INT(len[0], TTD_DEPLOG_LINE_MAX);
+	CHECK_INT(len[1], TTD_DEPLOG_LINE_MAX);
+	CHECK_INT(len[2], 3000 - 2 * TTD_DEPLOG_LINE_MAX);
 }
 
 TT_TEST(exit_status_is_reported)
@@ -333,7 +357,8 @@ TT_TEST(free_finishes_quick_kills_slow_reaps_all)
 }
 
 TT_MAIN("daemon/runner", TT_CASE(output_lines_reach_the_log),
-	TT_CASE(exit_status_is_reported), TT_CASE(limit_drops_and_counts),
+	TT_CASE(long_line_comes_in_pieces), TT_CASE(exit_status_is_reported),
+	TT_CASE(limit_drops_and_counts),
 	TT_CASE(time_limit_kills_the_process_group),
 	TT_CASE(background_command_counts_until_its_limit),
 	TT_CASE(output_is_bounded),
