@@ -5,9 +5,9 @@
 CONF_BINS := $(BUILD)/conformance/ttconf_work $(BUILD)/conformance/bt_load
 BINS += $(CONF_BINS)
 
-$(BUILD)/conformance/ttconf_work: tests/conformance/ttconf_work.c tests/bpf/usdt_note.h
+$(BUILD)/conformance/ttconf_work: tests/conformance/ttconf_work.c tests/conformance/ttconf_io.c tests/bpf/usdt_note.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< -lpthread
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -lpthread
 
 $(BUILD)/conformance/bt_load: $(BUILD)/tests/conformance/bt_load.o $(BUILD)/libbt.a $(BUILD)/libtt_store.a
 	@mkdir -p $(dir $@)

@@ -21,9 +21,23 @@
 # for programs kept verbatim, in directives.txt:
 #   load-only   compile + load with tracetab only (bpftrace cannot run it)
 #   mask        replace every number by N (times, latencies, counts that
-#               depend on the rest of the machine): type/plausibility only
+#               depend on the rest of the machine): type/plausibility only;
+#               histogram bucket lines all read "[bucket] N |bar|" (their
+#               bounds and unit suffixes follow latencies)
+#   clock       replace wall-clock times (HH:MM:SS, from time()) by
+#               HH:MM:SS and compare every other field exactly
+#   maskcol=I,J replace the I-th and J-th blank-separated fields of every
+#               line by N (a latency column) and compare the rest exactly
+#   work=P,Q    the workload also runs its optional parts P, Q (ttconf_io.c:
+#               block I/O, an OOM kill, TCP retransmits), which cost time
+#               or root setup every other program can do without
 #   uniq        compare the set of distinct lines (periodic output)
 #   grep=RE     keep only output lines matching the extended regex RE
+#   keep=RE     keep only the map entries (a line starting with @ and the
+#               lines after it up to an empty line: a histogram, a
+#               multi-line stack key) with a line matching RE; other lines
+#               stay. For system-wide maps where only the workload's
+#               entries are deterministic
 #   wait=S      let the tracers run S more seconds after the workload
 #   linger      the workload stays alive (paused) until both tracers have
 #               stopped, so symbols of its addresses still resolve when
@@ -70,19 +84,46 @@ directive() {
 
 # normalise FILE DIRECTIVES: the comparable form of one tracer's output.
 normalise() {
-	local re='' d
+	local re='' keep='' cols='' d
 	for d in $2; do
-		case $d in grep=*) re=${d#grep=} ;; esac
+		case $d in
+		grep=*) re=${d#grep=} ;;
+		keep=*) keep=${d#keep=} ;;
+		maskcol=*) cols=${d#maskcol=} ;;
+		esac
 	done
-	grep -vE '^(Attaching [0-9]+ probes?\.\.\.|ERROR: Unknown error -1: couldn.t set RLIMIT_MEMLOCK.*|TTCONF_READY)$' "$1" |
+	keep_entries "$1" "$keep" |
+	grep -vE '^(Attaching [0-9]+ probes?\.\.\.|ERROR: Unknown error -1: couldn.t set RLIMIT_MEMLOCK.*|TTCONF_READY)$' |
 		grep -v '^[[:space:]]*$' |
 		{ if [ -n "$re" ]; then grep -E -- "$re"; else cat; fi; } |
+		{ if [ -n "$cols" ]; then
+			awk -v c="$cols" 'BEGIN { n = split(c, k, ",") }
+			{ for (i = 1; i <= n; i++) if (NF >= k[i]) $k[i] = "N"; print }'
+		  else cat; fi; } |
+		{ if [[ " $2 " == *" clock "* ]]; then
+			sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/HH:MM:SS/g'
+		  else cat; fi; } |
 		{ if [[ " $2 " == *" mask "* ]]; then
 			# Numbers of other widths shift padded columns: runs of
 			# spaces compare as one.
-			sed -E 's/[0-9]+/N/g; s/\|[@ ]*\|/|bar|/; s/ +/ /g'
+			sed -E 's/[0-9]+/N/g; s/\|[@ ]*\|/|bar|/; s/ +/ /g
+				s/^\[N[KMGTPE]?(, N[KMGTPE]?\)|\]) N \|bar\|$/[bucket] N |bar|/'
 		  else cat; fi; } |
 		{ if [[ " $2 " == *" uniq "* ]]; then sort -u; else sort; fi; }
+}
+
+# keep_entries FILE RE: FILE without the map entries that have no line
+# matching RE (all of FILE when RE is empty); see keep= above. An entry is
+# judged whole because sorting later separates a histogram from its key.
+keep_entries() {
+	[ -n "$2" ] || { cat "$1"; return; }
+	awk -v re="$2" '
+	function flush() { if (n && hit) for (i = 1; i <= n; i++) print b[i]; n = 0; hit = 0 }
+	/^@/ { flush(); inent = 1 }
+	/^[[:space:]]*$/ { flush(); inent = 0 }
+	inent { b[++n] = $0; if ($0 ~ re) hit = 1; next }
+	{ print }
+	END { flush() }' "$1"
 }
 
 # ready_marker SRC: makes BEGIN print TTCONF_READY (adding a BEGIN probe
@@ -138,6 +179,7 @@ stop() {
 # BTSRC) around one workload run; leaves $tmp/NAME.{bt,tt}.{out,err}.
 pair() {
 	local n=$1 src=$2 btsrc=$3 dirs=$4 work=$5 extra=0 linger= d i bp tp wp
+	local parts=
 	local -a args=() opt=()
 	for d in $dirs; do
 		case $d in
@@ -145,6 +187,7 @@ pair() {
 		linger) linger=1 ;;
 		unsafe) opt=(--unsafe) ;;
 		args=*) IFS=, read -r -a args <<<"${d#args=}" ;;
+		work=*) parts=${d#work=} ;;
 		esac
 	done
 	# Line-buffered, so "Attaching N probes..." shows up when it is printed.
@@ -162,14 +205,14 @@ pair() {
 	done
 	nap 0.2
 	if [ -n "$linger" ]; then
-		(cd "$tmp" && TTCONF_LINGER=1 exec timeout 20 "$work" >"$tmp/$n.work" 2>&1) &
+		(cd "$tmp" && TTCONF_LINGER=1 TTCONF_IO=$parts exec timeout 20 "$work" >"$tmp/$n.work" 2>&1) &
 		wp=$!
 		for ((i = 0; i < 100; i++)); do
 			has "$tmp/$n.work" TTCONF_DONE || ! alive $wp && break
 			nap 0.1
 		done
 	else
-		(cd "$tmp" && timeout 10 "$work" >/dev/null 2>&1)
+		(cd "$tmp" && TTCONF_IO=$parts timeout 20 "$work" >"$tmp/$n.work" 2>&1)
 	fi
 	nap 0.4
 	[ "$extra" = 0 ] || nap "$extra"
@@ -187,7 +230,10 @@ judge() {
 		local text
 		text=$(<"$tmp/$key.$t.out")
 		text=${text//ttconf_work/ttconf_othr}
-		printf '%s\n' "${text//$name/ttconf_work}" >"$tmp/$key.$t.out"
+		text=${text//ttconf_wor/ttconf_oth}
+		text=${text//$name/ttconf_work}
+		# Tools that print comm with %-10.10s (tcplife) show 10 chars.
+		printf '%s\n' "${text//${name:0:10}/ttconf_wor}" >"$tmp/$key.$t.out"
 		normalise "$tmp/$key.$t.out" "${dirs//$name/ttconf_work}" >"$tmp/$key.$t.norm"
 	done
 	btres="$(wc -l <"$tmp/$key.bt.norm") lines"
@@ -213,9 +259,10 @@ judge() {
 # run_one INDEX FILE SLOT: one program, in a slot of its own; writes the
 # table row to $tmp/row.INDEX and "name verdict" to $tmp/v.INDEX.
 # Slots run side by side without seeing each other's events: slot k uses a
-# copy of the workload named ttconf_<tag>K, where the three-letter tag is
+# copy of the workload named ttconf_K<tag>, where the three-letter tag is
 # this invocation's own (same length as ttconf_work, so the same comm
-# width), and the program text, its directives and both outputs are
+# width; the slot comes first so that comms cut to 10 characters still
+# tell slots apart), and the program text, its directives and both outputs are
 # rewritten between the two names. No slot runs under the literal name
 # and no two invocations share a name, so other runs on the machine
 # (another suite, a developer's run.sh) are never taken for this one's:
@@ -227,7 +274,7 @@ run_one() {
 	n=$(basename "$f" .bt)
 	[[ $f == */tools/* ]] && n=tools/$n
 	key=${n//\//_}
-	name=ttconf_$tag$slot work=$tmp/$name
+	name=ttconf_$slot$tag work=$tmp/$name
 	dirs=$(directive "$f" "$n" | tr '\n' ' ' | sed "s/ttconf_work/$name/g")
 	src=$tmp/$key.bt btsrc=$src
 	sed "s|@WORK@|$work|g; s/ttconf_work/$name/g" "$f" >"$src"
@@ -272,7 +319,7 @@ run_one() {
 jobs_max=${TTCONF_JOBS:-3}
 tag=$(tr -dc a-z </dev/urandom | head -c3)
 for k in $(seq 0 $((jobs_max - 1))); do
-	cp "$TTCONF_WORK" "$tmp/ttconf_$tag$k"
+	cp "$TTCONF_WORK" "$tmp/ttconf_$k$tag"
 done
 printf '%-26s %-16s %-16s %s\n' program bpftrace tracetab verdict
 i=0
@@ -310,6 +357,20 @@ for j in $(seq 0 $((i - 1))); do
 done
 echo "conformance: $nsame same, $ndiff differ, $nunsup unsupported"
 echo "load-only: $nlok loaded, $nlfail failed"
+# The issue's count: a Debian tool (corpus/tools/T.bt) agrees when T or its
+# tracepoint adaptation T_tp agrees with bpftrace.
+ndeb=0 ndebok=0 ndebtp=0
+for n in "${!verdict_of[@]}"; do
+	[[ $n == tools/* && $n != *_tp ]] || continue
+	ndeb=$((ndeb + 1))
+	if [ "${verdict_of[$n]}" = same ]; then
+		ndebok=$((ndebok + 1))
+	elif [ "${verdict_of[${n}_tp]:-}" = same ]; then
+		ndebok=$((ndebok + 1)) ndebtp=$((ndebtp + 1))
+	fi
+done
+[ $ndeb = 0 ] ||
+	echo "debian tools: $ndebok of $ndeb agree ($ndebtp via tracepoint adaptations)"
 
 if [ -n "$results" ]; then
 	for n in "${!verdict_of[@]}"; do echo "$n ${verdict_of[$n]}"; done | sort >"$results"

@@ -10,6 +10,9 @@
  *
  *   ttconf_work [child]     ("child" is the exec'd second process)
  *
+ * TTCONF_IO names optional parts to run last (ttconf_io.c: block I/O, an
+ * OOM kill, TCP retransmits), for the programs that ask for them.
+ *
  * With TTCONF_LINGER set, it prints TTCONF_DONE when the work is done and
  * waits for a signal, so tracers that resolve its addresses at exit (as
  * bpftrace does for uprobe func) still find its mappings.
@@ -35,6 +38,9 @@
 #include <unistd.h>
 
 #include "tests/bpf/usdt_note.h"
+
+/* Optional parts (ttconf_io.c), named in TTCONF_IO. */
+void ttconf_io__run(const char *parts);
 
 /* A USDT probe site, ttconf:tick, with a semaphore (see usdt_note.h). */
 TT_USDT_SEMAPHORE(ttconf_tick_semaphore);
@@ -178,6 +184,7 @@ int main(int argc, char **argv)
 		self[n] = 0;
 		processes(self);
 	}
+	ttconf_io__run(getenv("TTCONF_IO"));
 	if (getenv("TTCONF_LINGER")) {
 		printf("TTCONF_DONE\n");
 		fflush(stdout);
