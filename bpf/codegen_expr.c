@@ -159,7 +159,7 @@ static int args_member(struct bt_cg *cg, const struct bt_expr *e,
 		EMIT(cg, BT_ALU64_IMM(BPF_ADD, BPF_REG_0, f->offset));
 		return 0;
 	}
-	unsigned sz = f->size;
+	unsigned sz = m->load_size ? m->load_size : f->size;
 	EMIT(cg, BT_LDX(bt_emit__size(sz), BPF_REG_0, BT_REG_CTX, f->offset));
 	if (m->type.kind == BT_T_INT && m->type.is_signed)
 		bt_cg__int_cast(cg, sz, true);

@@ -120,6 +120,45 @@ struct bt_einfo *bt_sema__info(struct bt_sema *s, const struct bt_expr *e)
 	return &s->info[h];
 }
 
+/* ---- Syscall tracepoint arguments ----------------------------------------- */
+
+static bool name_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return true;
+	return false;
+}
+
+/*
+ * bpftrace 0.17 widens `int` and a few 32-bit names in 8-byte fields to
+ * s64/u64 and lets clang (BTF here) resolve every other name, so umode_t
+ * reads 2 bytes and off_t is signed. Names that are 64-bit anyway skip
+ * the BTF lookup (parsing vmlinux BTF costs tens of milliseconds).
+ */
+struct bt_type bt_sema__syscall_arg(struct bt_sema *s, const char *ctype)
+{
+	static const char *const s64[] = { "int", "long", "long int",
+					   "long long", "off_t", "loff_t",
+					   "ssize_t", NULL };
+	static const char *const u64[] = {
+		"unsigned int", "unsigned", "u32", "pid_t", "uid_t", "gid_t",
+		"unsigned long", "size_t", "u64", "unsigned long long", NULL
+	};
+	uint32_t id;
+	unsigned size;
+	bool sg, ch, bo;
+	if (name_in(ctype, s64) || name_in(ctype, u64))
+		return bt_type__int(8, name_in(ctype, s64));
+	struct bt_btf *btf = bt_sema__btf(s);
+	if (btf && bt_btf__lookup(btf, ctype, &id, NULL, 0) == 0 &&
+	    bt_btf__int(btf, bt_btf__strip(btf, id), &size, &sg, &ch, &bo) ==
+		    0 &&
+	    (size == 1 || size == 2 || size == 4 || size == 8))
+		return bt_type__int(size, sg);
+	return bt_type__int(8, false);
+}
+
 /* ---- Maps ------------------------------------------------------------------ */
 
 int bt_sema__map_key(struct bt_sema *s, const struct bt_expr *m,

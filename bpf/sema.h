@@ -93,6 +93,12 @@ struct bt_btf *bt_sema__btf(struct bt_sema *s);
  * of the same name). Returns 0, or -EINVAL after diagnostics.
  */
 int bt_sema__structs(struct bt_sema *s, const struct bt_ast *ast);
+/*
+ * The integer type bpftrace 0.17 gives a syscall tracepoint argument of C
+ * type ctype (qualifiers stripped): the format stores every argument in
+ * an 8-byte slot marked unsigned, bpftrace types it by its C type.
+ */
+struct bt_type bt_sema__syscall_arg(struct bt_sema *s, const char *ctype);
 /* The id of an in-script struct (or union) called name; false if none. */
 bool bt_sema__script_type(const struct bt_sema *s, bool is_union,
 			  const char *name, uint32_t *id);

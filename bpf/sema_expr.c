@@ -183,6 +183,10 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 				pointee = 0;
 		}
 		t = bt_type__ptr(pointee, fl->user_ptr);
+	} else if (fl->size == 8 && !strcmp(f->category, "syscalls")) {
+		char ctype[140];
+		unquals(ctype, sizeof(ctype), fl->type);
+		t = bt_sema__syscall_arg(s, ctype);
 	} else if (fl->size == 1 || fl->size == 2 || fl->size == 4 ||
 		   fl->size == 8) {
 		t = bt_type__int(fl->size, fl->is_signed);
@@ -194,7 +198,10 @@ static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
 	if (ei) {
 		ei->field = fl;
 		ei->offset = fl->offset;
-		ei->load_size = fl->size;
+		/* A syscall argument's type may be narrower than its slot. */
+		ei->load_size = t.kind == BT_T_INT && t.size < fl->size
+					? t.size
+					: fl->size;
 	}
 	return ei;
 }
