@@ -651,18 +651,31 @@ json_t *ttd_manager__tables(struct ttd_manager *mgr, const char *only)
 	return arr;
 }
 
+/*
+ * Ends deployments whose TTL expired or whose program called exit() (as
+ * bpftrace does: END runs, maps get their last snapshot). An exited one
+ * stays terminated until deployed again; a daemon restart re-applies it
+ * like any saved deployment whose TTL has not expired.
+ */
 static void reap(struct ttd_manager *mgr, int64_t now)
 {
 	for (struct ttd_deployment *d = mgr->head; d; d = d->next) {
-		if (d->state == ST_TERMINATED || !d->expires_ns ||
-		    now < d->expires_ns)
+		bool exited = d->ing && bt_program__exited(
+						ttd_ingest__program(d->ing));
+
+		if (d->state == ST_TERMINATED ||
+		    (!exited && (!d->expires_ns || now < d->expires_ns)))
 			continue;
-		ttd_info("deployment %s: ttl %s expired%s", d->spec.name,
-			 d->spec.ttl, d->ing ? ", probes detached" : "");
+		if (exited)
+			snprintf(d->reason, sizeof(d->reason),
+				 "the program called exit()");
+		else
+			snprintf(d->reason, sizeof(d->reason),
+				 "ttl %s expired", d->spec.ttl);
+		ttd_info("deployment %s: %s%s", d->spec.name, d->reason,
+			 d->ing ? ", probes detached" : "");
 		stop(mgr, d);
 		d->state = ST_TERMINATED;
-		snprintf(d->reason, sizeof(d->reason), "ttl %s expired",
-			 d->spec.ttl);
 	}
 }
 

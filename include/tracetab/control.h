@@ -117,6 +117,8 @@
  *                  the newest 10 lines time() printed, are in "log" }
  *       LOG = {"time_ns": wall clock ns of the record, "text": one line}
  *       "terminated" means the TTL expired: probes detached, table kept.
+ *       It also means the program called exit() (reason "the program
+ *       called exit()"): END ran, probes detached, until deployed again.
  *
  *   {"op":"list"}                                      anyone
  *       -> {"ok":true,"tables":[{"name":"t","columns":[{"name":"time_",
