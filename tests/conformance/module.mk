@@ -5,7 +5,7 @@
 CONF_BINS := $(BUILD)/conformance/ttconf_work $(BUILD)/conformance/bt_load
 BINS += $(CONF_BINS)
 
-$(BUILD)/conformance/ttconf_work: tests/conformance/ttconf_work.c tests/conformance/ttconf_io.c tests/bpf/usdt_note.h
+$(BUILD)/conformance/ttconf_work: tests/conformance/ttconf_work.c tests/conformance/ttconf_io.c tests/conformance/ttconf_tls.c tests/bpf/usdt_note.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -lpthread
 

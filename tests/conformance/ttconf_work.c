@@ -39,8 +39,9 @@
 
 #include "tests/bpf/usdt_note.h"
 
-/* Optional parts (ttconf_io.c), named in TTCONF_IO. */
+/* Optional parts (ttconf_io.c, ttconf_tls.c), named in TTCONF_IO. */
 void ttconf_io__run(const char *parts);
+void ttconf_tls__run(const char *parts);
 
 /* A USDT probe site, ttconf:tick, with a semaphore (see usdt_note.h). */
 TT_USDT_SEMAPHORE(ttconf_tick_semaphore);
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 		processes(self);
 	}
 	ttconf_io__run(getenv("TTCONF_IO"));
+	ttconf_tls__run(getenv("TTCONF_IO"));
 	if (getenv("TTCONF_LINGER")) {
 		printf("TTCONF_DONE\n");
 		fflush(stdout);
