@@ -186,23 +186,6 @@ static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	return u ? n : -1;
 }
 
-/* uprobe:bin:0xADDR and uprobe:bin:func+OFFSET. */
-static int uprobe_at(struct bt_sema *s, const struct bt_attach_point *ap,
-		     const char *path, struct bt_unit_ap **out)
-{
-	char err[300];
-	uint64_t off;
-	if (bt_elf__locate(path, ap->parts[1], &off, err, sizeof(err)) < 0)
-		return fail(s, ap, err);
-	if (one(ap, out) < 0)
-		return -1;
-	(*out)->path = strdup(path);
-	(*out)->symbol = strdup(ap->parts[1]);
-	(*out)->target = strdup(ap->parts[1]);
-	(*out)->file_offset = off;
-	return 1;
-}
-
 /*
  * A function the binary lacks, or a wildcard matching none (a tool
  * written for another build of a library: ssllatency's rsa_ossl_* in a
@@ -222,6 +205,27 @@ static int uprobe_missing(struct bt_sema *s, const struct bt_attach_point *ap,
 	(*out)->symbol = strdup(ap->parts[1]);
 	(*out)->target = strdup(ap->parts[1]);
 	(*out)->value = (uint64_t)(uintptr_t)s->obj;
+	return 1;
+}
+
+/* uprobe:bin:0xADDR and uprobe:bin:func+OFFSET. */
+static int uprobe_at(struct bt_sema *s, const struct bt_attach_point *ap,
+		     const char *path, struct bt_unit_ap **out)
+{
+	char err[300];
+	uint64_t off;
+	int rc = bt_elf__locate(path, ap->parts[1], &off, err, sizeof(err));
+	/* func+OFFSET on a missing function: skipped too, as by bpftrace. */
+	if (rc == -ENOENT && !(*ap->parts[1] >= '0' && *ap->parts[1] <= '9'))
+		return uprobe_missing(s, ap, path, out);
+	if (rc < 0)
+		return fail(s, ap, err);
+	if (one(ap, out) < 0)
+		return -1;
+	(*out)->path = strdup(path);
+	(*out)->symbol = strdup(ap->parts[1]);
+	(*out)->target = strdup(ap->parts[1]);
+	(*out)->file_offset = off;
 	return 1;
 }
 

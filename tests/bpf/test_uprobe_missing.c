@@ -149,6 +149,25 @@ TT_TEST(skipped_block_is_still_checked)
 	CHECKF(strstr(errbuf, "2:"), "%s", errbuf);
 }
 
+/* function+OFFSET in a missing function is skipped as well (bpftrace). */
+TT_TEST(offset_in_missing_function_skipped)
+{
+	CHECK(realpath("/proc/self/exe", self) != NULL);
+	struct bt_program *p = start("uprobe:%s:tt_um_absent_xyz+4 { @x = 1; }\n"
+				     "uprobe:%s:tt_um_present { @p = count(); }");
+	CHECKF(p, "%s", errbuf);
+	if (!p)
+		return;
+	struct bt_diag d;
+
+	CHECK_INT(bt_program__skipped(p, 0, &d), 0);
+	CHECKF(strstr(d.msg, ":tt_um_absent_xyz+4 skipped"), "%s", d.msg);
+	tt_um_present(2);
+	const char *out = finish(p);
+
+	CHECKF(strstr(out, "@p: 1\n") && !strstr(out, "@x"), "%s", out);
+}
+
 /* Bad arguments: no crash, nothing skipped. */
 TT_TEST(bad_arguments)
 {
@@ -169,4 +188,4 @@ TT_TEST(bad_arguments)
 TT_MAIN("bpf/uprobe_missing", TT_CASE(present_fires_missing_skipped),
 	TT_CASE(only_missing_probes_fail_to_attach),
 	TT_CASE(begin_alone_is_enough), TT_CASE(skipped_block_is_still_checked),
-	TT_CASE(bad_arguments))
+	TT_CASE(offset_in_missing_function_skipped), TT_CASE(bad_arguments))
