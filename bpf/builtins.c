@@ -436,8 +436,9 @@ static int ck_print(struct bt_sema *s, const struct bt_expr *e,
 	return ck_map_action(s, e, ei);
 }
 
-static int gen_print(struct bt_cg *cg, const struct bt_expr *e,
-		     const struct bt_einfo *ei)
+/* print(value), cat(fmt, args): records with arguments; else actions. */
+static int gen_record(struct bt_cg *cg, const struct bt_expr *e,
+		      const struct bt_einfo *ei)
 {
 	if (cg->s->obj->printfs[ei->printf_id].nargs)
 		bt_cg__printf(cg, e); /* laid out like a printf record */
@@ -454,6 +455,9 @@ static int ck_cat(struct bt_sema *s, const struct bt_expr *e,
 	const struct bt_expr *f = e->call.args[0];
 	if (f->kind != BT_EXPR_STR)
 		return err(s, f, "cat() needs a file name in quotes");
+	/* cat("/proc/%d/status", pid): the path is formatted in user space. */
+	if (e->call.nargs > 1)
+		return bt_builtin__fmt_record(s, e, BT_REC_CAT, ei);
 	ei->printf_id = bt_sema__action(s, BT_REC_CAT, -1, f->str.data);
 	return ei->printf_id < 0 ? -1
 				 : ty(ei, (struct bt_type){ .kind = BT_T_VOID });
@@ -712,10 +716,10 @@ static const struct bt_builtin builtins[] = {
 	FUNC("printf", 1, TT_MAX_COLUMNS, ck_printf, gen_printf),
 	FUNC("exit", 0, 0, ck_exit, gen_action),
 	FUNC("time", 0, 1, ck_time, gen_action),
-	FUNC("print", 1, 3, ck_print, gen_print),
+	FUNC("print", 1, 3, ck_print, gen_record),
 	FUNC("clear", 1, 1, ck_map_action, gen_action),
 	FUNC("zero", 1, 1, ck_map_action, gen_action),
-	FUNC("cat", 1, 1, ck_cat, gen_action),
+	FUNC("cat", 1, TT_MAX_COLUMNS, ck_cat, gen_record),
 	FUNC("join", 1, 2, ck_join, gen_join),
 	FUNC("str", 1, 2, ck_str, gen_str),
 	FUNC("ntop", 1, 2, ck_ntop, gen_ntop),

@@ -33,6 +33,14 @@ extern const size_t bt_builtins_text_n;
 extern const struct bt_builtin bt_builtins_sys[];
 extern const size_t bt_builtins_sys_n;
 
+/*
+ * system(fmt, ...) and cat(fmt, ...): a record of kind laid out like a
+ * printf's (its id in ei->printf_id); user space formats the text. 0, or
+ * -1 after a diagnostic (builtins_sys.c).
+ */
+int bt_builtin__fmt_record(struct bt_sema *s, const struct bt_expr *e,
+			   enum bt_rec_kind kind, struct bt_einfo *ei);
+
 /* Shared by the rules: a diagnostic at e (returns -1), a type (0). */
 static inline int bt_builtin__err(struct bt_sema *s, const struct bt_expr *e,
 				  const char *msg)

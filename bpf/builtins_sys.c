@@ -218,20 +218,21 @@ static int sys_arg(struct bt_sema *s, const struct bt_expr *a,
 	return 0;
 }
 
-/* Fills the BT_REC_SYSTEM record pd for call; 0 or -1 after an error. */
+/* Fills the record pd of kind for call; 0 or -1 after an error. */
 static int sys_layout(struct bt_sema *s, const struct bt_expr *call,
-		      struct bt_printf_def *pd, const struct bt_fmt *fmt)
+		      enum bt_rec_kind kind, struct bt_printf_def *pd,
+		      const struct bt_fmt *fmt)
 {
 	const struct bt_expr *f = call->call.args[0];
 	if (fmt->n != call->call.nargs - 1) {
 		char msg[128];
 		snprintf(msg, sizeof(msg),
-			 "system() format has %zu conversions but %zu "
+			 "%s() format has %zu conversions but %zu "
 			 "arguments",
-			 fmt->n, call->call.nargs - 1);
+			 call->call.name, fmt->n, call->call.nargs - 1);
 		return err(s, call, msg);
 	}
-	pd->kind = BT_REC_SYSTEM;
+	pd->kind = kind;
 	pd->map = -1;
 	pd->line = call->line;
 	pd->col = call->col;
@@ -247,19 +248,21 @@ static int sys_layout(struct bt_sema *s, const struct bt_expr *call,
 	pd->nargs = fmt->n;
 	pd->size = off;
 	if (off > BT_SCRATCH_BYTES)
-		return err(s, call, "system() record too large");
+		return err(s, call, "record too large");
 	return 0;
 }
 
-static int ck_system(struct bt_sema *s, const struct bt_expr *e,
-		     struct bt_einfo *ei)
+int bt_builtin__fmt_record(struct bt_sema *s, const struct bt_expr *e,
+			   enum bt_rec_kind kind, struct bt_einfo *ei)
 {
 	const struct bt_expr *f = e->call.args[0];
-	if (unsafe_ok(s, e) < 0)
-		return -1;
-	if (f->kind != BT_EXPR_STR)
-		return err(s, f, "system()'s first argument must be a string "
-				 "literal");
+	if (f->kind != BT_EXPR_STR) {
+		char msg[96];
+		snprintf(msg, sizeof(msg),
+			 "%s()'s first argument must be a string literal",
+			 e->call.name);
+		return err(s, f, msg);
+	}
 	struct bt_fmt fmt = { 0 };
 	struct bt_fmt_error ferr;
 	if (bt_fmt__parse(f->str.data, f->str.len, &fmt, &ferr) < 0) {
@@ -268,12 +271,20 @@ static int ck_system(struct bt_sema *s, const struct bt_expr *e,
 	}
 	int id = bt_object__add_printf(s->obj);
 	int rc = id < 0 ? err(s, e, "out of memory")
-			: sys_layout(s, e, &s->obj->printfs[id], &fmt);
+			: sys_layout(s, e, kind, &s->obj->printfs[id], &fmt);
 	bt_fmt__free(&fmt);
 	if (rc < 0)
 		return -1;
 	ei->printf_id = id;
 	return ty(ei, (struct bt_type){ .kind = BT_T_VOID });
+}
+
+static int ck_system(struct bt_sema *s, const struct bt_expr *e,
+		     struct bt_einfo *ei)
+{
+	if (unsafe_ok(s, e) < 0)
+		return -1;
+	return bt_builtin__fmt_record(s, e, BT_REC_SYSTEM, ei);
 }
 
 static int gen_system(struct bt_cg *cg, const struct bt_expr *e,

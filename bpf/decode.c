@@ -123,15 +123,35 @@ static size_t join_text(const uint8_t *rec, const char *sep, char *buf,
 }
 
 /* join()/cat(): their text to the text callback if set, else to out. */
+static int format(const struct bt_printf_def *pd, const union tt_value *v,
+		  char *buf, size_t len);
+
+/* cat()'s path: the literal, or cat(fmt, args)'s formatted into buf. */
+static const char *cat_path(struct bt_program *prog,
+			    const struct bt_printf_def *pd, const uint8_t *rec,
+			    char *buf, size_t len)
+{
+	if (!pd->nargs || pd->nargs >= TT_MAX_COLUMNS)
+		return pd->fmt;
+	prog->nstacks = 0;
+	for (size_t i = 0; i < pd->nargs; i++)
+		decode_arg(prog, i, &pd->args[i], rec);
+	format(pd, prog->values, buf, len);
+	return buf;
+}
+
 static void print_text(struct bt_program *prog, const struct bt_printf_def *pd,
 		       const uint8_t *rec)
 {
-	char buf[BT_TEXT_MAX + 1];
+	char buf[BT_TEXT_MAX + 1], path[4096];
 	struct bt_rec_hdr h;
+	const char *file = pd->kind == BT_REC_CAT
+				   ? cat_path(prog, pd, rec, path, sizeof(path))
+				   : NULL;
 
 	if (!prog->text_fn) {
 		if (prog->out && pd->kind == BT_REC_CAT)
-			cat_file(pd->fmt, prog->out);
+			cat_file(file, prog->out);
 		else if (prog->out)
 			fwrite(buf, 1,
 			       join_text(rec, pd->fmt, buf, sizeof(buf)),
@@ -140,7 +160,7 @@ static void print_text(struct bt_program *prog, const struct bt_printf_def *pd,
 	}
 	memcpy(&h, rec, sizeof(h));
 	size_t n = pd->kind == BT_REC_CAT
-			   ? cat_text(pd->fmt, buf, sizeof(buf))
+			   ? cat_text(file, buf, sizeof(buf))
 			   : join_text(rec, pd->fmt, buf, sizeof(buf));
 	prog->text_fn(prog->text_ctx, h.ktime_ns, buf, n);
 }

@@ -422,6 +422,27 @@ TT_TEST(printf_percent_as_bpftrace)
 	CHECK_STR(r.text[1], "100%%\n");
 }
 
+/* cat(fmt, args): the path is formatted from the record's values. */
+TT_TEST(cat_with_a_format)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/tt_cat_more_%d", getpid());
+	FILE *f = fopen(path, "w");
+	CHECK(f);
+	if (!f)
+		return;
+	fputs("formatted cat\n", f);
+	fclose(f);
+	const char *out = run_begin(
+		"BEGIN { cat(\"/tmp/tt_cat_more_%d\", pid); exit(); }");
+	unlink(path);
+	CHECK_STR(out, "formatted cat\n");
+	CHECK(compile_only("BEGIN { cat(\"/tmp/%d/%s\", 1); }"));
+	CHECKF(strstr(errbuf, "cat() format has 2 conversions but 1 "
+			      "arguments"),
+	       "%s", errbuf);
+}
+
 TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(print_value_of_a_stack),
 	TT_CASE(print_value_goes_to_the_text_callback),
@@ -433,4 +454,4 @@ TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(avg_and_stats_maps_print_by_average),
 	TT_CASE(buf_of_a_string),
 	TT_CASE(hist_prints_large_values_in_2g_bucket),
-	TT_CASE(printf_percent_as_bpftrace))
+	TT_CASE(printf_percent_as_bpftrace), TT_CASE(cat_with_a_format))
