@@ -170,6 +170,16 @@ void bt_render__stack_of(const struct bt_object *obj, const struct bt_type *t,
 void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
 		      int indent, char *buf, size_t len)
 {
+	struct bpf_map_info info = { 0 };
+	uint32_t ilen = sizeof(info);
+	/* A map of another depth holds other stacks under the same ids:
+	 * say so rather than print a stranger's frames. */
+	if (stack_fd >= 0 && !bpf_obj_get_info_by_fd(stack_fd, &info, &ilen) &&
+	    info.value_size != bt_stack__frames(t) * 8) {
+		snprintf(buf, len, "\n%*s[stack of another depth]\n", indent,
+			 "");
+		return;
+	}
 	stack_text(stack_fd, t, id, 0, indent, buf, len);
 }
 

@@ -55,7 +55,8 @@ void bt_render__stack_of(const struct bt_object *obj, const struct bt_type *t,
 			 const uint8_t *p, int indent, char *buf, size_t len);
 /*
  * The same for a stack id read from stack map stack_fd (kernel frames and
- * user addresses, no pid): for callers that only hold one map's fd.
+ * user addresses, no pid): for callers that only hold one map's fd. A map
+ * whose depth is not t's gives "[stack of another depth]".
  */
 void bt_render__stack(int stack_fd, const struct bt_type *t, int64_t id,
 		      int indent, char *buf, size_t len);
