@@ -274,8 +274,10 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 	bt_program__set_time_fn(ing->prog, log_time, ing);
 	if (ing->opts.unsafe) {
 		if (ttd_runner__new(loop, log, &ing->opts.system,
-				    &ing->runner) < 0)
+				    &ing->runner) < 0) {
+			*error = strdup("out of memory for the system() runner");
 			goto out;
+		}
 		bt_program__set_system_fn(ing->prog, run_system, ing);
 	}
 	if (!d || ttd_ingest__verify_only) { /* verified at load: done */
