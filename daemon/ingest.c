@@ -275,7 +275,8 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 	if (ing->opts.unsafe) {
 		if (ttd_runner__new(loop, log, &ing->opts.system,
 				    &ing->runner) < 0) {
-			*error = strdup("out of memory for the system() runner");
+			*error =
+				strdup("out of memory for the system() runner");
 			goto out;
 		}
 		bt_program__set_system_fn(ing->prog, run_system, ing);
