@@ -47,7 +47,10 @@
 #   ref=FILE    bpftrace runs corpus/ref/FILE instead: an equivalent it
 #               can run here (rawtracepoint:, which 0.17 cannot parse, or a
 #               tool whose kernel-header branch fails without headers)
-# "@WORK@" in a program is replaced by the workload's path. Output lines are
+# "@WORK@" in a program is replaced by the workload's path; "@BACKLOG@" in
+# a directive by the listen backlog of the slot's workload (TTCONF_BACKLOG,
+# unique per slot and invocation, so a backlog-keyed map entry is this
+# slot's own). Output lines are
 # compared as a sorted multiset (bpftrace prints map entries and events from
 # several CPUs in no fixed order); empty lines and bpftrace's
 # "Attaching N probes..." line are dropped.
@@ -197,7 +200,9 @@ pair() {
 	"$BT_RUN" "${opt[@]}" "$src" -t 60 "${args[@]}" >"$tmp/$n.tt.out" \
 		2>"$tmp/$n.tt.err" &
 	tp=$!
-	for ((i = 0; i < 400; i++)); do
+	# bpftrace 0.17 takes 20 s to start tcplife_tp at load average 25
+	# (every CPU shared with builds): up to 90 s before giving up.
+	for ((i = 0; i < 900; i++)); do
 		{ has "$tmp/$n.bt.out" TTCONF_READY || ! alive $bp; } &&
 			{ has "$tmp/$n.tt.out" TTCONF_READY || ! alive $tp; } &&
 			break
@@ -205,14 +210,14 @@ pair() {
 	done
 	nap 0.2
 	if [ -n "$linger" ]; then
-		(cd "$tmp" && TTCONF_LINGER=1 TTCONF_IO=$parts exec timeout 20 "$work" >"$tmp/$n.work" 2>&1) &
+		(cd "$tmp" && TTCONF_LINGER=1 TTCONF_IO=$parts TTCONF_BACKLOG=$backlog exec timeout 20 "$work" >"$tmp/$n.work" 2>&1) &
 		wp=$!
 		for ((i = 0; i < 100; i++)); do
 			has "$tmp/$n.work" TTCONF_DONE || ! alive $wp && break
 			nap 0.1
 		done
 	else
-		(cd "$tmp" && TTCONF_IO=$parts timeout 20 "$work" >"$tmp/$n.work" 2>&1)
+		(cd "$tmp" && TTCONF_IO=$parts TTCONF_BACKLOG=$backlog timeout 20 "$work" >"$tmp/$n.work" 2>&1)
 	fi
 	nap 0.4
 	[ "$extra" = 0 ] || nap "$extra"
@@ -270,12 +275,14 @@ judge() {
 # bpftrace) seeing another run's setuid().
 run_one() {
 	local i=$1 f=$2 slot=$3 n key dirs src btsrc work name v why btres ttres
+	local backlog
 	local line d want attempts=3
 	n=$(basename "$f" .bt)
 	[[ $f == */tools/* ]] && n=tools/$n
 	key=${n//\//_}
-	name=ttconf_$slot$tag work=$tmp/$name
-	dirs=$(directive "$f" "$n" | tr '\n' ' ' | sed "s/ttconf_work/$name/g")
+	name=ttconf_$slot$tag work=$tmp/$name backlog=$((backlog_base + slot))
+	dirs=$(directive "$f" "$n" | tr '\n' ' ' |
+		sed "s/ttconf_work/$name/g; s/@BACKLOG@/$backlog/g")
 	src=$tmp/$key.bt btsrc=$src
 	sed "s|@WORK@|$work|g; s/ttconf_work/$name/g" "$f" >"$src"
 	ready_marker "$src"
@@ -318,6 +325,8 @@ run_one() {
 
 jobs_max=${TTCONF_JOBS:-3}
 tag=$(tr -dc a-z </dev/urandom | head -c3)
+# Listen backlogs of this invocation's slots: 100..4000, under somaxconn.
+backlog_base=$((100 + RANDOM % 3900))
 for k in $(seq 0 $((jobs_max - 1))); do
 	cp "$TTCONF_WORK" "$tmp/ttconf_$k$tag"
 done

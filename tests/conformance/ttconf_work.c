@@ -123,9 +123,12 @@ static void tcp(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(a);
+	/* run.sh gives each slot its own backlog (tcpsynbl keys by it). */
+	const char *bl = getenv("TTCONF_BACKLOG");
+	int backlog = bl && atoi(bl) > 0 ? atoi(bl) : 1;
 	int l = socket(AF_INET, SOCK_STREAM, 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1) ||
+	if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, backlog) ||
 	    getsockname(l, (void *)&a, &alen)) {
 		perror("tcp listen");
 		return;
