@@ -99,6 +99,12 @@ int bt_sema__structs(struct bt_sema *s, const struct bt_ast *ast);
  * an 8-byte slot marked unsigned, bpftrace types it by its C type.
  */
 struct bt_type bt_sema__syscall_arg(struct bt_sema *s, const char *ctype);
+/*
+ * id, or the program's own struct/union of the same name when id is a
+ * kernel struct/union the program redefines (reached through a kernel
+ * pointer or member): a name denotes one type, as in bpftrace.
+ */
+uint32_t bt_sema__shadowed(const struct bt_sema *s, uint32_t id);
 /* The id of an in-script struct (or union) called name; false if none. */
 bool bt_sema__script_type(const struct bt_sema *s, bool is_union,
 			  const char *name, uint32_t *id);

@@ -64,14 +64,18 @@ static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
 	case BT_BTF_PTR: {
 		uint32_t tgt;
 		bt_btf__pointee(bt_sema__btf(s), sid, &tgt);
+		/* To a struct the program redefines: to the program's. */
+		uint32_t st = bt_btf__strip(bt_sema__btf(s), tgt);
+		if (bt_sema__shadowed(s, st) != st)
+			tgt = bt_sema__shadowed(s, st);
 		*t = bt_type__ptr(tgt, base->user);
 		return 0;
 	}
 	case BT_BTF_STRUCT:
 	case BT_BTF_UNION:
 		t->kind = BT_T_RECORD;
-		t->btf = sid;
-		t->size = (uint32_t)bt_btf__size(bt_sema__btf(s), sid);
+		t->btf = bt_sema__shadowed(s, sid);
+		t->size = (uint32_t)bt_btf__size(bt_sema__btf(s), t->btf);
 		return 0;
 	case BT_BTF_ARRAY: {
 		uint32_t elem, count;
@@ -261,7 +265,7 @@ static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
 				    "union",
 				    e->member.field);
 		struct bt_type rt = *bt;
-		rt.btf = sid;
+		rt.btf = bt_sema__shadowed(s, sid);
 		return member_btf(s, e, &rt);
 	}
 	if (bt->kind == BT_T_RECORD && !e->member.arrow)

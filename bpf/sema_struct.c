@@ -31,6 +31,19 @@ bool bt_sema__script_type(const struct bt_sema *s, bool is_union,
 	return false;
 }
 
+uint32_t bt_sema__shadowed(const struct bt_sema *s, uint32_t id)
+{
+	uint32_t own;
+	if (!s->nscript_types || !id || !s->btf)
+		return id;
+	enum bt_btf_kind k = bt_btf__kind(s->btf, id);
+	const char *name = bt_btf__name(s->btf, id);
+	if ((k == BT_BTF_STRUCT || k == BT_BTF_UNION) && name &&
+	    bt_sema__script_type(s, k == BT_BTF_UNION, name, &own))
+		return own;
+	return id;
+}
+
 /* The kernel's spelling of a language integer type. */
 static const char *int_spelling(const struct bt_type_name *tn)
 {
