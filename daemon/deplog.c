@@ -15,15 +15,25 @@
 #include "daemon/deplog.h"
 #include "daemon/log.h"
 
+#define AT(log, i) (&(log)->lines[((log)->first + (i)) % TTD_DEPLOG_LINES])
+
+/*
+ * Evicts the oldest line after the pinned ones; the pinned lines slide up
+ * one slot into the hole, so the ring stays contiguous (at most
+ * TTD_DEPLOG_PIN_LINES moves).
+ */
 static void evict_oldest(struct ttd_deplog *log)
 {
-	struct ttd_deplog_line *l = &log->lines[log->first];
+	struct ttd_deplog_line *l = AT(log, log->pinned);
 
 	log->bytes -= strlen(l->text);
 	free(l->text);
-	l->text = NULL;
+	for (size_t k = log->pinned; k > 0; k--)
+		*AT(log, k) = *AT(log, k - 1);
+	AT(log, 0)->text = NULL;
 	log->first = (log->first + 1) % TTD_DEPLOG_LINES;
 	log->n--;
+	log->evicted += log->pinned != 0;
 }
 
 static void add_line(struct ttd_deplog *log, int64_t time_ns, const char *s,
@@ -38,8 +48,9 @@ static void add_line(struct ttd_deplog *log, int64_t time_ns, const char *s,
 	text = strndup(s, len);
 	if (!text)
 		return;
-	while (log->n && (log->n == TTD_DEPLOG_LINES ||
-			  log->bytes + len > TTD_DEPLOG_BYTES))
+	/* Pinned lines hold at most half the bytes: a new line always fits. */
+	while (log->n > log->pinned && (log->n == TTD_DEPLOG_LINES ||
+					log->bytes + len > TTD_DEPLOG_BYTES))
 		evict_oldest(log);
 	log->lines[(log->first + log->n) % TTD_DEPLOG_LINES] =
 		(struct ttd_deplog_line){
@@ -99,6 +110,22 @@ void ttd_deplog__add(struct ttd_deplog *log, int64_t time_ns, const char *text,
 	each_line(log, time_ns, text, mirror, add_line);
 }
 
+void ttd_deplog__pin(struct ttd_deplog *log)
+{
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < log->pinned; i++)
+		bytes += strlen(AT(log, i)->text);
+	while (log->pinned < log->n && log->pinned < TTD_DEPLOG_PIN_LINES) {
+		size_t len = strlen(AT(log, log->pinned)->text);
+
+		if (bytes + len > TTD_DEPLOG_BYTES / 2)
+			break;
+		bytes += len;
+		log->pinned++;
+	}
+}
+
 void ttd_deplog__add_time(struct ttd_deplog *log, int64_t time_ns,
 			  const char *text, bool mirror)
 {
@@ -129,9 +156,7 @@ json_t *ttd_deplog__json(const struct ttd_deplog *log)
 
 	while (arr && (i < log->n || k < log->times_n)) {
 		const struct ttd_deplog_line *a =
-			i < log->n ? &log->lines[(log->first + i) %
-						 TTD_DEPLOG_LINES]
-				   : NULL;
+			i < log->n ? AT(log, i) : NULL;
 		const struct ttd_deplog_line *t =
 			k < log->times_n ? &log->times[(log->times_first + k) %
 						       TTD_DEPLOG_TIME_LINES]
@@ -147,12 +172,22 @@ json_t *ttd_deplog__json(const struct ttd_deplog *log)
 				      json_pack("{s:I,s:o}", "time_ns",
 						(json_int_t)l->time_ns, "text",
 						text__json(l->text)));
+		if (l == a && i == log->pinned && log->evicted)
+			json_array_append_new(
+				arr,
+				json_pack("{s:I,s:o}", "time_ns",
+					  (json_int_t)l->time_ns, "text",
+					  json_sprintf("[%llu lines not kept]",
+						       (unsigned long long)
+							       log->evicted)));
 	}
 	return arr;
 }
 
 void ttd_deplog__clear(struct ttd_deplog *log)
 {
+	log->pinned = 0;
+	log->evicted = 0;
 	while (log->n)
 		evict_oldest(log);
 	log->first = 0;

@@ -291,6 +291,9 @@ int ttd_ingest__attach(struct ttd_ingest *ing, struct ttd_tables *tabs,
 		goto out;
 	}
 	ing->attached = true;
+	/* BEGIN ran during the attach: its banner is in the ring; pin it. */
+	ttd_ingest__drain(ing);
+	ttd_deplog__pin(log);
 	ing->watch = ttd_loop__watch(loop, bt_program__ring_fd(ing->prog),
 				     POLLIN, ring_ready, ing);
 	if (!ing->watch) {

@@ -7,8 +7,8 @@
 # another deployment nor outlives its time limit, the concurrency limit
 # and its drop count, commands killed when their deployment is deleted,
 # signal() delivered to a real process, override() refused with the
-# kernel's reason, and time() lines in the log without pushing the banner
-# out.
+# kernel's reason, and neither time() lines nor text printed per event
+# pushing the BEGIN banner out of the log.
 TT_SUITE=daemon/unsafe
 . "$(dirname "$0")/../lib.sh"
 
@@ -201,10 +201,11 @@ out=$(perl -e '$0 = "ttunsafe_nosig"; $SIG{USR1} = sub { print "got USR1\n"; exi
 	getppid(); select(undef, undef, undef, 0.3); print "no signal\n"; exit 1')
 [ "$out" = "no signal" ] && pass signal_only_where_probed || fail signal_only_where_probed "$out"
 
-# --- time() -------------------------------------------------------------------
+# --- time() and the banner ----------------------------------------------------
 cat >"$dir/clock.bt" <<'EOF'
 BEGIN { printf("Clock banner\n"); }
 interval:ms:100 { time("%H:%M:%S\n"); }
+tracepoint:syscalls:sys_enter_getppid /comm == "ttunsafe_ev"/ { printf("event line\n"); }
 tracepoint:syscalls:sys_enter_getppid /comm == "ttunsafe_none"/ { printf("pid:%d\n", pid); }
 EOF
 t deploy clock --table clock "$dir/clock.bt" >/dev/null 2>&1 || fail clock_deploys "$(tail -3 "$dir/log")"
@@ -214,6 +215,13 @@ first=$(echo "$st" | head -1 | sed 's/^[^ ]*  //')
 ntime=$(echo "$st" | grep -cE '  [0-9]{2}:[0-9]{2}:[0-9]{2}$')
 [ "$first" = "Clock banner" ] && [ "$ntime" = 10 ] && [ "$(echo "$st" | wc -l)" = 11 ] &&
 	pass time_lines_keep_the_banner || fail time_lines_keep_the_banner "$st"
+# Text per event (a printf without conversions) evicts its own kind only.
+perl -e '$0 = "ttunsafe_ev"; getppid() for 1 .. 80'
+st=$(t status clock | sed -n '/^log:$/,$p' | tail -n +2 | sed 's/^[^ ]*  //')
+[ "$(echo "$st" | head -1)" = "Clock banner" ] &&
+	[ "$(echo "$st" | sed -n 2p)" = "[31 lines not kept]" ] &&
+	[ "$(echo "$st" | grep -c '^event line$')" = 49 ] &&
+	pass banner_pinned_under_event_text || fail banner_pinned_under_event_text "$st"
 
 # --- a restart without --allow-unsafe fails the saved unsafe deployment ------
 stop
