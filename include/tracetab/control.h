@@ -101,7 +101,10 @@
  *                  printfs printed: printfs in BEGIN or END and printfs
  *                  without conversions, which are not rows; only in the
  *                  status of one deployment (with "name") and in the
- *                  deploy reply,
+ *                  deploy reply. What BEGIN printed stays (up to 20
+ *                  lines), followed by {"text":"[N lines not kept]"}
+ *                  when later lines were dropped; time() lines are kept
+ *                  apart (the newest 10) and merged in order,
  *         "map_tables": {"my_table_m": N, ...}: tables the running
  *                  program's maps are exported to, with the snapshot
  *                  rows appended to each; absent when none,
