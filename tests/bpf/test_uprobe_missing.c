@@ -70,11 +70,11 @@ static const char *finish(struct bt_program *p)
 TT_TEST(present_fires_missing_skipped)
 {
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	struct bt_program *p = start(
-		"uprobe:%s:tt_um_present,\n"
-		"uprobe:%s:tt_um_absent_xyz { @[func] = count(); }\n"
-		"uretprobe:%s:tt_um_absent_* { @r[retval] = count(); }\n"
-		"uretprobe:%s:tt_um_present { @r[retval] = count(); }\n");
+	struct bt_program *p =
+		start("uprobe:%s:tt_um_present,\n"
+		      "uprobe:%s:tt_um_absent_xyz { @[func] = count(); }\n"
+		      "uretprobe:%s:tt_um_absent_* { @r[retval] = count(); }\n"
+		      "uretprobe:%s:tt_um_present { @r[retval] = count(); }\n");
 	CHECKF(p, "%s", errbuf);
 	if (!p)
 		return;
@@ -153,8 +153,9 @@ TT_TEST(skipped_block_is_still_checked)
 TT_TEST(offset_in_missing_function_skipped)
 {
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	struct bt_program *p = start("uprobe:%s:tt_um_absent_xyz+4 { @x = 1; }\n"
-				     "uprobe:%s:tt_um_present { @p = count(); }");
+	struct bt_program *p =
+		start("uprobe:%s:tt_um_absent_xyz+4 { @x = 1; }\n"
+		      "uprobe:%s:tt_um_present { @p = count(); }");
 	CHECKF(p, "%s", errbuf);
 	if (!p)
 		return;

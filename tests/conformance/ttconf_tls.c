@@ -56,8 +56,7 @@ static const char rsa_cert[] =
 	"R9TrG1H3PS8q2Ml4plqgMXBFiPI3Eg6AIT+WujpfX+d0Uu1QkNrtrkAF1Oak8IgC\n"
 	"ms5nvu48WYglti76FOeGXQQEibyP4ZQH5Wff3BSc2596wq9lK5u2n2MaztfaGxXI\n"
 	"4ue4x4nEpKshl9jMSkehVcE=\n"
-	"-----END CERTIFICATE-----\n"
-;
+	"-----END CERTIFICATE-----\n";
 static const char rsa_key[] =
 	"-----BEGIN PRIVATE KEY-----\n"
 	"MIIEuwIBADANBgkqhkiG9w0BAQEFAASCBKUwggShAgEAAoIBAQCrGNpg1b+y7XlJ\n"
@@ -86,8 +85,7 @@ static const char rsa_key[] =
 	"tAUVCSGF05rpSWNNgXgpZfMqnfR7AonHxnHWcjLEAxoOt2bJzZ4JvJ3SGHmN60Qa\n"
 	"zzAgnfl27cSdGox5ZtD2UMHwQ/42XNvGfcGAfWPowaCc9wJl6bS/JQpZbDgjleRE\n"
 	"dyQ6ltF7bLXkBk3oGcAo\n"
-	"-----END PRIVATE KEY-----\n"
-;
+	"-----END PRIVATE KEY-----\n";
 static const char ec_cert[] =
 	"-----BEGIN CERTIFICATE-----\n"
 	"MIIBhTCCASugAwIBAgIUHvaK+g6Lk7LMvpFkt48yg7lwzcMwCgYIKoZIzj0EAwIw\n"
@@ -99,17 +97,16 @@ static const char ec_cert[] =
 	"ihwwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBTsAm44U0OIGHM\n"
 	"y2xqH/Su5LFxcU/9yRr7rN9JLwQoBwIhAP+4VjyQRSnjXnRqEMvbUGzpVgblszpp\n"
 	"+cZCFw/Iozr6\n"
-	"-----END CERTIFICATE-----\n"
-;
+	"-----END CERTIFICATE-----\n";
 static const char ec_key[] =
 	"-----BEGIN PRIVATE KEY-----\n"
 	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjJ2UNpmi75/IXkND\n"
 	"ZUZNFkGSZ5rHJ3qgHNfALX7NM6OhRANCAARTq+tSGFI7nexkQGEPdNBpsaX178ul\n"
 	"yydgHJ9EOkZW0R4Wqo/ZyhdIHlZgMqnQoTiu/7bJ6KG1ZBKKYxZaT2fo\n"
-	"-----END PRIVATE KEY-----\n"
-;
+	"-----END PRIVATE KEY-----\n";
 
 /* The library calls the part makes, found with dlsym. */
+/* clang-format off */
 #define SSL_FNS(X)                                                         \
 	X(TLS_server_method) X(TLS_client_method) X(SSL_CTX_new)           \
 	X(SSL_CTX_free) X(SSL_CTX_ctrl) X(SSL_CTX_set_cipher_list)         \
@@ -120,6 +117,7 @@ static const char ec_key[] =
 #define CRYPTO_FNS(X)                                                      \
 	X(BIO_new_mem_buf) X(BIO_free) X(PEM_read_bio_X509)                \
 	X(PEM_read_bio_PrivateKey) X(X509_free) X(EVP_PKEY_free)
+/* clang-format on */
 #define DECLARE(f) __typeof__(f) *f;
 static struct {
 	SSL_FNS(DECLARE) CRYPTO_FNS(DECLARE)
@@ -131,8 +129,7 @@ struct tls_kind {
 };
 
 static const struct tls_kind kinds[] = {
-	{"RSA", rsa_cert, rsa_key, "RSA+SHA256",
-	 "ECDHE-RSA-AES128-GCM-SHA256"},
+	{"RSA", rsa_cert, rsa_key, "RSA+SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
 	{"ECDSA", ec_cert, ec_key, "ECDSA+SHA256",
 	 "ECDHE-ECDSA-AES128-GCM-SHA256"},
 };
@@ -152,7 +149,7 @@ static int load_api(void)
 		fprintf(stderr, "ttconf_tls: %s\n", dlerror());
 		return -1;
 	}
-#define LOAD(lib, f)                                             \
+#define LOAD(lib, f)                                      \
 	if (!(api.f = (__typeof__(api.f))dlsym(lib, #f))) \
 		return fail("dlsym " #f);
 #define LOAD_SSL(f) LOAD(ssl, f)
@@ -187,8 +184,8 @@ static int use_cert(SSL_CTX *ctx, const struct tls_kind *k)
 	BIO *cb = api.BIO_new_mem_buf(k->cert, -1);
 	BIO *kb = api.BIO_new_mem_buf(k->key, -1);
 	X509 *x = cb ? api.PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
-	EVP_PKEY *pk = kb ? api.PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL)
-			  : NULL;
+	EVP_PKEY *pk =
+		kb ? api.PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
 	int ok = x && pk && api.SSL_CTX_use_certificate(ctx, x) == 1 &&
 		 api.SSL_CTX_use_PrivateKey(ctx, pk) == 1;
 
@@ -271,8 +268,7 @@ static int listen_loopback(struct sockaddr_in *addr)
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
-	    listen(fd, 1) ||
-	    getsockname(fd, (struct sockaddr *)addr, &len)) {
+	    listen(fd, 1) || getsockname(fd, (struct sockaddr *)addr, &len)) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -312,18 +308,25 @@ static int handshake(const struct tls_kind *k)
 	return rc;
 }
 
+/* Whether the comma-separated list parts names name. */
+static bool names_part(const char *parts, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = parts; p; p = strchr(p, ',')) {
+		p += *p == ',';
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return true;
+	}
+	return false;
+}
+
 void ttconf_tls__run(const char *parts);
 
-/* Runs the TLS part when parts (comma-separated) names "tls". */
+/* Runs the TLS part when parts (TTCONF_IO) names "tls". */
 void ttconf_tls__run(const char *parts)
 {
-	const char *p = parts;
-	size_t n = strlen("tls");
-
-	while (p && (p = strstr(p, "tls")) &&
-	       !((p == parts || p[-1] == ',') && (p[n] == 0 || p[n] == ',')))
-		p += n;
-	if (!p || load_api() < 0)
+	if (!names_part(parts, "tls") || load_api() < 0)
 		return;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (handshake(&kinds[i]) < 0)
