@@ -3,9 +3,10 @@
  * program-wide printf -> table rules.
  *
  * Variables are per unit: their type is fixed by the first assignment in
- * program order, later assignments must be compatible. Maps are global:
- * the first assignment (in any probe) fixes key and value types, and
- * every later use anywhere must agree. Expression typing is in
+ * program order (narrow integers included), later assignments must be
+ * compatible (types.c says what an integer of another width does). Maps
+ * are global: the first assignment (in any probe) fixes key and value
+ * types, and every later use anywhere must agree. Expression typing is in
  * sema_expr.c; builtin rules in builtins.c.
  */
 #include "bpf/sema.h"
