@@ -10,6 +10,7 @@
  *            by this process (biolatency, biosnoop, biostacks)
  *   oom      a child in a fresh 32 MiB memory cgroup allocates until the
  *            OOM killer kills it (oomkill)
+ *   unix     16 bytes through a UNIX stream socket pair (undump)
  *   retrans  a TCP connection on 127.7.7.7 whose server socket drops what
  *            arrives (a classic BPF filter returning 0), so the client's
  *            data is retransmitted once after the minimum RTO (tcpretrans)
@@ -199,6 +200,23 @@ static void retrans(void)
 }
 
 /* Runs the parts named in `parts` (see the top); declared in ttconf_work.c. */
+/* Sends one message through a UNIX stream socket pair and reads it. */
+static void unix_stream(void)
+{
+	static const char msg[] = "ttconf unix data";
+	char buf[sizeof(msg)];
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		perror("ttconf_io unix: socketpair");
+		return;
+	}
+	if (write(sv[0], msg, sizeof(msg) - 1) != sizeof(msg) - 1 ||
+	    read(sv[1], buf, sizeof(buf)) != sizeof(msg) - 1)
+		perror("ttconf_io unix: write/read");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 void ttconf_io__run(const char *parts);
 
 void ttconf_io__run(const char *parts)
@@ -206,7 +224,10 @@ void ttconf_io__run(const char *parts)
 	static const struct {
 		const char *name;
 		void (*run)(void);
-	} all[] = {{"block", block_io}, {"oom", oom}, {"retrans", retrans}};
+	} all[] = {{"block", block_io},
+		   {"oom", oom},
+		   {"unix", unix_stream},
+		   {"retrans", retrans}};
 	char *list = strdup(parts ? parts : ""), *save = NULL;
 	for (char *p = strtok_r(list, ",", &save); p;
 	     p = strtok_r(NULL, ",", &save)) {
