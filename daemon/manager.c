@@ -262,8 +262,9 @@ static int start_table(struct ttd_manager *mgr, struct ttd_deployment *dep,
 /*
  * Probes the program runs without (uprobes on functions a library lacks,
  * dropped silently by bpftrace 0.17): one warning line each in the
- * deployment's log (mirrored to the daemon's), so nobody wonders why a
- * probe never fires. status also lists them (skipped__json).
+ * deployment's log (mirrored to the daemon's), right after the attach,
+ * so nobody wonders why a probe never fires. status also lists them
+ * (skipped__json).
  */
 static void skipped__log(struct ttd_deployment *dep,
 			 const struct ttd_ingest *ing)
@@ -277,6 +278,8 @@ static void skipped__log(struct ttd_deployment *dep,
 			 dep->prog + 1, d.line, d.col, d.msg);
 		ttd_deplog__add(&dep->log, wall_now(), line, true);
 	}
+	/* Kept with the BEGIN banner: per-event text never evicts them. */
+	ttd_deplog__pin(&dep->log);
 }
 
 /* ["line:col: message", ...] of the running program's skipped probes. */
