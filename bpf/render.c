@@ -144,11 +144,11 @@ static void stack_text(int stack_fd, const struct bt_type *t, int64_t id,
 	if (!len)
 		return;
 	buf[0] = 0;
+	/* No stack (a kernel thread's ustack) or one gone from the map:
+	 * empty text, as bpftrace 0.17 prints it. */
 	if (id < 0 || stack_fd < 0 ||
-	    bpf_map_lookup_elem(stack_fd, &(uint32_t){ (uint32_t)id }, ips)) {
-		snprintf(buf, len, "\n%*s[unknown stack]\n", indent, "");
+	    bpf_map_lookup_elem(stack_fd, &(uint32_t){ (uint32_t)id }, ips))
 		return;
-	}
 	o += (size_t)snprintf(buf, len, "\n");
 	for (unsigned i = 0; i < frames && ips[i] && o + 1 < len; i++)
 		frame(t, ips[i], pid, indent, buf, len, &o);

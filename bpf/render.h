@@ -50,6 +50,7 @@ void bt_render__value(const struct bt_type *t, const uint8_t *p, char *buf,
  * "<indent spaces>symbol+offset" (bpftrace mode; user frames whose
  * process or symbol is gone as 0x<hex>) or "\t<hex> symbol+offset"
  * (perf mode; user frames add " (<file>)", or "0x<hex> ([unknown])").
+ * No stack (a kernel thread's ustack, a failed or evicted id) is "".
  */
 void bt_render__stack_of(const struct bt_object *obj, const struct bt_type *t,
 			 const uint8_t *p, int indent, char *buf, size_t len);

@@ -443,6 +443,21 @@ TT_TEST(cat_with_a_format)
 	       "%s", errbuf);
 }
 
+/* The idle task has no user stack: bpftrace prints it as "". */
+TT_TEST(missing_stack_is_empty)
+{
+	struct rows r = { .prog = start(
+				  "tracepoint:sched:sched_switch /pid == 0/ { "
+				  "printf(\"[%s]\", ustack(perf)); exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	drain(&r, 1);
+	bt_program__free(r.prog);
+	if (!r.n)
+		SKIP("no CPU went idle within 3 s (a busy machine)");
+	CHECK_STR(r.text[0], "[]");
+}
+
 TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(print_value_of_a_stack),
 	TT_CASE(print_value_goes_to_the_text_callback),
@@ -454,4 +469,5 @@ TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(avg_and_stats_maps_print_by_average),
 	TT_CASE(buf_of_a_string),
 	TT_CASE(hist_prints_large_values_in_2g_bucket),
-	TT_CASE(printf_percent_as_bpftrace), TT_CASE(cat_with_a_format))
+	TT_CASE(printf_percent_as_bpftrace), TT_CASE(cat_with_a_format),
+	TT_CASE(missing_stack_is_empty))
