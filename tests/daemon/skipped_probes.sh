@@ -83,6 +83,28 @@ print(json.dumps(d["skipped_probes"]))' "$dir/sock" 2>&1)
 echo "$json" | grep -q '^\["2:1: uprobe:.*tt_no_such_function_xyz skipped' &&
 	pass status_json_skipped_probes || fail status_json_skipped_probes "$json"
 
+# Debian's sslsnoop.bt unchanged (14 of its attach points are rsa_ossl_*,
+# ossl_ecdsa_* and ossl_ecdh_* functions this libcrypto does not export)
+# over the conformance workload's TLS part: two TLS 1.2 handshakes (RSA,
+# ECDSA), ping/pong, close_notify.
+work=$TT_BUILD/conformance/ttconf_work
+ssl=$TT_ROOT/tests/conformance/corpus/tools/sslsnoop.bt
+if make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$work" >/dev/null 2>&1 &&
+	t deploy ssl --table sslsnoop "$ssl" >/dev/null 2>&1; then
+	cp "$work" "$dir/tt_skip_tls"
+	(cd "$dir" && TTCONF_IO=tls ./tt_skip_tls >/dev/null 2>&1)
+	t status >/dev/null
+	got=$(t query "SELECT col5, col6, count(*) FROM sslsnoop WHERE col3 = 'tt_skip_tls' GROUP BY col5, col6 ORDER BY col6, col5" --format csv | tail -n +2 | tr '\n' ' ')
+	want='1,RSA_sign,1 1,RSA_verify,1 1,SSL_do_handshake,4 0,SSL_read,2 4,SSL_read,4 4,SSL_write,4 '
+	[ "$got" = "$want" ] && pass sslsnoop_unchanged_rows ||
+		fail sslsnoop_unchanged_rows "got '$got' want '$want'"
+	n=$(t status ssl | grep -c 'warning: program 1:.* skipped')
+	[ "$n" = 14 ] && pass sslsnoop_skipped_probes_listed ||
+		fail sslsnoop_skipped_probes_listed "$n warnings: $(t status ssl)"
+else
+	fail sslsnoop_unchanged_rows "cannot build $work or deploy $ssl"
+fi
+
 # Nothing left to attach: the deployment fails and says why.
 printf 'uprobe:libc:tt_no_such_function_xyz { printf("pid:%%d\\n", pid); }\n' >"$dir/q.bt"
 t deploy none --table none "$dir/q.bt" >/dev/null 2>&1
