@@ -134,7 +134,7 @@ static void bucket_label(const struct bt_map_def *m, uint32_t i, char *buf,
 	}
 }
 
-/* One histogram: the buckets from the first to the last non-empty one. */
+/* A histogram prints its buckets from the first to the last non-empty one. */
 /*
  * bpftrace 0.17's hist() takes the log2 of the low 32 bits' range only:
  * every value from 2^31 up lands in [2G, 4G). The map keeps the true
@@ -152,9 +152,16 @@ static void fold_hist(const struct bt_map_def *m, uint64_t *b)
 	}
 }
 
-static void print_hist(const struct bt_map_def *m, uint8_t *val, FILE *out)
+/*
+ * One histogram. print(@h, top, div) as bpftrace 0.17: hist() counts
+ * print divided by div while the bars keep the undivided proportions;
+ * lhist() ignores div.
+ */
+static void print_hist(const struct bt_map_def *m, uint8_t *val, int64_t div,
+		       FILE *out)
 {
 	uint64_t *b = (uint64_t *)val;
+	uint64_t d = div > 0 && m->kind == BT_MAPK_HIST ? (uint64_t)div : 1;
 	fold_hist(m, b);
 	uint32_t lo = m->nbuckets, hi = 0;
 	uint64_t max = 0;
@@ -173,7 +180,7 @@ static void print_hist(const struct bt_map_def *m, uint8_t *val, FILE *out)
 		memset(bar + n, ' ', 52 - n);
 		bar[52] = 0;
 		fprintf(out, "%-16s%8llu |%s|\n", label,
-			(unsigned long long)b[i], bar);
+			(unsigned long long)(b[i] / d), bar);
 	}
 	fputc('\n', out);
 }
@@ -188,14 +195,17 @@ static int64_t avg_of(const uint8_t *val)
 	return count ? sum / (int64_t)count : 0;
 }
 
+/* avg(): print(@a, top, div) divides the average; stats() ignores div. */
 static void print_agg(const struct bt_map_def *m, const uint8_t *val,
-		      FILE *out)
+		      int64_t div, FILE *out)
 {
 	uint64_t count;
 	int64_t sum;
 	memcpy(&count, val, 8);
 	memcpy(&sum, val + 8, 8);
 	int64_t avg = avg_of(val);
+	if (m->kind == BT_MAPK_AVG && div > 0)
+		avg /= div;
 	if (m->kind == BT_MAPK_AVG)
 		fprintf(out, "%lld\n", (long long)avg);
 	else
@@ -221,6 +231,25 @@ static int by_avg(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
 	int64_t u = avg_of(x->val), v = avg_of(y->val);
+	return u < v ? -1 : u > v;
+}
+
+/* The total count of a hist()/lhist() value. */
+static uint64_t hist_total(const uint8_t *val)
+{
+	uint64_t t = 0, c;
+	for (uint32_t i = 0; i < sort_map->nbuckets; i++) {
+		memcpy(&c, val + 8 * i, 8);
+		t += c;
+	}
+	return t;
+}
+
+/* hist()/lhist() maps print by total count, as bpftrace 0.17. */
+static int by_total(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	uint64_t u = hist_total(x->val), v = hist_total(y->val);
 	return u < v ? -1 : u > v;
 }
 
@@ -326,8 +355,12 @@ int bt_maps__print_one(const struct bt_object *obj,
 		qsort(e, n, sizeof(*e), by_value);
 	else if (m->kind == BT_MAPK_AVG || m->kind == BT_MAPK_STATS)
 		qsort(e, n, sizeof(*e), by_avg);
+	else if (m->kind == BT_MAPK_HIST || m->kind == BT_MAPK_LHIST)
+		qsort(e, n, sizeof(*e), by_total);
 	else if (m->key.kind != BT_T_NONE)
 		qsort(e, n, sizeof(*e), by_key);
+	if (m->kind == BT_MAPK_STATS) /* bpftrace 0.17 ignores both here */
+		top = div = 0;
 	size_t first = top > 0 && (size_t)top < n ? n - (size_t)top : 0;
 	for (size_t i = first; i < n; i++) {
 		if (div > 0 && plain && m->value.kind == BT_T_INT) {
@@ -341,9 +374,9 @@ int bt_maps__print_one(const struct bt_object *obj,
 		fputs(": ", out);
 		if (m->kind == BT_MAPK_HIST || m->kind == BT_MAPK_LHIST) {
 			fputc('\n', out);
-			print_hist(m, e[i].val, out);
+			print_hist(m, e[i].val, div, out);
 		} else if (!plain) {
-			print_agg(m, e[i].val, out);
+			print_agg(m, e[i].val, div, out);
 		} else {
 			print_value(out, obj, &m->value, e[i].val, 4);
 			fputc('\n', out);

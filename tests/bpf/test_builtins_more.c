@@ -458,6 +458,47 @@ TT_TEST(missing_stack_is_empty)
 	CHECK_STR(r.text[0], "[]");
 }
 
+/*
+ * print(@m, top, div) as bpftrace 0.17: hist maps sort by total count and
+ * print counts divided with undivided bars, lhist ignores div, avg
+ * divides, stats ignores top and div.
+ */
+TT_TEST(print_top_div_on_aggregations)
+{
+	struct rows r = { .prog = start(
+				  "BEGIN { @h[1] = hist(5); @h[1] = hist(5); "
+				  "@h[1] = hist(5); @h[1] = hist(5); "
+				  "@h[1] = hist(50); @h[2] = hist(9); "
+				  "@h[0] = hist(7); @h[0] = hist(7);\n"
+				  "  @l = lhist(3, 0, 10, 1); @l = lhist(3, 0, 10, 1);\n"
+				  "  @a = avg(9); @s[1] = stats(5); @s[2] = stats(7);\n"
+				  "  print(@h, 2, 2); print(@l, 0, 2); print(@a, 0, 2);"
+				  " print(@s, 1, 2); clear(@h); clear(@l); clear(@a);"
+				  " clear(@s); exit(); }",
+				  NULL) };
+	CHECKF(r.prog, "%s", errbuf);
+	char out[4096] = "";
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	bt_program__set_output(r.prog, f);
+	drain(&r, 0);
+	bt_program__free(r.prog);
+	fclose(f);
+	const char *bar52 = "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@";
+	char want[4096];
+	snprintf(want, sizeof(want),
+		 "@h[0]: \n[4, 8)                 1 |%s|\n\n"
+		 "@h[1]: \n[4, 8)                 2 |%s|\n"
+		 "[8, 16)                0 |%52s|\n"
+		 "[16, 32)               0 |%52s|\n"
+		 "[32, 64)               0 |@@@@@@@@@@@@@%39s|\n\n"
+		 "@l: \n[3, 4)                 2 |%s|\n\n"
+		 "@a: 4\n\n"
+		 "@s[1]: count 1, average 5, total 5\n"
+		 "@s[2]: count 1, average 7, total 7\n\n",
+		 bar52, bar52, "", "", "", bar52);
+	CHECK_STR(out, want);
+}
+
 TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(print_value_of_a_stack),
 	TT_CASE(print_value_goes_to_the_text_callback),
@@ -470,4 +511,5 @@ TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(buf_of_a_string),
 	TT_CASE(hist_prints_large_values_in_2g_bucket),
 	TT_CASE(printf_percent_as_bpftrace), TT_CASE(cat_with_a_format),
-	TT_CASE(missing_stack_is_empty))
+	TT_CASE(missing_stack_is_empty),
+	TT_CASE(print_top_div_on_aggregations))
