@@ -350,12 +350,18 @@ for f in "$@"; do
 	i=$((i + 1))
 done
 wait
-declare -A verdict_of
+declare -A verdict_of variant_of
 nsame=0 ndiff=0 nunsup=0 nlok=0 nlfail=0
 for j in $(seq 0 $((i - 1))); do
 	[ -f "$tmp/row.$j" ] && cat "$tmp/row.$j"
 	read -r n v <"$tmp/v.$j" || continue
 	verdict_of[$n]=$v
+	# An adaptation says whose in its header (tcpconnect_tp.bt: "tracetab
+	# conformance adaptation of tcpconnect.bt").
+	if [[ $n == tools/* ]]; then
+		f=$(grep -m1 -oE 'tracetab conformance adaptation of [[:alnum:]_]+\.bt' "$here/corpus/$n.bt")
+		[ -n "$f" ] && f=${f##* } && variant_of[$n]=tools/${f%.bt}
+	fi
 	case $v in
 	same) nsame=$((nsame + 1)) ;;
 	differs) ndiff=$((ndiff + 1)) ;;
@@ -366,20 +372,25 @@ for j in $(seq 0 $((i - 1))); do
 done
 echo "conformance: $nsame same, $ndiff differ, $nunsup unsupported"
 echo "load-only: $nlok loaded, $nlfail failed"
-# The issue's count: a Debian tool (corpus/tools/T.bt) agrees when T or its
-# tracepoint adaptation T_tp agrees with bpftrace.
-ndeb=0 ndebok=0 ndebtp=0
+# The issue's count: a Debian tool (a corpus/tools/T.bt that adapts no
+# other) agrees when T or one of its adaptations (tracepoints for kprobes,
+# libc for the libpthread stub) agrees with bpftrace.
+declare -A adapted_ok
+for n in "${!variant_of[@]}"; do
+	[ "${verdict_of[$n]}" = same ] && adapted_ok[${variant_of[$n]}]=1
+done
+ndeb=0 ndebok=0 ndebad=0
 for n in "${!verdict_of[@]}"; do
-	[[ $n == tools/* && $n != *_tp ]] || continue
+	[[ $n == tools/* && -z ${variant_of[$n]:-} ]] || continue
 	ndeb=$((ndeb + 1))
 	if [ "${verdict_of[$n]}" = same ]; then
 		ndebok=$((ndebok + 1))
-	elif [ "${verdict_of[${n}_tp]:-}" = same ]; then
-		ndebok=$((ndebok + 1)) ndebtp=$((ndebtp + 1))
+	elif [ -n "${adapted_ok[$n]:-}" ]; then
+		ndebok=$((ndebok + 1)) ndebad=$((ndebad + 1))
 	fi
 done
 [ $ndeb = 0 ] ||
-	echo "debian tools: $ndebok of $ndeb agree ($ndebtp via tracepoint adaptations)"
+	echo "debian tools: $ndebok of $ndeb agree ($ndebad via adaptations)"
 
 if [ -n "$results" ]; then
 	for n in "${!verdict_of[@]}"; do echo "$n ${verdict_of[$n]}"; done | sort >"$results"

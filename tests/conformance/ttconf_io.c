@@ -227,7 +227,8 @@ void ttconf_io__run(const char *parts)
 	} all[] = {{"block", block_io},
 		   {"oom", oom},
 		   {"unix", unix_stream},
-		   {"retrans", retrans}};
+		   {"retrans", retrans},
+		   {"tls", NULL}}; /* ttconf_tls.c runs it */
 	char *list = strdup(parts ? parts : ""), *save = NULL;
 	for (char *p = strtok_r(list, ",", &save); p;
 	     p = strtok_r(NULL, ",", &save)) {
@@ -235,9 +236,10 @@ void ttconf_io__run(const char *parts)
 		while (i < sizeof(all) / sizeof(all[0]) &&
 		       strcmp(all[i].name, p) != 0)
 			i++;
-		if (i < sizeof(all) / sizeof(all[0]))
-			all[i].run();
-		else
+		if (i < sizeof(all) / sizeof(all[0])) {
+			if (all[i].run)
+				all[i].run();
+		} else
 			fprintf(stderr, "ttconf_io: unknown part '%s'\n", p);
 	}
 	free(list);
