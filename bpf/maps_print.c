@@ -378,7 +378,8 @@ int bt_maps__print_one(const struct bt_object *obj,
 		} else if (!plain) {
 			print_agg(m, e[i].val, div, out);
 		} else {
-			print_value(out, obj, &m->value, e[i].val, 4);
+			/* Stack values indent frames by 8, keys by 4. */
+			print_value(out, obj, &m->value, e[i].val, 8);
 			fputc('\n', out);
 		}
 	}

@@ -281,7 +281,7 @@ TT_TEST(kstack_modes_and_depths)
 	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
 			"  @p[kstack(perf, 2)] = count(); "
 			"@b[kstack(bpftrace, 1)] = count();\n"
-			"  @q[kstack(perf)] = count();\n"
+			"  @q[kstack(perf)] = count(); @v = kstack(1);\n"
 			"  printf(\"[%%s]\", kstack(perf, 1));\n}",
 			getpid());
 	struct rows r = { .prog = start(src, NULL) };
@@ -313,6 +313,8 @@ TT_TEST(kstack_modes_and_depths)
 	CHECKF(lines == 3, "%d lines in %s", lines, out);
 	CHECKF(strstr(out, "@q[\n\t") && strstr(out, " do_syscall_64+"), "%s",
 	       out);
+	/* A stack as a value: frames indented by 8. */
+	CHECKF(strstr(out, "@v: \n        perf_syscall_enter+"), "%s", out);
 }
 
 /* User frames name symbol+offset (perf mode: and the file), through the
