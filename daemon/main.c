@@ -324,6 +324,9 @@ static int setup_signals(struct daemon *d)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* An ignored SIGCHLD (inherited) would reap system() commands
+	 * behind the runner's back. */
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

@@ -215,9 +215,11 @@ static void on_out(void *ctx, int revents)
 static void reap(struct child *c)
 {
 	struct ttd_runner *r = c->r;
-	int status;
+	int status = 0;
+	pid_t w = c->reaped ? 0 : waitpid(c->pid, &status, WNOHANG);
 
-	if (c->reaped || waitpid(c->pid, &status, WNOHANG) != c->pid)
+	/* ECHILD: SIGCHLD was ignored and the kernel reaped it at exit. */
+	if (w == 0 || (w < 0 && errno != ECHILD))
 		return;
 	c->reaped = true;
 	unwatch(r, &c->w_pid);
@@ -490,7 +492,7 @@ void ttd_runner__free(struct ttd_runner *r, struct ttd_runner_stats *st)
 
 			/* Bounded: a process stuck in the kernel is left. */
 			poll(&p, 1, 1000);
-			if (waitpid(c->pid, NULL, WNOHANG) != c->pid)
+			if (waitpid(c->pid, NULL, WNOHANG) == 0)
 				ttd_warn("deployment %s: system() command "
 					 "pid %d did not exit after SIGKILL",
 					 r->log->name, (int)c->pid);

@@ -191,6 +191,28 @@ TT_TEST(long_line_comes_in_pieces)
 	CHECK_INT(len[2], 3000 - 2 * TTD_DEPLOG_LINE_MAX);
 }
 
+TT_TEST(ignored_sigchld_still_completes)
+{
+	struct fixture f;
+	struct ttd_runner_stats st = {0};
+
+	/* The kernel reaps the children itself: the runner must notice. */
+	signal(SIGCHLD, SIG_IGN);
+	CHECK(setup(&f, 4, 5000) == 0);
+	CHECK_INT(ttd_runner__run(f.r, "echo reaped elsewhere"), 0);
+	settle(&f, 3000);
+	struct ttd_runner_stats mid;
+	ttd_runner__stats(f.r, &mid);
+	char *text = log_text(&f.log);
+	teardown(&f, &st);
+	signal(SIGCHLD, SIG_DFL);
+	bool ok = text && strstr(text, "reaped elsewhere");
+	free(text);
+	CHECK(ok);
+	CHECK_INT(mid.running, 0);
+	CHECK_INT(st.failed, 0);
+}
+
 TT_TEST(exit_status_is_reported)
 {
 	struct fixture f;
@@ -357,8 +379,9 @@ TT_TEST(free_finishes_quick_kills_slow_reaps_all)
 }
 
 TT_MAIN("daemon/runner", TT_CASE(output_lines_reach_the_log),
-	TT_CASE(long_line_comes_in_pieces), TT_CASE(exit_status_is_reported),
-	TT_CASE(limit_drops_and_counts),
+	TT_CASE(long_line_comes_in_pieces),
+	TT_CASE(ignored_sigchld_still_completes),
+	TT_CASE(exit_status_is_reported), TT_CASE(limit_drops_and_counts),
 	TT_CASE(time_limit_kills_the_process_group),
 	TT_CASE(background_command_counts_until_its_limit),
 	TT_CASE(output_is_bounded),
