@@ -8,7 +8,10 @@
 # and the totals line
 #     conformance: N same, N differ, N unsupported
 # plus "load-only: N loaded, N failed" for programs bpftrace cannot run here
-# (kprobe, kfunc), which tracetab compiles and loads with bt_load.
+# (kprobe, kfunc), which tracetab compiles and loads with bt_load, and
+# "debian tools: N of M agree (K via adaptations)": the tools Debian ships
+# (corpus/tools/T.bt) that agree themselves or through an adaptation (a
+# corpus tool whose header says "tracetab conformance adaptation of T.bt").
 #
 #   run.sh [-x EXPECTED] [-o RESULTS] [PROGRAM.bt...]
 #
@@ -26,11 +29,12 @@
 #               bounds and unit suffixes follow latencies)
 #   clock       replace wall-clock times (HH:MM:SS, from time()) by
 #               HH:MM:SS and compare every other field exactly
-#   maskcol=I,J replace the I-th and J-th blank-separated fields of every
-#               line by N (a latency column) and compare the rest exactly
-#   work=P,Q    the workload also runs its optional parts P, Q (ttconf_io.c:
-#               block I/O, an OOM kill, TCP retransmits), which cost time
-#               or root setup every other program can do without
+#   maskcol=I,J replace blank-separated fields I, J... of every line by N
+#               (latency, load average) and compare the rest exactly
+#   work=P,Q    the workload also runs its optional parts P, Q (TTCONF_IO:
+#               block, oom, unix, retrans in ttconf_io.c; tls in
+#               ttconf_tls.c), which cost time or leave traces every other
+#               program can do without
 #   uniq        compare the set of distinct lines (periodic output)
 #   grep=RE     keep only output lines matching the extended regex RE
 #   keep=RE     keep only the map entries (a line starting with @ and the
@@ -50,10 +54,9 @@
 # "@WORK@" in a program is replaced by the workload's path; "@BACKLOG@" in
 # a directive by the listen backlog of the slot's workload (TTCONF_BACKLOG,
 # unique per slot and invocation, so a backlog-keyed map entry is this
-# slot's own). Output lines are
-# compared as a sorted multiset (bpftrace prints map entries and events from
-# several CPUs in no fixed order); empty lines and bpftrace's
-# "Attaching N probes..." line are dropped.
+# slot's own). Output lines are compared as a sorted multiset (bpftrace
+# prints map entries and events from several CPUs in no fixed order); empty
+# lines and bpftrace's "Attaching N probes..." line are dropped.
 #
 # Environment: BT_RUN, BT_LOAD, TTCONF_WORK (binaries), BPFTRACE.
 set -u
