@@ -384,7 +384,15 @@ static struct bt_einfo *call(struct bt_sema *s, const struct bt_expr *e)
 	if (!ei)
 		return NULL;
 	ei->bi = bi;
-	return bi->check(s, e, ei) < 0 ? NULL : ei;
+	/* The rule types the arguments, which can grow the table and move
+	 * *ei: it fills a copy, stored once it is done. */
+	struct bt_einfo done = *ei;
+	if (bi->check(s, e, &done) < 0)
+		return NULL;
+	ei = bt_sema__info(s, e);
+	if (ei)
+		*ei = done;
+	return ei;
 }
 
 static bool is_int(const struct bt_einfo *ei)

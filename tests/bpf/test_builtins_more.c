@@ -501,6 +501,60 @@ TT_TEST(print_top_div_on_aggregations)
 	CHECK_STR(out, want);
 }
 
+struct seq {
+	struct bt_program *prog;
+	int n, bad;
+};
+
+/* Row i of the growth test must read "i i+1". */
+static int on_seq(void *ctx, const struct bt_row *row)
+{
+	struct seq *q = ctx;
+	char text[64], want[64];
+	bt_program__format_row(q->prog, row, text, sizeof(text));
+	snprintf(want, sizeof(want), "%d %d\n", q->n, q->n + 1);
+	q->bad += strcmp(text, want) != 0;
+	q->n++;
+	return 0;
+}
+
+/*
+ * Regression (tcplife_tp): typing a call's arguments can grow the
+ * annotation table; the call's own entry moved and its printf id was
+ * written to freed memory, so the record went out with size 0. 100
+ * printfs after 0..4 padding statements put a growth inside some call's
+ * arguments; every row must still arrive intact.
+ */
+TT_TEST(printf_args_survive_table_growth)
+{
+	for (int pad = 0; pad < 5; pad++) {
+		char *src = malloc(16384);
+		size_t o = (size_t)snprintf(src, 16384, "BEGIN {");
+		for (int i = 0; i < pad; i++)
+			o += (size_t)snprintf(src + o, 16384 - o, " $p%d = %d;",
+					      i, i);
+		for (int i = 0; i < 100; i++)
+			o += (size_t)snprintf(src + o, 16384 - o,
+					      " printf(\"%%d %%d\\n\", %d, %d + 1);",
+					      i, i);
+		snprintf(src + o, 16384 - o, " exit(); }");
+		struct seq q = { .prog = start(src, NULL) };
+		free(src);
+		CHECKF(q.prog, "pad %d: %s", pad, errbuf);
+		if (!q.prog)
+			continue;
+		struct pollfd pfd = { .fd = bt_program__ring_fd(q.prog),
+				      .events = POLLIN };
+		for (int i = 0; i < 300 && q.n < 100; i++) {
+			bt_program__consume(q.prog, on_seq, &q);
+			poll(&pfd, 1, 10);
+		}
+		bt_program__free(q.prog);
+		CHECKF(q.n == 100 && !q.bad, "pad %d: %d rows, %d wrong", pad,
+		       q.n, q.bad);
+	}
+}
+
 TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(print_value_of_a_stack),
 	TT_CASE(print_value_goes_to_the_text_callback),
@@ -514,4 +568,5 @@ TT_MAIN("builtins_more", TT_CASE(print_value_texts),
 	TT_CASE(hist_prints_large_values_in_2g_bucket),
 	TT_CASE(printf_percent_as_bpftrace), TT_CASE(cat_with_a_format),
 	TT_CASE(missing_stack_is_empty),
-	TT_CASE(print_top_div_on_aggregations))
+	TT_CASE(print_top_div_on_aggregations),
+	TT_CASE(printf_args_survive_table_growth))
