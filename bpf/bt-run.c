@@ -17,8 +17,9 @@
  *                 "bt-run: rows N lost L" to stderr (benchmarks)
  *
  * Exit codes: 0 success, 1 compile/load/attach error, 2 usage error.
- * Probes skipped as bpftrace skips them (uprobes on functions a library
- * lacks) are warnings on stderr; the rest attach.
+ * Compile warnings (bt_program__warning) and probes skipped as bpftrace
+ * skips them (uprobes on functions a library lacks) are warnings on
+ * stderr, "FILE:LINE:COL: warning: ..."; the rest attach.
  * The line "READY" goes to stderr once the probes are attached, so that
  * tests know when to start generating events.
  */
@@ -168,18 +169,27 @@ static int fail(struct bt_diags *d, const char *src, const char *file)
 	return 1;
 }
 
+typedef int (*warning_fn)(const struct bt_program *prog, size_t i,
+			  struct bt_diag *out);
+
 /*
- * bpftrace 0.17 drops uprobes on functions a library lacks without a
- * word; bt-run skips them too but says so, so that nobody wonders why a
- * probe never fires.
+ * Prints one kind of warning as "file:line:col: warning: message": compile
+ * warnings (bt_program__warning) and probes skipped as bpftrace 0.17
+ * skips them without a word (bt_program__skipped), so that nothing the
+ * program does not do goes unsaid.
  */
-static void warn_skipped(const struct bt_program *prog, const char *file)
+static void warn(const struct bt_program *prog, warning_fn get,
+		 const char *file)
 {
 	struct bt_diag d;
 
-	for (size_t i = 0; bt_program__skipped(prog, i, &d) == 0; i++)
-		fprintf(stderr, "%s:%d:%d: warning: %s\n", file, d.line, d.col,
-			d.msg);
+	for (size_t i = 0; get(prog, i, &d) == 0; i++) {
+		if (d.line > 0)
+			fprintf(stderr, "%s:%d:%d: warning: %s\n", file,
+				d.line, d.col, d.msg);
+		else
+			fprintf(stderr, "%s: warning: %s\n", file, d.msg);
+	}
 }
 
 static int loop(struct run *r, double timeout)
@@ -263,6 +273,8 @@ int main(int argc, char **argv)
 					.unsafe = unsafe };
 	int rc = bt_program__compile(src, &opts, &r.prog, d);
 	if (!rc)
+		warn(r.prog, bt_program__warning, file ? file : "<program>");
+	if (!rc)
 		rc = bt_program__load(r.prog, d);
 	if (!rc)
 		rc = bt_program__attach(r.prog, d);
@@ -273,7 +285,7 @@ int main(int argc, char **argv)
 		free(src);
 		return ec;
 	}
-	warn_skipped(r.prog, file ? file : "<program>");
+	warn(r.prog, bt_program__skipped, file ? file : "<program>");
 	bt_program__set_output(r.prog, stdout);
 	fprintf(stderr, "READY\n");
 	if (!bt_program__exited(r.prog))

@@ -73,6 +73,50 @@ void bt_sema__error(struct bt_sema *s, int line, int col, const char *fmt,
 	s->errors++;
 }
 
+/*
+ * A warning kept with the program (bt_program__warning), once per position
+ * and text: a unit is analysed once per attach point.
+ */
+static void warn(struct bt_sema *s, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(struct bt_sema *s, int line, int col, const char *fmt, ...)
+{
+	struct bt_diags *w = bt_types__warnings(s->types);
+	char msg[sizeof(((struct bt_diag *)0)->msg)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; w && i < bt_diags__count(w); i++) {
+		const struct bt_diag *d = bt_diags__get(w, i);
+		if (d->line == line && d->col == col && !strcmp(d->msg, msg))
+			return;
+	}
+	bt_diags__add(w, line, col, "%s", msg);
+}
+
+size_t bt_program__nwarnings(const struct bt_program *prog)
+{
+	return prog ? bt_diags__count(prog->types ? bt_types__warnings(
+							    prog->types)
+						  : NULL)
+		    : 0;
+}
+
+int bt_program__warning(const struct bt_program *prog, size_t i,
+			struct bt_diag *out)
+{
+	const struct bt_diag *d =
+		prog && prog->types
+			? bt_diags__get(bt_types__warnings(prog->types), i)
+			: NULL;
+	if (!d)
+		return -ENOENT;
+	*out = *d;
+	return 0;
+}
+
 /* ---- Annotation table: open addressing on the node address ---------------- */
 
 static size_t hash_ptr(const void *p, size_t cap)
@@ -393,6 +437,31 @@ int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 
 static int block(struct bt_sema *s, const struct bt_block *b);
 
+/*
+ * bpftrace 0.17 stores a value of its own width over a narrow integer
+ * variable: a wider one (a literal, any binary operator, a compound
+ * assignment) leaves the variable unchanged. Kept for conformance
+ * (types.c), but said: the program does not do what it reads as.
+ */
+static void ignored_assign(struct bt_sema *s, const struct bt_stmt *st,
+			   const struct bt_var *v, const struct bt_einfo *vi)
+{
+	if (v->type.kind != BT_T_INT || v->type.size >= 8)
+		return;
+	unsigned w = st->assign.op == BT_BINOP_NONE && vi->type.kind == BT_T_INT
+			     ? bt_type__width(&vi->type)
+			     : 8;
+	if (w <= v->type.size)
+		return;
+	char tn[64];
+	bt_type__name(&v->type, tn, sizeof(tn));
+	warn(s, st->line, st->col,
+	     "assigning a %u-bit value to the %s variable '$%s' has no "
+	     "effect (as in bpftrace 0.17); give the variable a wider type "
+	     "where it is first assigned",
+	     w * 8, tn, v->name);
+}
+
 static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
 		      struct bt_einfo *vi)
 {
@@ -435,6 +504,7 @@ static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
 		}
 		if (vt.kind == BT_T_STR && vt.size > s->vars[i].type.size)
 			s->vars[i].type.size = vt.size;
+		ignored_assign(s, st, &s->vars[i], vi);
 		struct bt_einfo *ti = bt_sema__info(s, t);
 		ti->type = s->vars[i].type;
 		ti->var = (int)i;

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "bpf/btf.h"
+#include "tracetab/bt.h"
 
 struct bt_type bt_type__unary(const struct bt_type *x, bool lnot)
 {
@@ -183,12 +184,24 @@ void bt_type__name(const struct bt_type *t, char *buf, size_t len)
 	}
 }
 
-/* ---- Tuple arena ---------------------------------------------------------- */
+/* ---- Program arena: tuples and warnings ------------------------------------ */
 
+/*
+ * Lives as long as the compiled program (prog->types), so it also keeps
+ * what analysis has to say about a program that compiled: its warnings.
+ */
 struct bt_types {
 	struct bt_tuple **tuples;
 	size_t n, cap;
+	struct bt_diags *warnings;
 };
+
+struct bt_diags *bt_types__warnings(struct bt_types *ts)
+{
+	if (!ts->warnings)
+		ts->warnings = bt_diags__new();
+	return ts->warnings;
+}
 
 struct bt_types *bt_types__new(void)
 {
@@ -205,6 +218,7 @@ void bt_types__free(struct bt_types *ts)
 		free(ts->tuples[i]);
 	}
 	free(ts->tuples);
+	bt_diags__free(ts->warnings);
 	free(ts);
 }
 

@@ -157,6 +157,12 @@ void bt_type__names_from(const struct bt_btf *btf);
 struct bt_types;
 struct bt_types *bt_types__new(void);
 void bt_types__free(struct bt_types *ts);
+/*
+ * The compile warnings kept with the program this arena belongs to
+ * (bt_program__warning): created on first use, freed with the arena.
+ * NULL when out of memory.
+ */
+struct bt_diags *bt_types__warnings(struct bt_types *ts);
 /* Builds a tuple type of n fields (copied); kind NONE on OOM. */
 struct bt_type bt_types__tuple(struct bt_types *ts, const struct bt_type *f,
 			       size_t n);

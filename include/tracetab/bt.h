@@ -173,6 +173,26 @@ int bt_program__skipped(const struct bt_program *prog, size_t i,
 			struct bt_diag *out);
 
 /*
+ * Compile warnings: things the program does that compile and run but do
+ * not do what they seem to, kept so that nothing is silently ignored
+ * (bt-run prints them on stderr, the daemon writes them to the
+ * deployment's log and status). E.g. "assigning a 64-bit value to the
+ * uint16 variable '$p' has no effect (as in bpftrace 0.17); give the
+ * variable a wider type where it is first assigned". A warning said once
+ * per position and text, however many attach points compiled it.
+ * Returns the number of warnings (known after bt_program__compile; 0 for
+ * NULL).
+ */
+size_t bt_program__nwarnings(const struct bt_program *prog);
+/*
+ * Fills *out with warning i (< bt_program__nwarnings): its source position
+ * (line 0 when it has none) and message, without "warning:". Returns 0,
+ * or -ENOENT when i is out of range.
+ */
+int bt_program__warning(const struct bt_program *prog, size_t i,
+			struct bt_diag *out);
+
+/*
  * Ring buffer fd, pollable (EPOLLIN/POLLIN) for new records. Wake-ups are
  * batched in BPF: the fd only becomes readable once the ring is a quarter
  * full (or a program called exit()), so consumers must also call
