@@ -260,24 +260,30 @@ static int start_table(struct ttd_manager *mgr, struct ttd_deployment *dep,
 }
 
 /*
- * Probes the program runs without (uprobes on functions a library lacks,
- * dropped silently by bpftrace 0.17): one warning line each in the
- * deployment's log (mirrored to the daemon's), right after the attach,
- * so nobody wonders why a probe never fires. status also lists them
- * (skipped__json).
+ * What the program does not do although it reads as if it did: compile
+ * warnings (assignments bpftrace 0.17 ignores) and probes it runs without
+ * (uprobes on functions a library lacks, dropped silently by bpftrace
+ * 0.17). One warning line each in the deployment's log (mirrored to the
+ * daemon's), right after the attach, so nobody wonders why a value or a
+ * probe never changes. status also lists skipped probes (skipped__json).
  */
 static void skipped__log(struct ttd_deployment *dep,
 			 const struct ttd_ingest *ing)
 {
+	int (*const get[])(const struct bt_program *, size_t,
+			   struct bt_diag *) = { bt_program__warning,
+						 bt_program__skipped };
 	const struct bt_program *prog = ttd_ingest__program(ing);
 	struct bt_diag d;
 	char line[700];
 
-	for (size_t i = 0; bt_program__skipped(prog, i, &d) == 0; i++) {
-		snprintf(line, sizeof(line), "warning: program %d:%d:%d: %s",
-			 dep->prog + 1, d.line, d.col, d.msg);
-		ttd_deplog__add(&dep->log, wall_now(), line, true);
-	}
+	for (size_t k = 0; k < sizeof(get) / sizeof(get[0]); k++)
+		for (size_t i = 0; get[k](prog, i, &d) == 0; i++) {
+			snprintf(line, sizeof(line),
+				 "warning: program %d:%d:%d: %s",
+				 dep->prog + 1, d.line, d.col, d.msg);
+			ttd_deplog__add(&dep->log, wall_now(), line, true);
+		}
 	/* Kept with the BEGIN banner: per-event text never evicts them. */
 	ttd_deplog__pin(&dep->log);
 }
