@@ -96,27 +96,6 @@ static void warn(struct bt_sema *s, int line, int col, const char *fmt, ...)
 	bt_diags__add(w, line, col, "%s", msg);
 }
 
-size_t bt_program__nwarnings(const struct bt_program *prog)
-{
-	return prog ? bt_diags__count(prog->types ? bt_types__warnings(
-							    prog->types)
-						  : NULL)
-		    : 0;
-}
-
-int bt_program__warning(const struct bt_program *prog, size_t i,
-			struct bt_diag *out)
-{
-	const struct bt_diag *d =
-		prog && prog->types
-			? bt_diags__get(bt_types__warnings(prog->types), i)
-			: NULL;
-	if (!d)
-		return -ENOENT;
-	*out = *d;
-	return 0;
-}
-
 /* ---- Annotation table: open addressing on the node address ---------------- */
 
 static size_t hash_ptr(const void *p, size_t cap)
@@ -215,8 +194,7 @@ static size_t count_stmt(const struct bt_stmt *st)
 		       count_exprs(st->assign.value);
 	case BT_STMT_IF:
 		return count_exprs(st->if_.cond) + count_block(&st->if_.then) +
-		       (st->if_.otherwise ? count_block(st->if_.otherwise)
-					  : 0);
+		       (st->if_.otherwise ? count_block(st->if_.otherwise) : 0);
 	case BT_STMT_UNROLL:
 		return count_exprs(st->unroll.count) +
 		       count_block(&st->unroll.body);

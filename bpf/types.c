@@ -1,6 +1,6 @@
 /*
  * types.c - bpftrace value types: alignment, compatibility, names, and
- * the arena that owns tuple layouts.
+ * the program's arena: tuple layouts and compile warnings.
  *
  * Compatibility follows bpftrace: a variable or map keeps the kind of its
  * first assignment; strings of another capacity are truncated or padded.
@@ -33,11 +33,13 @@
  */
 #include "bpf/types.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpf/btf.h"
+#include "bpf/object.h"
 #include "tracetab/bt.h"
 
 struct bt_type bt_type__unary(const struct bt_type *x, bool lnot)
@@ -220,6 +222,27 @@ void bt_types__free(struct bt_types *ts)
 	free(ts->tuples);
 	bt_diags__free(ts->warnings);
 	free(ts);
+}
+
+/* The program keeps its arena, hence its warnings (bt.h). */
+size_t bt_program__nwarnings(const struct bt_program *prog)
+{
+	if (!prog || !prog->types)
+		return 0;
+	return bt_diags__count(bt_types__warnings(prog->types));
+}
+
+int bt_program__warning(const struct bt_program *prog, size_t i,
+			struct bt_diag *out)
+{
+	const struct bt_diag *d =
+		prog && prog->types
+			? bt_diags__get(bt_types__warnings(prog->types), i)
+			: NULL;
+	if (!d)
+		return -ENOENT;
+	*out = *d;
+	return 0;
 }
 
 struct bt_type bt_types__tuple(struct bt_types *ts, const struct bt_type *f,

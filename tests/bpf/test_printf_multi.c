@@ -24,9 +24,9 @@ static char errbuf[1024];
 
 static struct bt_program *start(const char *src, bool table_mode)
 {
-	struct bt_compile_opts o = { .sz = sizeof(o),
-				     .table_mode = table_mode,
-				     .ringbuf_bytes = 4096 * 4 };
+	struct bt_compile_opts o = {.sz = sizeof(o),
+				    .table_mode = table_mode,
+				    .ringbuf_bytes = 4096 * 4};
 	struct bt_diags *d = bt_diags__new();
 	struct bt_program *p = NULL;
 	int rc = bt_program__compile(src, &o, &p, d);
@@ -165,7 +165,7 @@ TT_TEST(every_printf_is_a_table_with_rows)
 			syscall(SYS_getppid);
 			syscall(SYS_getpgid, 77);
 		}
-		struct rows r = { .p = p };
+		struct rows r = {.p = p};
 		bt_program__consume(p, count_row, &r);
 		for (int t = 0; t < 4; t++)
 			CHECKF(r.per_table[t] == 3, "k=%d table %d: %d rows", k,

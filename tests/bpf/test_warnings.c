@@ -79,8 +79,8 @@ TT_TEST(ignored_assignments_warn_and_run_as_bpftrace)
 	CHECK_INT(bt_program__warning(p, 1, &d), 0);
 	CHECK_INT(d.line, 4);
 	CHECK_INT(d.col, 18);
-	CHECKF(strstr(d.msg, "a 64-bit value to the uint8 variable '$q'"),
-	       "%s", d.msg);
+	CHECKF(strstr(d.msg, "a 64-bit value to the uint8 variable '$q'"), "%s",
+	       d.msg);
 	CHECK_INT(bt_program__warning(p, 2, &d), -ENOENT);
 
 	struct bt_diags *ld = bt_diags__new();
@@ -106,11 +106,11 @@ TT_TEST(ignored_assignments_warn_and_run_as_bpftrace)
 /* One warning per position, though the unit compiles per attach point. */
 TT_TEST(one_warning_for_every_attach_point)
 {
-	struct bt_program *p = compile(
-		"tracepoint:syscalls:sys_enter_getppid,\n"
-		"tracepoint:syscalls:sys_enter_getpgid,\n"
-		"tracepoint:syscalls:sys_enter_getpid {\n"
-		"  $p = (uint16)1; $p = 70000; @[$p] = count(); }");
+	struct bt_program *p =
+		compile("tracepoint:syscalls:sys_enter_getppid,\n"
+			"tracepoint:syscalls:sys_enter_getpgid,\n"
+			"tracepoint:syscalls:sys_enter_getpid {\n"
+			"  $p = (uint16)1; $p = 70000; @[$p] = count(); }");
 	CHECKF(p, "%s", errbuf);
 	CHECK_INT(bt_program__nwarnings(p), 1);
 	struct bt_diag d;
@@ -127,7 +127,8 @@ TT_TEST(no_warning_when_the_value_fits)
 	struct bt_program *p = compile(
 		"BEGIN { $a = (uint16)1; $a = (uint16)2; $a = (int8)-1;\n"
 		"  $a++; $b = 5; $b += 1; $c = (int32)1; $c = (uint32)7;\n"
-		"  $s = \"x\"; $s = \"longer\"; printf(\"%d %d %d %s\\n\", $a, $b,"
+		"  $s = \"x\"; $s = \"longer\"; printf(\"%d %d %d %s\\n\", $a, "
+		"$b,"
 		" $c, $s); exit(); }");
 	CHECKF(p, "%s", errbuf);
 	CHECK_INT(bt_program__nwarnings(p), 0);
