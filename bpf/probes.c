@@ -394,9 +394,11 @@ static int at_kprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
 				 u->kind == BT_PROBE_KRETPROBE, out, err, len);
 }
 
+/* A uprobe or USDT probe the binary lacks (uprobe_missing, usdt_missing). */
 static bool is_missing(const struct bt_unit_ap *u)
 {
-	return (u->kind == BT_PROBE_UPROBE || u->kind == BT_PROBE_URETPROBE) &&
+	return (u->kind == BT_PROBE_UPROBE || u->kind == BT_PROBE_URETPROBE ||
+		u->kind == BT_PROBE_USDT) &&
 	       !u->file_offset;
 }
 
@@ -543,8 +545,9 @@ int bt_program__skipped(const struct bt_program *prog, size_t i,
 	out->line = p->unit.line;
 	out->col = p->unit.col;
 	snprintf(out->msg, sizeof(out->msg),
-		 "%s:%s:%s skipped: no function in the file matches it",
+		 "%s:%s:%s skipped: no %s in the file matches it",
 		 bt_probe_kind__name(p->unit.kind), p->unit.path,
-		 p->unit.symbol);
+		 p->unit.symbol,
+		 p->unit.kind == BT_PROBE_USDT ? "USDT probe" : "function");
 	return 0;
 }

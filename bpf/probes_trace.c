@@ -59,6 +59,38 @@ static bool usdt_unit(struct bt_unit_ap *u, const struct bt_attach_point *ap,
 	return u->path && u->symbol && u->target && u->usdt_args;
 }
 
+/*
+ * A probe the binary lacks (a tool written for another build of a
+ * program or library). bpftrace 0.17 drops it without a word and fails
+ * ("No probes to attach") only when no probe is left; so does
+ * bt_program__attach (program.c), as for uprobes on missing functions.
+ * The unit still compiles and loads so that its block is checked: every
+ * argument reads as the constant 0 (the block never runs), and
+ * file_offset 0 (an ELF header, never a probe's nop) marks it.
+ */
+static int usdt_missing(const struct bt_attach_point *ap, const char *path,
+			struct bt_unit_ap **out)
+{
+	/* usdt_unit only reads the names: "*:name" without a provider. */
+	struct bt_usdt_probe p = {
+		.provider = (char *)(ap->nparts == 3 ? ap->parts[1] : "*"),
+		.name = (char *)ap->parts[ap->nparts - 1],
+		.nargs = BT_USDT_MAX_ARGS,
+	};
+	struct bt_unit_ap *u = calloc(1, sizeof(*u));
+
+	for (int i = 0; i < p.nargs; i++) {
+		p.args[i].kind = BT_USDT_ARG_CONST;
+		p.args[i].size = 8;
+	}
+	if (!u || !usdt_unit(u, ap, path, &p)) {
+		bt_probe__free_units(u, u ? 1 : 0);
+		return -1;
+	}
+	*out = u;
+	return 1;
+}
+
 int bt_probe__expand_usdt(struct bt_sema *s, const struct bt_attach_point *ap,
 			  struct bt_unit_ap **out)
 {
@@ -76,6 +108,8 @@ int bt_probe__expand_usdt(struct bt_sema *s, const struct bt_attach_point *ap,
 	struct bt_usdt_probes l = {0};
 	int n = bt_usdt__list(path, ap->nparts == 3 ? ap->parts[1] : NULL,
 			      ap->parts[ap->nparts - 1], &l, err, sizeof(err));
+	if (n == -ENOENT)
+		return usdt_missing(ap, path, out);
 	if (n < 0)
 		return n == -ENOMEM ? -1 : fail(s, ap, err);
 	struct bt_unit_ap *u = calloc((size_t)n, sizeof(*u));
@@ -143,6 +177,12 @@ bool bt_probe__usdt_arg(struct bt_cg *cg, unsigned n)
 int bt_probe__attach_usdt(int fd, const struct bt_unit_ap *u,
 			  struct bt_link **out, char *err, size_t len)
 {
+	if (!u->file_offset) {
+		snprintf(err, len, "cannot attach usdt: no USDT probe %s in %s",
+			 u->symbol, u->path);
+		*out = NULL;
+		return 0;
+	}
 	return bt_attach__usdt(fd, u->path, u->file_offset, u->sema_offset, -1,
 			       out, err, len);
 }

@@ -228,8 +228,44 @@ static int run_kind(struct bt_program *prog, enum bt_probe_kind kind,
 	return 0;
 }
 
+/*
+ * Attaches one probe. A probe bpftrace 0.17 skips (a uprobe on a function
+ * the binary lacks, a USDT probe it lacks) attaches as nothing: its hook
+ * succeeds without a link and leaves the reason in err, kept in *skip so
+ * that a program left with no probe can say why (bt_program__attach).
+ * Returns 1 when a probe now runs, 0 when skipped, or a negative errno.
+ */
+static int attach_one(struct bt_prog_def *p, struct bt_diags *diags,
+		      const struct bt_prog_def **skip, char *skip_err,
+		      size_t len)
+{
+	const struct bt_probe_info *pi = bt_probe__info(p->unit.kind);
+	char err[512] = "";
+	int rc;
+
+	if (!pi->attach)
+		return 1; /* BEGIN, END: bpftrace counts them as probes */
+	rc = pi->attach(p->fd, &p->unit, &p->link, err, sizeof(err));
+	if (rc < 0) {
+		bt_diags__add(diags, p->unit.line, p->unit.col, "%s",
+			      err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	if (p->link)
+		return 1;
+	if (!*skip) {
+		*skip = p;
+		snprintf(skip_err, len, "%s", err);
+	}
+	return 0;
+}
+
 int bt_program__attach(struct bt_program *prog, struct bt_diags *diags)
 {
+	const struct bt_prog_def *skip = NULL;
+	char skip_err[512] = "";
+	size_t live = 0;
+
 	if (!prog->loaded)
 		return -EINVAL;
 	if (prog->attached)
@@ -237,22 +273,21 @@ int bt_program__attach(struct bt_program *prog, struct bt_diags *diags)
 	set_globals(prog);
 	int rc = run_kind(prog, BT_PROBE_BEGIN, diags);
 	for (size_t i = 0; !rc && i < prog->obj->nprogs; i++) {
-		struct bt_prog_def *p = &prog->obj->progs[i];
-		const struct bt_probe_info *pi = bt_probe__info(p->unit.kind);
-		if (!pi->attach)
-			continue;
-		char err[512] = "";
-		rc = pi->attach(p->fd, &p->unit, &p->link, err, sizeof(err));
-		if (rc < 0) {
-			bt_diags__add(diags, p->unit.line, p->unit.col, "%s",
-				      err[0] ? err : strerror(-rc));
-		}
+		rc = attach_one(&prog->obj->progs[i], diags, &skip, skip_err,
+				sizeof(skip_err));
+		live += rc > 0;
+		rc = rc < 0 ? rc : 0;
+	}
+	/* Only skipped probes: bpftrace's "No probes to attach". */
+	if (!rc && !live && skip) {
+		bt_diags__add(diags, skip->unit.line, skip->unit.col,
+			      "%s (and the program has no other probe to "
+			      "attach)",
+			      skip_err);
+		rc = -ENOENT;
 	}
 	if (rc < 0) {
-		for (size_t i = 0; i < prog->obj->nprogs; i++) {
-			bt_link__free(prog->obj->progs[i].link);
-			prog->obj->progs[i].link = NULL;
-		}
+		bt_program__detach(prog);
 		return rc;
 	}
 	prog->attached = true;
