@@ -193,18 +193,16 @@ static int expand_kprobe(struct bt_sema *s, const struct bt_attach_point *ap,
  * without a word and fails ("No probes to attach") only when no probe is
  * left, BEGIN and END counted. The unit still compiles and loads, so its
  * block is checked; file_offset 0 (an ELF header, never code) marks it
- * and value holds the object it becomes part of, so that attaching can
- * tell whether anything else is left (skipped_attach).
+ * for skipped_attach.
  */
-static int uprobe_missing(struct bt_sema *s, const struct bt_attach_point *ap,
-			  const char *path, struct bt_unit_ap **out)
+static int uprobe_missing(const struct bt_attach_point *ap, const char *path,
+			  struct bt_unit_ap **out)
 {
 	if (one(ap, out) < 0)
 		return -1;
 	(*out)->path = strdup(path);
 	(*out)->symbol = strdup(ap->parts[1]);
 	(*out)->target = strdup(ap->parts[1]);
-	(*out)->value = (uint64_t)(uintptr_t)s->obj;
 	return 1;
 }
 
@@ -217,7 +215,7 @@ static int uprobe_at(struct bt_sema *s, const struct bt_attach_point *ap,
 	int rc = bt_elf__locate(path, ap->parts[1], &off, err, sizeof(err));
 	/* func+OFFSET on a missing function: skipped too, as by bpftrace. */
 	if (rc == -ENOENT && !(*ap->parts[1] >= '0' && *ap->parts[1] <= '9'))
-		return uprobe_missing(s, ap, path, out);
+		return uprobe_missing(ap, path, out);
 	if (rc < 0)
 		return fail(s, ap, err);
 	if (one(ap, out) < 0)
@@ -244,7 +242,7 @@ static int expand_uprobe(struct bt_sema *s, const struct bt_attach_point *ap,
 	struct bt_elf_syms syms = { 0 };
 	int n = bt_elf__match(path, fn, &syms, err, sizeof(err));
 	if (n == -ENOENT)
-		return uprobe_missing(s, ap, path, out);
+		return uprobe_missing(ap, path, out);
 	if (n < 0)
 		return fail(s, ap, err);
 	struct bt_unit_ap *u = calloc((size_t)n, sizeof(*u));
@@ -403,38 +401,17 @@ static bool is_missing(const struct bt_unit_ap *u)
 }
 
 /*
- * Whether the object has a probe besides its missing uprobes: BEGIN, END
- * or any other attach point (bpftrace counts all of them in "Attaching N
- * probes...").
- */
-static bool has_live_probe(const struct bt_object *obj)
-{
-	for (size_t i = 0; i < obj->nprogs; i++)
-		if (!is_missing(&obj->progs[i].unit))
-			return true;
-	return false;
-}
-
-/*
- * A missing uprobe attaches as nothing (*out stays NULL) when something
- * else is left, else it is the attach error bpftrace's "No probes to
- * attach" is.
+ * A missing uprobe attaches as nothing (*out stays NULL), the reason in
+ * err: bt_program__attach counts what it attached and fails with that
+ * reason, as bpftrace's "No probes to attach", only when nothing is left.
  */
 static int skipped_attach(const struct bt_unit_ap *u, struct bt_link **out,
 			  char *err, size_t len)
 {
-	const struct bt_object *obj =
-		(const struct bt_object *)(uintptr_t)u->value;
-
-	if (obj && has_live_probe(obj)) {
-		*out = NULL;
-		return 0;
-	}
-	snprintf(err, len,
-		 "cannot attach %s: no function matches '%s' in %s (and the "
-		 "program has no other probe to attach)",
+	snprintf(err, len, "cannot attach %s: no function matches '%s' in %s",
 		 bt_probe_kind__name(u->kind), u->symbol, u->path);
-	return -ENOENT;
+	*out = NULL;
+	return 0;
 }
 
 static int at_uprobe(int fd, const struct bt_unit_ap *u, struct bt_link **out,
