@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -100,6 +101,10 @@ static void oom_child(const char *cg)
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (write_file(cg, "cgroup.procs", pid) < 0)
 		_exit(2);
+	/* Nothing to reclaim (no page of ours can be evicted and faulted
+	 * back): the OOM killer acts at once instead of after seconds of
+	 * reclaim retries. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
 	for (size_t total = 0; total < 8 * MEMCG_LIMIT; total += 1 << 20) {
 		char *p = malloc(1 << 20);
 		if (!p)
