@@ -416,28 +416,37 @@ int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 static int block(struct bt_sema *s, const struct bt_block *b);
 
 /*
- * bpftrace 0.17 stores a value of its own width over a narrow integer
- * variable: a wider one (a literal, any binary operator, a compound
- * assignment) leaves the variable unchanged. Kept for conformance
- * (types.c), but said: the program does not do what it reads as.
+ * bpftrace 0.17 stores an integer value in its own width over a variable
+ * (types.c): a wider one (a literal, any binary operator, a compound
+ * assignment) leaves a narrow variable unchanged, a narrower one keeps
+ * the variable's upper bytes. Kept for conformance, but said: the program
+ * does not do what it reads as.
  */
-static void ignored_assign(struct bt_sema *s, const struct bt_stmt *st,
+static void partial_assign(struct bt_sema *s, const struct bt_stmt *st,
 			   const struct bt_var *v, const struct bt_einfo *vi)
 {
-	if (v->type.kind != BT_T_INT || v->type.size >= 8)
+	if (v->type.kind != BT_T_INT)
 		return;
 	unsigned w = st->assign.op == BT_BINOP_NONE && vi->type.kind == BT_T_INT
 			     ? bt_type__width(&vi->type)
 			     : 8;
-	if (w <= v->type.size)
+	if (w == v->type.size)
 		return;
 	char tn[64];
 	bt_type__name(&v->type, tn, sizeof(tn));
-	warn(s, st->line, st->col,
-	     "assigning a %u-bit value to the %s variable '$%s' has no "
-	     "effect (as in bpftrace 0.17); give the variable a wider type "
-	     "where it is first assigned",
-	     w * 8, tn, v->name);
+	const char *a = w == 1 ? "an" : "a";
+	if (w > v->type.size)
+		warn(s, st->line, st->col,
+		     "assigning %s %u-bit value to the %s variable '$%s' has "
+		     "no effect (as in bpftrace 0.17); give the variable a "
+		     "wider type where it is first assigned",
+		     a, w * 8, tn, v->name);
+	else
+		warn(s, st->line, st->col,
+		     "assigning %s %u-bit value to the %s variable '$%s' "
+		     "replaces only its low %u bits (as in bpftrace 0.17); "
+		     "cast the value to %s",
+		     a, w * 8, tn, v->name, w * 8, tn);
 }
 
 static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
@@ -482,7 +491,7 @@ static int var_assign(struct bt_sema *s, const struct bt_stmt *st,
 		}
 		if (vt.kind == BT_T_STR && vt.size > s->vars[i].type.size)
 			s->vars[i].type.size = vt.size;
-		ignored_assign(s, st, &s->vars[i], vi);
+		partial_assign(s, st, &s->vars[i], vi);
 		struct bt_einfo *ti = bt_sema__info(s, t);
 		ti->type = s->vars[i].type;
 		ti->var = (int)i;
