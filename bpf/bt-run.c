@@ -50,7 +50,8 @@ struct run {
 
 /*
  * The schema a row follows: its table's in table mode (none for a banner
- * printf, which prints verbatim), else the first printf's.
+ * printf, which prints verbatim), else the first printf's (--table-mode
+ * only; --table always compiles in table mode).
  */
 static const struct tt_schema *row_schema(struct run *r,
 					  const struct bt_row *row)
@@ -230,7 +231,12 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
 			timeout = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--table"))
-			r.table = true;
+			/*
+			 * Rows as name=value need each format's own schema,
+			 * which only table mode gives (it printed every row
+			 * with the first printf's columns).
+			 */
+			r.table = table_mode = true;
 		else if (!strcmp(argv[i], "--table-mode"))
 			table_mode = true;
 		else if (!strcmp(argv[i], "--quiet"))

@@ -54,6 +54,20 @@ p=$(cat "$tmp/pid")
 head -1 "$tmp/rows" | grep -Eq "^pid=$p comm=bt_run_probe time_=[0-9]+$" &&
 	pass table_columns || fail table_columns "$(cat "$tmp/rows" "$tmp/err")"
 
+# --table alone (no --table-mode): each format's rows get their own
+# columns (rows of the second format once came out with the first's).
+"$BT" -c 2 -t 5 --table -e "tracepoint:syscalls:sys_enter_getppid /comm == \"bt_run_probe\"/ { printf(\"pid:%d\", pid); }
+tracepoint:syscalls:sys_enter_getpid /comm == \"bt_run_probe\"/ { printf(\"who:%s tid:%d\", comm, tid); }" \
+	>"$tmp/rows" 2>"$tmp/err" &
+bt=$!
+for _ in $(seq 50); do grep -q READY "$tmp/err" && break; sleep 0.1; done
+"$tmp/bt_run_probe" -e 'getppid(); syscall(39); print "$$\n"' >"$tmp/pid"
+wait $bt
+p=$(cat "$tmp/pid")
+grep -Eq "^pid=$p time_=[0-9]+$" "$tmp/rows" &&
+	grep -Eq "^who=bt_run_probe tid=$p time_=[0-9]+$" "$tmp/rows" &&
+	pass table_two_formats || fail table_two_formats "$(cat "$tmp/rows" "$tmp/err")"
+
 # Table mode: a second row format is a second table (no error), and a
 # table rule broken in the second one is reported at its position.
 "$BT" -t 2 --table-mode -e 'tracepoint:syscalls:sys_enter_getppid { printf("a:%d", pid); }
