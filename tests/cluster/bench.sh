@@ -54,7 +54,12 @@ done | median >"$CL_DIR/local_ms"
 c=$(cat "$CL_DIR/cluster_ms") l=$(cat "$CL_DIR/local_ms")
 echo "bench cluster.deploy_to_running_3_nodes $c ms"
 echo "bench cluster.deploy_local_1_node $l ms"
-awk -v c="$c" -v l="$l" 'BEGIN { printf "bench cluster.deploy_to_running ratio %.2f vs local_control_socket_deploy\n", (c ? l / c : 0) }'
+# The anchor is Pixie's 2 s status poll (its deploy reaches "running" on
+# the next poll); the local socket deploy is shown as a figure, not a ratio:
+# the cluster path contains it plus NATS round trips, so a ratio against it
+# could never exceed 1 and would say nothing about tracetab against others.
+awk -v c="$c" -v l="$l" 'BEGIN { printf "bench cluster.deploy_cost_vs_local %.2f x\n", (l ? c / l : 0) }'
+awk -v c="$c" 'BEGIN { printf "bench cluster.deploy_to_running ratio %.2f vs pixie_poll_2s\n", (c ? 2000 / c : 0) }'
 
 W=$TT_BUILD/tests/client/tt-writer
 if [ ! -x "$W" ]; then

@@ -52,7 +52,10 @@ done
 c=$(median <"$CL_DIR/wc") l=$(median <"$CL_DIR/wl")
 echo "bench cluster.wait_deploy_3_nodes $c ms"
 echo "bench cluster.wait_deploy_local $l ms"
-echo "bench cluster.wait_deploy_3_nodes ratio $(ratio "$l" "$c") vs local_deploy_wait"
+# Anchored on Pixie's 2 s status poll; the local figure is context (the
+# cluster path contains it, so a ratio against it cannot exceed 1).
+echo "bench cluster.wait_deploy_cost_vs_local $(ratio "$c" "$l") x"
+echo "bench cluster.wait_deploy_3_nodes ratio $(ratio 2000 "$c") vs pixie_poll_2s"
 
 # --- tail ---------------------------------------------------------------------
 cl_cli deploy bt --table tbt --ttl 10m --wait "$CL_DIR/p.bt" >/dev/null 2>&1
@@ -68,7 +71,9 @@ tl=$(($(ms) - t0))
 rc=$((60000 * 1000 / (tc > 0 ? tc : 1))) rl=$((20000 * 1000 / (tl > 0 ? tl : 1)))
 echo "bench cluster.tail_catchup_3x20k $rc rows/s"
 echo "bench cluster.tail_catchup_local_20k $rl rows/s"
-echo "bench cluster.tail_catchup_3x20k ratio $(ratio "$rc" "$rl") vs local_tail"
+# No other tool tails a table across nodes, so no ratio: the share of the
+# local rate the cluster path keeps is a figure.
+echo "bench cluster.tail_catchup_share_of_local $(ratio "$rc" "$rl") x"
 
 for i in 1 2 3 4 5; do
 	cl_cli tail tbt --last 0 --count 3 >/dev/null 2>&1 &
@@ -89,4 +94,4 @@ done
 c=$(median <"$CL_DIR/lc") l=$(median <"$CL_DIR/ll")
 echo "bench cluster.tail_latency_3_nodes $c ms"
 echo "bench cluster.tail_latency_local $l ms"
-echo "bench cluster.tail_latency_3_nodes ratio $(ratio "$l" "$c") vs local_tail"
+echo "bench cluster.tail_latency_cost_vs_local $(ratio "$c" "$l") x"
