@@ -313,13 +313,14 @@ unit_value() {
 # service_argv: the daemon's command line as systemd builds it from the
 # unit's ExecStart= and the conf file (EnvironmentFile=): "${VAR}" is one
 # word, a lone "$VAR" is split into zero or more words, %t is /run and %S
-# is /var/lib. Prints one argument per line.
+# is /var/lib. CONF (default: the shipped one) is the EnvironmentFile.
+# Prints one argument per line.
 service_argv() {
 	local -A env
 	local k v w
 	while IFS='=' read -r k v; do
 		[[ $k =~ ^[A-Z_]+$ ]] && env[$k]=$v
-	done <packaging/tracetabd.conf
+	done <"${1:-packaging/tracetabd.conf}"
 	for w in $(unit_value ExecStart); do
 		w=${w//%t/\/run}
 		w=${w//%S/\/var\/lib}
@@ -533,7 +534,32 @@ test_host_install() {
 	check host_apt_purge env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q tracetab libtracetab-dev
 }
 
+# TRACETABD_EXTRA_ARGS is how operators pass --allow-unsafe: the shipped
+# conf passes nothing (unsafe deployments stay refused), and words set in
+# it end the daemon's command line, after the cluster arguments.
+test_extra_args() {
+	local conf=$TMP/extra.conf argv
+	mapfile -t argv < <(service_argv)
+	if printf '%s\n' "${argv[@]}" | grep -qx -- --allow-unsafe; then
+		fail conf_no_unsafe_by_default "${argv[*]}"
+	else
+		pass conf_no_unsafe_by_default
+	fi
+	sed 's/^TRACETABD_EXTRA_ARGS=.*/TRACETABD_EXTRA_ARGS=--allow-unsafe --node n1/' \
+		packaging/tracetabd.conf >"$conf"
+	mapfile -t argv < <(service_argv "$conf")
+	local n=${#argv[@]}
+	if [ "$n" -ge 3 ] && [ "${argv[n - 3]}" = --allow-unsafe ] &&
+		[ "${argv[n - 2]}" = --node ] && [ "${argv[n - 1]}" = n1 ]; then
+		pass service_extra_args_passed
+	else
+		fail service_extra_args_passed "${argv[*]}"
+	fi
+	check conf_documents_sandbox grep -q 'PrivateTmp' packaging/tracetabd.conf
+}
+
 test_man
+test_extra_args
 if test_build; then
 	test_deb_contents
 	test_dev_package
