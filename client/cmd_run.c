@@ -5,8 +5,13 @@
  *     {"name", "table", "ttl", "description",
  *      "programs": [{"file": "x.bt", "min_kernel", "max_kernel",
  *                    "host_name", "requires": [...]}, ...],
- *      "query": "SELECT ..."}
- * and the program files. The scripts directory is --scripts-dir, else
+ *      "query": "SELECT ...", "unsafe": false}
+ * and the program files. A script whose programs call signal(), system()
+ * or override() says "unsafe": true; run deploys it only with --unsafe
+ * (the caller's consent, as `deploy --unsafe`), so that nobody starts
+ * commands as root by naming a script. --unsafe also marks a script that
+ * does not say so unsafe (a site's own script in --scripts-dir).
+ * The scripts directory is --scripts-dir, else
  * $TRACETAB_SCRIPTS, else bpf/tools next to a build tree's binary, else
  * /usr/share/tracetab/scripts. run deploys the script, waits until this
  * node runs it (printing progress, or why it cannot), then shows the
@@ -39,7 +44,8 @@ enum {
 	OPT_SCRIPTS,
 	OPT_TIMEOUT,
 	OPT_TTL,
-	OPT_PARTIAL
+	OPT_PARTIAL,
+	OPT_UNSAFE
 };
 
 #define RUN_QUERY_TIMEOUT_MS 5000
@@ -47,7 +53,7 @@ enum {
 struct run_args {
 	const char *script, *scripts_dir, *ttl;
 	int npos;
-	bool watch, allow_partial;
+	bool watch, allow_partial, unsafe;
 	int64_t interval_ns, timeout_ns;
 };
 
@@ -65,6 +71,9 @@ static int run__arg(int id, const char *val, void *ctx)
 		return 0;
 	case OPT_PARTIAL:
 		a->allow_partial = true;
+		return 0;
+	case OPT_UNSAFE:
+		a->unsafe = true;
 		return 0;
 	case OPT_SCRIPTS:
 		a->scripts_dir = val;
@@ -124,15 +133,20 @@ static void add_selector(json_t *sel, const json_t *prog, const char *key)
 		json_object_set(sel, key, v);
 }
 
-/* script.json -> a deploy spec with the program sources inlined. */
+/*
+ * script.json -> a deploy spec with the program sources inlined; NULL
+ * after saying why, *ec the exit code (a missing --unsafe is a usage
+ * error, anything else a script not found or not readable).
+ */
 static json_t *script__spec(const char *dir, const struct run_args *a,
-			    const char **query)
+			    const char **query, int *ec)
 {
 	char path[PATH_MAX];
 	json_error_t jerr;
 	json_t *s, *progs, *p, *out_progs = json_array();
 	size_t i;
 
+	*ec = TTC_EXIT_NOTFOUND;
 	if (snprintf(path, sizeof(path), "%s/%s/script.json", dir, a->script) >=
 	    (int)sizeof(path)) {
 		fprintf(stderr, "tracetab: run: path too long\n");
@@ -184,10 +198,23 @@ static json_t *script__spec(const char *dir, const struct run_args *a,
 		json_decref(s);
 		return NULL;
 	}
+	if (json_is_true(json_object_get(s, "unsafe")) && !a->unsafe) {
+		fprintf(stderr,
+			"tracetab: run: script '%s' calls unsafe functions "
+			"(signal(), system() or override()); run it with "
+			"--unsafe\n",
+			a->script);
+		*ec = TTC_EXIT_USAGE;
+		json_decref(out_progs);
+		json_decref(s);
+		return NULL;
+	}
 	*query = strdup(q);
 	json_t *spec =
 		json_pack("{s:s, s:s, s:s, s:o}", "name", name, "table", table,
 			  "ttl", ttl ? ttl : "10m", "programs", out_progs);
+	if (spec && a->unsafe)
+		json_object_set_new(spec, "unsafe", json_true());
 	json_decref(s);
 	return spec;
 }
@@ -197,7 +224,8 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 	static const char help[] =
 		"usage: tracetab run SCRIPT [--watch] [--interval 2s] [--ttl "
 		"D]\n"
-		"                    [--scripts-dir DIR] [--timeout 30s]\n"
+		"                    [--scripts-dir DIR] [--timeout 30s] "
+		"[--unsafe]\n"
 		"  deploys a bundled script (capable, dc_snoop, md_flush, "
 		"nap_time,\n"
 		"  oom_kill, sync_snoop, tcp_drops, tcp_retransmits), waits "
@@ -213,7 +241,12 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 		"also when\n"
 		"  a node does not answer); --store-dir must hold the table "
 		"for its\n"
-		"  schema (any node's store does).\n";
+		"  schema (any node's store does).\n"
+		"  --unsafe: deploy it unsafe, as deploy --unsafe (root, and "
+		"a daemon\n"
+		"  started with --allow-unsafe); a script whose script.json "
+		"says\n"
+		"  \"unsafe\": true runs only with it.\n";
 	static const struct ttc_opt opts[] = {
 		{"--watch", false, OPT_WATCH},
 		{"--interval", true, OPT_INTERVAL},
@@ -221,6 +254,7 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 		{"--timeout", true, OPT_TIMEOUT},
 		{"--ttl", true, OPT_TTL},
 		{"--allow-partial", false, OPT_PARTIAL},
+		{"--unsafe", false, OPT_UNSAFE},
 		{NULL, false, 0},
 	};
 	struct run_args a = {.interval_ns = 2000000000LL,
@@ -241,9 +275,9 @@ int ttc_cmd__run(int argc, char **argv, struct ttc_global *g)
 		return TTC_EXIT_USAGE;
 	}
 	scripts_dir(&a, dir, sizeof(dir));
-	json_t *spec = script__spec(dir, &a, &query);
+	json_t *spec = script__spec(dir, &a, &query, &ret);
 	if (!spec)
-		return TTC_EXIT_NOTFOUND;
+		return ret;
 	char *name = strdup(json_string_value(json_object_get(spec, "name")));
 	ret = ttc_control(
 		g, json_pack("{s:s, s:o}", "op", "deploy", "deployment", spec),
