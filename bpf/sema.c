@@ -704,6 +704,21 @@ static int cond(struct bt_sema *s, const struct bt_expr *c)
 	return 0;
 }
 
+/*
+ * `pid;`, `$x + 1;`, `@m[k];`: compiled and thrown away, as bpftrace 0.17
+ * does without a word. Only calls and ++/-- do something as statements
+ * (functions with effects return nothing, so they are never operands;
+ * a ternary may choose between calls).
+ */
+static void unused_value(struct bt_sema *s, const struct bt_stmt *st)
+{
+	enum bt_expr_kind k = st->expr->kind;
+	if (k != BT_EXPR_CALL && k != BT_EXPR_INCDEC && k != BT_EXPR_TERNARY)
+		warn(s, st->line, st->col,
+		     "the value of this expression is not used: the "
+		     "statement does nothing");
+}
+
 static int stmt(struct bt_sema *s, const struct bt_stmt *st)
 {
 	switch (st->kind) {
@@ -714,7 +729,10 @@ static int stmt(struct bt_sema *s, const struct bt_stmt *st)
 				       st->expr->call.name);
 			return -1;
 		}
-		return bt_sema__expr(s, st->expr) ? 0 : -1;
+		if (!bt_sema__expr(s, st->expr))
+			return -1;
+		unused_value(s, st);
+		return 0;
 	case BT_STMT_ASSIGN:
 		return assign(s, st);
 	case BT_STMT_IF:

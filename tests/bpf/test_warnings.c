@@ -146,6 +146,29 @@ TT_TEST(no_warning_when_the_value_fits)
 	CHECK_INT(bt_program__warning(NULL, 0, &d), -ENOENT);
 }
 
+/* Expression statements whose value is dropped do nothing: said. */
+TT_TEST(unused_values_warn)
+{
+	struct bt_program *p =
+		compile("BEGIN { $x = 1; $x + 1; pid;\n"
+			"  @m[1] = 2; @m[1]; $x++; printf(\"%d\\n\", $x);\n"
+			"  $x ? $x++ : $x--; exit(); }");
+	CHECKF(p, "%s", errbuf);
+	if (!p)
+		return;
+	CHECK_INT(bt_program__nwarnings(p), 3);
+	static const int pos[][2] = {{1, 17}, {1, 25}, {2, 14}};
+	struct bt_diag d;
+	for (size_t i = 0; i < 3; i++) {
+		CHECK_INT(bt_program__warning(p, i, &d), 0);
+		CHECK_INT(d.line, pos[i][0]);
+		CHECK_INT(d.col, pos[i][1]);
+		CHECK_STR(d.msg, "the value of this expression is not used: "
+				 "the statement does nothing");
+	}
+	bt_program__free(p);
+}
+
 TT_MAIN("bpf/warnings", TT_CASE(ignored_assignments_warn_and_run_as_bpftrace),
 	TT_CASE(one_warning_for_every_attach_point),
-	TT_CASE(no_warning_when_the_value_fits))
+	TT_CASE(no_warning_when_the_value_fits), TT_CASE(unused_values_warn))
