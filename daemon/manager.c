@@ -46,6 +46,12 @@ struct ttd_deployment {
 	char reason[1024]; /* why that program, or why none */
 	char *error; /* last error in plain words, or NULL */
 	int64_t created_ns, expires_ns;
+	/*
+	 * Terminated because its program called exit(): saved, so that a
+	 * daemon restart leaves it ended, as a program that ended stays
+	 * ended, until it is deployed again (which clears it).
+	 */
+	bool exited;
 	struct ttd_ingest *ing;
 	struct ttd_map_export *mx; /* ing's maps as tables, or NULL */
 	struct ttd_ingest_stats done; /* counters of detached ingests */
@@ -116,9 +122,10 @@ static void insert(struct ttd_manager *mgr, struct ttd_deployment *dep)
 
 static void persist(struct ttd_manager *mgr, struct ttd_deployment *dep)
 {
-	json_t *rec = json_pack("{s:O,s:I,s:I}", "spec", dep->spec.canon,
+	json_t *rec = json_pack("{s:O,s:I,s:I,s:b}", "spec", dep->spec.canon,
 				"created_ns", (json_int_t)dep->created_ns,
-				"expires_ns", (json_int_t)dep->expires_ns);
+				"expires_ns", (json_int_t)dep->expires_ns,
+				"exited", dep->exited);
 	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
 	int rc = text ? tt_catalog__put(mgr->cat, SPACE, dep->spec.name, text,
 					strlen(text))
@@ -502,6 +509,7 @@ int ttd_manager__deploy(struct ttd_manager *mgr, const json_t *json,
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
+		dep->exited = false; /* deployed again: it runs anew */
 		if (apply(mgr, dep, &spec, existing, err, errlen) < 0) {
 			ttd_spec__release(&spec);
 			if (!existing)
@@ -663,8 +671,9 @@ json_t *ttd_manager__tables(struct ttd_manager *mgr, const char *only)
 /*
  * Ends deployments whose TTL expired or whose program called exit() (as
  * bpftrace does: END runs, maps get their last snapshot). An exited one
- * stays terminated until deployed again; a daemon restart re-applies it
- * like any saved deployment whose TTL has not expired.
+ * stays terminated until deployed again, across daemon restarts too (the
+ * catalog record says so): a program that ended does not start again by
+ * itself, whatever its TTL. A TTL only ends things; it never revives.
  */
 static void reap(struct ttd_manager *mgr, int64_t now)
 {
@@ -685,6 +694,10 @@ static void reap(struct ttd_manager *mgr, int64_t now)
 			 d->ing ? ", probes detached" : "");
 		stop(mgr, d);
 		d->state = ST_TERMINATED;
+		if (exited) {
+			d->exited = true;
+			persist(mgr, d);
+		}
 	}
 }
 
@@ -703,18 +716,23 @@ void ttd_manager__tick(struct ttd_manager *mgr)
 	}
 }
 
-/* Re-creates one saved deployment; expired ones stay detached. */
+/*
+ * Re-creates one saved deployment; expired ones, and those whose program
+ * called exit(), stay detached.
+ */
 static void restore_one(struct ttd_manager *mgr, json_t *rec, int64_t now)
 {
 	struct ttd_deployment *dep = calloc(1, sizeof(*dep));
 	json_int_t created = 0, expires = 0;
+	int exited = 0;
 	json_t *spec_json = NULL;
 	struct ttd_spec spec;
 	char err[512];
 
 	if (!dep ||
-	    json_unpack(rec, "{s:o,s:I,s:I}", "spec", &spec_json, "created_ns",
-			&created, "expires_ns", &expires) < 0 ||
+	    json_unpack(rec, "{s:o,s:I,s:I,s?b}", "spec", &spec_json,
+			"created_ns", &created, "expires_ns", &expires,
+			"exited", &exited) < 0 ||
 	    ttd_spec__parse(spec_json, &spec, err, sizeof(err)) < 0) {
 		ttd_err("catalog: skipping an unreadable deployment record");
 		free(dep);
@@ -728,6 +746,13 @@ static void restore_one(struct ttd_manager *mgr, json_t *rec, int64_t now)
 		dep->state = ST_TERMINATED;
 		snprintf(dep->reason, sizeof(dep->reason), "ttl %s expired",
 			 spec.ttl);
+	} else if (exited) {
+		dep->spec = spec;
+		dep->prog = -1;
+		dep->state = ST_TERMINATED;
+		dep->exited = true;
+		snprintf(dep->reason, sizeof(dep->reason),
+			 "the program called exit()");
 	} else if (unsafe_refused(mgr, &spec, err, sizeof(err)) < 0) {
 		/* Saved while allowed; the daemon no longer allows it. */
 		dep->spec = spec;
