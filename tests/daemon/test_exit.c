@@ -181,8 +181,7 @@ TT_TEST(exited_stays_terminated_after_restart)
 	CHECK_INT(rc1, 0);
 	CHECK(restarted);
 	/* Row counters restart with the daemon; the state must not. */
-	CHECKF(strstr(after, "terminated,the program called exit(),") ==
-		       after,
+	CHECKF(strstr(after, "terminated,the program called exit(),") == after,
 	       "%s", after);
 	/* Revived, its probe would have counted (and exited on) these. */
 	CHECK_STR(again, after);
