@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bpf/object.h"
+#include "bpf/printf_format.h"
 #include "bpf/render.h"
 
 static void decode_arg(struct bt_program *prog, size_t i,
@@ -368,10 +369,16 @@ static void render(const struct bt_printf_arg *a, const union tt_value *v,
 		break;
 	case 'd':
 	case 'i':
-		snprintf(out, olen, spec, (long long)v->i64);
+		if (bt_fmt_cspec__is_int(spec)) /* %d: the low 32 bits */
+			snprintf(out, olen, spec, (int)v->i64);
+		else
+			snprintf(out, olen, spec, (long long)v->i64);
 		break;
 	default:
-		snprintf(out, olen, spec, (unsigned long long)v->u64);
+		if (bt_fmt_cspec__is_int(spec))
+			snprintf(out, olen, spec, (unsigned)v->u64);
+		else
+			snprintf(out, olen, spec, (unsigned long long)v->u64);
 	}
 #pragma GCC diagnostic pop
 }

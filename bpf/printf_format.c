@@ -310,9 +310,10 @@ size_t bt_fmt_conv__cspec(const struct bt_fmt_conv *conv, char *buf, size_t cap)
 		n += (size_t)snprintf(spec + n, sizeof(spec) - n, ".%d",
 				      conv->precision);
 	if (conv->kind == BT_FMT_SIGNED || conv->kind == BT_FMT_UNSIGNED)
-		len = conv->length == BT_FMT_LEN_HH  ? "hh"
-		      : conv->length == BT_FMT_LEN_H ? "h"
-						     : "ll";
+		len = conv->length == BT_FMT_LEN_HH	? "hh"
+		      : conv->length == BT_FMT_LEN_H	? "h"
+		      : conv->length == BT_FMT_LEN_NONE ? ""
+							: "ll";
 	n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%s%c", len,
 			      conv->kind == BT_FMT_BUFFER ? 's' : conv->conv);
 	if (cap) {

@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "tracetab/store.h"
 
@@ -99,12 +100,22 @@ void bt_fmt__free(struct bt_fmt *f);
 /*
  * Writes into buf (size cap, always NUL-terminated when cap > 0) a C
  * printf conversion that renders conv's value the way the format asks,
- * for a value passed as long long (signed), unsigned long long
- * (unsigned), int (char), void * (pointer) or char * (string, buffer;
+ * for a value passed as long long (signed) or unsigned long long
+ * (unsigned) when the spec has a length modifier, int or unsigned int when
+ * it has none, int (char), void * (pointer) or char * (string, buffer;
  * a buffer becomes %s, its hex rendering is the caller's): flags, width and
  * precision kept, the length modifier replaced ("%-6hd" -> "%-6hd" keeps
- * h/hh truncation, "%5ld" -> "%5lld"). Returns the length it needed.
+ * h/hh truncation, "%5ld" -> "%5lld", "%x" stays "%x"). bpftrace 0.17
+ * hands the 64-bit value to C's printf with the format as written, so a
+ * plain %d or %x shows the low 32 bits; the caller truncates the same way
+ * (bt_fmt_cspec__is_int). Returns the length it needed.
  */
+/* True when cspec (from bt_fmt_conv__cspec) takes an int, not a long long. */
+static inline int bt_fmt_cspec__is_int(const char *cspec)
+{
+	return !strchr(cspec, 'l');
+}
+
 size_t bt_fmt_conv__cspec(const struct bt_fmt_conv *conv, char *buf,
 			  size_t cap);
 

@@ -206,10 +206,12 @@ TT_TEST(cspec_matches_libc)
 		  0);
 	CHECK_INT(f.n, 11);
 	n = bt_fmt_conv__cspec(&f.convs[0], spec, sizeof(spec));
-	CHECK_STR(spec, "%-8lld");
-	CHECK_INT(n, 6);
-	snprintf(got, sizeof(got), spec, -42LL);
-	snprintf(want, sizeof(want), "%-8d", -42);
+	/* No length modifier: an int, as bpftrace 0.17 prints it. */
+	CHECK_STR(spec, "%-8d");
+	CHECK_INT(n, 4);
+	CHECK(bt_fmt_cspec__is_int(spec));
+	snprintf(got, sizeof(got), spec, (int)0x1fffffffeLL);
+	snprintf(want, sizeof(want), "%-8d", -2);
 	CHECK_STR(got, want);
 	bt_fmt_conv__cspec(&f.convs[1], spec, sizeof(spec));
 	CHECK_STR(spec, "%+05lld");
@@ -223,8 +225,9 @@ TT_TEST(cspec_matches_libc)
 	CHECK_STR(spec, "%#llX");
 	snprintf(got, sizeof(got), spec, 255ULL);
 	CHECK_STR(got, "0XFF");
+	CHECK(!bt_fmt_cspec__is_int(spec));
 	bt_fmt_conv__cspec(&f.convs[5], spec, sizeof(spec));
-	CHECK_STR(spec, "%llo");
+	CHECK_STR(spec, "%o");
 	bt_fmt_conv__cspec(&f.convs[6], spec, sizeof(spec));
 	CHECK_STR(spec, "%-6s");
 	bt_fmt_conv__cspec(&f.convs[7], spec, sizeof(spec));
