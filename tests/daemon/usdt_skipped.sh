@@ -1,0 +1,75 @@
+#!/bin/bash
+# tests/daemon/usdt_skipped.sh - a deployment with a USDT probe the binary
+# lacks runs the rest, as bpftrace 0.17 does: a private tracetabd deploys
+# usdt:/bin/true:nosuch:probe next to a real tracepoint, the tracepoint
+# fills the table, status (text and JSON) names the skipped probe, and a
+# deployment with nothing else left fails saying why.
+TT_SUITE=daemon/usdt_skipped
+. "$(dirname "$0")/../lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	skip all "tracetabd needs root to load BPF programs"
+	tt_done
+fi
+tt=$TT_BUILD/tracetab
+ttd=$TT_BUILD/tracetabd
+if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
+	for b in "$tt" "$ttd"; do
+		if [ ! -x "$b" ]; then
+			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+			tt_done
+		fi
+	done
+fi
+dir=$(mktemp -d /dev/shm/tt-usdtskip.XXXXXX)
+chmod 755 "$dir"
+mkdir -p "$dir/store" "$dir/state"
+"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
+	--state-dir "$dir/state" --reader-group nogroup 2>"$dir/log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do [ -S "$dir/sock" ] && break; sleep 0.1; done
+if [ ! -S "$dir/sock" ]; then
+	fail daemon_start "$(tail -3 "$dir/log")"
+	tt_done
+fi
+t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
+true_bin=$(readlink -f /bin/true)
+
+cat >"$dir/p.bt" <<'BT'
+usdt:/bin/true:nosuch:probe,
+tracepoint:syscalls:sys_enter_getppid /comm == "tt_usdt_skip"/
+{ printf("pid:%d\n", pid); }
+BT
+out=$(t deploy us --table us "$dir/p.bt" 2>&1)
+[ $? = 0 ] && pass deploys_without_the_missing_probe ||
+	fail deploys_without_the_missing_probe "$out"
+p=$(perl -e '$0 = "tt_usdt_skip"; getppid(); print "$$\n"')
+t status >/dev/null # drains the ring buffers
+got=$(t query "SELECT pid FROM us" --format csv | tail -n +2)
+[ "$got" = "$p" ] && pass tracepoint_fills_the_table ||
+	fail tracepoint_fills_the_table "got '$got' want '$p'"
+st=$(t status us)
+echo "$st" | grep -q "warning: program 1:1:1: usdt:$true_bin:nosuch:probe skipped: no USDT probe in the file matches it$" &&
+	pass status_log_names_it || fail status_log_names_it "$st"
+json=$(printf '{"op":"status","name":"us"}' | timeout 5 python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read() + b"\n"); s.shutdown(socket.SHUT_WR)
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c: break
+    buf += c
+d = json.loads(buf.decode().splitlines()[0])["deployments"][0]
+print(json.dumps(d["skipped_probes"]))' "$dir/sock" 2>&1)
+echo "$json" | grep -q '^\["1:1: usdt:.*:nosuch:probe skipped' &&
+	pass status_json_skipped_probes || fail status_json_skipped_probes "$json"
+
+printf 'usdt:/bin/true:nosuch:probe { printf("pid:%%d\\n", pid); }\n' >"$dir/q.bt"
+t deploy none --table none "$dir/q.bt" >/dev/null 2>&1
+st=$(t status none)
+echo "$st" | grep -q failed &&
+	echo "$st" | grep -q "no USDT probe nosuch:probe in $true_bin.*no other probe to attach" &&
+	pass no_probe_left_fails || fail no_probe_left_fails "$st"
+tt_done
