@@ -295,15 +295,18 @@ static void skipped__log(struct ttd_deployment *dep,
 	ttd_deplog__pin(&dep->log);
 }
 
-/* ["line:col: message", ...] of the running program's skipped probes. */
-static json_t *skipped__json(const struct ttd_deployment *dep)
+/* ["line:col: message", ...] of the running program's skipped probes
+ * (get: bt_program__skipped) or compile warnings (bt_program__warning). */
+static json_t *skipped__json(const struct ttd_deployment *dep,
+			     int (*get)(const struct bt_program *, size_t,
+					struct bt_diag *))
 {
 	const struct bt_program *prog =
 		dep->ing ? ttd_ingest__program(dep->ing) : NULL;
 	json_t *arr = json_array();
 	struct bt_diag d;
 
-	for (size_t i = 0; prog && bt_program__skipped(prog, i, &d) == 0; i++)
+	for (size_t i = 0; prog && get(prog, i, &d) == 0; i++)
 		json_array_append_new(arr, json_sprintf("%d:%d: %s", d.line,
 							d.col, d.msg));
 	return arr;
@@ -450,7 +453,7 @@ static json_t *status__json(struct ttd_deployment *dep, bool with_log)
 		ttd_ingest_stats__add(&st, &cur);
 	}
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s?,"
-			 "s:o*,s:o,s:o*,s:o,s:b,s:o*}",
+			 "s:o*,s:o,s:o*,s:o,s:o,s:b,s:o*}",
 			 "name", dep->spec.name, "table", dep->spec.table,
 			 "state", state_names[dep->state], "program", dep->prog,
 			 "reason", dep->reason, "ttl", dep->spec.ttl,
@@ -462,7 +465,9 @@ static json_t *status__json(struct ttd_deployment *dep, bool with_log)
 			 ttd_map_export__status(dep->mx), "tables",
 			 tables__json(dep, &st), "log",
 			 with_log ? ttd_deplog__json(&dep->log) : NULL,
-			 "skipped_probes", skipped__json(dep), "unsafe",
+			 "skipped_probes",
+			 skipped__json(dep, bt_program__skipped), "warnings",
+			 skipped__json(dep, bt_program__warning), "unsafe",
 			 dep->spec.unsafe, "system",
 			 dep->spec.unsafe
 				 ? ttd_runner_stats__json(&st.system, &ro)
