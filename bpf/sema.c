@@ -694,13 +694,34 @@ static int stmt(struct bt_sema *s, const struct bt_stmt *st)
 	}
 }
 
+/* "return", "break" or "continue" when st leaves its block, else NULL:
+ * code generation stops there, the statements after it are dropped. */
+static const char *jumps(const struct bt_stmt *st)
+{
+	switch (st->kind) {
+	case BT_STMT_RETURN:
+		return "return";
+	case BT_STMT_BREAK:
+		return "break";
+	case BT_STMT_CONTINUE:
+		return "continue";
+	default:
+		return NULL;
+	}
+}
+
 static int block(struct bt_sema *s, const struct bt_block *b)
 {
 	int rc = 0;
 	/* Keep going after an error so one run reports several problems. */
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		if (stmt(s, b->stmts[i]) < 0)
 			rc = -1;
+		if (i + 1 < b->n && jumps(b->stmts[i]))
+			warn(s, b->stmts[i + 1]->line, b->stmts[i + 1]->col,
+			     "this statement never runs: it follows %s",
+			     jumps(b->stmts[i]));
+	}
 	return rc;
 }
 

@@ -169,6 +169,31 @@ TT_TEST(unused_values_warn)
 	bt_program__free(p);
 }
 
+/* Statements after return/break/continue are dropped: said, once. */
+TT_TEST(unreachable_statements_warn)
+{
+	struct bt_program *p =
+		compile("BEGIN { $i = 0;\n"
+			"  while ($i < 3) { $i++; continue; printf(\"x\"); }\n"
+			"  if ($i) { return; @never = 1; }\n"
+			"  printf(\"%d\\n\", $i); exit(); }");
+	CHECKF(p, "%s", errbuf);
+	if (!p)
+		return;
+	CHECK_INT(bt_program__nwarnings(p), 2);
+	struct bt_diag d;
+	CHECK_INT(bt_program__warning(p, 0, &d), 0);
+	CHECK_INT(d.line, 2);
+	CHECK_INT(d.col, 36);
+	CHECK_STR(d.msg, "this statement never runs: it follows continue");
+	CHECK_INT(bt_program__warning(p, 1, &d), 0);
+	CHECK_INT(d.line, 3);
+	CHECK_INT(d.col, 21);
+	CHECK_STR(d.msg, "this statement never runs: it follows return");
+	bt_program__free(p);
+}
+
 TT_MAIN("bpf/warnings", TT_CASE(ignored_assignments_warn_and_run_as_bpftrace),
 	TT_CASE(one_warning_for_every_attach_point),
-	TT_CASE(no_warning_when_the_value_fits), TT_CASE(unused_values_warn))
+	TT_CASE(no_warning_when_the_value_fits), TT_CASE(unused_values_warn),
+	TT_CASE(unreachable_statements_warn))
