@@ -153,7 +153,8 @@ int bt_program__attach(struct bt_program *prog, struct bt_diags *diags);
 /*
  * Attach points the program skips, as bpftrace 0.17 does: uprobes and
  * uretprobes on a function the binary lacks, or whose wildcard matches
- * none (tools written for another build of a library). They compile and
+ * none (tools written for another build of a library), and USDT probes the
+ * binary lacks. They compile and
  * load, and bt_program__attach leaves them out; when nothing else is left
  * (no other probe, no BEGIN/END) it fails instead, as bpftrace's "No
  * probes to attach". bpftrace skips them silently; callers should say so

@@ -102,7 +102,7 @@ if command -v bpftrace >/dev/null; then
 	timeout 30 bpftrace -e "$prog" 2>/dev/null | tail -n +2 >"$tmp/theirs"
 	diff "$tmp/ours" "$tmp/theirs" >"$tmp/diff" && pass same_as_bpftrace ||
 		fail same_as_bpftrace "$(cat "$tmp/diff")"
-	hist='BEGIN { @h = hist(0); @h = hist(1); @h = hist(5); @h = hist(5); @h = hist(1500); @h = hist(-3); @a = avg(4); @a = avg(7); @l = lhist(7, 0, 100, 10); @l = lhist(55, 0, 100, 10); @l = lhist(250, 0, 100, 10); @k[1] = hist(3); @k[2] = hist(100); @z = 1; @x = stats(4); exit(); }'
+	hist='BEGIN { @h = hist(0); @h = hist(1); @h = hist(5); @h = hist(5); @h = hist(1500); @h = hist(-3); @a = avg(4); @a = avg(7); @l = lhist(7, 0, 100, 10); @l = lhist(55, 0, 100, 10); @l = lhist(250, 0, 100, 10); @k[1] = hist(3); @k[2] = hist(100); @k[2] = hist(90); @z = 1; @x = stats(4); exit(); }'
 	"$BT" -e "$hist" >"$tmp/ours" 2>/dev/null
 	timeout 30 bpftrace -e "$hist" 2>/dev/null | tail -n +2 >"$tmp/theirs"
 	diff "$tmp/ours" "$tmp/theirs" >"$tmp/diff" && pass hist_same_as_bpftrace ||
