@@ -177,10 +177,14 @@ int bt_program__skipped(const struct bt_program *prog, size_t i,
  * Compile warnings: things the program does that compile and run but do
  * not do what they seem to, kept so that nothing is silently ignored
  * (bt-run prints them on stderr, the daemon writes them to the
- * deployment's log and status). E.g. "assigning a 64-bit value to the
- * uint16 variable '$p' has no effect (as in bpftrace 0.17); give the
- * variable a wider type where it is first assigned". A warning said once
- * per position and text, however many attach points compiled it.
+ * deployment's log and status): an integer assigned to a variable of
+ * another width (bpftrace 0.17 stores the value's width: "assigning a
+ * 64-bit value to the uint16 variable '$p' has no effect (as in bpftrace
+ * 0.17); give the variable a wider type where it is first assigned", or
+ * a narrower one "replaces only its low 8 bits"), an expression statement
+ * whose value is dropped, statements after return/break/continue. Each is
+ * said once per position and text, however many attach points compiled
+ * it.
  * Returns the number of warnings (known after bt_program__compile; 0 for
  * NULL).
  */
