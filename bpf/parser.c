@@ -224,6 +224,11 @@ static void parse_program(struct bt_parser *p)
 			else
 				bt_parser__probe(p,
 						 &pcap); /* reports the '#' */
+		} else if (*w == ',' && p->ast->nprobes &&
+			   at(p, BT_TOK_COMMA)) {
+			next(p); /* bpftrace 0.17 takes "} , probe {" too */
+			if (at(p, BT_TOK_EOF))
+				expected(p, peek(p), "a probe after ','");
 		} else if ((n == 6 && !memcmp(w, "struct", 6)) ||
 			   (n == 5 && !memcmp(w, "union", 5))) {
 			bt_parser__struct_def(p, &scap);

@@ -630,6 +630,26 @@ TT_TEST(null_and_empty_input)
 	bt_diags__free(d);
 }
 
+/* bpftrace 0.17 takes commas between probe blocks, not before or after. */
+TT_TEST(commas_between_probes)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_ast *ast = NULL;
+
+	CHECK_INT(bt_parse("BEGIN { } , END { } , , interval:s:1 { }", &ast,
+			   d),
+		  0);
+	CHECK_INT(ast ? (int)ast->nprobes : -1, 3);
+	bt_ast__free(ast);
+	CHECK(bt_parse("BEGIN { } ,", &ast, d) < 0);
+	CHECKF(bt_diags__count(d) == 1 &&
+		       strstr(bt_diags__get(d, 0)->msg,
+			      "expected a probe after ','"),
+	       "%s", bt_diags__count(d) ? bt_diags__get(d, 0)->msg : "");
+	CHECK(bt_parse(", BEGIN { }", &ast, d) < 0);
+	bt_diags__free(d);
+}
+
 TT_TEST(names)
 {
 	CHECK_STR(bt_binop__str(BT_BINOP_SHL), "<<");
@@ -649,4 +669,5 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(define_expansion), TT_CASE(define_blowup_bounded),
 	TT_CASE(one_liners_parse),
 	TT_CASE(bpftrace_tools_parse), TT_CASE(null_and_empty_input),
+	TT_CASE(commas_between_probes),
 	TT_CASE(names))
