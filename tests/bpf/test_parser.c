@@ -636,15 +636,13 @@ TT_TEST(commas_between_probes)
 	struct bt_diags *d = bt_diags__new();
 	struct bt_ast *ast = NULL;
 
-	CHECK_INT(bt_parse("BEGIN { } , END { } , , interval:s:1 { }", &ast,
-			   d),
+	CHECK_INT(bt_parse("BEGIN { } , END { } , , interval:s:1 { }", &ast, d),
 		  0);
 	CHECK_INT(ast ? (int)ast->nprobes : -1, 3);
 	bt_ast__free(ast);
 	CHECK(bt_parse("BEGIN { } ,", &ast, d) < 0);
-	CHECKF(bt_diags__count(d) == 1 &&
-		       strstr(bt_diags__get(d, 0)->msg,
-			      "expected a probe after ','"),
+	CHECKF(bt_diags__count(d) == 1 && strstr(bt_diags__get(d, 0)->msg,
+						 "expected a probe after ','"),
 	       "%s", bt_diags__count(d) ? bt_diags__get(d, 0)->msg : "");
 	CHECK(bt_parse(", BEGIN { }", &ast, d) < 0);
 	bt_diags__free(d);
@@ -667,7 +665,6 @@ TT_MAIN("bpf/parser", TT_CASE(literals_and_names), TT_CASE(binary_precedence),
 	TT_CASE(predicates), TT_CASE(node_positions), TT_CASE(string_raw_text),
 	TT_CASE(conditionals), TT_CASE(program_items), TT_CASE(crlf_lines),
 	TT_CASE(define_expansion), TT_CASE(define_blowup_bounded),
-	TT_CASE(one_liners_parse),
-	TT_CASE(bpftrace_tools_parse), TT_CASE(null_and_empty_input),
-	TT_CASE(commas_between_probes),
+	TT_CASE(one_liners_parse), TT_CASE(bpftrace_tools_parse),
+	TT_CASE(null_and_empty_input), TT_CASE(commas_between_probes),
 	TT_CASE(names))
