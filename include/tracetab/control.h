@@ -111,15 +111,20 @@
  *         "skipped_probes": ["line:col: message", ...]: attach points
  *                  the running program goes without, as bpftrace 0.17
  *                  drops them silently (uprobes on a function the
- *                  library lacks); each is also a "warning:" line in
- *                  "log",
+ *                  library lacks, USDT probes the binary lacks); each
+ *                  is also a "warning:" line in "log",
+ *         "warnings": ["program N:L:C: message", ...]: what the compiler
+ *                  accepted but warned about (an assignment bpftrace 0.17
+ *                  ignores, a statement whose value is dropped, code
+ *                  after return); also "warning:" lines in "log",
  *         "unsafe": whether the spec is unsafe,
  *         "system": {"started","running","dropped","killed","failed",
  *                  "limit","timeout_ms"}: system() commands of an unsafe
  *                  deployment (absent otherwise); their output lines, and
  *                  the newest 10 lines time() printed, are in "log" }
  *       LOG = {"time_ns": wall clock ns of the record, "text": one line}
- *       "terminated" means the TTL expired: probes detached, table kept.
+ *       "terminated" means the TTL expired or the program called exit():
+ *       probes detached, table kept.
  *       It also means the program called exit() (reason "the program
  *       called exit()"): END ran, probes detached, until deployed again.
  *
