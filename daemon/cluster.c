@@ -29,6 +29,14 @@
  * set; only they are published to the status bucket. A name deployed by
  * the cluster belongs to the cluster, even if it was deployed locally
  * before.
+ *
+ * Exit: a deployment whose program called exit() stays ended (the manager
+ * keeps it terminated across restarts), but every resync re-delivers its
+ * spec and a deploy restarts an exited deployment. So the origin set also
+ * keeps, per name, the KV revision last applied: a put with that same
+ * revision is a re-delivery and leaves an exited deployment alone; a user
+ * deploying again writes a new revision, which restarts it. Revision 0 is
+ * "unknown" (a file from before revisions were kept): the put is applied.
  */
 #include <errno.h>
 #include <limits.h>
@@ -60,6 +68,7 @@ struct ev {
 	enum ev_kind kind;
 	char *key;
 	json_t *val; /* EV_PUT: the spec; EV_SYNC: array of desired names */
+	uint64_t rev; /* EV_PUT: the entry's KV revision */
 };
 
 struct ttd_cluster {
@@ -70,7 +79,7 @@ struct ttd_cluster {
 	int efd, tfd;
 	struct ttd_watch *ew, *tw;
 	json_t *rejected; /* name -> status of specs this node refused */
-	json_t *origin; /* name -> true: deployments from the cluster */
+	json_t *origin; /* name -> KV revision applied (0: unknown) */
 	char origin_path[PATH_MAX]; /* "" when there is no state dir */
 
 	pthread_t thr;
@@ -92,7 +101,7 @@ static int64_t wall_ns(void)
 /* ---- agent thread -> loop ------------------------------------------------ */
 
 void ttd_cluster__post(struct ttd_cluster *c, int kind, const char *key,
-		       json_t *val)
+		       json_t *val, uint64_t rev)
 {
 	struct ev *e = calloc(1, sizeof(*e));
 	uint64_t one = 1;
@@ -106,6 +115,7 @@ void ttd_cluster__post(struct ttd_cluster *c, int kind, const char *key,
 	}
 	e->kind = kind;
 	e->val = val;
+	e->rev = rev;
 	pthread_mutex_lock(&c->mu);
 	*c->tail = e;
 	c->tail = &e->next;
@@ -139,10 +149,23 @@ const struct ttd_cluster_opts *ttd_cluster__opts(struct ttd_cluster *c)
 
 #define ORIGIN_FILE "cluster-deployments.json"
 
-/* Reads the origin set; a missing or unreadable file is an empty set. */
+/* A revision as kept in the origin set: 0 when unknown. */
+static uint64_t origin__rev(json_t *v)
+{
+	json_int_t r = json_is_integer(v) ? json_integer_value(v) : 0;
+
+	return r > 0 ? (uint64_t)r : 0;
+}
+
+/*
+ * Reads the origin set; a missing or unreadable file is an empty set. The
+ * file is {"name": revision, ...}; the older form, an array of names, is
+ * read with every revision unknown.
+ */
 static void origin__load(struct ttd_cluster *c)
 {
-	json_t *names, *n;
+	json_t *file, *v;
+	const char *k;
 	size_t i;
 
 	if (!c->opts.state_dir ||
@@ -152,43 +175,53 @@ static void origin__load(struct ttd_cluster *c)
 		c->origin_path[0] = '\0';
 		return;
 	}
-	names = json_load_file(c->origin_path, 0, NULL);
-	json_array_foreach(names, i, n) if (json_is_string(n))
-		json_object_set_new(c->origin, json_string_value(n),
-				    json_true());
-	json_decref(names);
+	file = json_load_file(c->origin_path, 0, NULL);
+	json_array_foreach(file, i, v)
+	{
+		if (json_is_string(v))
+			json_object_set_new(c->origin, json_string_value(v),
+					    json_integer(0));
+	}
+	json_object_foreach(file, k, v)
+	{
+		json_object_set_new(c->origin, k,
+				    json_integer((json_int_t)origin__rev(v)));
+	}
+	json_decref(file);
 }
 
 /* Writes the set atomically (temporary file, rename). */
 static void origin__save(struct ttd_cluster *c)
 {
-	json_t *names = json_array(), *v;
-	const char *k;
 	char tmp[PATH_MAX + 8];
 
-	if (!c->origin_path[0] || !names)
-		goto out;
-	json_object_foreach(c->origin, k, v)
-		json_array_append_new(names, json_string(k));
+	if (!c->origin_path[0])
+		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", c->origin_path);
-	if (json_dump_file(names, tmp, JSON_COMPACT) < 0 ||
+	if (json_dump_file(c->origin, tmp, JSON_COMPACT | JSON_SORT_KEYS) < 0 ||
 	    rename(tmp, c->origin_path) < 0)
 		ttd_err("cluster: cannot save %s: %s; a restart may keep "
-			"deployments the cluster deleted meanwhile",
+			"deployments the cluster deleted meanwhile, or restart "
+			"ones whose program called exit()",
 			c->origin_path, strerror(errno));
-out:
-	json_decref(names);
 }
 
-static void origin__set(struct ttd_cluster *c, const char *name, bool from)
+/* Marks name as the cluster's, applied at revision rev. */
+static void origin__put(struct ttd_cluster *c, const char *name, uint64_t rev)
 {
-	if (!from == !json_object_get(c->origin, name))
+	json_t *v = json_object_get(c->origin, name);
+
+	if (v && origin__rev(v) == rev)
 		return;
-	if (from)
-		json_object_set_new(c->origin, name, json_true());
-	else
-		json_object_del(c->origin, name);
+	json_object_set_new(c->origin, name, json_integer((json_int_t)rev));
 	origin__save(c);
+}
+
+/* Forgets name: no longer the cluster's. */
+static void origin__drop(struct ttd_cluster *c, const char *name)
+{
+	if (json_object_del(c->origin, name) == 0)
+		origin__save(c);
 }
 
 /* ---- loop side: applying desired state ----------------------------------- */
@@ -202,8 +235,31 @@ static void reject(struct ttd_cluster *c, const char *name, const char *why)
 				      why));
 }
 
-/* val: the parsed desired value, or a string saying why it did not parse. */
-static void apply_put(struct ttd_cluster *c, const char *name, json_t *val)
+/*
+ * Whether a put is a re-delivery (resync, restart) of the revision already
+ * applied to a deployment whose program called exit() since: deploying it
+ * would restart a program that ended, which only a new deploy may do.
+ */
+static bool put__exited_again(struct ttd_cluster *c, const char *name,
+			      uint64_t rev)
+{
+	uint64_t had = origin__rev(json_object_get(c->origin, name));
+
+	if (!rev || had != rev || !ttd_manager__exited(c->mgr, name))
+		return false;
+	ttd_info("cluster: deployment %s: revision %llu already applied and "
+		 "its program called exit(); left terminated (deploy again to "
+		 "restart it)",
+		 name, (unsigned long long)rev);
+	return true;
+}
+
+/*
+ * val: the parsed desired value, or a string saying why it did not parse;
+ * rev: its KV revision.
+ */
+static void apply_put(struct ttd_cluster *c, const char *name, json_t *val,
+		      uint64_t rev)
 {
 	json_t *spec = NULL, *st = NULL;
 	enum ttd_upsert res;
@@ -211,8 +267,11 @@ static void apply_put(struct ttd_cluster *c, const char *name, json_t *val)
 	int rc;
 
 	json_object_del(c->rejected, name);
-	origin__set(c, name, true);
+	if (put__exited_again(c, name, rev))
+		return;
+	origin__put(c, name, rev);
 	if (json_is_string(val)) {
+
 		reject(c, name, json_string_value(val));
 		return;
 	}
@@ -263,7 +322,7 @@ static void apply_sync(struct ttd_cluster *c, json_t *desired)
 			ttd_info("cluster: deployment %s no longer desired",
 				 name);
 		json_object_del(c->rejected, name);
-		origin__set(c, name, false);
+		origin__drop(c, name);
 	}
 	ttd_info("cluster: synchronised (%zu desired)",
 		 json_array_size(desired));
@@ -277,7 +336,7 @@ static void apply_del(struct ttd_cluster *c, const char *name)
 		return;
 	if (ttd_manager__delete(c->mgr, name) == 0)
 		ttd_info("cluster: deployment %s deleted", name);
-	origin__set(c, name, false);
+	origin__drop(c, name);
 }
 
 /* Leaves a fresh status snapshot for the agent thread to publish. */
@@ -324,7 +383,7 @@ static void on_events(void *ctx, int revents)
 	for (; e; e = next) {
 		next = e->next;
 		if (e->kind == EV_PUT)
-			apply_put(c, e->key, e->val);
+			apply_put(c, e->key, e->val, e->rev);
 		else if (e->kind == EV_DEL)
 			apply_del(c, e->key);
 		else

@@ -14,7 +14,9 @@
  * cluster's deployments no longer in the bucket are deleted; deployments
  * made through the node's control socket are left alone and not published
  * (the names that came from the cluster are kept in
- * <state-dir>/cluster-deployments.json).
+ * <state-dir>/cluster-deployments.json, each with the KV revision applied:
+ * a re-delivered revision leaves a deployment whose program called exit()
+ * terminated; a new revision, a new deploy, restarts it).
  */
 #ifndef TTD_CLUSTER_H
 #define TTD_CLUSTER_H

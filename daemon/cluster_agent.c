@@ -10,6 +10,9 @@
  *  - at every connection the watcher's initial values resynchronise the
  *    node (late joiners, restarts); after a reconnection libnats resumes
  *    the same watcher where it stopped, so what changed meanwhile arrives;
+ *  - every put reaches the loop with its KV revision: a re-delivered entry
+ *    keeps its revision, a new deploy writes a new one (cluster.c uses
+ *    that to leave a program that called exit() ended);
  *  - liveness "<node>._node" is rewritten every second; status keys when
  *    their state changed (at once) or only their counters (at most every
  *    5 s), and deleted when the deployment is gone.
@@ -248,11 +251,12 @@ static void entry__handle(struct agent *a, kvEntry *e)
 				  (json_int_t)kvEntry_Revision(e)));
 		if (a->syncing)
 			json_array_append_new(a->sync_names, json_string(key));
-		ttd_cluster__post(a->c, TTD_CLUSTER_EV_PUT, key, spec);
+		ttd_cluster__post(a->c, TTD_CLUSTER_EV_PUT, key, spec,
+				  kvEntry_Revision(e));
 		return;
 	}
 	json_object_del(a->known, key);
-	ttd_cluster__post(a->c, TTD_CLUSTER_EV_DEL, key, NULL);
+	ttd_cluster__post(a->c, TTD_CLUSTER_EV_DEL, key, NULL, 0);
 }
 
 static void watch__step(struct agent *a)
@@ -275,7 +279,7 @@ static void watch__step(struct agent *a)
 	if (s == NATS_OK && !e && a->syncing) { /* end of initial values */
 		a->syncing = false;
 		ttd_cluster__post(a->c, TTD_CLUSTER_EV_SYNC, NULL,
-				  json_deep_copy(a->sync_names));
+				  json_deep_copy(a->sync_names), 0);
 	} else if (s == NATS_OK && e) {
 		entry__handle(a, e);
 		kvEntry_Destroy(e);

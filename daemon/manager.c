@@ -630,6 +630,15 @@ json_t *ttd_manager__status(struct ttd_manager *mgr, const char *name)
 	return arr;
 }
 
+bool ttd_manager__exited(struct ttd_manager *mgr, const char *name)
+{
+	struct ttd_deployment *d = find(mgr, name);
+
+	return d && (d->exited ||
+		     (d->ing &&
+		      bt_program__exited(ttd_ingest__program(d->ing))));
+}
+
 static json_t *columns__json(const struct tt_schema *s)
 {
 	json_t *cols = json_array();

@@ -11,6 +11,7 @@
 #ifndef TTD_MANAGER_H
 #define TTD_MANAGER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -84,6 +85,15 @@ int ttd_manager__drop(struct ttd_manager *mgr, const char *table, char *err,
  * current. NULL when name is unknown.
  */
 json_t *ttd_manager__status(struct ttd_manager *mgr, const char *name);
+
+/*
+ * Whether deployment name ended because its program called exit() and
+ * has not been deployed since (restored from the catalog as such, or its
+ * program exited and the next tick ends it). False for unknown names and
+ * for deployments that are running, failed, skipped or expired. Lets a
+ * source tell a re-delivery of what it already applied from a new deploy.
+ */
+bool ttd_manager__exited(struct ttd_manager *mgr, const char *name);
 
 /* Every table in the store directory with its columns (new reference). */
 json_t *ttd_manager__tables(struct ttd_manager *mgr, const char *only);
