@@ -3,6 +3,7 @@
  * local store and a cluster (--last, --count, --interval, --from-start),
  * scanned once so both commands accept and refuse exactly the same words.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -25,7 +26,8 @@ static int tail_args__one(int id, const char *val, void *ctx)
 	case OPT_COUNT: {
 		unsigned long long v = strtoull(val, &end, 10);
 
-		if (*end || !*val || val[0] == '-') {
+		/* At most INT64_MAX: the cluster request carries it signed. */
+		if (*end || !*val || val[0] == '-' || v > INT64_MAX) {
 			fprintf(stderr, "tracetab: tail: bad number '%s'\n",
 				val);
 			return TTC_EXIT_USAGE;
