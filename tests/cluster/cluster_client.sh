@@ -90,13 +90,13 @@ check tail_deploy cl_cli deploy t1 --table tt --ttl 10m --wait "$CL_DIR/p.bt"
 # per_node FILE N: every node printed i = 1..N exactly once (csv: node,i,...).
 per_node() {
 	awk -F, -v n="$2" -v nodes="$NODES" '
-		NR > 1 { seen[$1 "," $2]++; cnt[$1]++ }
+		NR > 1 { seen[$1 "," $2]++; cnt[$1]++; at[$1 "," $2] = at[$1 "," $2] " " NR }
 		END {
 			split(nodes, ns, " ")
 			for (k in ns) {
 				if (cnt[ns[k]] != n) { print ns[k] ": " cnt[ns[k]] " rows"; bad = 1 }
 				for (i = 1; i <= n; i++)
-					if (seen[ns[k] "," i] != 1) { print ns[k] " i=" i ": " seen[ns[k] "," i] + 0; bad = 1; break }
+					if (seen[ns[k] "," i] != 1) { printf "%s i=%d: %d (lines%s) ", ns[k], i, seen[ns[k] "," i], at[ns[k] "," i]; bad = 1; break }
 			}
 			exit bad
 		}' "$1"
@@ -137,7 +137,10 @@ if wait $tp; then pass tail_restart_exit; else
 	kill $tp 2>/dev/null
 	fail tail_restart_exit "$(cat "$CL_DIR/tail3.err") rows: $(wc -l <"$CL_DIR/tail3.csv")"
 fi
-check tail_restart_each_once per_node "$CL_DIR/tail3.csv" 1000
+# On failure the lines of the first bad row and tail's notes (reset,
+# missed) say which path repeated it.
+per_node_noted() { per_node "$@" || { tr '\n' ' ' <"$CL_DIR/tail3.err"; return 1; }; }
+check tail_restart_each_once per_node_noted "$CL_DIR/tail3.csv" 1000
 
 # Malformed requests (raw NATS protocol) get an error answer from every
 # node, and every node stays up. The table tt exists on all nodes.
