@@ -1,0 +1,132 @@
+/*
+ * tests/bpf/bpf_util.h - what the compiler tests that run programs on the
+ * real kernel share: take a program text through compile, load and
+ * attach with its diagnostics in a caller's buffer, run END and capture
+ * what it printed, find this test's own binary for uprobes on itself.
+ *
+ * Header only (static inline), so tests need no extra object in
+ * tests/bpf/module.mk. Nothing here hides a failure: every helper returns
+ * the compiler's own error and leaves the verdict to the test.
+ */
+#ifndef BT_TEST_BPF_UTIL_H
+#define BT_TEST_BPF_UTIL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracetab/bt.h"
+
+/* How far btt__run takes a program. */
+enum btt_stage { BTT_COMPILE, BTT_LOAD, BTT_ATTACH };
+
+/* How btt__run compiles and reports (zeroed: default options, compile
+ * only, first diagnostic). */
+struct btt_run {
+	const struct bt_compile_opts *opts; /* NULL: the defaults */
+	FILE *out; /* non-NULL: bt_program__set_output before loading */
+	enum btt_stage upto; /* the last stage to run */
+	/*
+	 * false: errbuf gets "line:col: msg" of the first diagnostic
+	 * whenever there is one (a warning too, on success);
+	 * true: errbuf gets the rendered diagnostics, on failure only.
+	 */
+	bool render;
+};
+
+/* Writes the diagnostics into errbuf as r->render asks ("" if none). */
+static inline void btt__diag_text(const struct btt_run *r, int rc,
+				  const struct bt_diags *d, const char *src,
+				  char *errbuf, size_t errlen)
+{
+	errbuf[0] = 0;
+	if (r->render) {
+		if (!rc)
+			return;
+		char *m = bt_diags__render(d, src, "test");
+		snprintf(errbuf, errlen, "%s", m ? m : "?");
+		free(m);
+	} else if (bt_diags__count(d)) {
+		const struct bt_diag *g = bt_diags__get(d, 0);
+		snprintf(errbuf, errlen, "%d:%d: %s", g->line, g->col, g->msg);
+	}
+}
+
+/*
+ * btt__run - compiles src and runs the stages up to r->upto.
+ * On success stores the program in *out (freed instead when out is NULL)
+ * and returns 0; on failure frees it, leaves *out untouched and returns
+ * the negative errno of the failing stage. errbuf (errlen > 0) always
+ * holds the diagnostics text r asks for.
+ */
+static inline int btt__run(const char *src, const struct btt_run *r,
+			   struct bt_program **out, char *errbuf,
+			   size_t errlen)
+{
+	struct bt_diags *d = bt_diags__new();
+	struct bt_program *p = NULL;
+	int rc = bt_program__compile(src, r->opts, &p, d);
+
+	if (!rc && r->out)
+		bt_program__set_output(p, r->out);
+	if (!rc && r->upto >= BTT_LOAD)
+		rc = bt_program__load(p, d);
+	if (!rc && r->upto >= BTT_ATTACH)
+		rc = bt_program__attach(p, d);
+	btt__diag_text(r, rc, d, src, errbuf, errlen);
+	bt_diags__free(d);
+	if (out && !rc)
+		*out = p;
+	else
+		bt_program__free(p);
+	return rc;
+}
+
+/*
+ * btt__start - compiles, loads and attaches src with the default options.
+ * Returns the attached program, or NULL on failure. errbuf gets
+ * "line:col: msg" of the first diagnostic, if any, either way.
+ */
+static inline struct bt_program *btt__start(const char *src, char *errbuf,
+					    size_t errlen)
+{
+	const struct btt_run r = { .upto = BTT_ATTACH };
+	struct bt_program *p = NULL;
+
+	return btt__run(src, &r, &p, errbuf, errlen) ? NULL : p;
+}
+
+/*
+ * btt__finish - runs END of p (bt_program__finish) and captures what it
+ * printed into buf (cap bytes, always NUL-terminated, cut at cap - 1).
+ * Does not free p. Returns buf.
+ */
+static inline const char *btt__finish(struct bt_program *p, char *buf,
+				      size_t cap)
+{
+	memset(buf, 0, cap);
+	FILE *f = fmemopen(buf, cap - 1, "w");
+	if (!f)
+		return buf;
+	bt_program__finish(p, f);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * btt__self - the absolute path of this test's binary (for uprobes and
+ * USDT probes on its own functions), resolved once. Returns NULL if
+ * /proc/self/exe cannot be resolved.
+ */
+static inline const char *btt__self(void)
+{
+	static char self[PATH_MAX];
+
+	if (!self[0] && !realpath("/proc/self/exe", self))
+		return NULL;
+	return self;
+}
+
+#endif /* BT_TEST_BPF_UTIL_H */
