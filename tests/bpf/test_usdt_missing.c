@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tests/bpf/usdt_note.h"
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -34,39 +35,17 @@ static char errbuf[1024];
 static struct bt_program *start(const char *fmt)
 {
 	char src[4 * PATH_MAX + 512];
-	struct bt_diags *d = bt_diags__new();
-	struct bt_program *p = NULL;
-	int rc;
 
 	snprintf(src, sizeof(src), fmt, self, self, self, self);
-	rc = bt_program__compile(src, NULL, &p, d);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = 0;
-	if (bt_diags__count(d))
-		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s",
-			 bt_diags__get(d, 0)->line, bt_diags__get(d, 0)->col,
-			 bt_diags__get(d, 0)->msg);
-	bt_diags__free(d);
-	if (rc) {
-		bt_program__free(p);
-		return NULL;
-	}
-	return p;
+	return btt__start(src, errbuf, sizeof(errbuf));
 }
 
 /* Runs END, prints the maps and frees the program. */
 static const char *finish(struct bt_program *p)
 {
 	static char out[4096];
-	FILE *f;
 
-	memset(out, 0, sizeof(out));
-	f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
+	btt__finish(p, out, sizeof(out));
 	bt_program__free(p);
 	return out;
 }
