@@ -59,3 +59,73 @@ fuzz_run() {
 	fi
 	fail run "$(grep -E 'ERROR|SUMMARY|==' "$work/log" | head -3 | tr '\n' ' ') input: $keep"
 }
+
+# ---- a private tracetabd ----------------------------------------------------
+# Tests that deploy talk to a daemon of their own, on a socket and store in
+# a fresh directory, so that they never meet an installed tracetabd or each
+# other. TT_ASAN=1 picks the ASan+UBSan builds of both programs (build/asan/).
+
+# td_setup NAME: without root, SKIP all and exit (loading BPF needs it).
+# Builds tracetab and tracetabd (FAIL build and exit when one is missing
+# afterwards) and sets tt and ttd to them; makes dir, /dev/shm/tt-NAME.XXXXXX
+# with store/ and state/, mode 755 so that a reader who is not root reaches
+# the store; removes it at exit after stopping the daemon. Defines
+# t ARGS...: tracetab on that socket and store.
+td_setup() {
+	if [ "$(id -u)" != 0 ]; then
+		skip all "tracetabd needs root to load BPF programs"
+		tt_done
+	fi
+	tt=$TT_BUILD/${TT_ASAN:+asan/}tracetab
+	ttd=$TT_BUILD/${TT_ASAN:+asan/}tracetabd
+	local out b
+	if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
+		for b in "$tt" "$ttd"; do
+			if [ ! -x "$b" ]; then
+				fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+				tt_done
+			fi
+		done
+	fi
+	dir=$(mktemp -d "/dev/shm/tt-$1.XXXXXX")
+	chmod 755 "$dir"
+	mkdir -p "$dir/store" "$dir/state"
+	daemon=
+	trap 'td_stop; rm -rf "$dir"' EXIT
+	t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
+}
+
+# td_launch [tracetabd options...]: starts tracetabd on dir's socket, store
+# and state with --reader-group nogroup and the given options, its stderr
+# appended to $dir/log, and sets daemon to its pid. Returns once the daemon
+# answers `tracetab status` (a socket file alone may be a stale one left by
+# a previous daemon); after 10 s, FAIL daemon_start with the log's tail and
+# exit.
+td_launch() {
+	"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
+		--state-dir "$dir/state" --reader-group nogroup "$@" 2>>"$dir/log" &
+	daemon=$!
+	local _
+	for _ in $(seq 100); do
+		"$tt" --socket "$dir/sock" status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail daemon_start "$(tail -3 "$dir/log")"
+	tt_done
+}
+
+# td_stop: stops the daemon td_launch started (SIGTERM) and waits for it;
+# returns its exit status. Harmless when it has already stopped.
+td_stop() {
+	[ -n "$daemon" ] || return 0
+	kill "$daemon" 2>/dev/null
+	wait "$daemon" 2>/dev/null
+}
+
+# td_start NAME [tracetabd options...]: td_setup NAME, then td_launch with
+# the options: the whole start-up of a test with one daemon.
+td_start() {
+	td_setup "$1"
+	shift
+	td_launch "$@"
+}
