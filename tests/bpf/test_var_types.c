@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -29,40 +30,20 @@ __attribute__((noinline)) uint64_t tt_types_target(uint64_t a, uint64_t b,
 static const uint64_t A = 0x99991234abcdULL, B = (uint64_t)-128,
 		      C = 0x8000000000000001ULL;
 
-static char self[PATH_MAX];
 static char errbuf[1024];
 
 /* Compiles, loads and attaches src; NULL with errbuf set on failure. */
 static struct bt_program *start(const char *src)
 {
-	struct bt_diags *d = bt_diags__new();
-	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, NULL, &p, d);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = 0;
-	if (bt_diags__count(d))
-		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s",
-			 bt_diags__get(d, 0)->line, bt_diags__get(d, 0)->col,
-			 bt_diags__get(d, 0)->msg);
-	bt_diags__free(d);
-	if (rc) {
-		bt_program__free(p);
-		return NULL;
-	}
-	return p;
+	return btt__start(src, errbuf, sizeof(errbuf));
 }
 
 /* Runs END, returns the printed maps and frees the program. */
 static const char *finish(struct bt_program *p)
 {
 	static char out[8192];
-	memset(out, 0, sizeof(out));
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
+
+	btt__finish(p, out, sizeof(out));
 	bt_program__free(p);
 	return out;
 }
@@ -71,7 +52,8 @@ static const char *finish(struct bt_program *p)
 static const char *on_uprobe(const char *body)
 {
 	static char src[PATH_MAX + 4096];
-	if (!self[0] && !realpath("/proc/self/exe", self))
+	const char *self = btt__self();
+	if (!self)
 		return NULL;
 	snprintf(src, sizeof(src), "uprobe:%s:tt_types_target {\n%s\n}", self,
 		 body);
