@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -51,33 +52,17 @@ static char errbuf[1024];
 /* Compiles, loads and attaches (attach false: compile only). */
 static struct bt_program *start(const char *src, bool attach)
 {
-	struct bt_diags *d = bt_diags__new();
+	const struct btt_run r = { .upto = attach ? BTT_ATTACH : BTT_COMPILE };
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, NULL, &p, d);
-	if (!rc && attach)
-		rc = bt_program__load(p, d);
-	if (!rc && attach)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = 0;
-	if (bt_diags__count(d))
-		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s",
-			 bt_diags__get(d, 0)->line, bt_diags__get(d, 0)->col,
-			 bt_diags__get(d, 0)->msg);
-	bt_diags__free(d);
-	if (rc) {
-		bt_program__free(p);
-		return NULL;
-	}
-	return p;
+
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 static const char *finish(struct bt_program *p)
 {
 	static char out[4096];
-	memset(out, 0, sizeof(out));
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
+
+	btt__finish(p, out, sizeof(out));
 	bt_program__free(p);
 	return out;
 }
