@@ -9,39 +9,13 @@
 TT_SUITE=daemon/tools_deploy
 . "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip all "tracetabd needs root to load BPF programs"
-	tt_done
-fi
 # TT_ASAN=1: the ASan+UBSan builds of both (build/asan/).
-tt=$TT_BUILD/${TT_ASAN:+asan/}tracetab
-ttd=$TT_BUILD/${TT_ASAN:+asan/}tracetabd
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
-	for b in "$tt" "$ttd"; do
-		if [ ! -x "$b" ]; then
-			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-			tt_done
-		fi
-	done
-fi
+td_start tools
 # The installed tools, else the verbatim copies in the conformance corpus.
 tool() {
 	if [ -r "/usr/sbin/$1" ]; then echo "/usr/sbin/$1"; else
 		echo "$TT_ROOT/tests/conformance/corpus/tools/$1"; fi
 }
-dir=$(mktemp -d /dev/shm/tt-tools.XXXXXX)
-chmod 755 "$dir"
-mkdir -p "$dir/store" "$dir/state"
-"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
-	--state-dir "$dir/state" --reader-group nogroup 2>"$dir/log" &
-daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do [ -S "$dir/sock" ] && break; sleep 0.1; done
-if [ ! -S "$dir/sock" ]; then
-	fail daemon_start "$(tail -3 "$dir/log")"
-	tt_done
-fi
-t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
 # Status drains the ring buffers first, so the rows are in the tables.
 q() {
 	t status >/dev/null
