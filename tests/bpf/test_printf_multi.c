@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -27,24 +28,10 @@ static struct bt_program *start(const char *src, bool table_mode)
 	struct bt_compile_opts o = {.sz = sizeof(o),
 				    .table_mode = table_mode,
 				    .ringbuf_bytes = 4096 * 4};
-	struct bt_diags *d = bt_diags__new();
+	const struct btt_run r = { .opts = &o, .upto = BTT_ATTACH };
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = 0;
-	if (bt_diags__count(d))
-		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s",
-			 bt_diags__get(d, 0)->line, bt_diags__get(d, 0)->col,
-			 bt_diags__get(d, 0)->msg);
-	bt_diags__free(d);
-	if (rc) {
-		bt_program__free(p);
-		return NULL;
-	}
-	return p;
+
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 /* "1 + 1 + ... + 1" with k ones (2k - 1 expression nodes). */
