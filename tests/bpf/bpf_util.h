@@ -12,6 +12,7 @@
 #define BT_TEST_BPF_UTIL_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,24 @@ static inline const char *btt__self(void)
 	if (!self[0] && !realpath("/proc/self/exe", self))
 		return NULL;
 	return self;
+}
+
+/*
+ * btt__fmt - printf into a static buffer (4096 bytes, cut there) for
+ * building program texts and expected lines inline. Returns the buffer,
+ * overwritten by the next call.
+ */
+static inline char *btt__fmt(const char *f, ...)
+	__attribute__((format(printf, 1, 2)));
+static inline char *btt__fmt(const char *f, ...)
+{
+	static char buf[4096];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	return buf;
 }
 
 #endif /* BT_TEST_BPF_UTIL_H */

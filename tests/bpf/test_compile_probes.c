@@ -16,6 +16,7 @@
 
 #include "bpf/elf_sym.h"
 #include "tests/bpf/usdt_note.h"
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -44,62 +45,34 @@ __attribute__((noinline)) static void fire(long n)
 static char self[PATH_MAX];
 static char errbuf[2048];
 
-enum stage { COMPILE, LOAD, ATTACH };
+enum stage { COMPILE = BTT_COMPILE, LOAD = BTT_LOAD, ATTACH = BTT_ATTACH };
 
 /* Runs the stages up to `upto`; the first diagnostic is in errbuf. */
 static int run(const char *src, enum stage upto, struct bt_program **out)
 {
-	struct bt_diags *d = bt_diags__new();
-	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, NULL, &p, d);
-	if (!rc && upto >= LOAD)
-		rc = bt_program__load(p, d);
-	if (!rc && upto >= ATTACH)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = 0;
-	if (bt_diags__count(d)) {
-		const struct bt_diag *g = bt_diags__get(d, 0);
-		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s", g->line, g->col,
-			 g->msg);
-	}
-	bt_diags__free(d);
-	if (out && !rc)
-		*out = p;
-	else
-		bt_program__free(p);
-	return rc;
+	const struct btt_run r = {.upto = (enum btt_stage)upto};
+
+	return btt__run(src, &r, out, errbuf, sizeof(errbuf));
 }
 
 /* What bt_program__finish printed (static). */
 static const char *finish(struct bt_program *p)
 {
 	static char out[4096];
-	memset(out, 0, sizeof(out));
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
-	return out;
-}
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	static char buf[4096];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return buf;
+	btt__finish(p, out, sizeof(out));
+	return out;
 }
 
 TT_TEST(usdt_operands_read_exactly)
 {
 	struct bt_program *p = NULL;
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	int rc = run(fmt("usdt:%s:tt_probes:ops { @[arg0, arg1, arg2, arg3] "
+	int rc = run(
+		btt__fmt("usdt:%s:tt_probes:ops { @[arg0, arg1, arg2, arg3] "
 			 "= count(); @p[probe] = count(); }",
 			 self),
-		     ATTACH, &p);
+		ATTACH, &p);
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
 		return;
@@ -110,11 +83,12 @@ TT_TEST(usdt_operands_read_exactly)
 		       strstr(out, "@[-7, 2, -2, 2000]: 1\n") &&
 		       strstr(out, "@[-7, 3, -3, 3000]: 1\n"),
 	       "%s", out);
-	CHECKF(strstr(out, fmt("@p[usdt:%s:tt_probes:ops]: 3\n", self)), "%s",
-	       out);
-	rc = run(fmt("usdt:%s:tt_probes:bytes { @[arg0, arg1] = count(); }",
-		     self),
-		 ATTACH, &p);
+	CHECKF(strstr(out, btt__fmt("@p[usdt:%s:tt_probes:ops]: 3\n", self)),
+	       "%s", out);
+	rc = run(
+		btt__fmt("usdt:%s:tt_probes:bytes { @[arg0, arg1] = count(); }",
+			 self),
+		ATTACH, &p);
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
 		return;
@@ -130,9 +104,9 @@ TT_TEST(usdt_wildcards_and_short_form)
 {
 	struct bt_program *p = NULL;
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	int rc = run(fmt("usdt:%s:tt_probe*:* { @[probe] = count(); }\n"
-			 "usdt:%s:none { @n = count(); }",
-			 self, self),
+	int rc = run(btt__fmt("usdt:%s:tt_probe*:* { @[probe] = count(); }\n"
+			      "usdt:%s:none { @n = count(); }",
+			      self, self),
 		     ATTACH, &p);
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
@@ -140,9 +114,9 @@ TT_TEST(usdt_wildcards_and_short_form)
 	fire(2);
 	const char *out = finish(p);
 	bt_program__free(p);
-	CHECKF(strstr(out, fmt("@[usdt:%s:tt_probes:ops]: 2\n", self)) &&
-		       strstr(out,
-			      fmt("@[usdt:%s:tt_probes:none]: 2\n", self)) &&
+	CHECKF(strstr(out, btt__fmt("@[usdt:%s:tt_probes:ops]: 2\n", self)) &&
+		       strstr(out, btt__fmt("@[usdt:%s:tt_probes:none]: 2\n",
+					    self)) &&
 		       strstr(out, "@n: 2\n"),
 	       "%s", out);
 }
@@ -155,9 +129,9 @@ TT_TEST(usdt_func_and_probe_text)
 {
 	struct bt_program *p = NULL;
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	int rc = run(fmt("U:%s:tt_probes:o* { @f[func] = count(); "
-			 "@p[probe] = count(); }",
-			 self),
+	int rc = run(btt__fmt("U:%s:tt_probes:o* { @f[func] = count(); "
+			      "@p[probe] = count(); }",
+			      self),
 		     ATTACH, &p);
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
@@ -166,28 +140,29 @@ TT_TEST(usdt_func_and_probe_text)
 	const char *out = finish(p);
 	bt_program__free(p);
 	CHECKF(strstr(out, "@f[tt_probes:ops]: 2\n") &&
-		       strstr(out, fmt("@p[usdt:%s:tt_probes:ops]: 2\n", self)),
+		       strstr(out,
+			      btt__fmt("@p[usdt:%s:tt_probes:ops]: 2\n", self)),
 	       "%s", out);
 }
 
 TT_TEST(usdt_errors_name_the_problem)
 {
 	CHECK(realpath("/proc/self/exe", self) != NULL);
-	CHECK(run(fmt("usdt:%s:tt_probes:none { @ = arg0; }", self), COMPILE,
-		  NULL) < 0);
+	CHECK(run(btt__fmt("usdt:%s:tt_probes:none { @ = arg0; }", self),
+		  COMPILE, NULL) < 0);
 	CHECKF(strstr(errbuf, "1:") == errbuf &&
 		       strstr(errbuf, "arg0: usdt probe tt_probes:none has 0 "
 				      "arguments"),
 	       "%s", errbuf);
-	CHECK(run(fmt("usdt:%s:tt_probes:ops { @ = arg4; }", self), COMPILE,
-		  NULL) < 0);
+	CHECK(run(btt__fmt("usdt:%s:tt_probes:ops { @ = arg4; }", self),
+		  COMPILE, NULL) < 0);
 	CHECKF(strstr(errbuf, "has 4 arguments"), "%s", errbuf);
-	CHECK(run(fmt("usdt:%s:tt_probes:nosuch { }", self), ATTACH, NULL) <
-	      0);
+	CHECK(run(btt__fmt("usdt:%s:tt_probes:nosuch { }", self), ATTACH,
+		  NULL) < 0);
 	CHECKF(strstr(errbuf, "no USDT probe tt_probes:nosuch"), "%s", errbuf);
 	CHECK(run("usdt:/no/such/binary:p:n { }", COMPILE, NULL) < 0);
 	CHECKF(strstr(errbuf, "/no/such/binary"), "%s", errbuf);
-	CHECK(run(fmt("usdt:%s { }", self), COMPILE, NULL) < 0);
+	CHECK(run(btt__fmt("usdt:%s { }", self), COMPILE, NULL) < 0);
 	CHECKF(strstr(errbuf, "usdt:binary:[provider:]name"), "%s", errbuf);
 }
 
@@ -359,9 +334,9 @@ TT_TEST(probe_offsets_and_addresses)
 			       sizeof(err)) == 0,
 	       "%s", err);
 	struct bt_program *p = NULL;
-	int rc = run(fmt("uprobe:%s:tt_probe_target+0 { @o = count(); }\n"
-			 "uprobe:%s:0x%llx { @a[arg0] = count(); }",
-			 self, self, (unsigned long long)sym.vaddr),
+	int rc = run(btt__fmt("uprobe:%s:tt_probe_target+0 { @o = count(); }\n"
+			      "uprobe:%s:0x%llx { @a[arg0] = count(); }",
+			      self, self, (unsigned long long)sym.vaddr),
 		     ATTACH, &p);
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
@@ -371,8 +346,8 @@ TT_TEST(probe_offsets_and_addresses)
 	const char *out = finish(p);
 	bt_program__free(p);
 	CHECKF(strstr(out, "@o: 3\n") && strstr(out, "@a[41]: 3\n"), "%s", out);
-	CHECK(run(fmt("uprobe:%s:tt_probe_target+100000 { }", self), COMPILE,
-		  NULL) < 0);
+	CHECK(run(btt__fmt("uprobe:%s:tt_probe_target+100000 { }", self),
+		  COMPILE, NULL) < 0);
 	CHECKF(strstr(errbuf, "past the end of tt_probe_target"), "%s", errbuf);
 	CHECK(run("kretprobe:vfs_read+8 { }", COMPILE, NULL) < 0);
 	CHECKF(strstr(errbuf, "a kretprobe cannot have an offset"), "%s",
