@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bpf/object.h"
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -38,43 +39,21 @@ static char errbuf[2048];
 /* Compiles, loads, attaches; NULL with errbuf filled on failure. */
 static struct bt_program *start(const char *src, FILE *out)
 {
-	struct bt_diags *d = bt_diags__new();
 	struct bt_compile_opts o = { .sz = sizeof(o) };
+	const struct btt_run r = {
+		.opts = &o, .out = out, .upto = BTT_ATTACH, .render = true};
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
-	if (!rc && out)
-		bt_program__set_output(p, out);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	if (rc) {
-		char *m = bt_diags__render(d, src, "test");
-		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
-		free(m);
-		bt_program__free(p);
-		p = NULL;
-	}
-	bt_diags__free(d);
-	return p;
+
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 /* Compile only: 0, or the error with its message in errbuf. */
 static int compile_only(const char *src)
 {
-	struct bt_diags *d = bt_diags__new();
 	struct bt_compile_opts o = { .sz = sizeof(o) };
-	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
-	errbuf[0] = 0;
-	if (rc) {
-		char *m = bt_diags__render(d, src, "test");
-		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
-		free(m);
-	}
-	bt_program__free(p);
-	bt_diags__free(d);
-	return rc;
+	const struct btt_run r = {.opts = &o, .render = true};
+
+	return btt__run(src, &r, NULL, errbuf, sizeof(errbuf));
 }
 
 /* Consumes until want rows arrived or the program exited (3 s at most). */
@@ -95,30 +74,8 @@ static void drain(struct rows *r, int want)
 static const char *finish(struct bt_program *p)
 {
 	static char out[8192];
-	memset(out, 0, sizeof(out));
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
-	return out;
-}
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	static char buf[4096];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return buf;
-}
-
-static const char *self_exe(void)
-{
-	static char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
-	return exe;
+	return btt__finish(p, out, sizeof(out));
 }
 
 /* uprobe target, called from two places. */
@@ -244,11 +201,12 @@ TT_TEST(strcontains_cases)
 /* A path read from the kernel at run time: the needle at its very end. */
 TT_TEST(strcontains_on_a_tracepoint_string)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_openat /pid == %d/ {\n"
-			"  printf(\"%%d %%d\\n\", "
-			"strcontains(str(args->filename), \"more_tail\"), "
-			"strcontains(str(args->filename), \"more_tails\"));\n}",
-			getpid());
+	char *src = btt__fmt(
+		"tracepoint:syscalls:sys_enter_openat /pid == %d/ {\n"
+		"  printf(\"%%d %%d\\n\", "
+		"strcontains(str(args->filename), \"more_tail\"), "
+		"strcontains(str(args->filename), \"more_tails\"));\n}",
+		getpid());
 	struct rows r = { .prog = start(src, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	FILE *f = fopen("/tmp/tt_strcontains_more_tail", "r");
@@ -278,12 +236,13 @@ static int stack_sizes(const struct bt_program *p, uint32_t *v, int max)
 
 TT_TEST(kstack_modes_and_depths)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  @p[kstack(perf, 2)] = count(); "
-			"@b[kstack(bpftrace, 1)] = count();\n"
-			"  @q[kstack(perf)] = count(); @v = kstack(1);\n"
-			"  printf(\"[%%s]\", kstack(perf, 1));\n}",
-			getpid());
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			 "  @p[kstack(perf, 2)] = count(); "
+			 "@b[kstack(bpftrace, 1)] = count();\n"
+			 "  @q[kstack(perf)] = count(); @v = kstack(1);\n"
+			 "  printf(\"[%%s]\", kstack(perf, 1));\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	/* One map per depth, each frames * 8 bytes a stack. */
@@ -321,10 +280,10 @@ TT_TEST(kstack_modes_and_depths)
  * pid the value carries; ustack(1) keys of two callers are one key. */
 TT_TEST(ustack_modes_name_user_frames)
 {
-	char *src = fmt("uprobe:%s:tt_more_fn /pid == %d/ {\n"
-			"  @u[ustack(1)] = count(); "
-			"@p[ustack(perf, 1)] = count();\n}",
-			self_exe(), getpid());
+	char *src = btt__fmt("uprobe:%s:tt_more_fn /pid == %d/ {\n"
+			     "  @u[ustack(1)] = count(); "
+			     "@p[ustack(perf, 1)] = count();\n}",
+			     btt__self(), getpid());
 	struct rows r = { .prog = start(src, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	tt_more_a(1);
@@ -335,7 +294,7 @@ TT_TEST(ustack_modes_name_user_frames)
 	snprintf(want, sizeof(want),
 		 "\n\n@p[\n\t%llx tt_more_fn+0 (%s)\n]: 2\n"
 		 "@u[\n    tt_more_fn+0\n]: 2\n",
-		 (unsigned long long)(uintptr_t)tt_more_fn, self_exe());
+		 (unsigned long long)(uintptr_t)tt_more_fn, btt__self());
 	CHECK_STR(out, want);
 }
 
