@@ -66,11 +66,13 @@ fuzz_run() {
 # other. TT_ASAN=1 picks the ASan+UBSan builds of both programs (build/asan/).
 
 # td_setup NAME: without root, SKIP all and exit (loading BPF needs it).
-# Builds tracetab and tracetabd (FAIL build and exit when one is missing
-# afterwards) and sets tt and ttd to them; makes dir, /dev/shm/tt-NAME.XXXXXX
-# with store/ and state/, mode 755 so that a reader who is not root reaches
-# the store; removes it at exit after stopping the daemon. Defines
-# t ARGS...: tracetab on that socket and store.
+# Brings tracetab and tracetabd up to date and sets tt and ttd to them;
+# when make cannot run (another part of the tree mid-build) it goes on with
+# the binaries that exist, and FAILs build and exits when one is missing.
+# Makes dir, /dev/shm/tt-NAME.XXXXXX with store/ and state/, mode 755 so
+# that a reader who is not root reaches the store, and removes it at exit
+# after stopping the daemon. Defines t ARGS...: tracetab on that socket and
+# store.
 td_setup() {
 	if [ "$(id -u)" != 0 ]; then
 		skip all "tracetabd needs root to load BPF programs"

@@ -5,34 +5,10 @@
 TT_SUITE=client/deploy
 . "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip all "tracetabd needs root to load BPF programs"
-	tt_done
-fi
-tt=$TT_BUILD/tracetab
-# Bring the binaries up to date; if make itself cannot run (another part
-# of the tree mid-build), go on with binaries that exist.
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$TT_BUILD/tracetabd" 2>&1); then
-	for b in "$tt" "$TT_BUILD/tracetabd"; do
-		if [ ! -x "$b" ]; then
-			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-			tt_done
-		fi
-	done
-fi
-dir=$(mktemp -d /dev/shm/tt-deploy.XXXXXX)
-chmod 755 "$dir"
-mkdir -p "$dir/store" "$dir/state"
-"$TT_BUILD/tracetabd" --store-dir "$dir/store" --socket "$dir/sock" \
-	--state-dir "$dir/state" --reader-group nogroup 2>"$dir/log" &
-daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do [ -S "$dir/sock" ] && break; sleep 0.1; done
-if [ ! -S "$dir/sock" ]; then
-	fail daemon_start "$(tail -3 "$dir/log")"
-	tt_done
-fi
-t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
+td_start deploy
+# build/asan/tracetab finds no bpf/tools next to its build tree (it looks in
+# build/bpf/tools); name the bundled scripts for it.
+[ -z "$TT_ASAN" ] || export TRACETAB_SCRIPTS=$TT_ROOT/bpf/tools
 code() { "$@" >/dev/null 2>&1; echo $?; }
 
 cat >"$dir/gp.bt" <<'BT'
