@@ -8,33 +8,8 @@
 TT_SUITE=client/run_unsafe
 . "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip all "tracetabd needs root to load BPF programs"
-	tt_done
-fi
-tt=$TT_BUILD/tracetab
-ttd=$TT_BUILD/tracetabd
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
-	for b in "$tt" "$ttd"; do
-		if [ ! -x "$b" ]; then
-			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-			tt_done
-		fi
-	done
-fi
-dir=$(mktemp -d /dev/shm/tt-rununsafe.XXXXXX)
-chmod 755 "$dir"
-mkdir -p "$dir/store" "$dir/state" "$dir/scripts/sysecho" "$dir/scripts/sysdecl"
-"$ttd" --store-dir "$dir/store" --socket "$dir/sock" --state-dir "$dir/state" \
-	--reader-group nogroup --allow-unsafe 2>"$dir/log" &
-daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do [ -S "$dir/sock" ] && break; sleep 0.1; done
-if [ ! -S "$dir/sock" ]; then
-	fail daemon_start "$(tail -3 "$dir/log")"
-	tt_done
-fi
-t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
+td_start rununsafe --allow-unsafe
+mkdir -p "$dir/scripts/sysecho" "$dir/scripts/sysdecl"
 # A process named $1 that calls getppid() once (perl sets its comm).
 poke() { perl -e '$0 = shift; getppid()' "$1"; }
 
