@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -45,43 +46,21 @@ static char errbuf[2048];
  * errbuf on failure. */
 static struct bt_program *start(const char *src, bool unsafe, FILE *out)
 {
-	struct bt_diags *d = bt_diags__new();
 	struct bt_compile_opts o = { .sz = sizeof(o), .unsafe = unsafe };
+	const struct btt_run r = {
+		.opts = &o, .out = out, .upto = BTT_ATTACH, .render = true};
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
-	if (!rc && out)
-		bt_program__set_output(p, out);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	if (rc) {
-		char *m = bt_diags__render(d, src, "test");
-		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
-		free(m);
-		bt_program__free(p);
-		p = NULL;
-	}
-	bt_diags__free(d);
-	return p;
+
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 /* Compile only: 0, or the error with its message in errbuf. */
 static int compile_only(const char *src, bool unsafe)
 {
-	struct bt_diags *d = bt_diags__new();
 	struct bt_compile_opts o = { .sz = sizeof(o), .unsafe = unsafe };
-	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
-	errbuf[0] = 0;
-	if (rc) {
-		char *m = bt_diags__render(d, src, "test");
-		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
-		free(m);
-	}
-	bt_program__free(p);
-	bt_diags__free(d);
-	return rc;
+	const struct btt_run r = {.opts = &o, .render = true};
+
+	return btt__run(src, &r, NULL, errbuf, sizeof(errbuf));
 }
 
 static void drain(struct rows *r, int want)
@@ -95,25 +74,6 @@ static void drain(struct rows *r, int want)
 		poll(&pfd, 1, 10);
 	}
 	bt_program__consume(r->prog, on_row, r);
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	static char buf[4096];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return buf;
-}
-
-static const char *self_exe(void)
-{
-	static char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
-	return exe;
 }
 
 /* uprobe targets */
@@ -131,10 +91,10 @@ int tt_fn_global = 7;
 
 TT_TEST(buf_r_on_uprobe)
 {
-	char *src = fmt("uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
-			"  printf(\"%%r|%%r|%%r\\n\", buf(arg0, arg1), "
-			"buf(arg0, 4), buf(arg0, 0));\n}",
-			self_exe(), getpid());
+	char *src = btt__fmt("uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
+			     "  printf(\"%%r|%%r|%%r\\n\", buf(arg0, arg1), "
+			     "buf(arg0, 4), buf(arg0, 0));\n}",
+			     btt__self(), getpid());
 	struct rows r = { .prog = start(src, false, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	static char b[80] = { 'A', 'b', 0, 1, 0x7f, ' ', '~', '\\', '"', '\n',
@@ -146,7 +106,7 @@ TT_TEST(buf_r_on_uprobe)
 	CHECK_INT(r.n, 2);
 	/* bpftrace 0.17: Ab\x00\x01\x7f ~\"\x0a\xffz|Ab\x00\x01| */
 	const char *head = "Ab\\x00\\x01\\x7f ~\\\"\\x0a\\xffz";
-	CHECK_STR(r.text[0], fmt("%s|Ab\\x00\\x01|\n", head));
+	CHECK_STR(r.text[0], btt__fmt("%s|Ab\\x00\\x01|\n", head));
 	char want[512];
 	size_t o = (size_t)snprintf(want, sizeof(want), "%s", head);
 	for (int i = 12; i < 64; i++)
@@ -184,11 +144,12 @@ static int base_cb(struct dl_phdr_info *info, size_t size, void *data)
 
 TT_TEST(usym_uaddr_reg_on_uprobe)
 {
-	char *src = fmt("uprobe:%s:tt_fn_sig /pid == %d/ {\n"
-			"  printf(\"%%s|%%s|%%s|%%d\\n\", usym(reg(\"ip\")), "
-			"usym(reg(\"ip\") + 1), usym(12), "
-			"uaddr(\"tt_fn_global\"));\n}",
-			self_exe(), getpid());
+	char *src =
+		btt__fmt("uprobe:%s:tt_fn_sig /pid == %d/ {\n"
+			 "  printf(\"%%s|%%s|%%s|%%d\\n\", usym(reg(\"ip\")), "
+			 "usym(reg(\"ip\") + 1), usym(12), "
+			 "uaddr(\"tt_fn_global\"));\n}",
+			 btt__self(), getpid());
 	struct rows r = { .prog = start(src, false, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	tt_fn_sig(1);
@@ -207,17 +168,17 @@ TT_TEST(uaddr_and_reg_refused)
 {
 	CHECK(compile_only("BEGIN { printf(\"%d\", uaddr(\"x\")); }", false));
 	CHECKF(strstr(errbuf, "only available in uprobe"), "%s", errbuf);
-	char *src = fmt("uprobe:%s:tt_fn_sig { printf(\"%%d\", "
-			"uaddr(\"no_such_symbol_here\")); }",
-			self_exe());
+	char *src = btt__fmt("uprobe:%s:tt_fn_sig { printf(\"%%d\", "
+			     "uaddr(\"no_such_symbol_here\")); }",
+			     btt__self());
 	CHECK(compile_only(src, false));
 	CHECKF(strstr(errbuf, "no_such_symbol_here"), "%s", errbuf);
 	CHECK(compile_only("tracepoint:syscalls:sys_enter_getppid { "
 			   "printf(\"%d\", reg(\"ip\")); }",
 			   false));
 	CHECKF(strstr(errbuf, "reg() is only available"), "%s", errbuf);
-	src = fmt("uprobe:%s:tt_fn_sig { printf(\"%%d\", reg(\"xyz\")); }",
-		  self_exe());
+	src = btt__fmt("uprobe:%s:tt_fn_sig { printf(\"%%d\", reg(\"xyz\")); }",
+		       btt__self());
 	CHECK(compile_only(src, false));
 	CHECKF(strstr(errbuf, "unknown register 'xyz'"), "%s", errbuf);
 }
@@ -228,11 +189,12 @@ TT_TEST(uaddr_and_reg_refused)
  */
 TT_TEST(ternary_of_usym_and_buf)
 {
-	char *src = fmt("uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
-			"  printf(\"%%s|%%r\\n\", arg1 > 5 ? usym(reg(\"ip\")) "
-			": usym(12), arg1 > 5 ? buf(arg0, 2) : buf(arg0, 12));"
-			"\n}",
-			self_exe(), getpid());
+	char *src = btt__fmt(
+		"uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
+		"  printf(\"%%s|%%r\\n\", arg1 > 5 ? usym(reg(\"ip\")) "
+		": usym(12), arg1 > 5 ? buf(arg0, 2) : buf(arg0, 12));"
+		"\n}",
+		btt__self(), getpid());
 	struct rows r = { .prog = start(src, false, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	static char b[16] = { 'A', 'b', 'c', 'd', 'e', 'f',
@@ -248,16 +210,16 @@ TT_TEST(ternary_of_usym_and_buf)
 
 TT_TEST(ternary_mismatch_names_both_types)
 {
-	char *src = fmt("uprobe:%s:tt_fn_bytes { printf(\"%%s\", "
-			"arg1 ? usym(arg0) : buf(arg0, 4)); }",
-			self_exe());
+	char *src = btt__fmt("uprobe:%s:tt_fn_bytes { printf(\"%%s\", "
+			     "arg1 ? usym(arg0) : buf(arg0, 4)); }",
+			     btt__self());
 	CHECK(compile_only(src, false));
 	CHECKF(strstr(errbuf, "ternary branches have different types: usym "
 			      "and buf[8]"),
 	       "%s", errbuf);
-	src = fmt("uprobe:%s:tt_fn_bytes { printf(\"%%s\", "
-		  "arg1 ? ksym(arg0) : usym(arg0)); }",
-		  self_exe());
+	src = btt__fmt("uprobe:%s:tt_fn_bytes { printf(\"%%s\", "
+		       "arg1 ? ksym(arg0) : usym(arg0)); }",
+		       btt__self());
 	CHECK(compile_only(src, false));
 	CHECKF(strstr(errbuf, "different types: ksym and usym"), "%s", errbuf);
 	CHECK(compile_only("BEGIN { printf(\"%s\", nsecs ? \"a\" : 1); }",
@@ -337,10 +299,11 @@ TT_TEST(cgroup_path_of_child_in_new_cgroup)
 	int pfd[2];
 	CHECK(pipe(pfd) == 0);
 	pid_t child = child_getppid(pfd[0], dir);
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  printf(\"%%s|%%d\\n\", cgroup_path(cgroup, \"unif*\"), "
-			"cgroup);\n}",
-			child);
+	char *src = btt__fmt(
+		"tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+		"  printf(\"%%s|%%d\\n\", cgroup_path(cgroup, \"unif*\"), "
+		"cgroup);\n}",
+		child);
 	struct rows r = { .prog = start(src, false, NULL) };
 	if (write(pfd[1], "x", 1) != 1)
 		r.n = -1;
@@ -365,10 +328,10 @@ TT_TEST(cgroup_path_of_child_in_new_cgroup)
 
 TT_TEST(str_reads_n_characters)
 {
-	char *src = fmt("uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
-			"  printf(\"%%s|%%s|%%s\\n\", str(arg0, 8), "
-			"str(arg0, arg1), str(arg0, 1));\n}",
-			self_exe(), getpid());
+	char *src = btt__fmt("uprobe:%s:tt_fn_bytes /pid == %d/ {\n"
+			     "  printf(\"%%s|%%s|%%s\\n\", str(arg0, 8), "
+			     "str(arg0, arg1), str(arg0, 1));\n}",
+			     btt__self(), getpid());
 	struct rows r = { .prog = start(src, false, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	tt_fn_bytes("/etc/ld.so.cache", 3);
@@ -409,8 +372,8 @@ static int run_signal(const char *sig, int *status)
 	if (pipe(pfd))
 		return -1;
 	pid_t child = child_sig(pfd[0]);
-	char *src = fmt("uprobe:%s:tt_fn_sig /pid == %d/ { signal(%s); }",
-			self_exe(), child, sig);
+	char *src = btt__fmt("uprobe:%s:tt_fn_sig /pid == %d/ { signal(%s); }",
+			     btt__self(), child, sig);
 	struct bt_program *p = start(src, true, NULL);
 	if (write(pfd[1], "x", 1) != 1)
 		*status = -1;
@@ -512,10 +475,8 @@ TT_TEST(rendered_map_keys_and_table_rows)
 					false, NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	drain(&r, 0);
-	char out[4096] = { 0 };
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(r.prog, f);
-	fclose(f);
+	char out[4096];
+	btt__finish(r.prog, out, sizeof(out));
 	bt_program__free(r.prog);
 	time_t t = time(NULL);
 	struct tm tm;
@@ -527,10 +488,11 @@ TT_TEST(rendered_map_keys_and_table_rows)
 	struct bt_diags *d = bt_diags__new();
 	struct bt_compile_opts o = { .sz = sizeof(o), .table_mode = true };
 	struct bt_program *p = NULL;
-	char *src = fmt("uprobe:%s:tt_fn_bytes { printf(\"s:%%s b:%%r t:%%s "
-			"c:%%s\", usym(reg(\"ip\")), buf(arg0, 2), "
-			"strftime(\"%%Y\", nsecs), cgroup_path(cgroup)); }",
-			self_exe());
+	char *src =
+		btt__fmt("uprobe:%s:tt_fn_bytes { printf(\"s:%%s b:%%r t:%%s "
+			 "c:%%s\", usym(reg(\"ip\")), buf(arg0, 2), "
+			 "strftime(\"%%Y\", nsecs), cgroup_path(cgroup)); }",
+			 btt__self());
 	int rc = bt_program__compile(src, &o, &p, d);
 	bt_diags__free(d);
 	CHECK_INT(rc, 0);
