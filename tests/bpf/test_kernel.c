@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -59,23 +60,12 @@ static char errbuf[2048];
 /* Compiles, loads and attaches; NULL with errbuf filled on failure. */
 static struct bt_program *start(const char *src, bool table)
 {
-	struct bt_diags *d = bt_diags__new();
 	struct bt_compile_opts o = { .sz = sizeof(o), .table_mode = table };
+	const struct btt_run r = {
+		.opts = &o, .upto = BTT_ATTACH, .render = true};
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	if (rc) {
-		char *m = bt_diags__render(d, src, "test");
-		snprintf(errbuf, sizeof(errbuf), "%s", m ? m : "?");
-		free(m);
-		bt_program__free(p);
-		p = NULL;
-	}
-	bt_diags__free(d);
-	return p;
+
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 /* Drains until `want` rows arrived or 3 s passed. */
@@ -92,24 +82,14 @@ static void drain(struct rows *r, int want)
 	bt_program__consume(r->prog, on_row, r);
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	static char buf[4096];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return buf;
-}
-
 TT_TEST(getppid_rows_exact)
 {
 	int me = getpid();
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  printf(\"pid:%%d comm:%%s n:%%d\\n\", pid, comm, "
-			"@n);\n  @n = @n + 1;\n}",
-			me);
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			 "  printf(\"pid:%%d comm:%%s n:%%d\\n\", pid, comm, "
+			 "@n);\n  @n = @n + 1;\n}",
+			 me);
 	struct rows r = { .prog = start(src, true) };
 	CHECKF(r.prog, "%s", errbuf);
 	for (int i = 0; i < 5; i++)
@@ -133,10 +113,11 @@ TT_TEST(openat_path_via_str)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/tmp/bt_test_open_%d", getpid());
-	char *src = fmt("tracepoint:syscalls:sys_enter_openat /pid == %d/ {\n"
-			"  printf(\"%%s %%x\", str(args->filename), "
-			"args->flags);\n}",
-			getpid());
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_openat /pid == %d/ {\n"
+			 "  printf(\"%%s %%x\", str(args->filename), "
+			 "args->flags);\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	int fd = open(path, O_CREAT | O_WRONLY, 0600);
@@ -155,10 +136,10 @@ TT_TEST(openat_path_via_str)
 TT_TEST(data_loc_string)
 {
 	/* sched_process_exec's filename is a __data_loc string. */
-	char *src = fmt("tracepoint:sched:sched_process_exec "
-			"/curtask->real_parent->tgid == %d/ {\n"
-			"  printf(\"%%s\", str(args->filename));\n}",
-			getpid());
+	char *src = btt__fmt("tracepoint:sched:sched_process_exec "
+			     "/curtask->real_parent->tgid == %d/ {\n"
+			     "  printf(\"%%s\", str(args->filename));\n}",
+			     getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	pid_t c = fork();
@@ -176,10 +157,11 @@ TT_TEST(data_loc_string)
 
 TT_TEST(curtask_parent)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  printf(\"%%d %%d\", curtask->real_parent->tgid,\n"
-			"         curtask->tgid);\n}",
-			getpid());
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			 "  printf(\"%%d %%d\", curtask->real_parent->tgid,\n"
+			 "         curtask->tgid);\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	pid_t pp = getppid();
@@ -195,18 +177,18 @@ TT_TEST(sock_chain_ports)
 {
 	/* The established client socket: family, ports through struct sock,
 	 * and the tracepoint's own copies must agree. */
-	char *src = fmt(
-		"tracepoint:sock:inet_sock_set_state\n"
-		"/pid == %d && args->newstate == TCP_ESTABLISHED &&\n"
-		" args->oldstate == TCP_SYN_SENT/ {\n"
-		"  $sk = (struct sock *)args->skaddr;\n"
-		"  printf(\"%%d %%d %%d %%s %%d %%d\", "
-		"$sk->__sk_common.skc_family,\n"
-		"    $sk->__sk_common.skc_num, "
-		"bswap($sk->__sk_common.skc_dport),\n"
-		"    ntop($sk->__sk_common.skc_daddr), args->sport, "
-		"args->dport);\n}",
-		getpid());
+	char *src =
+		btt__fmt("tracepoint:sock:inet_sock_set_state\n"
+			 "/pid == %d && args->newstate == TCP_ESTABLISHED &&\n"
+			 " args->oldstate == TCP_SYN_SENT/ {\n"
+			 "  $sk = (struct sock *)args->skaddr;\n"
+			 "  printf(\"%%d %%d %%d %%s %%d %%d\", "
+			 "$sk->__sk_common.skc_family,\n"
+			 "    $sk->__sk_common.skc_num, "
+			 "bswap($sk->__sk_common.skc_dport),\n"
+			 "    ntop($sk->__sk_common.skc_daddr), args->sport, "
+			 "args->dport);\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -240,7 +222,7 @@ TT_TEST(sock_chain_ports)
  */
 TT_TEST(sock_chain_ipv6_and_comm)
 {
-	char *src = fmt(
+	char *src = btt__fmt(
 		"tracepoint:sock:inet_sock_set_state\n"
 		"/pid == %d && args->family == AF_INET6 &&\n"
 		" args->newstate == TCP_ESTABLISHED &&\n"
@@ -312,9 +294,9 @@ TT_TEST(uprobe_stack_args)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	CHECK(n > 0);
 	exe[n] = 0;
-	char *src = fmt("uprobe:%s:bt_test_uprobe_many /pid == %d/ {\n"
-			"  printf(\"%%d %%d %%d\", arg0, arg6, arg7);\n}",
-			exe, getpid());
+	char *src = btt__fmt("uprobe:%s:bt_test_uprobe_many /pid == %d/ {\n"
+			     "  printf(\"%%d %%d %%d\", arg0, arg6, arg7);\n}",
+			     exe, getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	long v = bt_test_uprobe_many(1, 2, 3, 4, 5, 6, 70, 80);
@@ -331,10 +313,11 @@ TT_TEST(uprobe_user_string)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	CHECK(n > 0);
 	exe[n] = 0;
-	char *src = fmt("uprobe:%s:bt_test_uprobe_str /pid == %d/ {\n"
-			"  printf(\"%%s|%%s|%%d\", str(arg0), str(arg0, 4), "
-			"(int32)arg1);\n}",
-			exe, getpid());
+	char *src =
+		btt__fmt("uprobe:%s:bt_test_uprobe_str /pid == %d/ {\n"
+			 "  printf(\"%%s|%%s|%%d\", str(arg0), str(arg0, 4), "
+			 "(int32)arg1);\n}",
+			 exe, getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	char word[] = "hello world";
@@ -352,11 +335,12 @@ TT_TEST(uprobe_args_and_retval)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	CHECK(n > 0);
 	exe[n] = 0;
-	char *src = fmt("uprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
-			"  printf(\"in %%d %%d %%s\", arg0, arg1, func);\n}\n"
-			"uretprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
-			"  printf(\"out %%d\", retval);\n}",
-			exe, getpid(), exe, getpid());
+	char *src =
+		btt__fmt("uprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
+			 "  printf(\"in %%d %%d %%s\", arg0, arg1, func);\n}\n"
+			 "uretprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
+			 "  printf(\"out %%d\", retval);\n}",
+			 exe, getpid(), exe, getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	long v = bt_test_uprobe_target(7, 42) + bt_test_uprobe_target(3, 5);
@@ -402,9 +386,10 @@ TT_TEST(profile_fires_on_cpus)
 
 TT_TEST(software_page_faults)
 {
-	char *src = fmt("software:page-faults:1 /pid == %d/ { @f = count(); "
-			"printf(\"f\"); }",
-			getpid());
+	char *src =
+		btt__fmt("software:page-faults:1 /pid == %d/ { @f = count(); "
+			 "printf(\"f\"); }",
+			 getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	/* Touch 64 fresh pages: at least 64 faults. */
@@ -451,12 +436,13 @@ TT_TEST(map_actions_in_order)
 {
 	/* print/clear/zero/time run in user space in record order: the
 	 * rows around them show where. */
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  @c[\"k\"] = count(); @s = \"a longer string\";\n"
-			"  printf(\"row\\n\"); print(@c); time(\"T\\n\");\n"
-			"  zero(@c); print(@c); clear(@c);\n"
-			"  @s = \"short\";\n}",
-			getpid());
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			 "  @c[\"k\"] = count(); @s = \"a longer string\";\n"
+			 "  printf(\"row\\n\"); print(@c); time(\"T\\n\");\n"
+			 "  zero(@c); print(@c); clear(@c);\n"
+			 "  @s = \"short\";\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	char out[4096] = "";
@@ -478,11 +464,12 @@ TT_TEST(map_actions_in_order)
 
 TT_TEST(histograms_and_averages)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  @i++; @h = hist(@i * 3); @l = lhist(@i, 0, 4, 2);\n"
-			"  @a = avg(@i); @s = stats(@i * 10);\n"
-			"  if (@i == 5) { exit(); }\n}",
-			getpid());
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+			 "  @i++; @h = hist(@i * 3); @l = lhist(@i, 0, 4, 2);\n"
+			 "  @a = avg(@i); @s = stats(@i * 10);\n"
+			 "  if (@i == 5) { exit(); }\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	for (int i = 0; i < 5; i++)
@@ -535,10 +522,11 @@ TT_TEST(rendered_values)
 
 TT_TEST(kernel_stacks)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  printf(\"[%%s]\", kstack); @[kstack(2)] = count();\n"
-			"  exit();\n}",
-			getpid());
+	char *src = btt__fmt(
+		"tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+		"  printf(\"[%%s]\", kstack); @[kstack(2)] = count();\n"
+		"  exit();\n}",
+		getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	syscall(SYS_getppid);
@@ -564,11 +552,12 @@ TT_TEST(join_and_cat)
 	CHECK(cf);
 	fputs("cat works\n", cf);
 	fclose(cf);
-	char *src = fmt("BEGIN { cat(\"%s\"); }\n"
-			"tracepoint:syscalls:sys_enter_execve /pid != %d && "
-			"curtask->real_parent->tgid == %d/ {\n"
-			"  join(args->argv); join(args->argv, \",\"); exit();\n}",
-			path, getpid(), getpid());
+	char *src = btt__fmt(
+		"BEGIN { cat(\"%s\"); }\n"
+		"tracepoint:syscalls:sys_enter_execve /pid != %d && "
+		"curtask->real_parent->tgid == %d/ {\n"
+		"  join(args->argv); join(args->argv, \",\"); exit();\n}",
+		path, getpid(), getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	char out[4096] = "";
@@ -594,13 +583,14 @@ TT_TEST(join_and_cat)
 
 TT_TEST(aggregations_read_back)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  @c = count(); @c2[comm] = count(); @sum = sum(@i);\n"
-			"  @mn = min(@i + 10); @mx = max(@i * 2); @i++;\n"
-			"  @neg = min(-5 + @i);\n"
-			"  $x = @i > 2 ? 1 : 0; @big = sum($x);\n"
-			"  if (@i == 4) { exit(); }\n}",
-			getpid());
+	char *src = btt__fmt(
+		"tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+		"  @c = count(); @c2[comm] = count(); @sum = sum(@i);\n"
+		"  @mn = min(@i + 10); @mx = max(@i * 2); @i++;\n"
+		"  @neg = min(-5 + @i);\n"
+		"  $x = @i > 2 ? 1 : 0; @big = sum($x);\n"
+		"  if (@i == 4) { exit(); }\n}",
+		getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	for (int i = 0; i < 4; i++)
@@ -618,14 +608,16 @@ TT_TEST(aggregations_read_back)
 
 TT_TEST(operators_and_control_flow)
 {
-	char *src = fmt(
+	char *src = btt__fmt(
 		"tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
 		"  $a = 7; $b = -3; $u = (uint8)300;\n"
 		"  $c = $a / 2 + $a %% 4 * 2 - ($b << 2) + ($b >> 1);\n"
-		"  $l = $a > 5 && $b < 0 || 0; $n = !$a; $t = ~0 & 0xff ^ 0x0f | 1;\n"
+		"  $l = $a > 5 && $b < 0 || 0; $n = !$a; $t = ~0 & 0xff ^ 0x0f "
+		"| 1;\n"
 		"  if ($a == 7) { $s = \"seven\"; } else { $s = \"other\"; }\n"
 		"  $bs = bswap((uint16)0x1234);\n"
-		"  printf(\"%%ld %%d %%d %%d %%d %%s %%x %%ld\", $c, $l, $n, $t, $u, "
+		"  printf(\"%%ld %%d %%d %%d %%d %%s %%x %%ld\", $c, $l, $n, "
+		"$t, $u, "
 		"$s, $bs, $b / 2);\n"
 		"  return;\n"
 		"  printf(\"unreachable\");\n}",
@@ -645,9 +637,10 @@ TT_TEST(operators_and_control_flow)
 
 TT_TEST(wildcard_tracepoints)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getp*id /pid == %d/ {\n"
-			"  printf(\"%%s\", probe);\n}",
-			getpid());
+	char *src =
+		btt__fmt("tracepoint:syscalls:sys_enter_getp*id /pid == %d/ {\n"
+			 "  printf(\"%%s\", probe);\n}",
+			 getpid());
 	struct rows r = { .prog = start(src, true) };
 	CHECKF(r.prog, "%s", errbuf);
 	syscall(SYS_getppid);
@@ -662,26 +655,26 @@ TT_TEST(wildcard_tracepoints)
 TT_TEST(shared_body_and_tp_arrays)
 {
 	/* Two probes, one body; an unsigned long args[6] field indexed. */
-	char *src = fmt("tracepoint:raw_syscalls:sys_enter,\n"
-			"tracepoint:syscalls:sys_enter_getppid\n"
-			"/pid == %d && (probe == "
-			"\"tracepoint:syscalls:sys_enter_getppid\" || "
-			"args->id == %d)/ {\n"
-			"  printf(\"%%s\", probe);\n}",
-			getpid(), SYS_getppid);
+	char *src = btt__fmt("tracepoint:raw_syscalls:sys_enter,\n"
+			     "tracepoint:syscalls:sys_enter_getppid\n"
+			     "/pid == %d && (probe == "
+			     "\"tracepoint:syscalls:sys_enter_getppid\" || "
+			     "args->id == %d)/ {\n"
+			     "  printf(\"%%s\", probe);\n}",
+			     getpid(), SYS_getppid);
 	struct rows r = { .prog = start(src, false) };
 	CHECK(!r.prog); /* args->id does not exist in sys_enter_getppid */
 	CHECKF(strstr(errbuf, "test:3:") &&
 		       strstr(errbuf, "has no field 'id'"),
 	       "%s", errbuf);
-	src = fmt("tracepoint:raw_syscalls:sys_enter /pid == %d && "
-		  "args->id == %d/ { printf(\"a %%d %%d\", args->args[0], "
-		  "args->args[1]); }\n"
-		  "tracepoint:syscalls:sys_enter_kill,\n"
-		  "tracepoint:syscalls:sys_enter_tkill /pid == %d/ {\n"
-		  "  printf(\"b %%d %%d\", args->sig, probe == "
-		  "\"tracepoint:syscalls:sys_enter_kill\");\n}",
-		  getpid(), SYS_kill, getpid());
+	src = btt__fmt("tracepoint:raw_syscalls:sys_enter /pid == %d && "
+		       "args->id == %d/ { printf(\"a %%d %%d\", args->args[0], "
+		       "args->args[1]); }\n"
+		       "tracepoint:syscalls:sys_enter_kill,\n"
+		       "tracepoint:syscalls:sys_enter_tkill /pid == %d/ {\n"
+		       "  printf(\"b %%d %%d\", args->sig, probe == "
+		       "\"tracepoint:syscalls:sys_enter_kill\");\n}",
+		       getpid(), SYS_kill, getpid());
 	r.prog = start(src, false);
 	CHECKF(r.prog, "%s", errbuf);
 	kill(getpid(), 0);
@@ -701,12 +694,13 @@ TT_TEST(shared_body_and_tp_arrays)
 
 TT_TEST(while_loop)
 {
-	char *src = fmt("tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
-			"  $i = 0; $s = 0;\n"
-			"  while ($i < 10) { $i++; if ($i == 3) { continue; }\n"
-			"    if ($i > 7) { break; } $s += $i; }\n"
-			"  printf(\"%%d %%d\", $i, $s);\n}",
-			getpid());
+	char *src = btt__fmt(
+		"tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
+		"  $i = 0; $s = 0;\n"
+		"  while ($i < 10) { $i++; if ($i == 3) { continue; }\n"
+		"    if ($i > 7) { break; } $s += $i; }\n"
+		"  printf(\"%%d %%d\", $i, $s);\n}",
+		getpid());
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	syscall(SYS_getppid);
@@ -719,9 +713,10 @@ TT_TEST(while_loop)
 TT_TEST(rawtracepoint_args)
 {
 	/* sys_enter(regs, id): arg1 is the syscall number. */
-	char *src = fmt("rawtracepoint:sys_enter /pid == %d && arg1 == %d/ {\n"
-			"  printf(\"%%d\", arg1);\n}",
-			getpid(), SYS_getppid);
+	char *src =
+		btt__fmt("rawtracepoint:sys_enter /pid == %d && arg1 == %d/ {\n"
+			 "  printf(\"%%d\", arg1);\n}",
+			 getpid(), SYS_getppid);
 	struct rows r = { .prog = start(src, false) };
 	CHECKF(r.prog, "%s", errbuf);
 	syscall(SYS_getppid);
