@@ -290,10 +290,10 @@ __attribute__((noinline, used)) long bt_test_uprobe_many(long a, long b, long c,
 
 TT_TEST(uprobe_stack_args)
 {
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	CHECK(n > 0);
-	exe[n] = 0;
+	const char *exe = btt__self();
+	CHECK(exe != NULL);
+	if (!exe)
+		return;
 	char *src = btt__fmt("uprobe:%s:bt_test_uprobe_many /pid == %d/ {\n"
 			     "  printf(\"%%d %%d %%d\", arg0, arg6, arg7);\n}",
 			     exe, getpid());
@@ -309,10 +309,10 @@ TT_TEST(uprobe_stack_args)
 
 TT_TEST(uprobe_user_string)
 {
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	CHECK(n > 0);
-	exe[n] = 0;
+	const char *exe = btt__self();
+	CHECK(exe != NULL);
+	if (!exe)
+		return;
 	char *src =
 		btt__fmt("uprobe:%s:bt_test_uprobe_str /pid == %d/ {\n"
 			 "  printf(\"%%s|%%s|%%d\", str(arg0), str(arg0, 4), "
@@ -331,10 +331,10 @@ TT_TEST(uprobe_user_string)
 
 TT_TEST(uprobe_args_and_retval)
 {
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	CHECK(n > 0);
-	exe[n] = 0;
+	const char *exe = btt__self();
+	CHECK(exe != NULL);
+	if (!exe)
+		return;
 	char *src =
 		btt__fmt("uprobe:%s:bt_test_uprobe_target /pid == %d/ {\n"
 			 "  printf(\"in %%d %%d %%s\", arg0, arg1, func);\n}\n"
@@ -409,11 +409,8 @@ TT_TEST(software_page_faults)
 static const char *finish(struct bt_program *p)
 {
 	static char out[4096];
-	memset(out, 0, sizeof(out));
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
-	return out;
+
+	return btt__finish(p, out, sizeof(out));
 }
 
 TT_TEST(begin_end_maps_exit)
