@@ -12,43 +12,10 @@
 TT_SUITE=daemon/unsafe
 . "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip all "tracetabd needs root to load BPF programs"
-	tt_done
-fi
 # TT_ASAN=1: the ASan+UBSan builds of both (build/asan/).
-tt=$TT_BUILD/${TT_ASAN:+asan/}tracetab
-ttd=$TT_BUILD/${TT_ASAN:+asan/}tracetabd
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
-	for b in "$tt" "$ttd"; do
-		if [ ! -x "$b" ]; then
-			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-			tt_done
-		fi
-	done
-fi
-dir=$(mktemp -d /dev/shm/tt-unsafe.XXXXXX)
-chmod 755 "$dir"
-mkdir -p "$dir/store" "$dir/state"
-daemon=
-start() {
-	"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
-		--state-dir "$dir/state" --reader-group nogroup \
-		--admin-group adm --log-level debug "$@" 2>>"$dir/log" &
-	daemon=$!
-	for _ in $(seq 100); do
-		"$tt" --socket "$dir/sock" status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail daemon_start "$(tail -3 "$dir/log")"
-	tt_done
-}
-stop() {
-	kill "$daemon" 2>/dev/null
-	wait "$daemon" 2>/dev/null
-}
-trap 'stop; rm -rf "$dir"' EXIT
-t() { "$tt" --socket "$dir/sock" --store-dir "$dir/store" "$@"; }
+td_setup unsafe
+# start [tracetabd options...]: the daemon, with an admin group and debug log.
+start() { td_launch --admin-group adm --log-level debug "$@"; }
 # A process named $1 that calls getppid() once (perl sets its comm).
 poke() { perl -e '$0 = shift; getppid()' "$1"; }
 # The first "pid N" in NAME's log.
@@ -88,7 +55,7 @@ out=$(t deploy sys --table sys "$dir/sys.bt" 2>&1)
 [ $? = 5 ] && echo "$out" | grep -q 'system() is an unsafe function; deploy with --unsafe' &&
 	pass safe_deploy_refuses_system || fail safe_deploy_refuses_system "$out"
 t delete sys >/dev/null 2>&1
-stop
+td_stop
 
 start --allow-unsafe
 out=$(as_admin deploy rows --table rows "$dir/safe.bt" 2>&1)
@@ -224,14 +191,14 @@ st=$(t status clock | sed -n '/^log:$/,$p' | tail -n +2 | sed 's/^[^ ]*  //')
 	pass banner_pinned_under_event_text || fail banner_pinned_under_event_text "$st"
 
 # --- a restart without --allow-unsafe fails the saved unsafe deployment ------
-stop
+td_stop
 start
 st=$(t status sys)
 echo "$st" | grep -q 'failed .*need tracetabd started with --allow-unsafe' &&
 	pass restore_without_allow_fails || fail restore_without_allow_fails "$st"
 st=$(t status rows --format csv | tail -1 | cut -d, -f3)
 [ "$st" = running ] && pass safe_deployment_restored || fail safe_deployment_restored "$st"
-stop
+td_stop
 if grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error' "$dir/log"; then
 	fail no_sanitizer_reports "$(grep -m3 -E 'Sanitizer|runtime error' "$dir/log")"
 else
