@@ -117,6 +117,19 @@ static inline const char *btt__finish(struct bt_program *p, char *buf,
 }
 
 /*
+ * btt__end - runs END of p, frees p and returns what END printed, in a
+ * static buffer (8192 bytes) that the next call overwrites.
+ */
+static inline const char *btt__end(struct bt_program *p)
+{
+	static char out[8192];
+
+	btt__finish(p, out, sizeof(out));
+	bt_program__free(p);
+	return out;
+}
+
+/*
  * btt__self - the absolute path of this test's binary (for uprobes and
  * USDT probes on its own functions), resolved once. Returns NULL if
  * /proc/self/exe cannot be resolved.
@@ -128,6 +141,25 @@ static inline const char *btt__self(void)
 	if (!self[0] && !realpath("/proc/self/exe", self))
 		return NULL;
 	return self;
+}
+
+/*
+ * btt__start_self - btt__start on fmt with each of its (at most four) %s
+ * replaced by this test's binary, for probes on the test's own functions.
+ * NULL with errbuf set when the binary cannot be found.
+ */
+static inline struct bt_program *btt__start_self(const char *fmt,
+						 char *errbuf, size_t errlen)
+{
+	char src[4 * PATH_MAX + 4096];
+	const char *self = btt__self();
+
+	if (!self) {
+		snprintf(errbuf, errlen, "cannot resolve /proc/self/exe");
+		return NULL;
+	}
+	snprintf(src, sizeof(src), fmt, self, self, self, self);
+	return btt__start(src, errbuf, errlen);
 }
 
 /*

@@ -29,20 +29,7 @@ static char errbuf[1024];
 /* Compiles, loads and attaches; NULL with errbuf set on failure. */
 static struct bt_program *start(const char *fmt)
 {
-	char src[4 * PATH_MAX + 512];
-
-	snprintf(src, sizeof(src), fmt, self, self, self, self);
-	return btt__start(src, errbuf, sizeof(errbuf));
-}
-
-/* Runs END, prints the maps and frees the program. */
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-
-	btt__finish(p, out, sizeof(out));
-	bt_program__free(p);
-	return out;
+	return btt__start_self(fmt, errbuf, sizeof(errbuf));
 }
 
 /* One present and two missing attach points: the present one fires. */
@@ -77,7 +64,7 @@ TT_TEST(present_fires_missing_skipped)
 	CHECK_INT(bt_program__skipped(p, 2, &d), -ENOENT);
 	for (int i = 0; i < 3; i++)
 		CHECK_INT(tt_um_present(i), i + 1);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 
 	CHECKF(strstr(out, "@[tt_um_present]: 3\n"), "%s", out);
 	CHECKF(strstr(out, "@r[1]: 1\n") && strstr(out, "@r[2]: 1\n") &&
@@ -111,7 +98,7 @@ TT_TEST(begin_alone_is_enough)
 		return;
 	CHECK_INT(bt_program__nskipped(p), 1);
 	tt_um_present(1);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 
 	CHECKF(strstr(out, "@b: 7\n"), "%s", out);
 }
@@ -143,7 +130,7 @@ TT_TEST(offset_in_missing_function_skipped)
 	CHECK_INT(bt_program__skipped(p, 0, &d), 0);
 	CHECKF(strstr(d.msg, ":tt_um_absent_xyz+4 skipped"), "%s", d.msg);
 	tt_um_present(2);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 
 	CHECKF(strstr(out, "@p: 1\n") && !strstr(out, "@x"), "%s", out);
 }
@@ -162,7 +149,7 @@ TT_TEST(bad_arguments)
 	CHECK_INT(bt_program__nskipped(p), 0);
 	CHECK_INT(bt_program__skipped(p, 0, &d), -ENOENT);
 	CHECK_INT(bt_program__skipped(p, SIZE_MAX, &d), -ENOENT);
-	finish(p);
+	btt__end(p);
 }
 
 TT_MAIN("bpf/uprobe_missing", TT_CASE(present_fires_missing_skipped),
