@@ -34,20 +34,7 @@ static char errbuf[1024];
 /* Compiles, loads and attaches fmt (every %s is this binary). */
 static struct bt_program *start(const char *fmt)
 {
-	char src[4 * PATH_MAX + 512];
-
-	snprintf(src, sizeof(src), fmt, self, self, self, self);
-	return btt__start(src, errbuf, sizeof(errbuf));
-}
-
-/* Runs END, prints the maps and frees the program. */
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-
-	btt__finish(p, out, sizeof(out));
-	bt_program__free(p);
-	return out;
+	return btt__start_self(fmt, errbuf, sizeof(errbuf));
 }
 
 /* The present site fires; two missing ones (one using arg0) are skipped. */
@@ -78,7 +65,7 @@ TT_TEST(present_fires_missing_skipped)
 	CHECKF(strstr(d.msg, want) == d.msg, "%s", d.msg);
 	CHECK_INT(bt_program__skipped(p, 2, &d), -ENOENT);
 	fire(3);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 
 	CHECKF(strstr(out, "@s: 60\n"), "%s", out);
 	CHECKF(!strstr(out, "@m") && !strstr(out, "@n"), "%s", out);
@@ -95,7 +82,7 @@ TT_TEST(tracepoint_runs_next_to_missing_usdt)
 		return;
 	CHECK_INT(bt_program__nskipped(p), 1);
 	getppid();
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 
 	CHECKF(strstr(out, "@t: ") && !strstr(out, "@t: 0\n"), "%s", out);
 }
@@ -122,7 +109,7 @@ TT_TEST(end_alone_is_enough)
 	CHECKF(p, "%s", errbuf);
 	if (!p)
 		return;
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 
 	CHECKF(strstr(out, "@e: 2\n"), "%s", out);
 }
