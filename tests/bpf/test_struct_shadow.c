@@ -39,15 +39,6 @@ static struct bt_program *start(const char *src)
 	return btt__start(src, errbuf, sizeof(errbuf));
 }
 
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-
-	btt__finish(p, out, sizeof(out));
-	bt_program__free(p);
-	return out;
-}
-
 TT_TEST(kernel_member_points_to_the_program_struct)
 {
 	char self[PATH_MAX], src[PATH_MAX + 1024];
@@ -69,7 +60,7 @@ TT_TEST(kernel_member_points_to_the_program_struct)
 	struct tt_node nodes[2] = {{11, -22}, {33, 44}};
 	struct tt_head h = {.first = nodes};
 	CHECK_INT(tt_shadow_target(&h), 11);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 	char want[256];
 	snprintf(want, sizeof(want),
 		 "@a: %ld\n@b: %ld\n@deref: %ld\n@idx: %ld\n@kernel: %zu\n"
