@@ -38,16 +38,6 @@ static struct bt_program *start(const char *src)
 	return btt__start(src, errbuf, sizeof(errbuf));
 }
 
-/* Runs END, returns the printed maps and frees the program. */
-static const char *finish(struct bt_program *p)
-{
-	static char out[8192];
-
-	btt__finish(p, out, sizeof(out));
-	bt_program__free(p);
-	return out;
-}
-
 /* Runs body on a uprobe of tt_types_target(A, B, C); the printed maps. */
 static const char *on_uprobe(const char *body)
 {
@@ -61,7 +51,7 @@ static const char *on_uprobe(const char *body)
 	if (!p)
 		return NULL;
 	tt_types_target(A, B, C);
-	return finish(p);
+	return btt__end(p);
 }
 
 /* Checks that out holds the line "@name: value". */
@@ -225,7 +215,7 @@ TT_TEST(syscall_arguments_take_their_c_type)
 	CHECK(fd < 0);
 	off_t r = lseek(1000, -5, SEEK_SET); /* no such fd */
 	CHECK(r < 0);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 	CHECK_MAP(out, "dfd_neg", "%d", 1);
 	CHECK_MAP(out, "mode", "%lu", mode & 0xffff);
 	CHECK_MAP(out, "mset", "%llu",
