@@ -58,15 +58,6 @@ static struct bt_program *start(const char *src, bool attach)
 	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-
-	btt__finish(p, out, sizeof(out));
-	bt_program__free(p);
-	return out;
-}
-
 TT_TEST(sizes_match_the_c_compiler)
 {
 	struct bt_program *p =
@@ -81,7 +72,7 @@ TT_TEST(sizes_match_the_c_compiler)
 	snprintf(want, sizeof(want), "@m: %zu\n@p: %zu\n@u: %zu\n",
 		 sizeof(struct tt_mix), sizeof(struct tt_pair),
 		 sizeof(union tt_u));
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, want), "%s, want %s", out, want);
 }
 
@@ -112,7 +103,7 @@ TT_TEST(members_read_through_a_cast)
 			   .ptr = &x,
 			   .tail = 200};
 	CHECK_INT(tt_struct_target(&m), 8);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out,
 		      "@[120, -1234567890123, -300, abcd, 7, 8, 200]: 1\n"),
 	       "%s", out);
@@ -155,7 +146,7 @@ TT_TEST(self_referential_struct)
 		return;
 	struct tt_node c = {3, NULL}, b = {2, &c}, a = {1, &b};
 	CHECK_INT(tt_list_target(&a), 1);
-	const char *out = finish(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@[1, 2, 3]: 1\n"), "%s", out);
 	CHECK(!start("struct tt_bad { int v; struct tt_bad inner; }\n"
 		     "BEGIN { }",
@@ -184,14 +175,14 @@ TT_TEST(script_struct_shadows_kernel_type)
 				     "exit(); }",
 				     true);
 	CHECKF(p, "%s", errbuf);
-	const char *out = p ? finish(p) : "";
+	const char *out = p ? btt__end(p) : "";
 	CHECKF(strstr(out, "@: 4\n"), "%s", out);
 	/* Kernel types as members keep their layout. */
 	p = start("struct tt_k { char c; struct list_head l; }\n"
 		  "BEGIN { @ = sizeof(struct tt_k); exit(); }",
 		  true);
 	CHECKF(p, "%s", errbuf);
-	out = p ? finish(p) : "";
+	out = p ? btt__end(p) : "";
 	CHECKF(strstr(out, "@: 24\n"), "%s", out);
 }
 
