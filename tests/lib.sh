@@ -15,6 +15,21 @@ check() {
 }
 tt_done() { exit $tt_failed; }
 
+# tt_build FILE...: brings the programs a test runs up to date with make
+# (paths below $TT_BUILD). When make cannot run (another part of the tree
+# mid-build) the test goes on with the files that exist; when one is
+# missing, FAIL build with make's last words and exit.
+tt_build() {
+	local out b
+	out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$@" 2>&1) && return 0
+	for b in "$@"; do
+		if [ ! -x "$b" ]; then
+			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
+			tt_done
+		fi
+	done
+}
+
 # ---- libFuzzer targets ------------------------------------------------------
 # fuzz_setup NAME: builds $TT_BUILD/fuzz/NAME (SKIP without clang, FAIL when
 # it does not build) and sets bin, secs (FUZZ_SECONDS, default 20) and work,
@@ -66,9 +81,7 @@ fuzz_run() {
 # other. TT_ASAN=1 picks the ASan+UBSan builds of both programs (build/asan/).
 
 # td_setup NAME: without root, SKIP all and exit (loading BPF needs it).
-# Brings tracetab and tracetabd up to date and sets tt and ttd to them;
-# when make cannot run (another part of the tree mid-build) it goes on with
-# the binaries that exist, and FAILs build and exits when one is missing.
+# Builds tracetab and tracetabd with tt_build and sets tt and ttd to them.
 # Makes dir, /dev/shm/tt-NAME.XXXXXX with store/ and state/, mode 755 so
 # that a reader who is not root reaches the store, and removes it at exit
 # after stopping the daemon. Defines t ARGS...: tracetab on that socket and
@@ -80,15 +93,7 @@ td_setup() {
 	fi
 	tt=$TT_BUILD/${TT_ASAN:+asan/}tracetab
 	ttd=$TT_BUILD/${TT_ASAN:+asan/}tracetabd
-	local out b
-	if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$ttd" 2>&1); then
-		for b in "$tt" "$ttd"; do
-			if [ ! -x "$b" ]; then
-				fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-				tt_done
-			fi
-		done
-	fi
+	tt_build "$tt" "$ttd"
 	dir=$(mktemp -d "/dev/shm/tt-$1.XXXXXX")
 	chmod 755 "$dir"
 	mkdir -p "$dir/store" "$dir/state"
