@@ -7,16 +7,7 @@ TT_SUITE=client/tail
 
 tt=$TT_BUILD/tracetab
 writer=$TT_BUILD/tests/client/tt-writer
-# Bring the binaries up to date; if make itself cannot run (another part
-# of the tree mid-build), go on with binaries that exist.
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$tt" "$writer" 2>&1); then
-	for b in "$tt" "$writer"; do
-		if [ ! -x "$b" ]; then
-			fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-			tt_done
-		fi
-	done
-fi
+tt_build "$tt" "$writer"
 dir=$(mktemp -d /dev/shm/tt-tail.XXXXXX)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
