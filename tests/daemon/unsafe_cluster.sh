@@ -11,11 +11,7 @@ TT_SUITE=daemon/unsafe_cluster
 [ "$(id -u)" = 0 ] || { skip all "needs root to attach probes"; exit 0; }
 command -v nats-server >/dev/null || { skip all "nats-server not installed"; exit 0; }
 command -v perl >/dev/null || { skip all "perl not installed"; exit 0; }
-if ! out=$(make -s -C "$TT_ROOT" BUILD="$TT_BUILD" "$TT_BUILD/tracetab" "$TT_BUILD/tracetabd" 2>&1) &&
-	[ ! -x "$TT_BUILD/tracetabd" ]; then
-	fail build "$(echo "$out" | tail -3 | tr '\n' ' ')"
-	tt_done
-fi
+tt_build "$TT_BUILD/tracetab" "$TT_BUILD/tracetabd"
 cl_init
 cl_nats_start || { fail nats_start "$(tail -3 "$CL_DIR/nats.log")"; tt_done; }
 cl_node strict || { fail node_start "$(tail -3 "$CL_DIR/strict.log")"; tt_done; }
