@@ -55,15 +55,6 @@ static int run(const char *src, enum stage upto, struct bt_program **out)
 	return btt__run(src, &r, out, errbuf, sizeof(errbuf));
 }
 
-/* What bt_program__finish printed (static). */
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-
-	btt__finish(p, out, sizeof(out));
-	return out;
-}
-
 TT_TEST(usdt_operands_read_exactly)
 {
 	struct bt_program *p = NULL;
@@ -77,8 +68,7 @@ TT_TEST(usdt_operands_read_exactly)
 	if (rc)
 		return;
 	fire(3);
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@[-7, 1, -1, 1000]: 1\n") &&
 		       strstr(out, "@[-7, 2, -2, 2000]: 1\n") &&
 		       strstr(out, "@[-7, 3, -3, 3000]: 1\n"),
@@ -93,8 +83,7 @@ TT_TEST(usdt_operands_read_exactly)
 	if (rc)
 		return;
 	fire(2);
-	out = finish(p);
-	bt_program__free(p);
+	out = btt__end(p);
 	CHECKF(strstr(out, "@[1, -1]: 1\n") && strstr(out, "@[2, -1]: 1\n"),
 	       "%s", out);
 }
@@ -112,8 +101,7 @@ TT_TEST(usdt_wildcards_and_short_form)
 	if (rc)
 		return;
 	fire(2);
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, btt__fmt("@[usdt:%s:tt_probes:ops]: 2\n", self)) &&
 		       strstr(out, btt__fmt("@[usdt:%s:tt_probes:none]: 2\n",
 					    self)) &&
@@ -137,8 +125,7 @@ TT_TEST(usdt_func_and_probe_text)
 	if (rc)
 		return;
 	fire(2);
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@f[tt_probes:ops]: 2\n") &&
 		       strstr(out,
 			      btt__fmt("@p[usdt:%s:tt_probes:ops]: 2\n", self)),
@@ -231,8 +218,7 @@ TT_TEST(fentry_typed_args_compile_and_load_or_explain)
 		CHECK(fread(buf, 1, sizeof(buf), tmp) == 10);
 		fclose(tmp);
 	}
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@r:") != NULL, "%s", out);
 }
 
@@ -313,8 +299,7 @@ TT_TEST(tracepoint_argv_deref)
 	if (rc)
 		return;
 	CHECK(system("/bin/true tt-deref-arg") == 0);
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@[tt-deref-arg, /bin/true]: 1\n"), "%s", out);
 }
 
@@ -343,8 +328,7 @@ TT_TEST(probe_offsets_and_addresses)
 		return;
 	for (int i = 0; i < 3; i++)
 		CHECK_INT(tt_probe_target(41), 42);
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@o: 3\n") && strstr(out, "@a[41]: 3\n"), "%s", out);
 	CHECK(run(btt__fmt("uprobe:%s:tt_probe_target+100000 { }", self),
 		  COMPILE, NULL) < 0);
@@ -369,8 +353,7 @@ TT_TEST(task_state_macros)
 	CHECKF(rc == 0, "%s", errbuf);
 	if (rc)
 		return;
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	CHECKF(strstr(out, "@r: 0\n") && strstr(out, "@i: 1\n") &&
 		       strstr(out, "@u: 2\n") && strstr(out, "@k: 258\n") &&
 		       strstr(out, "@d: 1026\n"),
