@@ -405,14 +405,6 @@ TT_TEST(software_page_faults)
 	CHECKF(r.n >= 64, "%d faults", r.n);
 }
 
-/* Runs END and returns what bt_program__finish printed (static). */
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-
-	return btt__finish(p, out, sizeof(out));
-}
-
 TT_TEST(begin_end_maps_exit)
 {
 	/* Table mode takes it too: its maps become tables (test_sema_tables.c). */
@@ -423,8 +415,7 @@ TT_TEST(begin_end_maps_exit)
 	CHECKF(r.prog, "%s", errbuf);
 	drain(&r, 0);
 	CHECK(bt_program__exited(r.prog));
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	/* The deleted @a prints as an empty line, like bpftrace 0.17. */
 	CHECK_STR(out, "\n\n\n@b: 42\n@s[x, 2]: hello\n@t: (1, z)\n");
 }
@@ -450,9 +441,8 @@ TT_TEST(map_actions_in_order)
 	fflush(f);
 	char during[4096];
 	snprintf(during, sizeof(during), "%s", out);
-	const char *end = finish(r.prog);
+	const char *end = btt__end(r.prog);
 	fclose(f);
-	bt_program__free(r.prog);
 	CHECK_INT(r.n, 1);
 	CHECK_STR(during, "@c[k]: 1\nT\n@c[k]: 0\n");
 	CHECK_STR(end, "\n\n\n@s: short\n"); /* @c: cleared, empty */
@@ -473,8 +463,7 @@ TT_TEST(histograms_and_averages)
 		syscall(SYS_getppid);
 	drain(&r, 0);
 	CHECK(bt_program__exited(r.prog));
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	/* @i = 1..5: hist of 3 6 9 12 15 (bars scaled to the largest
 	 * bucket), lhist of 1..5, avg 3, stats of 10..50. */
 	const char *bar52 =
@@ -510,8 +499,7 @@ TT_TEST(rendered_values)
 	};
 	CHECKF(r.prog, "%s", errbuf);
 	drain(&r, 1);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	CHECK_INT(r.n, 1);
 	CHECK_STR(r.text[0], "vfs_read|root|01|1");
 	CHECK_STR(out, "\n\n@k: vfs_write\n@u[root]: 1\n");
@@ -528,8 +516,7 @@ TT_TEST(kernel_stacks)
 	CHECKF(r.prog, "%s", errbuf);
 	syscall(SYS_getppid);
 	drain(&r, 1);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	CHECK_INT(r.n, 1);
 	/* bpftrace's layout: frames on their own lines, 8 spaces in text
 	 * and 4 in map keys; a syscall tracepoint is under do_syscall_64. */
@@ -596,8 +583,7 @@ TT_TEST(aggregations_read_back)
 	CHECK(bt_program__exited(r.prog));
 	CHECK_INT(bt_program__lost(r.prog), 0);
 	CHECK_INT(bt_program__decode_errors(r.prog), 0);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	/* @i: 0,1,2,3 before each increment; sum 6, min 10, max 6. */
 	CHECK_STR(out, "\n\n@big: 2\n@c: 4\n@c2[test_kernel]: 4\n@i: 4\n"
 		       "@mn: 10\n@mx: 6\n@neg: -4\n@sum: 6\n");
