@@ -70,14 +70,6 @@ static void drain(struct rows *r, int want)
 	bt_program__consume(r->prog, on_row, r);
 }
 
-/* Runs END and returns what bt_program__finish printed (static). */
-static const char *finish(struct bt_program *p)
-{
-	static char out[8192];
-
-	return btt__finish(p, out, sizeof(out));
-}
-
 /* uprobe target, called from two places. */
 __attribute__((noinline)) int tt_more_fn(int x)
 {
@@ -254,8 +246,7 @@ TT_TEST(kstack_modes_and_depths)
 	syscall(SYS_getppid);
 	syscall(SYS_getppid);
 	drain(&r, 2);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	CHECK_INT(r.n, 2);
 	/* perf mode: a tab, the address in hex, the symbol+offset. */
 	CHECKF(!strncmp(r.text[0], "[\n\tffffffff", 11) &&
@@ -288,8 +279,7 @@ TT_TEST(ustack_modes_name_user_frames)
 	CHECKF(r.prog, "%s", errbuf);
 	tt_more_a(1);
 	tt_more_b(2);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	char want[8192];
 	snprintf(want, sizeof(want),
 		 "\n\n@p[\n\t%llx tt_more_fn+0 (%s)\n]: 2\n"
@@ -328,8 +318,7 @@ TT_TEST(avg_and_stats_maps_print_by_average)
 				  NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	drain(&r, 0);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	CHECK_STR(out, "\n\n@a[3]: -4\n@a[2]: 3\n@a[1]: 10\n\n"
 		       "@s[2]: count 1, average 3, total 3\n"
 		       "@s[3]: count 1, average 5, total 5\n"
@@ -360,8 +349,7 @@ TT_TEST(hist_prints_large_values_in_2g_bucket)
 				  NULL) };
 	CHECKF(r.prog, "%s", errbuf);
 	drain(&r, 0);
-	const char *out = finish(r.prog);
-	bt_program__free(r.prog);
+	const char *out = btt__end(r.prog);
 	CHECKF(strstr(out, "\n[2, 4)                 1 |@@@@@@@@@@@@@@@@@")
 		       && strstr(out, "\n[2G, 4G)               3 |@@@@") &&
 		       !strstr(out, "[4G, 8G)"),
