@@ -136,3 +136,21 @@ td_start() {
 	shift
 	td_launch "$@"
 }
+
+# td_status_json NAME KEY...: asks the daemon on $dir/sock for NAME's status
+# over the control protocol itself (one JSON request line, not the CLI) and
+# prints the JSON of the first deployment's KEYs, separated by spaces; on
+# any error, python's message (a test compares the output, so it FAILs).
+td_status_json() {
+	printf '{"op":"status","name":"%s"}' "$1" | timeout 5 python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read() + b"\n"); s.shutdown(socket.SHUT_WR)
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c: break
+    buf += c
+d = json.loads(buf.decode().splitlines()[0])["deployments"][0]
+print(*(json.dumps(d[k]) for k in sys.argv[2:]))' "$dir/sock" "${@:2}" 2>&1
+}

@@ -37,17 +37,7 @@ grep -q "deployment warn: warning: program 1:4:2: assigning a 64-bit value" "$di
 n=$(t status warn | grep -c "warning: program")
 [ "$n" = 1 ] && pass said_once || fail said_once "$n warning lines"
 # The control protocol: "warnings" in the status JSON.
-json=$(printf '{"op":"status","name":"warn"}' | timeout 5 python3 -c '
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(sys.stdin.buffer.read() + b"\n"); s.shutdown(socket.SHUT_WR)
-buf = b""
-while True:
-    c = s.recv(65536)
-    if not c: break
-    buf += c
-d = json.loads(buf.decode().splitlines()[0])["deployments"][0]
-print(json.dumps(d["warnings"]), json.dumps(d["skipped_probes"]))' "$dir/sock" 2>&1)
+json=$(td_status_json warn warnings skipped_probes)
 echo "$json" | grep -q '^\["4:2: assigning a 64-bit value to the uint16 variable .\$p. has no effect [^]]*"\] \[\]$' &&
 	pass status_json_warnings || fail status_json_warnings "$json"
 tt_done
