@@ -43,17 +43,7 @@ echo "$st" | grep -q "running" && echo "$st" | grep -q "lines not kept" &&
 grep -q "deployment skip: warning: .*tt_no_such_function_xyz skipped" "$dir/log" &&
 	pass daemon_log_names_it || fail daemon_log_names_it "$(tail -5 "$dir/log")"
 # The control protocol: "skipped_probes" in the status JSON.
-json=$(printf '{"op":"status","name":"skip"}' | timeout 5 python3 -c '
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(sys.stdin.buffer.read() + b"\n"); s.shutdown(socket.SHUT_WR)
-buf = b""
-while True:
-    c = s.recv(65536)
-    if not c: break
-    buf += c
-d = json.loads(buf.decode().splitlines()[0])["deployments"][0]
-print(json.dumps(d["skipped_probes"]))' "$dir/sock" 2>&1)
+json=$(td_status_json skip skipped_probes)
 echo "$json" | grep -q '^\["2:1: uprobe:.*tt_no_such_function_xyz skipped' &&
 	pass status_json_skipped_probes || fail status_json_skipped_probes "$json"
 
