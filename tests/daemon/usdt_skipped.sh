@@ -26,17 +26,7 @@ got=$(t query "SELECT pid FROM us" --format csv | tail -n +2)
 st=$(t status us)
 echo "$st" | grep -q "warning: program 1:1:1: usdt:$true_bin:nosuch:probe skipped: no USDT probe in the file matches it$" &&
 	pass status_log_names_it || fail status_log_names_it "$st"
-json=$(printf '{"op":"status","name":"us"}' | timeout 5 python3 -c '
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(sys.stdin.buffer.read() + b"\n"); s.shutdown(socket.SHUT_WR)
-buf = b""
-while True:
-    c = s.recv(65536)
-    if not c: break
-    buf += c
-d = json.loads(buf.decode().splitlines()[0])["deployments"][0]
-print(json.dumps(d["skipped_probes"]))' "$dir/sock" 2>&1)
+json=$(td_status_json us skipped_probes)
 echo "$json" | grep -q '^\["1:1: usdt:.*:nosuch:probe skipped' &&
 	pass status_json_skipped_probes || fail status_json_skipped_probes "$json"
 
