@@ -12,6 +12,7 @@
 #define BT_TEST_BPF_UTIL_H
 
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -127,6 +128,28 @@ static inline const char *btt__end(struct bt_program *p)
 	btt__finish(p, out, sizeof(out));
 	bt_program__free(p);
 	return out;
+}
+
+/*
+ * btt__drain - feeds p's rows to fn(ctx, row), polling the ring buffer
+ * every 10 ms for 3 s at most, until *n (the count fn keeps) reaches want;
+ * with want 0 and until_exit, until the program has called exit(). A last
+ * consume at the end picks up rows that arrived meanwhile. Rows that come
+ * later are the test's business (it sees *n).
+ */
+static inline void btt__drain(struct bt_program *p, bt_row_fn fn, void *ctx,
+			      const int *n, int want, bool until_exit)
+{
+	struct pollfd pfd = { .fd = bt_program__ring_fd(p), .events = POLLIN };
+
+	for (int i = 0; i < 300; i++) {
+		bt_program__consume(p, fn, ctx);
+		if (*n >= want &&
+		    (want || !until_exit || bt_program__exited(p)))
+			break;
+		poll(&pfd, 1, 10);
+	}
+	bt_program__consume(p, fn, ctx);
 }
 
 /*

@@ -65,15 +65,7 @@ static int compile_only(const char *src, bool unsafe)
 
 static void drain(struct rows *r, int want)
 {
-	struct pollfd pfd = { .fd = bt_program__ring_fd(r->prog),
-			      .events = POLLIN };
-	for (int i = 0; i < 300 && r->n < want; i++) {
-		bt_program__consume(r->prog, on_row, r);
-		if (r->n >= want)
-			break;
-		poll(&pfd, 1, 10);
-	}
-	bt_program__consume(r->prog, on_row, r);
+	btt__drain(r->prog, on_row, r, &r->n, want, false);
 }
 
 /* uprobe targets */
