@@ -71,15 +71,7 @@ static struct bt_program *start(const char *src, bool table)
 /* Drains until `want` rows arrived or 3 s passed. */
 static void drain(struct rows *r, int want)
 {
-	struct pollfd pfd = { .fd = bt_program__ring_fd(r->prog),
-			      .events = POLLIN };
-	for (int i = 0; i < 300 && r->n < want; i++) {
-		bt_program__consume(r->prog, on_row, r);
-		if (r->n >= want)
-			break;
-		poll(&pfd, 1, 10);
-	}
-	bt_program__consume(r->prog, on_row, r);
+	btt__drain(r->prog, on_row, r, &r->n, want, false);
 }
 
 TT_TEST(getppid_rows_exact)
