@@ -59,15 +59,7 @@ static int compile_only(const char *src)
 /* Consumes until want rows arrived or the program exited (3 s at most). */
 static void drain(struct rows *r, int want)
 {
-	struct pollfd pfd = { .fd = bt_program__ring_fd(r->prog),
-			      .events = POLLIN };
-	for (int i = 0; i < 300; i++) {
-		bt_program__consume(r->prog, on_row, r);
-		if (r->n >= want && (want || bt_program__exited(r->prog)))
-			break;
-		poll(&pfd, 1, 10);
-	}
-	bt_program__consume(r->prog, on_row, r);
+	btt__drain(r->prog, on_row, r, &r->n, want, true);
 }
 
 /* uprobe target, called from two places. */
