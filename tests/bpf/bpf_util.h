@@ -152,6 +152,28 @@ static inline void btt__drain(struct bt_program *p, bt_row_fn fn, void *ctx,
 	bt_program__consume(p, fn, ctx);
 }
 
+/* What btt__append_row has collected: p's rows as printf prints them. */
+struct btt_text {
+	const struct bt_program *p; /* set before consuming */
+	char out[8192]; /* NUL-terminated; rows that do not fit are dropped */
+	size_t len;
+};
+
+/*
+ * btt__append_row - a bt_row_fn appending row, formatted as bpftrace's
+ * printf prints it, to the struct btt_text ctx. Returns 0 (keep going).
+ */
+static inline int btt__append_row(void *ctx, const struct bt_row *row)
+{
+	struct btt_text *t = ctx;
+	int n = bt_program__format_row(t->p, row, t->out + t->len,
+				       sizeof(t->out) - t->len);
+
+	if (n > 0 && t->len + (size_t)n < sizeof(t->out))
+		t->len += (size_t)n;
+	return 0;
+}
+
 /*
  * btt__self - the absolute path of this test's binary (for uprobes and
  * USDT probes on its own functions), resolved once. Returns NULL if

@@ -82,27 +82,10 @@ static void expect_lines(int k, const char *out)
 	CHECKF(strstr(out, want), "k=%d want %sgot:\n%s", k, want, out);
 }
 
-struct text {
-	const struct bt_program *p;
-	char out[8192];
-	size_t len;
-};
-
-/* Appends the row as bpftrace's printf prints it. */
-static int append_row(void *ctx, const struct bt_row *row)
-{
-	struct text *t = ctx;
-	int n = bt_program__format_row(t->p, row, t->out + t->len,
-				       sizeof(t->out) - t->len);
-	if (n > 0 && t->len + (size_t)n < sizeof(t->out))
-		t->len += (size_t)n;
-	return 0;
-}
-
 TT_TEST(every_printf_of_every_probe_prints)
 {
 	static char src[8192];
-	static struct text t;
+	static struct btt_text t;
 	/* 60..72 ones put the 128th entry inside the first probe's printfs. */
 	for (int k = 56; k <= 76; k++) {
 		program(src, sizeof(src), k);
@@ -114,7 +97,7 @@ TT_TEST(every_printf_of_every_probe_prints)
 		syscall(SYS_getpgid, 77);
 		memset(&t, 0, sizeof(t));
 		t.p = p;
-		bt_program__consume(p, append_row, &t);
+		bt_program__consume(p, btt__append_row, &t);
 		bt_program__free(p);
 		expect_lines(k, t.out);
 	}
