@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -20,38 +21,16 @@ static char errbuf[1024];
 
 static struct bt_program *compile(const char *src)
 {
-	struct bt_diags *d = bt_diags__new();
+	const struct btt_run r = { .upto = BTT_COMPILE };
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, NULL, &p, d);
-	errbuf[0] = 0;
-	if (bt_diags__count(d))
-		snprintf(errbuf, sizeof(errbuf), "%d:%d: %s",
-			 bt_diags__get(d, 0)->line, bt_diags__get(d, 0)->col,
-			 bt_diags__get(d, 0)->msg);
-	bt_diags__free(d);
-	return rc ? NULL : p;
+
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 static const char *const want_p =
 	"assigning a 64-bit value to the uint16 variable '$p' has no effect "
 	"(as in bpftrace 0.17); give the variable a wider type where it is "
 	"first assigned";
-
-struct text {
-	const struct bt_program *p;
-	char out[1024];
-	size_t len;
-};
-
-static int append_row(void *ctx, const struct bt_row *row)
-{
-	struct text *t = ctx;
-	int n = bt_program__format_row(t->p, row, t->out + t->len,
-				       sizeof(t->out) - t->len);
-	if (n > 0 && t->len + (size_t)n < sizeof(t->out))
-		t->len += (size_t)n;
-	return 0;
-}
 
 TT_TEST(ignored_assignments_warn_and_run_as_bpftrace)
 {
@@ -99,10 +78,10 @@ TT_TEST(ignored_assignments_warn_and_run_as_bpftrace)
 	bt_diags__free(ld);
 	if (rc == 0) {
 		syscall(SYS_getppid);
-		static struct text t;
+		static struct btt_text t;
 		memset(&t, 0, sizeof(t));
 		t.p = p;
-		bt_program__consume(p, append_row, &t);
+		bt_program__consume(p, btt__append_row, &t);
 		/* bpftrace 0.17 prints 65534 7 65283 2: the wider values are
 		 * not stored, the narrower uint8 one only over the low byte. */
 		CHECK_STR(t.out, "65534 7 65283 2\n");
