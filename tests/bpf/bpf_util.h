@@ -13,11 +13,15 @@
 
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tracetab/bt.h"
 
@@ -172,6 +176,30 @@ static inline int btt__append_row(void *ctx, const struct bt_row *row)
 	if (n > 0 && t->len + (size_t)n < sizeof(t->out))
 		t->len += (size_t)n;
 	return 0;
+}
+
+/* A burst of getppid calls from one CPU (for per-CPU map tests). */
+struct btt_burst {
+	int cpu; /* the CPU the thread is pinned to */
+	int n; /* how many getppid calls it makes */
+};
+
+/*
+ * btt__burst_run - pthread start routine: pins the calling thread to the
+ * struct btt_burst arg's CPU (best effort) and makes its getppid calls.
+ * Returns NULL.
+ */
+static inline void *btt__burst_run(void *arg)
+{
+	struct btt_burst *b = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(b->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (int i = 0; i < b->n; i++)
+		syscall(SYS_getppid);
+	return NULL;
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/object.h"
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -143,33 +144,6 @@ TT_TEST(plain_maps_read_unchanged)
 	close(m.fd);
 }
 
-/* Makes n getppid calls from a thread pinned to one CPU. */
-struct burst {
-	int cpu, n;
-};
-
-static void *burst_run(void *arg)
-{
-	struct burst *b = arg;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(b->cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	for (int i = 0; i < b->n; i++)
-		syscall(SYS_getppid);
-	return NULL;
-}
-
-static const char *finish(struct bt_program *p)
-{
-	static char out[4096];
-	memset(out, 0, sizeof(out));
-	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
-	bt_program__finish(p, f);
-	fclose(f);
-	return out;
-}
-
 /*
  * Aggregations live in per-CPU maps: two CPUs hammering one key give
  * exact totals, and min/max ignore the CPU that never fired.
@@ -203,14 +177,13 @@ TT_TEST(aggregations_are_percpu_and_exact)
 	CHECK(c >= 0 && p->obj->maps[c].type == BPF_MAP_TYPE_PERCPU_HASH);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int cpus = ncpu > 1 ? 2 : 1;
-	struct burst b[2] = {{0, N}, {1, N}};
+	struct btt_burst b[2] = {{0, N}, {1, N}};
 	pthread_t t[2];
 	for (int i = 0; i < cpus; i++)
-		pthread_create(&t[i], NULL, burst_run, &b[i]);
+		pthread_create(&t[i], NULL, btt__burst_run, &b[i]);
 	for (int i = 0; i < cpus; i++)
 		pthread_join(t[i], NULL);
-	const char *out = finish(p);
-	bt_program__free(p);
+	const char *out = btt__end(p);
 	char want[128];
 	snprintf(want, sizeof(want), "@c: %d\n", cpus * N);
 	CHECKF(strstr(out, want), "%s, want %s", out, want);
