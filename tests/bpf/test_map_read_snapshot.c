@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/object.h"
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -210,24 +211,6 @@ out:
 	bt_program__free(p);
 }
 
-/* Makes n getppid calls from a thread pinned to one CPU. */
-struct burst {
-	int cpu, n;
-};
-
-static void *burst_run(void *arg)
-{
-	struct burst *b = arg;
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(b->cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	for (int i = 0; i < b->n; i++)
-		syscall(SYS_getppid);
-	return NULL;
-}
-
 struct one {
 	int64_t v[2];
 	int n;
@@ -257,10 +240,10 @@ TT_TEST(two_cpus_one_key_exact)
 	struct bt_program *p = load(src, true);
 	CHECKF(p, "%s", errbuf);
 	int cpus = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
-	struct burst b[2] = {{0, N}, {1, N}};
+	struct btt_burst b[2] = {{0, N}, {1, N}};
 	pthread_t t[2];
 	for (int i = 0; i < cpus; i++)
-		pthread_create(&t[i], NULL, burst_run, &b[i]);
+		pthread_create(&t[i], NULL, btt__burst_run, &b[i]);
 	for (int i = 0; i < cpus; i++)
 		pthread_join(t[i], NULL);
 	struct one c = {0}, mx = {0};
