@@ -203,6 +203,28 @@ static inline void *btt__burst_run(void *arg)
 }
 
 /*
+ * btt__cgroup2_mount - finds where the cgroup2 hierarchy is mounted (the
+ * first cgroup2 line of /proc/mounts) and writes it into path (len bytes).
+ * Returns true if found, false if not (path is then untouched).
+ */
+static inline bool btt__cgroup2_mount(char *path, size_t len)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char dev[64], mnt[256], type[64];
+	bool found = false;
+
+	while (f && !found &&
+	       fscanf(f, "%63s %255s %63s %*[^\n]", dev, mnt, type) == 3)
+		if (!strcmp(dev, "cgroup2") && !strcmp(type, "cgroup2")) {
+			snprintf(path, len, "%s", mnt);
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
  * btt__self - the absolute path of this test's binary (for uprobes and
  * USDT probes on its own functions), resolved once. Returns NULL if
  * /proc/self/exe cannot be resolved.

@@ -241,23 +241,6 @@ TT_TEST(strftime_in_begin)
 	CHECKF(strstr(errbuf, "format must be a string"), "%s", errbuf);
 }
 
-/* The cgroup2 mount point, or false. */
-static bool cgroup2_mount(char *path, size_t len)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[64], mnt[256], type[64];
-	bool found = false;
-	while (f && !found &&
-	       fscanf(f, "%63s %255s %63s %*[^\n]", dev, mnt, type) == 3)
-		if (!strcmp(dev, "cgroup2") && !strcmp(type, "cgroup2")) {
-			snprintf(path, len, "%s", mnt);
-			found = true;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* A child that waits for a byte on fd, joins cgroup dir (if any), calls
  * getppid and exits. */
 static pid_t child_getppid(int fd, const char *dir)
@@ -283,7 +266,7 @@ TT_TEST(cgroup_path_of_child_in_new_cgroup)
 {
 	char mnt[256], dir[512];
 	struct stat st;
-	if (!cgroup2_mount(mnt, sizeof(mnt)))
+	if (!btt__cgroup2_mount(mnt, sizeof(mnt)))
 		SKIP("no cgroup2 mount");
 	snprintf(dir, sizeof(dir), "%s/tt_fn_%d", mnt, getpid());
 	if (mkdir(dir, 0755) < 0)
