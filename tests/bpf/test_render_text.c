@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bpf/render.h"
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 
 TT_TEST(buf_escapes_like_bpftrace)
@@ -104,28 +105,11 @@ TT_TEST(strftime_microseconds)
 	CHECK_STR(tiny, "");
 }
 
-/* The cgroup2 mount point, or false. */
-static bool cgroup2_mount(char *path, size_t len)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[64], mnt[256], type[64];
-	bool found = false;
-	while (f && !found &&
-	       fscanf(f, "%63s %255s %63s %*[^\n]", dev, mnt, type) == 3)
-		if (!strcmp(dev, "cgroup2") && !strcmp(type, "cgroup2")) {
-			snprintf(path, len, "%s", mnt);
-			found = true;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 TT_TEST(cgroup_path_of_created_cgroup)
 {
 	char mnt[256], dir[512], want[512], out[4096];
 	struct stat st;
-	if (!cgroup2_mount(mnt, sizeof(mnt)))
+	if (!btt__cgroup2_mount(mnt, sizeof(mnt)))
 		SKIP("no cgroup2 mount");
 	snprintf(dir, sizeof(dir), "%s/tt_render_%d", mnt, getpid());
 	if (mkdir(dir, 0755) < 0)
@@ -168,7 +152,7 @@ TT_TEST(cgroup_path_root)
 {
 	char mnt[256], out[4096];
 	struct stat st;
-	if (!cgroup2_mount(mnt, sizeof(mnt)))
+	if (!btt__cgroup2_mount(mnt, sizeof(mnt)))
 		SKIP("no cgroup2 mount");
 	CHECK(stat(mnt, &st) == 0);
 	bt_render__cgroup_path(st.st_ino, "unified", out, sizeof(out));
