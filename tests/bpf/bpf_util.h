@@ -25,6 +25,19 @@
 
 #include "tracetab/bt.h"
 
+/*
+ * BTT_TARGET_INT(name) - defines int name(int x), returning x + 1, as a
+ * uprobe target on the test's own binary: never inlined, its argument
+ * forced into a register and its body opaque to the optimizer, so every
+ * call enters the symbol with arg0 == x and returns retval == x + 1.
+ */
+#define BTT_TARGET_INT(name)                                   \
+	__attribute__((noinline)) int name(int x)              \
+	{                                                      \
+		__asm__ volatile("" ::"r"(x) : "memory");      \
+		return x + 1;                                  \
+	}
+
 /* How far btt__run takes a program. */
 enum btt_stage { BTT_COMPILE, BTT_LOAD, BTT_ATTACH };
 

@@ -17,11 +17,7 @@
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
-__attribute__((noinline)) int tt_um_present(int x)
-{
-	__asm__ volatile("" ::"r"(x) : "memory");
-	return x + 1;
-}
+BTT_TARGET_INT(tt_um_present);
 
 static char self[PATH_MAX];
 static char errbuf[1024];
