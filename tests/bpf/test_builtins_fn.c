@@ -74,11 +74,7 @@ __attribute__((noinline)) int tt_fn_bytes(const char *p, long n)
 	__asm__ __volatile__("" ::: "memory");
 	return p[0] + (int)n;
 }
-__attribute__((noinline)) int tt_fn_sig(int x)
-{
-	__asm__ __volatile__("" ::: "memory");
-	return x + 1;
-}
+BTT_TARGET_INT(tt_fn_sig);
 int tt_fn_global = 7;
 
 TT_TEST(buf_r_on_uprobe)
