@@ -63,11 +63,7 @@ static void drain(struct rows *r, int want)
 }
 
 /* uprobe target, called from two places. */
-__attribute__((noinline)) int tt_more_fn(int x)
-{
-	__asm__ __volatile__("" ::: "memory");
-	return x + 1;
-}
+BTT_TARGET_INT(tt_more_fn);
 __attribute__((noinline)) int tt_more_a(int x)
 {
 	return tt_more_fn(x) + 2;
