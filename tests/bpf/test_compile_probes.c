@@ -303,11 +303,7 @@ TT_TEST(tracepoint_argv_deref)
 	CHECKF(strstr(out, "@[tt-deref-arg, /bin/true]: 1\n"), "%s", out);
 }
 
-__attribute__((noinline)) int tt_probe_target(int x)
-{
-	__asm__ volatile("" ::"r"(x) : "memory");
-	return x + 1;
-}
+BTT_TARGET_INT(tt_probe_target);
 
 /* uprobe:bin:func+OFFSET and uprobe:bin:ADDRESS; kprobe offsets. */
 TT_TEST(probe_offsets_and_addresses)
