@@ -163,11 +163,7 @@ TT_TEST(cgroup_path_root)
 	CHECKF(!strcmp(small, "") || !strchr(small, ','), "%s", small);
 }
 
-__attribute__((noinline)) int tt_render_usym_target(int x)
-{
-	__asm__ __volatile__("" ::: "memory");
-	return x + 1;
-}
+BTT_TARGET_INT(tt_render_usym_target);
 
 TT_TEST(usym_resolves_this_binary)
 {
