@@ -216,6 +216,26 @@ static inline void *btt__burst_run(void *arg)
 }
 
 /*
+ * btt__burst_cpus - makes n getppid calls from each of two threads pinned
+ * to CPUs 0 and 1 at the same time (one thread on a one-CPU machine) and
+ * waits for them. Returns how many threads ran, so that the expected
+ * totals are that number times n.
+ */
+static inline int btt__burst_cpus(int n)
+{
+	int want = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1, ran = 0;
+	struct btt_burst b[2] = { { 0, n }, { 1, n } };
+	pthread_t t[2];
+
+	for (int i = 0; i < want; i++)
+		if (!pthread_create(&t[ran], NULL, btt__burst_run, &b[i]))
+			ran++;
+	for (int i = 0; i < ran; i++)
+		pthread_join(t[i], NULL);
+	return ran;
+}
+
+/*
  * btt__cgroup2_mount - finds where the cgroup2 hierarchy is mounted (the
  * first cgroup2 line of /proc/mounts) and writes it into path (len bytes).
  * Returns true if found, false if not (path is then untouched).

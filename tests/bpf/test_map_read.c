@@ -175,14 +175,7 @@ TT_TEST(aggregations_are_percpu_and_exact)
 	}
 	int c = bt_object__find_map(p->obj, "@c");
 	CHECK(c >= 0 && p->obj->maps[c].type == BPF_MAP_TYPE_PERCPU_HASH);
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int cpus = ncpu > 1 ? 2 : 1;
-	struct btt_burst b[2] = {{0, N}, {1, N}};
-	pthread_t t[2];
-	for (int i = 0; i < cpus; i++)
-		pthread_create(&t[i], NULL, btt__burst_run, &b[i]);
-	for (int i = 0; i < cpus; i++)
-		pthread_join(t[i], NULL);
+	int cpus = btt__burst_cpus(N);
 	const char *out = btt__end(p);
 	char want[128];
 	snprintf(want, sizeof(want), "@c: %d\n", cpus * N);
