@@ -239,13 +239,7 @@ TT_TEST(two_cpus_one_key_exact)
 		 getpid());
 	struct bt_program *p = load(src, true);
 	CHECKF(p, "%s", errbuf);
-	int cpus = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
-	struct btt_burst b[2] = {{0, N}, {1, N}};
-	pthread_t t[2];
-	for (int i = 0; i < cpus; i++)
-		pthread_create(&t[i], NULL, btt__burst_run, &b[i]);
-	for (int i = 0; i < cpus; i++)
-		pthread_join(t[i], NULL);
+	int cpus = btt__burst_cpus(N);
 	struct one c = {0}, mx = {0};
 	int rc = bt_program__map_snapshot(p, (size_t)map_of(p, "c"), 1, take,
 					  &c);
