@@ -106,8 +106,8 @@ td_setup() {
 # and state with --reader-group nogroup and the given options, its stderr
 # appended to $dir/log, and sets daemon to its pid. Returns once the daemon
 # answers `tracetab status` (a socket file alone may be a stale one left by
-# a previous daemon); after 10 s, FAIL daemon_start with the log's tail and
-# exit.
+# a previous daemon); when the daemon exits first or 10 s pass, FAIL
+# daemon_start with the log's tail and exit.
 td_launch() {
 	"$ttd" --store-dir "$dir/store" --socket "$dir/sock" \
 		--state-dir "$dir/state" --reader-group nogroup "$@" 2>>"$dir/log" &
@@ -115,6 +115,7 @@ td_launch() {
 	local _
 	for _ in $(seq 100); do
 		"$tt" --socket "$dir/sock" status >/dev/null 2>&1 && return 0
+		kill -0 "$daemon" 2>/dev/null || break
 		sleep 0.1
 	done
 	fail daemon_start "$(tail -3 "$dir/log")"
