@@ -151,28 +151,17 @@ TT_TEST(plain_maps_read_unchanged)
 TT_TEST(aggregations_are_percpu_and_exact)
 {
 	enum { N = 20000 };
-	char src[512], err[512] = "";
+	char src[512], err[1024] = "";
 	snprintf(src, sizeof(src),
 		 "tracepoint:syscalls:sys_enter_getppid /pid == %d/ {\n"
 		 "  @c = count(); @s = sum(3); @h = hist(5); @a = avg(4);\n"
 		 "  @mn = min(cpu == 0 ? 1000 : 2000);\n"
 		 "  @mx = max(cpu == 0 ? -1000 : -2000); }",
 		 getpid());
-	struct bt_diags *d = bt_diags__new();
-	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, NULL, &p, d);
-	if (!rc)
-		rc = bt_program__load(p, d);
-	if (!rc)
-		rc = bt_program__attach(p, d);
-	if (bt_diags__count(d))
-		snprintf(err, sizeof(err), "%s", bt_diags__get(d, 0)->msg);
-	bt_diags__free(d);
-	CHECKF(rc == 0, "%s", err);
-	if (rc) {
-		bt_program__free(p);
+	struct bt_program *p = btt__start(src, err, sizeof(err));
+	CHECKF(p != NULL, "%s", err);
+	if (!p)
 		return;
-	}
 	int c = bt_object__find_map(p->obj, "@c");
 	CHECK(c >= 0 && p->obj->maps[c].type == BPF_MAP_TYPE_PERCPU_HASH);
 	int cpus = btt__burst_cpus(N);
