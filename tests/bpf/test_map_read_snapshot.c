@@ -32,23 +32,11 @@ static struct bt_program *load(const char *src, bool attach)
 {
 	struct bt_compile_opts o = {
 		.sz = sizeof(o), .table_mode = true, .ringbuf_bytes = 4096};
-	struct bt_diags *d = bt_diags__new();
+	const struct btt_run r = {.opts = &o,
+				  .upto = attach ? BTT_ATTACH : BTT_LOAD};
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
 
-	if (rc == 0)
-		rc = bt_program__load(p, d);
-	if (rc == 0 && attach)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = '\0';
-	if (rc < 0) {
-		snprintf(errbuf, sizeof(errbuf), "%s",
-			 bt_diags__count(d) ? bt_diags__get(d, 0)->msg : "?");
-		bt_program__free(p);
-		p = NULL;
-	}
-	bt_diags__free(d);
-	return p;
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 /* The exported index of map @name, or -1. */
