@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 #include "tracetab/bt.h"
 
@@ -22,24 +23,12 @@ static struct bt_program *compile(const char *src, bool load)
 {
 	struct bt_compile_opts o = {
 		.sz = sizeof(o), .table_mode = true, .ringbuf_bytes = 4096};
-	struct bt_diags *d = bt_diags__new();
+	const struct btt_run r = {.opts = &o,
+				  .upto = load ? BTT_ATTACH : BTT_COMPILE,
+				  .render = true};
 	struct bt_program *p = NULL;
-	int rc = bt_program__compile(src, &o, &p, d);
 
-	if (rc == 0 && load)
-		rc = bt_program__load(p, d);
-	if (rc == 0 && load)
-		rc = bt_program__attach(p, d);
-	errbuf[0] = '\0';
-	if (rc < 0) {
-		char *t = bt_diags__render(d, src, "test");
-		snprintf(errbuf, sizeof(errbuf), "%s", t ? t : "?");
-		free(t);
-		bt_program__free(p);
-		p = NULL;
-	}
-	bt_diags__free(d);
-	return p;
+	return btt__run(src, &r, &p, errbuf, sizeof(errbuf)) ? NULL : p;
 }
 
 /* The schema of map i as "a,b,time_"; "" on error. */
