@@ -478,12 +478,7 @@ TT_TEST(printf_args_survive_table_growth)
 		CHECKF(q.prog, "pad %d: %s", pad, errbuf);
 		if (!q.prog)
 			continue;
-		struct pollfd pfd = { .fd = bt_program__ring_fd(q.prog),
-				      .events = POLLIN };
-		for (int i = 0; i < 300 && q.n < 100; i++) {
-			bt_program__consume(q.prog, on_seq, &q);
-			poll(&pfd, 1, 10);
-		}
+		btt__drain(q.prog, on_seq, &q, &q.n, 100, false);
 		bt_program__free(q.prog);
 		CHECKF(q.n == 100 && !q.bad, "pad %d: %d rows, %d wrong", pad,
 		       q.n, q.bad);
