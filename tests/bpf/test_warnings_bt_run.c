@@ -9,16 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/bpf/bpf_util.h"
 #include "tests/tt_test.h"
 
 /* build/bt-run next to build/tests/bpf/THIS (or build/asan/...). */
 static bool find_bt_run(char *out, size_t len)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	const char *exe = btt__self();
+	if (!exe)
 		return false;
-	self[n] = 0;
+	snprintf(self, sizeof(self), "%s", exe);
 	char *cut = strstr(self, "/tests/bpf/");
 	if (!cut)
 		return false;
