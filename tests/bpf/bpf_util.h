@@ -1,8 +1,13 @@
 /*
  * tests/bpf/bpf_util.h - what the compiler tests that run programs on the
  * real kernel share: take a program text through compile, load and
- * attach with its diagnostics in a caller's buffer, run END and capture
- * what it printed, find this test's own binary for uprobes on itself.
+ * attach with its diagnostics in a caller's buffer (btt__run,
+ * btt__start, btt__start_self), run END and capture what it printed
+ * (btt__finish, btt__end), drain the ring buffer (btt__drain) and collect
+ * rows as text (btt__append_row), find this test's own binary and define
+ * uprobe targets in it (btt__self, BTT_TARGET_INT), fire syscalls from
+ * two CPUs (btt__burst_cpus), find the cgroup2 mount, format inline
+ * (btt__fmt). Names: btt_ (bt test), one prefix for the whole header.
  *
  * Header only (static inline), so tests need no extra object in
  * tests/bpf/module.mk. Nothing here hides a failure: every helper returns
