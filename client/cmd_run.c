@@ -12,7 +12,8 @@
  * commands as root by naming a script. --unsafe also marks a script that
  * does not say so unsafe (a site's own script in --scripts-dir).
  * The scripts directory is --scripts-dir, else
- * $TRACETAB_SCRIPTS, else bpf/tools next to a build tree's binary, else
+ * $TRACETAB_SCRIPTS, else bpf/tools next to a build tree's binary (or
+ * its ASan build one level deeper), else
  * /usr/share/tracetab/scripts. run deploys the script, waits until this
  * node runs it (printing progress, or why it cannot), then shows the
  * script's query; --watch re-runs the query every --interval. With
@@ -118,7 +119,13 @@ static void scripts_dir(const struct run_args *a, char *out, size_t len)
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = 0;
-		snprintf(out, len, "%s/../bpf/tools", dirname(exe));
+		const char *bin = dirname(exe);
+
+		/* build/tracetab, and build/asan/tracetab one level deeper */
+		snprintf(out, len, "%s/../bpf/tools", bin);
+		if (is_dir(out))
+			return;
+		snprintf(out, len, "%s/../../bpf/tools", bin);
 		if (is_dir(out))
 			return;
 	}

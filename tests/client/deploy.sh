@@ -6,9 +6,6 @@ TT_SUITE=client/deploy
 . "$(dirname "$0")/../lib.sh"
 
 td_start deploy
-# build/asan/tracetab finds no bpf/tools next to its build tree (it looks in
-# build/bpf/tools); name the bundled scripts for it.
-[ -z "$TT_ASAN" ] || export TRACETAB_SCRIPTS=$TT_ROOT/bpf/tools
 code() { "$@" >/dev/null 2>&1; echo $?; }
 
 cat >"$dir/gp.bt" <<'BT'
