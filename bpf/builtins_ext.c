@@ -86,17 +86,25 @@ static int gen_cgroup(struct bt_cg *cg, const struct bt_expr *e,
 	return helper_r0(cg, BPF_FUNC_get_current_cgroup_id);
 }
 
-static int ck_strncmp(struct bt_sema *s, const struct bt_expr *e,
-		      struct bt_einfo *ei)
+/* Types the first two arguments, which must be strings; 0 or -1. */
+static int ck_two_strings(struct bt_sema *s, const struct bt_expr *e,
+			  const char *msg)
 {
 	for (int i = 0; i < 2; i++) {
 		struct bt_einfo *a = bt_sema__expr(s, e->call.args[i]);
 		if (!a)
 			return -1;
 		if (a->type.kind != BT_T_STR)
-			return err(s, e->call.args[i], "strncmp() compares "
-						       "strings");
+			return err(s, e->call.args[i], msg);
 	}
+	return 0;
+}
+
+static int ck_strncmp(struct bt_sema *s, const struct bt_expr *e,
+		      struct bt_einfo *ei)
+{
+	if (ck_two_strings(s, e, "strncmp() compares strings") < 0)
+		return -1;
 	struct bt_einfo *n = bt_sema__expr(s, e->call.args[2]);
 	if (!n)
 		return -1;
@@ -234,14 +242,8 @@ static int gen_stack(struct bt_cg *cg, const struct bt_expr *e,
 static int ck_strcontains(struct bt_sema *s, const struct bt_expr *e,
 			  struct bt_einfo *ei)
 {
-	for (int i = 0; i < 2; i++) {
-		struct bt_einfo *a = bt_sema__expr(s, e->call.args[i]);
-		if (!a)
-			return -1;
-		if (a->type.kind != BT_T_STR)
-			return err(s, e->call.args[i], "strcontains() needs "
-						       "two strings");
-	}
+	if (ck_two_strings(s, e, "strcontains() needs two strings") < 0)
+		return -1;
 	return ty(ei, bt_type__int(8, true));
 }
 
