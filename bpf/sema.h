@@ -123,6 +123,20 @@ struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e);
 /* Adds a diagnostic at a node's position and counts the error. */
 void bt_sema__error(struct bt_sema *s, int line, int col, const char *fmt,
 		    ...) __attribute__((format(printf, 4, 5)));
+/*
+ * Shared by the expression typing files (sema_expr.c, sema_member.c): a
+ * diagnostic at e (returns NULL); e typed t (its annotation, NULL on OOM);
+ * a BTF id as a language type (0, or -1 when unsupported; memory kept in
+ * base); whether the attach point is fentry/fexit; `a->f` / `a.f` typed.
+ */
+struct bt_einfo *bt_sema__fail(struct bt_sema *s, const struct bt_expr *e,
+			       const char *fmt, const char *arg);
+struct bt_einfo *bt_sema__typed(struct bt_sema *s, const struct bt_expr *e,
+				struct bt_type t);
+int bt_sema__from_btf(struct bt_sema *s, uint32_t id,
+		      const struct bt_type *base, struct bt_type *t);
+bool bt_sema__is_fentry(const struct bt_sema *s);
+struct bt_einfo *bt_sema__member(struct bt_sema *s, const struct bt_expr *e);
 /* Finds or creates the object map for @name with the given types. */
 int bt_sema__map(struct bt_sema *s, const struct bt_expr *m,
 		 const struct bt_type *key, const struct bt_type *value,

@@ -18,15 +18,15 @@
 #include "bpf/usdt.h"
 #include "bpf/sema.h"
 
-static struct bt_einfo *fail(struct bt_sema *s, const struct bt_expr *e,
-			     const char *fmt, const char *arg)
+struct bt_einfo *bt_sema__fail(struct bt_sema *s, const struct bt_expr *e,
+			       const char *fmt, const char *arg)
 {
 	bt_sema__error(s, e->line, e->col, fmt, arg);
 	return NULL;
 }
 
-static struct bt_einfo *typed(struct bt_sema *s, const struct bt_expr *e,
-			      struct bt_type t)
+struct bt_einfo *bt_sema__typed(struct bt_sema *s, const struct bt_expr *e,
+				struct bt_type t)
 {
 	struct bt_einfo *ei = bt_sema__info(s, e);
 	if (ei)
@@ -37,7 +37,7 @@ static struct bt_einfo *typed(struct bt_sema *s, const struct bt_expr *e,
 static struct bt_einfo *constant(struct bt_sema *s, const struct bt_expr *e,
 				 int64_t v, struct bt_type t)
 {
-	struct bt_einfo *ei = typed(s, e, t);
+	struct bt_einfo *ei = bt_sema__typed(s, e, t);
 	if (ei) {
 		ei->is_const = true;
 		ei->cval = v;
@@ -46,8 +46,8 @@ static struct bt_einfo *constant(struct bt_sema *s, const struct bt_expr *e,
 }
 
 /* Converts a BTF type id into a language type (memory kept in `base`). */
-static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
-		    struct bt_type *t)
+int bt_sema__from_btf(struct bt_sema *s, uint32_t id,
+		      const struct bt_type *base, struct bt_type *t)
 {
 	uint32_t sid = bt_btf__strip(bt_sema__btf(s), id);
 	unsigned size;
@@ -96,191 +96,9 @@ static int from_btf(struct bt_sema *s, uint32_t id, const struct bt_type *base,
 	}
 }
 
-static struct bt_einfo *member_btf(struct bt_sema *s, const struct bt_expr *e,
-				   const struct bt_type *bt)
-{
-	char err[256];
-	struct bt_btf_member m;
-	uint32_t rec = bt->kind == BT_T_PTR ? bt->btf : bt->btf;
-	if (!bt_sema__btf(s))
-		return fail(s, e, "no BTF: cannot resolve member '%s'",
-			    e->member.field);
-	if (bt_btf__member(bt_sema__btf(s), rec, e->member.field, &m, err,
-			   sizeof(err)) < 0)
-		return fail(s, e, "%s", err);
-	struct bt_type t;
-	if (from_btf(s, m.type, bt, &t) < 0) {
-		char tn[128];
-		bt_btf__type_str(bt_sema__btf(s), m.type, tn, sizeof(tn));
-		return fail(s, e, "member has unsupported type '%s'", tn);
-	}
-	struct bt_einfo *ei = typed(s, e, t);
-	if (ei) {
-		ei->offset = m.offset;
-		ei->btf_type = m.type;
-		ei->bit_size = m.bit_size;
-		ei->bit_shift = m.bit_shift;
-		/*
-		 * BTF's load_size is capped at 8: it sizes scalar loads. A
-		 * char array member (comm, u6_addr8[16]) is read whole.
-		 */
-		ei->load_size = t.kind == BT_T_STR ? 0 : m.load_size;
-	}
-	return ei;
-}
-
-/* A C type spelling without its const/volatile qualifiers. */
-static void unquals(char *out, size_t len, const char *type)
-{
-	size_t o = 0;
-	for (const char *p = type; *p && o + 1 < len;) {
-		size_t w = strcspn(p, " *");
-		if ((w == 5 && !strncmp(p, "const", 5)) ||
-		    (w == 8 && !strncmp(p, "volatile", 8))) {
-			p += w;
-			continue;
-		}
-		if (!w)
-			w = 1;
-		for (size_t i = 0; i < w && o + 1 < len; i++)
-			out[o++] = p[i];
-		p += w;
-	}
-	out[o] = 0;
-}
-
-static struct bt_einfo *member_args(struct bt_sema *s, const struct bt_expr *e)
-{
-	const struct bt_tp_format *f = s->uap->tp;
-	const struct bt_tp_field *fl = bt_tp_format__field(f, e->member.field);
-	if (!fl) {
-		char msg[300];
-		snprintf(msg, sizeof(msg), "tracepoint %s has no field '%s'",
-			 s->uap->target, e->member.field);
-		return fail(s, e, "%s", msg);
-	}
-	struct bt_type t = { 0 };
-	if (fl->data_loc) {
-		t = bt_type__str(BT_STRLEN);
-	} else if (fl->array_count && fl->size / fl->array_count == 1 &&
-		   strstr(fl->type, "char")) {
-		t = bt_type__str(fl->array_count);
-	} else if (fl->array_count) {
-		/* u8 saddr[4], unsigned long args[6]: indexable, ntop-able. */
-		t.kind = BT_T_ARRAY;
-		t.size = fl->size;
-		t.elem_size = (uint16_t)(fl->size / fl->array_count);
-		t.elem_signed = fl->is_signed;
-	} else if (fl->is_pointer) {
-		uint32_t pointee = 0;
-		char spelling[140];
-		/*
-		 * "struct sock *" -> the BTF pointee when it has one;
-		 * "const char *const *" (execve's argv) -> char *.
-		 */
-		unquals(spelling, sizeof(spelling), fl->type);
-		char *star = strrchr(spelling, '*');
-		if (star && bt_sema__btf(s)) {
-			*star = 0;
-			if (bt_btf__lookup(bt_sema__btf(s), spelling, &pointee,
-					   NULL, 0) < 0)
-				pointee = 0;
-		}
-		t = bt_type__ptr(pointee, fl->user_ptr);
-	} else if (fl->size == 8 && !strcmp(f->category, "syscalls")) {
-		char ctype[140];
-		unquals(ctype, sizeof(ctype), fl->type);
-		t = bt_sema__syscall_arg(s, ctype);
-	} else if (fl->size == 1 || fl->size == 2 || fl->size == 4 ||
-		   fl->size == 8) {
-		t = bt_type__int(fl->size, fl->is_signed);
-	} else {
-		return fail(s, e, "field '%s' has an unsupported type",
-			    e->member.field);
-	}
-	struct bt_einfo *ei = typed(s, e, t);
-	if (ei) {
-		ei->field = fl;
-		ei->offset = fl->offset;
-		/* A syscall argument's type may be narrower than its slot. */
-		ei->load_size = t.kind == BT_T_INT && t.size < fl->size
-					? t.size
-					: fl->size;
-	}
-	return ei;
-}
-
-static bool is_fentry(const struct bt_sema *s)
+bool bt_sema__is_fentry(const struct bt_sema *s)
 {
 	return s->uap->kind == BT_PROBE_FENTRY || s->uap->kind == BT_PROBE_FEXIT;
-}
-
-/*
- * args->name in fentry/fexit: parameter i is the u64 at ctx + 8 * i, typed
- * by BTF. Structs passed by value are not addressable there.
- */
-static struct bt_einfo *member_fargs(struct bt_sema *s, const struct bt_expr *e)
-{
-	unsigned i;
-	uint32_t type;
-	char msg[300];
-	if (bt_probe__fentry_param(s, e->member.field, &i, &type) < 0) {
-		snprintf(msg, sizeof(msg), "function %s has no parameter '%s'",
-			 s->uap->target, e->member.field);
-		return fail(s, e, "%s", msg);
-	}
-	struct bt_type t, base = { 0 };
-	if (from_btf(s, type, &base, &t) < 0 ||
-	    (t.kind != BT_T_INT && t.kind != BT_T_PTR)) {
-		char tn[128];
-		bt_btf__type_str(bt_sema__btf(s), type, tn, sizeof(tn));
-		snprintf(msg, sizeof(msg),
-			 "parameter '%s' has type '%s'; only integer and "
-			 "pointer parameters can be read",
-			 e->member.field, tn);
-		return fail(s, e, "%s", msg);
-	}
-	struct bt_einfo *ei = typed(s, e, t);
-	if (ei) {
-		ei->offset = 8 * i;
-		ei->load_size = t.size;
-	}
-	return ei;
-}
-
-static struct bt_einfo *member(struct bt_sema *s, const struct bt_expr *e)
-{
-	struct bt_einfo *b = bt_sema__expr(s, e->member.base);
-	if (!b)
-		return NULL;
-	const struct bt_type *bt = &b->type;
-	if (bt->kind == BT_T_ARGS)
-		return is_fentry(s) ? member_fargs(s, e) : member_args(s, e);
-	if (bt->kind == BT_T_PTR && e->member.arrow) {
-		uint32_t sid = bt_sema__btf(s) ? bt_btf__strip(bt_sema__btf(s), bt->btf) : 0;
-		enum bt_btf_kind k = bt_btf__kind(bt_sema__btf(s), sid);
-		if (k != BT_BTF_STRUCT && k != BT_BTF_UNION)
-			return fail(s, e,
-				    "'->%s' needs a pointer to a struct or "
-				    "union",
-				    e->member.field);
-		struct bt_type rt = *bt;
-		rt.btf = bt_sema__shadowed(s, sid);
-		return member_btf(s, e, &rt);
-	}
-	if (bt->kind == BT_T_RECORD && !e->member.arrow)
-		return member_btf(s, e, bt);
-	if (bt->kind == BT_T_RECORD)
-		return fail(s, e, "'->%s' on a struct value; use '.'",
-			    e->member.field);
-	if (bt->kind == BT_T_PTR)
-		return fail(s, e, "'.%s' on a pointer; use '->'",
-			    e->member.field);
-	char tn[128];
-	bt_type__name(bt, tn, sizeof(tn));
-	bt_sema__error(s, e->line, e->col, "cannot access member '%s' of %s",
-		       e->member.field, tn);
-	return NULL;
 }
 
 /* argN as a number, or -1 for other names. */
@@ -311,7 +129,7 @@ static struct bt_einfo *probe_builtin(struct bt_sema *s, const struct bt_expr *e
 				 "%s: usdt probe %s has %d argument%s",
 				 e->ident.name, u->symbol, u->usdt_nargs,
 				 u->usdt_nargs == 1 ? "" : "s");
-			return fail(s, e, "%s", msg);
+			return bt_sema__fail(s, e, "%s", msg);
 		}
 		if (u->usdt_args[n].kind != BT_USDT_ARG_CONST &&
 		    u->usdt_args[n].reg_off < 0) {
@@ -319,7 +137,7 @@ static struct bt_einfo *probe_builtin(struct bt_sema *s, const struct bt_expr *e
 				 "%s: usdt operand register '%s' is not in "
 				 "pt_regs",
 				 e->ident.name, u->usdt_args[n].reg);
-			return fail(s, e, "%s", msg);
+			return bt_sema__fail(s, e, "%s", msg);
 		}
 		ei->type = bt_type__int(8, u->usdt_args[n].is_signed);
 		ei->type.user = true; /* pointers point into the process */
@@ -329,7 +147,7 @@ static struct bt_einfo *probe_builtin(struct bt_sema *s, const struct bt_expr *e
 	struct bt_type t, base = { 0 };
 	if (u->kind == BT_PROBE_FEXIT && !strcmp(e->ident.name, "retval") &&
 	    bt_btf__func_ret(bt_sema__btf(s), u->btf_id, &rt) == 0 && rt &&
-	    from_btf(s, rt, &base, &t) == 0 &&
+	    bt_sema__from_btf(s, rt, &base, &t) == 0 &&
 	    (t.kind == BT_T_INT || t.kind == BT_T_PTR))
 		ei->type = t;
 	/* bpftrace 0.17 types pid, uid, cpu, rand, ... as 64-bit: a
@@ -343,11 +161,10 @@ static struct bt_einfo *ident(struct bt_sema *s, const struct bt_expr *e)
 {
 	const char *name = e->ident.name;
 	const struct bt_builtin *bi = bt_builtin__find(name, false);
-	if (bi && is_fentry(s) && !strcmp(name, "args")) {
+	if (bi && bt_sema__is_fentry(s) && !strcmp(name, "args")) {
 		/* The context: one u64 slot per parameter (member_fargs). */
-		struct bt_einfo *ei = typed(
-			s, e,
-			(struct bt_type){ .kind = BT_T_ARGS, .ctx = true });
+		struct bt_einfo *ei = bt_sema__typed(
+			s, e, (struct bt_type){.kind = BT_T_ARGS, .ctx = true});
 		if (ei)
 			ei->bi = bi;
 		return ei;
@@ -363,14 +180,15 @@ static struct bt_einfo *ident(struct bt_sema *s, const struct bt_expr *e)
 	if (bt_macro__lookup(name, &v) == 0 ||
 	    (bt_sema__btf(s) && bt_btf__enum_value(bt_sema__btf(s), name, &v, NULL) == 0))
 		return constant(s, e, v, bt_type__int(8, true));
-	return fail(s, e, "unknown identifier '%s'", name);
+	return bt_sema__fail(s, e, "unknown identifier '%s'", name);
 }
 
 static struct bt_einfo *call(struct bt_sema *s, const struct bt_expr *e)
 {
 	const struct bt_builtin *bi = bt_builtin__find(e->call.name, true);
 	if (!bi)
-		return fail(s, e, "unknown function '%s'", e->call.name);
+		return bt_sema__fail(s, e, "unknown function '%s'",
+				     e->call.name);
 	if ((int)e->call.nargs < bi->min_args ||
 	    (int)e->call.nargs > bi->max_args) {
 		bt_sema__error(s, e->line, e->col,
@@ -440,7 +258,7 @@ static struct bt_einfo *binary(struct bt_sema *s, const struct bt_expr *e)
 	bool cmp = op >= BT_BINOP_LT && op <= BT_BINOP_NE;
 	if (l->type.kind == BT_T_STR && r->type.kind == BT_T_STR &&
 	    (op == BT_BINOP_EQ || op == BT_BINOP_NE))
-		return typed(s, e, bt_type__int(8, true));
+		return bt_sema__typed(s, e, bt_type__int(8, true));
 	bool lok = is_int(l) || l->type.kind == BT_T_PTR;
 	bool rok = is_int(r) || r->type.kind == BT_T_PTR;
 	if (!lok || !rok) {
@@ -464,7 +282,7 @@ static struct bt_einfo *binary(struct bt_sema *s, const struct bt_expr *e)
 		if (ok)
 			return constant(s, e, v, t);
 	}
-	return typed(s, e, t);
+	return bt_sema__typed(s, e, t);
 }
 
 /*
@@ -480,26 +298,28 @@ static struct bt_einfo *address_of(struct bt_sema *s, const struct bt_expr *e)
 		if (!pi)
 			return NULL;
 		if (pi->type.kind != BT_T_PTR)
-			return fail(s, e, "%s", "'*' needs a pointer");
-		return typed(s, e, pi->type);
+			return bt_sema__fail(s, e, "%s", "'*' needs a pointer");
+		return bt_sema__typed(s, e, pi->type);
 	}
 	if (o->kind != BT_EXPR_MEMBER)
-		return fail(s, e, "%s",
-			    "'&' (address-of) applies only to struct members "
-			    "(&p->field) and *p; variables and maps have no "
-			    "address");
+		return bt_sema__fail(
+			s, e, "%s",
+			"'&' (address-of) applies only to struct members "
+			"(&p->field) and *p; variables and maps have no "
+			"address");
 	struct bt_einfo *mi = bt_sema__expr(s, o);
 	if (!mi)
 		return NULL;
 	const struct bt_einfo *bi = bt_sema__info(s, o->member.base);
 	if ((bi->type.kind != BT_T_PTR && bi->type.kind != BT_T_RECORD) ||
 	    bi->type.ctx)
-		return fail(s, e, "%s",
-			    "'&' needs a member of a struct in memory");
+		return bt_sema__fail(
+			s, e, "%s", "'&' needs a member of a struct in memory");
 	if (mi->bit_size)
-		return fail(s, e, "cannot take the address of bitfield '%s'",
-			    o->member.field);
-	return typed(s, e, bt_type__ptr(mi->btf_type, bi->type.user));
+		return bt_sema__fail(s, e,
+				     "cannot take the address of bitfield '%s'",
+				     o->member.field);
+	return bt_sema__typed(s, e, bt_type__ptr(mi->btf_type, bi->type.user));
 }
 
 static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
@@ -520,18 +340,20 @@ static struct bt_einfo *unary(struct bt_sema *s, const struct bt_expr *e)
 								  : !oi->cval;
 			return constant(s, e, bt_type__int_value(v, &t), t);
 		}
-		return typed(s, e, t);
+		return bt_sema__typed(s, e, t);
 	}
 	case BT_UNOP_DEREF: {
 		struct bt_einfo *oi = bt_sema__expr(s, o);
 		if (!oi)
 			return NULL;
 		if (oi->type.kind != BT_T_PTR || !oi->type.btf)
-			return fail(s, e, "%s", "'*' needs a typed pointer");
+			return bt_sema__fail(s, e, "%s",
+					     "'*' needs a typed pointer");
 		struct bt_type t;
-		if (from_btf(s, oi->type.btf, &oi->type, &t) < 0)
-			return fail(s, e, "%s", "cannot dereference this type");
-		struct bt_einfo *ei = typed(s, e, t);
+		if (bt_sema__from_btf(s, oi->type.btf, &oi->type, &t) < 0)
+			return bt_sema__fail(s, e, "%s",
+					     "cannot dereference this type");
+		struct bt_einfo *ei = bt_sema__typed(s, e, t);
 		if (ei && bt_type__scalar(&t))
 			ei->load_size = t.size;
 		return ei;
@@ -592,14 +414,15 @@ static struct bt_einfo *ternary(struct bt_sema *s, const struct bt_expr *e)
 	}
 	if (!bt_type__scalar(&a->type) && a->type.kind != BT_T_STR &&
 	    a->type.kind != BT_T_TEXT)
-		return fail(s, e, "ternary branches cannot be %s values", x);
+		return bt_sema__fail(s, e,
+				     "ternary branches cannot be %s values", x);
 	struct bt_type t = a->type;
 	if (t.kind == BT_T_INT) /* bpftrace: the then branch's sign */
 		t = bt_type__int(8, a->type.is_signed);
 	else if (t.kind == BT_T_STR || t.kind == BT_T_TEXT)
 		t.size = a->type.size > b->type.size ? a->type.size
 						     : b->type.size;
-	return typed(s, e, t);
+	return bt_sema__typed(s, e, t);
 }
 
 /* Resolves a type name of a cast to a language type. */
@@ -687,7 +510,7 @@ static struct bt_einfo *cast(struct bt_sema *s, const struct bt_expr *e)
 		from.size = w < t.size ? w : t.size;
 		return constant(s, e, bt_type__int_value(oi->cval, &from), t);
 	}
-	return typed(s, e, t);
+	return bt_sema__typed(s, e, t);
 }
 
 /* Indexing an array of integers described by a tracepoint field. */
@@ -697,11 +520,14 @@ static struct bt_einfo *tp_index(struct bt_sema *s, const struct bt_expr *e,
 {
 	unsigned es = b->type.elem_size;
 	if (es != 1 && es != 2 && es != 4 && es != 8)
-		return fail(s, e, "%s", "unsupported array element size");
+		return bt_sema__fail(s, e, "%s",
+				     "unsupported array element size");
 	uint32_t count = b->type.size / es;
 	if (i->is_const && (i->cval < 0 || i->cval >= count))
-		return fail(s, e, "%s", "index out of the array's bounds");
-	struct bt_einfo *ei = typed(s, e, bt_type__int(es, b->type.elem_signed));
+		return bt_sema__fail(s, e, "%s",
+				     "index out of the array's bounds");
+	struct bt_einfo *ei =
+		bt_sema__typed(s, e, bt_type__int(es, b->type.elem_signed));
 	if (ei) {
 		ei->load_size = es;
 		ei->cval = es;
@@ -723,14 +549,16 @@ static struct bt_einfo *index_(struct bt_sema *s, const struct bt_expr *e)
 	else if (b->type.kind == BT_T_PTR && b->type.btf)
 		elem = b->type.btf;
 	else
-		return fail(s, e, "%s", "only arrays and typed pointers can "
-					"be indexed");
+		return bt_sema__fail(s, e, "%s",
+				     "only arrays and typed pointers can "
+				     "be indexed");
 	if (count && i->is_const && (i->cval < 0 || i->cval >= count))
-		return fail(s, e, "%s", "index out of the array's bounds");
+		return bt_sema__fail(s, e, "%s",
+				     "index out of the array's bounds");
 	struct bt_type t;
-	if (from_btf(s, elem, &b->type, &t) < 0)
-		return fail(s, e, "%s", "unsupported element type");
-	struct bt_einfo *ei = typed(s, e, t);
+	if (bt_sema__from_btf(s, elem, &b->type, &t) < 0)
+		return bt_sema__fail(s, e, "%s", "unsupported element type");
+	struct bt_einfo *ei = bt_sema__typed(s, e, t);
 	if (ei) {
 		ei->load_size = t.size > 8 ? 8 : t.size;
 		ei->cval = bt_btf__size(bt_sema__btf(s), elem); /* element size */
@@ -742,7 +570,8 @@ static struct bt_einfo *tuple(struct bt_sema *s, const struct bt_expr *e)
 {
 	struct bt_type f[16];
 	if (e->tuple.n > 16)
-		return fail(s, e, "%s", "tuples have at most 16 elements");
+		return bt_sema__fail(s, e, "%s",
+				     "tuples have at most 16 elements");
 	for (size_t i = 0; i < e->tuple.n; i++) {
 		struct bt_einfo *ei = bt_sema__expr(s, e->tuple.elems[i]);
 		if (!ei)
@@ -751,10 +580,11 @@ static struct bt_einfo *tuple(struct bt_sema *s, const struct bt_expr *e)
 		if (f[i].kind == BT_T_INT)
 			f[i] = bt_type__int(8, f[i].is_signed);
 		if (!bt_type__scalar(&f[i]) && !bt_type__aggregate(&f[i]))
-			return fail(s, e->tuple.elems[i], "%s",
-				    "this value cannot be stored in a tuple");
+			return bt_sema__fail(
+				s, e->tuple.elems[i], "%s",
+				"this value cannot be stored in a tuple");
 	}
-	return typed(s, e, bt_types__tuple(s->types, f, e->tuple.n));
+	return bt_sema__typed(s, e, bt_types__tuple(s->types, f, e->tuple.n));
 }
 
 static struct bt_einfo *tuple_index(struct bt_sema *s, const struct bt_expr *e)
@@ -763,10 +593,11 @@ static struct bt_einfo *tuple_index(struct bt_sema *s, const struct bt_expr *e)
 	if (!b)
 		return NULL;
 	if (b->type.kind != BT_T_TUPLE)
-		return fail(s, e, "%s", "'.N' needs a tuple");
+		return bt_sema__fail(s, e, "%s", "'.N' needs a tuple");
 	if (e->tuple_index.index >= b->type.tuple->n)
-		return fail(s, e, "%s", "tuple index out of range");
-	struct bt_einfo *ei = typed(s, e, b->type.tuple->f[e->tuple_index.index]);
+		return bt_sema__fail(s, e, "%s", "tuple index out of range");
+	struct bt_einfo *ei =
+		bt_sema__typed(s, e, b->type.tuple->f[e->tuple_index.index]);
 	if (ei)
 		ei->offset = b->type.tuple->off[e->tuple_index.index];
 	return ei;
@@ -800,7 +631,8 @@ static struct bt_einfo *size_of(struct bt_sema *s, const struct bt_expr *e)
 		char err[256];
 		if (!bt_sema__btf(s) ||
 		    bt_btf__lookup(bt_sema__btf(s), spelling, &id, err, sizeof(err)) < 0)
-			return fail(s, e, "unknown type '%s'", spelling);
+			return bt_sema__fail(s, e, "unknown type '%s'",
+					     spelling);
 		return constant(s, e, bt_btf__size(bt_sema__btf(s), id),
 				bt_type__int(8, false));
 	}
@@ -811,14 +643,16 @@ static struct bt_einfo *var(struct bt_sema *s, const struct bt_expr *e)
 {
 	for (size_t i = 0; i < s->nvars; i++) {
 		if (!strcmp(s->vars[i].name, e->var.name)) {
-			struct bt_einfo *ei = typed(s, e, s->vars[i].type);
+			struct bt_einfo *ei =
+				bt_sema__typed(s, e, s->vars[i].type);
 			if (ei)
 				ei->var = (int)i;
 			return ei;
 		}
 	}
-	return fail(s, e, "variable '$%s' is used before it is assigned",
-		    e->var.name);
+	return bt_sema__fail(s, e,
+			     "variable '$%s' is used before it is assigned",
+			     e->var.name);
 }
 
 static struct bt_einfo *map(struct bt_sema *s, const struct bt_expr *e)
@@ -850,13 +684,14 @@ static struct bt_einfo *map(struct bt_sema *s, const struct bt_expr *e)
 	}
 	struct bt_type vt = md->value;
 	if (md->kind >= BT_MAPK_AVG)
-		return fail(s, e, "map '%s' holds an avg/stats/hist/lhist "
-				  "aggregation, which cannot be read in an "
-				  "expression",
-			    name);
+		return bt_sema__fail(s, e,
+				     "map '%s' holds an avg/stats/hist/lhist "
+				     "aggregation, which cannot be read in an "
+				     "expression",
+				     name);
 	if (md->kind != BT_MAPK_VALUE)
 		vt = bt_type__int(8, md->kind != BT_MAPK_COUNT);
-	struct bt_einfo *ei = typed(s, e, vt);
+	struct bt_einfo *ei = bt_sema__typed(s, e, vt);
 	if (ei)
 		ei->map = m;
 	return ei;
@@ -869,13 +704,14 @@ static struct bt_einfo *incdec(struct bt_sema *s, const struct bt_expr *e)
 	if (!ti)
 		return NULL;
 	if (ti->type.kind != BT_T_INT)
-		return fail(s, e, "%s", "'++'/'--' need an integer");
+		return bt_sema__fail(s, e, "%s", "'++'/'--' need an integer");
 	if (t->kind == BT_EXPR_MAP &&
 	    s->obj->maps[ti->map].kind != BT_MAPK_VALUE)
-		return fail(s, e, "%s", "'++'/'--' on an aggregation map");
+		return bt_sema__fail(s, e, "%s",
+				     "'++'/'--' on an aggregation map");
 	struct bt_type r = bt_type__int(8, ti->type.is_signed);
 	r.width = (uint8_t)ti->type.size; /* bpftrace: the variable's */
-	return typed(s, e, r);
+	return bt_sema__typed(s, e, r);
 }
 
 /* $N: an integer constant when the argument is a number, else a string. */
@@ -887,7 +723,7 @@ static struct bt_einfo *positional(struct bt_sema *s, const struct bt_expr *e)
 		snprintf(msg, sizeof(msg),
 			 "positional parameter $%u is not given (%zu given)",
 			 i, s->nargs);
-		return fail(s, e, "%s", msg);
+		return bt_sema__fail(s, e, "%s", msg);
 	}
 	const char *a = s->args[i - 1];
 	char *end;
@@ -896,8 +732,8 @@ static struct bt_einfo *positional(struct bt_sema *s, const struct bt_expr *e)
 	if (*a && !*end && !errno)
 		return constant(s, e, v, bt_type__int(8, true));
 	size_t len = strlen(a);
-	struct bt_einfo *ei = typed(s, e, bt_type__str(
-				  len + 1 > 256 ? 256 : (unsigned)len + 1));
+	struct bt_einfo *ei = bt_sema__typed(
+		s, e, bt_type__str(len + 1 > 256 ? 256 : (unsigned)len + 1));
 	if (ei)
 		ei->text = a;
 	return ei;
@@ -910,7 +746,8 @@ struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e)
 		return constant(s, e, (int64_t)e->integer.value,
 				bt_type__int(8, true));
 	case BT_EXPR_STR:
-		return typed(s, e, bt_type__str((e->str.len + 8) & ~7u));
+		return bt_sema__typed(s, e,
+				      bt_type__str((e->str.len + 8) & ~7u));
 	case BT_EXPR_VAR:
 		return var(s, e);
 	case BT_EXPR_MAP:
@@ -932,7 +769,7 @@ struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e)
 	case BT_EXPR_CAST:
 		return cast(s, e);
 	case BT_EXPR_MEMBER:
-		return member(s, e);
+		return bt_sema__member(s, e);
 	case BT_EXPR_INDEX:
 		return index_(s, e);
 	case BT_EXPR_TUPLE:
@@ -944,5 +781,5 @@ struct bt_einfo *bt_sema__expr(struct bt_sema *s, const struct bt_expr *e)
 	case BT_EXPR_INCDEC:
 		return incdec(s, e);
 	}
-	return fail(s, e, "%s", "unsupported expression");
+	return bt_sema__fail(s, e, "%s", "unsupported expression");
 }
