@@ -41,6 +41,14 @@ extern const size_t bt_builtins_sys_n;
 int bt_builtin__fmt_record(struct bt_sema *s, const struct bt_expr *e,
 			   enum bt_rec_kind kind, struct bt_einfo *ei);
 
+/*
+ * Stores r0 (a user address or stack id) at stack slot and the current
+ * pid at slot + 8: user addresses only name symbols through the process's
+ * mappings, read when the value is rendered (usym, ustack;
+ * builtins_text.c).
+ */
+void bt_builtin__store_with_pid(struct bt_cg *cg, int slot);
+
 /* Shared by the rules: a diagnostic at e (returns -1), a type (0). */
 static inline int bt_builtin__err(struct bt_sema *s, const struct bt_expr *e,
 				  const char *msg)

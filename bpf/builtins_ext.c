@@ -231,11 +231,7 @@ static int gen_stack(struct bt_cg *cg, const struct bt_expr *e,
 	EMIT(cg, BT_CALL(BPF_FUNC_get_stackid));
 	if (!user)
 		return 0;
-	/* The pid names the frames: its mappings, read when rendered. */
-	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot));
-	EMIT(cg, BT_CALL(BPF_FUNC_get_current_pid_tgid));
-	EMIT(cg, BT_ALU64_IMM(BPF_RSH, BPF_REG_0, 32));
-	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot + 8));
+	bt_builtin__store_with_pid(cg, slot); /* the pid names the frames */
 	return slot;
 }
 

@@ -119,11 +119,16 @@ static int gen_usym(struct bt_cg *cg, const struct bt_expr *e,
 	(void)ei;
 	int slot = bt_cg__slot(cg, 16, e->line, e->col);
 	bt_cg__expr(cg, e->call.args[0]);
+	bt_builtin__store_with_pid(cg, slot);
+	return slot;
+}
+
+void bt_builtin__store_with_pid(struct bt_cg *cg, int slot)
+{
 	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot));
 	EMIT(cg, BT_CALL(BPF_FUNC_get_current_pid_tgid));
 	EMIT(cg, BT_ALU64_IMM(BPF_RSH, BPF_REG_0, 32));
 	EMIT(cg, BT_STX(BPF_DW, BPF_REG_10, BPF_REG_0, slot + 8));
-	return slot;
 }
 
 /* uaddr("sym"): the symbol's address in the probed binary (st_value). */
